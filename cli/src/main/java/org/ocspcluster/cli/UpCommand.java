@@ -1,0 +1,91 @@
+package org.ocspcluster.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.ocspcluster.balancer.BalancerException;
+import org.ocspcluster.cli.demo.DemoCluster;
+import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.HostPort;
+import org.ocspcluster.config.RevocationConfiguration;
+import org.ocspcluster.responder.ResponderException;
+import org.ocspcluster.responder.pki.DemoPki;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = {"Runs the whole cluster in this process: every member, the balancer and the admin listener.",
+        "With no --config it uses the embedded default: a demo PKI and cluster.yaml in the data folder,",
+        "made the first time (and again when the demo CRL is about to expire). Ctrl-C stops it."})
+final class UpCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "the cluster.yaml to run (default: the embedded demo)")
+  Path config;
+
+  @Option(names = "--data", defaultValue = "cluster-data", paramLabel = "DIR",
+      description = "where the embedded default lives (default: ./${DEFAULT-VALUE})")
+  Path data;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Path file = config;
+    if (file == null) {
+      if (!DemoCluster.usable(data)) {
+        DemoCluster.write(data, "localhost", DemoCluster.Ports.DEFAULT, DemoPki.KeyType.EC);
+        out.printf("created the demo PKI and cluster.yaml in %s%n", display(data));
+      }
+      file = data.resolve(DemoCluster.CONFIG_FILE);
+    }
+    ClusterConfig cluster = Configs.load(file, err);
+    if (cluster == null) {
+      return Main.CONFIG_ERROR;
+    }
+    ClusterProcess process = new ClusterProcess(cluster);
+    try {
+      process.startAllMembers();
+      process.startBalancer();
+      HostPort admin = cluster.admin().listen();
+      process.startAdmin(new InetSocketAddress(admin.host(), admin.port()));
+      out.printf("admin listener ready: http://%s/metrics and http://%s/ready%n", admin, admin);
+    } catch (ResponderException | BalancerException | RuntimeException e) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      process.close();
+      return 1;
+    }
+    int port = cluster.portRules().get(0).ports().from();
+    out.printf("cluster %s is up: clients use http://%s:%d/%n", cluster.cluster().name(), cluster.cluster().fqdn(), port);
+    out.println("query it with:");
+    out.println("  " + opensslCommand(cluster, port, "good.pem"));
+    out.println("  " + opensslCommand(cluster, port, "revoked.pem"));
+    out.println("stop with Ctrl-C");
+    out.flush();
+    return Foreground.runUntilSignalled(process);
+  }
+
+  static String opensslCommand(ClusterConfig cluster, int port, String leaf) {
+    RevocationConfiguration rc = cluster.revocationConfigurations().get(0);
+    Path ca = rc.caCertificate();
+    Path cert = ca.resolveSibling(leaf);
+    String certArg = Files.isRegularFile(cert) ? display(cert) : "YOUR-CERTIFICATE.pem";
+    return "openssl ocsp -issuer " + display(ca) + " -CAfile " + display(ca) + " -cert " + certArg
+        + " -url http://" + cluster.cluster().fqdn() + ":" + port + "/";
+  }
+
+  /** A path as short as it can be said from the current folder. */
+  static String display(Path path) {
+    Path here = Path.of("").toAbsolutePath();
+    Path absolute = path.toAbsolutePath().normalize();
+    return absolute.startsWith(here) ? here.relativize(absolute).toString() : absolute.toString();
+  }
+}

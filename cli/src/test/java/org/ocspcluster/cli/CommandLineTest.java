@@ -1,0 +1,64 @@
+package org.ocspcluster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CommandLineTest {
+  @TempDir
+  Path dir;
+  final StringWriter out = new StringWriter();
+  final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void demoPkiWritesEveryFileAndKeysReadableByTheOwnerOnly() throws Exception {
+    assertEquals(0, run("demo-pki", "--out", dir.toString(), "--port", "18080", "--key-type", "rsa"));
+    for (String name : new String[] {"ca.pem", "good.pem", "revoked.pem", "ca.crl", "cluster.yaml",
+        "ocsp-signer.pem", "ocsp-signer.key"}) {
+      assertTrue(Files.isRegularFile(dir.resolve(name)), name);
+    }
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ocsp-signer.key"))));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.key"))));
+    assertTrue(Files.readString(dir.resolve("cluster.yaml")).contains("ports: 18080"));
+  }
+
+  @Test
+  void checkConfigAcceptsTheDemoAndSummarisesIt() {
+    run("demo-pki", "--out", dir.toString());
+    assertEquals(0, run("check-config", dir.resolve("cluster.yaml").toString()), err.toString());
+    assertTrue(out.toString().contains("member responder-2 at 127.0.0.1:8082, priority 2"), out.toString());
+  }
+
+  @Test
+  void checkConfigRefusesABadFileWithFileFieldAndReasonAndExitsTwo() throws Exception {
+    run("demo-pki", "--out", dir.toString());
+    Path file = dir.resolve("cluster.yaml");
+    Files.writeString(file, Files.readString(file).replace("address: 127.0.0.1:8082", "address: nowhere"));
+    assertEquals(2, run("check-config", file.toString()));
+    assertTrue(err.toString().contains(file.toAbsolutePath() + ": members[1].address: 'nowhere' is not HOST:PORT"),
+        err.toString());
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : new String[] {"up", "demo-pki", "responder", "balancer", "check-config"}) {
+      assertEquals(0, run(command, "--help"), command);
+    }
+    assertTrue(out.toString().contains("Usage: ocsp-cluster up"), out.toString());
+  }
+}

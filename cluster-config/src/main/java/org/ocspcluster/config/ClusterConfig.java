@@ -1,0 +1,30 @@
+package org.ocspcluster.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One cluster's whole configuration, in the vocabulary of Network Load Balancing: the cluster
+ * parameters, its port rules, its members (hosts), the revocation configurations every member
+ * serves, and the admin listener. Instances come from {@link ConfigLoader}, validated, with every
+ * path absolute.
+ */
+public record ClusterConfig(
+    Cluster cluster,
+    List<PortRule> portRules,
+    List<Member> members,
+    List<RevocationConfiguration> revocationConfigurations,
+    Admin admin) {
+
+  public ClusterConfig {
+    portRules = portRules == null ? null : List.copyOf(portRules);
+    members = members == null ? null : List.copyOf(members);
+    revocationConfigurations =
+        revocationConfigurations == null ? null : List.copyOf(revocationConfigurations);
+    admin = admin == null ? new Admin(null) : admin;
+  }
+
+  public Optional<Member> member(String name) {
+    return members.stream().filter(m -> m.name().equals(name)).findFirst();
+  }
+}

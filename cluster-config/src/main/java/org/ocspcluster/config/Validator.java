@@ -1,0 +1,207 @@
+package org.ocspcluster.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Checks a bound configuration for what the types cannot say; collects every problem at once. */
+final class Validator {
+
+  /** A port rule may open at most this many listeners. */
+  static final int MAX_RULE_PORTS = 1024;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final Pattern IPV4 =
+      Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+
+  private final Path file;
+  private final List<ConfigException.Problem> problems = new ArrayList<>();
+
+  Validator(Path file) {
+    this.file = file;
+  }
+
+  void validate(ClusterConfig config) throws ConfigException {
+    cluster(config.cluster());
+    portRules(config.portRules(), config.cluster());
+    members(config.members());
+    revocationConfigurations(config.revocationConfigurations());
+    if (!problems.isEmpty()) {
+      throw new ConfigException(file, problems);
+    }
+  }
+
+  private void problem(String field, String reason) {
+    problems.add(new ConfigException.Problem(field, reason));
+  }
+
+  private void cluster(Cluster cluster) {
+    if (cluster == null) {
+      problem("cluster", "is required (name, fqdn, ip)");
+      return;
+    }
+    if (cluster.name() == null || !NAME.matcher(cluster.name()).matches()) {
+      problem("cluster.name", "is required: letters, digits, '.', '_' or '-'");
+    }
+    if (cluster.fqdn() == null || cluster.fqdn().isBlank()) {
+      problem("cluster.fqdn", "is required: the name clients use, as written in the certificates' OCSP URI");
+    }
+    if (cluster.ip() == null || !isIpLiteral(cluster.ip())) {
+      problem("cluster.ip", "is required: an IPv4 or IPv6 address the balancer listens on, e.g. 127.0.0.1");
+    }
+    if (!"unicast".equals(cluster.mode())) {
+      problem("cluster.mode", "'" + cluster.mode() + "' is not supported: only unicast has a meaning for a "
+          + "software balancer (NLB's multicast modes only change how the cluster MAC is presented)");
+    }
+  }
+
+  private void portRules(List<PortRule> rules, Cluster cluster) {
+    if (rules == null || rules.isEmpty()) {
+      problem("portRules", "at least one port rule is required (e.g. ports: 8080, protocol: tcp)");
+      return;
+    }
+    Map<String, Integer> names = new HashMap<>();
+    for (int i = 0; i < rules.size(); i++) {
+      String at = "portRules[" + i + "]";
+      PortRule rule = rules.get(i);
+      if (rule == null) {
+        problem(at, "is empty");
+        continue;
+      }
+      if (rule.ports() == null) {
+        problem(at + ".ports", "is required: a port or a range FROM-TO");
+        continue;
+      }
+      if (rule.ports().size() > MAX_RULE_PORTS) {
+        problem(at + ".ports", "range " + rule.ports() + " opens " + rule.ports().size()
+            + " listeners; at most " + MAX_RULE_PORTS + " are allowed, split the rule or narrow it");
+      }
+      if (rule.ports().from() == 0) {
+        problem(at + ".ports", "port 0 cannot be listened on; start the range at 1");
+      }
+      if (!NAME.matcher(rule.name()).matches()) {
+        problem(at + ".name", "'" + rule.name() + "' must be letters, digits, '.', '_' or '-'");
+      } else if (names.putIfAbsent(rule.name(), i) != null) {
+        problem(at + ".name", "'" + rule.name() + "' is already used by portRules[" + names.get(rule.name()) + "]");
+      }
+      if (!PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp())
+          && (cluster == null || !rule.clusterIp().equals(cluster.ip()))) {
+        problem(at + ".clusterIp", "'" + rule.clusterIp() + "' is not a cluster IP; use 'all' or the value of cluster.ip");
+      }
+      if (rule.protocol() != Protocol.TCP) {
+        problem(at + ".protocol", "'" + rule.protocol() + "' is not supported yet: this version forwards tcp only");
+      }
+      for (int j = 0; j < i; j++) {
+        PortRule other = rules.get(j);
+        if (other != null && other.ports() != null && overlaps(rule, other)) {
+          problem(at + ".ports", rule.ports() + " overlaps portRules[" + j + "] (" + other.ports()
+              + "); rules must not overlap");
+        }
+      }
+    }
+  }
+
+  private static boolean overlaps(PortRule a, PortRule b) {
+    boolean sameIp = a.clusterIp().equals(b.clusterIp())
+        || PortRule.ALL_CLUSTER_IPS.equals(a.clusterIp())
+        || PortRule.ALL_CLUSTER_IPS.equals(b.clusterIp());
+    boolean sameProtocol = a.protocol() == b.protocol()
+        || a.protocol() == Protocol.BOTH || b.protocol() == Protocol.BOTH;
+    return sameIp && sameProtocol
+        && a.ports().from() <= b.ports().to() && b.ports().from() <= a.ports().to();
+  }
+
+  private void members(List<Member> members) {
+    if (members == null || members.isEmpty()) {
+      problem("members", "at least one member is required (name, address, priority)");
+      return;
+    }
+    Map<String, Integer> names = new HashMap<>();
+    Map<Integer, Integer> priorities = new HashMap<>();
+    Map<HostPort, Integer> addresses = new HashMap<>();
+    for (int i = 0; i < members.size(); i++) {
+      String at = "members[" + i + "]";
+      Member m = members.get(i);
+      if (m == null) {
+        problem(at, "is empty");
+        continue;
+      }
+      if (m.name() == null || !NAME.matcher(m.name()).matches()) {
+        problem(at + ".name", "is required: letters, digits, '.', '_' or '-'");
+      } else if (names.putIfAbsent(m.name(), i) != null) {
+        problem(at + ".name", "'" + m.name() + "' is already used by members[" + names.get(m.name()) + "]");
+      }
+      if (m.address() == null) {
+        problem(at + ".address", "is required: HOST:PORT where the member's responder listens");
+      } else if (addresses.putIfAbsent(m.address(), i) != null) {
+        problem(at + ".address", m.address() + " is already used by members[" + addresses.get(m.address()) + "]");
+      }
+      if (m.priority() == null || m.priority() < 1 || m.priority() > 32) {
+        problem(at + ".priority", "is required: a unique number 1..32, 1 being the highest priority");
+      } else if (priorities.putIfAbsent(m.priority(), i) != null) {
+        problem(at + ".priority", m.priority() + " is already used by members[" + priorities.get(m.priority())
+            + "]; host priorities are unique");
+      }
+      if (m.weight() != null && (m.weight() < 0 || m.weight() > 100)) {
+        problem(at + ".weight", m.weight() + " is outside 0..100 (leave it out for equal load)");
+      }
+    }
+  }
+
+  private void revocationConfigurations(List<RevocationConfiguration> configurations) {
+    if (configurations == null || configurations.isEmpty()) {
+      problem("revocationConfigurations", "at least one is required (caCertificate, signingCertificate, signingKey, crl)");
+      return;
+    }
+    Map<String, Integer> names = new HashMap<>();
+    for (int i = 0; i < configurations.size(); i++) {
+      String at = "revocationConfigurations[" + i + "]";
+      RevocationConfiguration rc = configurations.get(i);
+      if (rc == null) {
+        problem(at, "is empty");
+        continue;
+      }
+      if (rc.name() == null || !NAME.matcher(rc.name()).matches()) {
+        problem(at + ".name", "is required: letters, digits, '.', '_' or '-'");
+      } else if (names.putIfAbsent(rc.name(), i) != null) {
+        problem(at + ".name", "'" + rc.name() + "' is already used by revocationConfigurations[" + names.get(rc.name()) + "]");
+      }
+      readable(at + ".caCertificate", rc.caCertificate(), "the CA certificate (PEM or DER)");
+      readable(at + ".signingCertificate", rc.signingCertificate(), "the OCSP signing certificate (PEM)");
+      readable(at + ".signingKey", rc.signingKey(), "the signing certificate's private key (PEM, PKCS#8)");
+      readable(at + ".crl", rc.crl(), "the CA's CRL (PEM or DER)");
+      if (rc.refreshInterval().isNegative() || rc.refreshInterval().isZero()) {
+        problem(at + ".refreshInterval", "must be positive, e.g. 5m");
+      }
+    }
+  }
+
+  private void readable(String field, Path path, String what) {
+    if (path == null) {
+      problem(field, "is required: " + what);
+    } else if (!Files.isRegularFile(path)) {
+      problem(field, path + " does not exist or is not a file (relative paths are read from the config file's folder)");
+    } else if (!Files.isReadable(path)) {
+      problem(field, path + " is not readable by this user");
+    }
+  }
+
+  static boolean isIpLiteral(String text) {
+    if (IPV4.matcher(text).matches()) {
+      return true;
+    }
+    if (text.indexOf(':') < 0) {
+      return false;
+    }
+    try {
+      // With a colon inside, InetAddress parses a literal and never asks DNS.
+      return java.net.InetAddress.getByName(text) instanceof java.net.Inet6Address;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+}

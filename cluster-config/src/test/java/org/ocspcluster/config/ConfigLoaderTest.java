@@ -1,0 +1,190 @@
+package org.ocspcluster.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  static final String VALID = """
+      cluster:
+        name: demo
+        fqdn: ocsp.example.test
+        ip: 127.0.0.1
+      portRules:
+        - name: ocsp-http
+          ports: 8080
+          protocol: tcp
+          filteringMode: multipleHost
+          affinity: single
+      members:
+        - name: responder-1
+          address: 127.0.0.1:8081
+          priority: 1
+        - name: responder-2
+          address: 127.0.0.1:8082
+          priority: 2
+          weight: 50
+      revocationConfigurations:
+        - name: demo
+          caCertificate: pki/ca.pem
+          signingCertificate: pki/signer.pem
+          signingKey: pki/signer.key
+          crl: pki/ca.crl
+          refreshInterval: 90s
+      admin:
+        listen: 127.0.0.1:9464
+      """;
+
+  @TempDir
+  Path dir;
+  Path file;
+
+  @BeforeEach
+  void pkiFilesExist() throws IOException {
+    Files.createDirectories(dir.resolve("pki"));
+    for (String name : new String[] {"ca.pem", "signer.pem", "signer.key", "ca.crl"}) {
+      Files.writeString(dir.resolve("pki").resolve(name), "x");
+    }
+    file = dir.resolve("cluster.yaml");
+  }
+
+  private ClusterConfig load(String yaml) throws Exception {
+    Files.writeString(file, yaml);
+    return ConfigLoader.load(file);
+  }
+
+  private ConfigException.Problem refusal(String yaml) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(yaml));
+    assertEquals(file.toAbsolutePath().normalize(), e.file(), "the refusal names the file");
+    assertTrue(e.getMessage().startsWith(file.toAbsolutePath().normalize().toString()), e.getMessage());
+    return e.problems().get(0);
+  }
+
+  @Test
+  void validFileLoadsWithDefaultsAndPathsResolvedAgainstItsFolder() throws Exception {
+    ClusterConfig config = load(VALID);
+    assertEquals("unicast", config.cluster().mode());
+    assertEquals(new PortRange(8080, 8080), config.portRules().get(0).ports());
+    assertEquals(PortRule.ALL_CLUSTER_IPS, config.portRules().get(0).clusterIp());
+    assertEquals(new HostPort("127.0.0.1", 8082), config.members().get(1).address());
+    assertEquals(50, config.members().get(1).weight());
+    assertEquals(dir.resolve("pki/ca.pem").toAbsolutePath().normalize(),
+        config.revocationConfigurations().get(0).caCertificate());
+    assertEquals(Duration.ofSeconds(90), config.revocationConfigurations().get(0).refreshInterval());
+  }
+
+  @Test
+  void unknownKeyIsRefusedWithItsFieldAndTheKnownKeys() {
+    ConfigException.Problem p = refusal(VALID.replace("    priority: 1", "    priority: 1\n    colour: blue"));
+    assertEquals("members[0].colour", p.field());
+    assertTrue(p.reason().contains("unknown key 'colour'"), p.reason());
+    assertTrue(p.reason().contains("priority"), "names the known keys: " + p.reason());
+  }
+
+  @Test
+  void addressWithoutPortIsRefused() {
+    ConfigException.Problem p = refusal(VALID.replace("127.0.0.1:8082", "127.0.0.1"));
+    assertEquals("members[1].address", p.field());
+    assertTrue(p.reason().contains("HOST:PORT"), p.reason());
+  }
+
+  @Test
+  void duplicateHostPriorityIsRefused() {
+    ConfigException.Problem p = refusal(VALID.replace("priority: 2", "priority: 1"));
+    assertEquals("members[1].priority", p.field());
+    assertTrue(p.reason().contains("already used by members[0]"), p.reason());
+  }
+
+  @Test
+  void priorityOutsideNlbRangeIsRefused() {
+    assertEquals("members[1].priority", refusal(VALID.replace("priority: 2", "priority: 33")).field());
+  }
+
+  @Test
+  void weightAbove100IsRefused() {
+    assertEquals("members[1].weight", refusal(VALID.replace("weight: 50", "weight: 101")).field());
+  }
+
+  @Test
+  void unknownFilteringModeNamesTheAcceptedWords() {
+    ConfigException.Problem p = refusal(VALID.replace("filteringMode: multipleHost", "filteringMode: roundRobin"));
+    assertEquals("portRules[0].filteringMode", p.field());
+    assertTrue(p.reason().contains("multipleHost, singleHost, disabled"), p.reason());
+  }
+
+  @Test
+  void multicastModeIsRefusedWithTheReason() {
+    ConfigException.Problem p = refusal(VALID.replace("ip: 127.0.0.1", "ip: 127.0.0.1\n  mode: multicast"));
+    assertEquals("cluster.mode", p.field());
+    assertTrue(p.reason().contains("unicast"), p.reason());
+  }
+
+  @Test
+  void overlappingPortRulesAreRefused() {
+    String twoRules = VALID.replace("""
+          affinity: single
+        """, """
+          affinity: single
+          - name: other
+            ports: 8000-8090
+        """);
+    ConfigException.Problem p = refusal(twoRules);
+    assertEquals("portRules[1].ports", p.field());
+    assertTrue(p.reason().contains("overlaps portRules[0]"), p.reason());
+  }
+
+  @Test
+  void portRangeWiderThanTheBoundIsRefused() {
+    ConfigException.Problem p = refusal(VALID.replace("ports: 8080", "ports: 1000-9000"));
+    assertEquals("portRules[0].ports", p.field());
+    assertTrue(p.reason().contains("at most " + Validator.MAX_RULE_PORTS), p.reason());
+  }
+
+  @Test
+  void missingCrlFileIsRefusedWithItsPath() {
+    ConfigException.Problem p = refusal(VALID.replace("pki/ca.crl", "pki/missing.crl"));
+    assertEquals("revocationConfigurations[0].crl", p.field());
+    assertTrue(p.reason().contains("missing.crl"), p.reason());
+  }
+
+  @Test
+  void clusterIpMustBeAnAddress() {
+    assertEquals("cluster.ip", refusal(VALID.replace("ip: 127.0.0.1", "ip: not-an-ip")).field());
+  }
+
+  @Test
+  void badDurationIsRefused() {
+    ConfigException.Problem p = refusal(VALID.replace("refreshInterval: 90s", "refreshInterval: soon"));
+    assertEquals("revocationConfigurations[0].refreshInterval", p.field());
+    assertTrue(p.reason().contains("not a duration"), p.reason());
+  }
+
+  @Test
+  void invalidYamlIsRefusedWithTheLine() {
+    ConfigException.Problem p = refusal("cluster:\n  name: demo\n\tfqdn: tab-indented\n");
+    assertTrue(p.field().matches("line [23]"), p.field());
+    assertTrue(p.reason().startsWith("not valid YAML"), p.reason());
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load(VALID.replace("priority: 2", "priority: 1").replace("weight: 50", "weight: 300")));
+    assertEquals(2, e.problems().size(), e.getMessage());
+  }
+
+  @Test
+  void missingFileIsRefused() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml")));
+    assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+  }
+}

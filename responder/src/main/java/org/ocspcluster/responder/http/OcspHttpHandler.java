@@ -1,0 +1,104 @@
+package org.ocspcluster.responder.http;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.ocspcluster.responder.ocsp.Answer;
+import org.ocspcluster.responder.ocsp.OcspService;
+
+/**
+ * OCSP over HTTP (RFC 6960 appendix A): POST with the DER request as body, or GET with it
+ * base64-encoded in the path after any base path. Thin on purpose: it decodes the transport and
+ * hands the bytes to {@link OcspService}. Answers go out in request order even when signing
+ * finishes out of order (HTTP/1.1 pipelining).
+ */
+final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  static final String REQUEST_TYPE = "application/ocsp-request";
+  static final String RESPONSE_TYPE = "application/ocsp-response";
+
+  private final OcspService service;
+  private final Consumer<Answer> counter;
+  /** Completes when the previous response was written; only touched on the event loop. */
+  private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+
+  OcspHttpHandler(OcspService service, Consumer<Answer> counter) {
+    this.service = service;
+    this.counter = counter;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (request.decoderResult().isFailure()) {
+      respondPlain(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request\n", false);
+      return;
+    }
+    CompletableFuture<Answer> answer;
+    if (request.method().equals(HttpMethod.POST)) {
+      String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+      if (!type.toLowerCase(java.util.Locale.ROOT).startsWith(REQUEST_TYPE)) {
+        respondPlain(ctx, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+            "POST needs Content-Type: " + REQUEST_TYPE + "\n", keepAlive);
+        return;
+      }
+      answer = service.answer(ByteBufUtil.getBytes(request.content()));
+    } else if (request.method().equals(HttpMethod.GET)) {
+      byte[] der = GetRequestPath.decode(request.uri());
+      answer = der == null ? CompletableFuture.completedFuture(OcspService.malformed()) : service.answer(der);
+    } else {
+      FullHttpResponse response = plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET or POST\n");
+      response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");
+      write(ctx, response, keepAlive);
+      return;
+    }
+    previous = previous.thenCombineAsync(answer, (ignored, a) -> {
+      counter.accept(a);
+      FullHttpResponse response = new DefaultFullHttpResponse(
+          HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(a.encoded()));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
+      write(ctx, response, keepAlive);
+      return null;
+    }, ctx.executor());
+  }
+
+  private static void respondPlain(ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive) {
+    write(ctx, plain(status, text), keepAlive);
+  }
+
+  private static FullHttpResponse plain(HttpResponseStatus status, String text) {
+    FullHttpResponse response = new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    return response;
+  }
+
+  static void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    HttpUtil.setContentLength(response, response.content().readableBytes());
+    if (keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      ctx.writeAndFlush(response, ctx.voidPromise());
+    } else {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

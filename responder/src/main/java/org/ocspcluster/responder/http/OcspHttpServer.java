@@ -1,0 +1,102 @@
+package org.ocspcluster.responder.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.ocspcluster.responder.ocsp.Answer;
+import org.ocspcluster.responder.ocsp.OcspService;
+
+/** The responder's HTTP listener: one pipeline, bounded sizes, an idle timeout. */
+public final class OcspHttpServer implements AutoCloseable {
+  /** A request body larger than this is answered malformedRequest and the connection closed. */
+  public static final int MAX_BODY = 8 * 1024;
+  static final int MAX_INITIAL_LINE = 8 * 1024;
+  static final int MAX_HEADERS = 8 * 1024;
+  static final int IDLE_SECONDS = 30;
+
+  private final EventLoopGroup group;
+  private final Channel channel;
+
+  private OcspHttpServer(EventLoopGroup group, Channel channel) {
+    this.group = group;
+    this.channel = channel;
+  }
+
+  public static OcspHttpServer start(InetSocketAddress address, OcspService service, Consumer<Answer> counter,
+      int threads) throws InterruptedException {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+    try {
+      Channel channel = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ChannelPipeline p = ch.pipeline();
+              p.addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS) {
+                @Override
+                protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+                  ctx.close();
+                }
+              });
+              p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_BODY));
+              p.addLast(new BoundedAggregator());
+              p.addLast(new OcspHttpHandler(service, counter));
+            }
+          })
+          .bind(address).sync().channel();
+      return new OcspHttpServer(group, channel);
+    } catch (InterruptedException | RuntimeException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  /** Aggregates bodies up to {@link #MAX_BODY}; a larger one is an OCSP malformedRequest, then close. */
+  private static final class BoundedAggregator extends HttpObjectAggregator {
+    BoundedAggregator() {
+      super(MAX_BODY);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+          Unpooled.wrappedBuffer(OcspService.malformed().encoded()));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, OcspHttpHandler.RESPONSE_TYPE);
+      OcspHttpHandler.write(ctx, response, false);
+    }
+  }
+}

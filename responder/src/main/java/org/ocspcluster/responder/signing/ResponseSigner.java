@@ -1,0 +1,146 @@
+package org.ocspcluster.responder.signing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.interfaces.ECKey;
+import java.security.interfaces.RSAKey;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.OCSPException;
+import org.bouncycastle.cert.ocsp.RespID;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.ocspcluster.responder.pki.Pem;
+
+/**
+ * Signs OCSP responses for one CA with a delegated OCSP signing certificate (or the CA's own key).
+ * The credential is checked when loaded, so that a member never starts with a signer clients would
+ * reject: issued by the CA, OCSPSigning EKU, and a key that matches the certificate.
+ *
+ * <p>Signing is CPU work: callers run it on a signing executor, never on an event loop.
+ */
+public final class ResponseSigner {
+  private final X509CertificateHolder certificate;
+  private final PrivateKey key;
+  private final String algorithm;
+  private final RespID responderId;
+  private final X509CertificateHolder[] chain;
+
+  ResponseSigner(X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca)
+      throws SignerException {
+    this.certificate = certificate;
+    this.key = key;
+    this.algorithm = algorithmFor(key);
+    boolean caSigns = certificate.getSubject().equals(ca.getSubject())
+        && certificate.getSubjectPublicKeyInfo().equals(ca.getSubjectPublicKeyInfo());
+    if (!caSigns) {
+      checkDelegated(certificate, ca);
+    }
+    try {
+      this.responderId = new RespID(certificate.getSubjectPublicKeyInfo(),
+          new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1));
+    } catch (OperatorCreationException | OCSPException e) {
+      throw new SignerException("cannot compute the responder ID: " + e.getMessage());
+    }
+    // Clients need the delegated certificate to verify; the CA itself they already have.
+    this.chain = caSigns ? new X509CertificateHolder[0] : new X509CertificateHolder[] {certificate};
+    checkKeyMatches();
+  }
+
+  /** Checks and wraps a credential already in memory. */
+  public static ResponseSigner create(X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca)
+      throws SignerException {
+    return new ResponseSigner(certificate, key, ca);
+  }
+
+  /** Loads and checks the credential named by a revocation configuration. */
+  public static ResponseSigner load(Path certificateFile, Path keyFile, X509CertificateHolder ca)
+      throws SignerException {
+    try {
+      return new ResponseSigner(Pem.readCertificate(certificateFile), Pem.readPrivateKey(keyFile), ca);
+    } catch (IOException e) {
+      throw new SignerException("cannot read the signing credential: " + e.getMessage());
+    }
+  }
+
+  public RespID responderId() {
+    return responderId;
+  }
+
+  public X509CertificateHolder certificate() {
+    return certificate;
+  }
+
+  /** Signs what {@code builder} holds, with producedAt {@code now} (whole seconds, as RFC 5280 times are). */
+  public BasicOCSPResp sign(BasicOCSPRespBuilder builder, Instant now) throws OCSPException {
+    try {
+      ContentSigner signer = new JcaContentSignerBuilder(algorithm).build(key);
+      return builder.build(signer, chain, Date.from(now.truncatedTo(ChronoUnit.SECONDS)));
+    } catch (OperatorCreationException e) {
+      throw new OCSPException("cannot create a signer for " + algorithm, e);
+    }
+  }
+
+  static String algorithmFor(PrivateKey key) throws SignerException {
+    if (key instanceof RSAKey rsa) {
+      int bits = rsa.getModulus().bitLength();
+      if (bits < 2048) {
+        throw new SignerException("the RSA key has " + bits + " bits; at least 2048 are required");
+      }
+      return "SHA256withRSA";
+    }
+    if (key instanceof ECKey ec) {
+      int bits = ec.getParams().getOrder().bitLength();
+      return bits > 384 ? "SHA512withECDSA" : bits > 256 ? "SHA384withECDSA" : "SHA256withECDSA";
+    }
+    throw new SignerException("the key's algorithm " + key.getAlgorithm() + " is not supported (use RSA or ECDSA)");
+  }
+
+  private static void checkDelegated(X509CertificateHolder certificate, X509CertificateHolder ca)
+      throws SignerException {
+    if (!certificate.getIssuer().equals(ca.getSubject())) {
+      throw new SignerException("the signing certificate \"" + certificate.getSubject()
+          + "\" is not issued by the CA \"" + ca.getSubject() + "\"; clients would reject its answers");
+    }
+    try {
+      if (!certificate.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))) {
+        throw new SignerException("the signing certificate's signature does not verify with the CA's key");
+      }
+    } catch (OperatorCreationException | org.bouncycastle.cert.CertException | java.security.cert.CertificateException e) {
+      throw new SignerException("the signing certificate cannot be checked against the CA: " + e.getMessage());
+    }
+    ExtendedKeyUsage eku = ExtendedKeyUsage.fromExtensions(certificate.getExtensions());
+    if (eku == null || !eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)) {
+      throw new SignerException("the signing certificate \"" + certificate.getSubject()
+          + "\" lacks the OCSPSigning extended key usage; clients would reject its answers");
+    }
+  }
+
+  private void checkKeyMatches() throws SignerException {
+    try {
+      byte[] probe = "ocsp-cluster key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      ContentSigner signer = new JcaContentSignerBuilder(algorithm).build(key);
+      signer.getOutputStream().write(probe);
+      byte[] signature = signer.getSignature();
+      var verifier = new JcaContentVerifierProviderBuilder().build(certificate).get(signer.getAlgorithmIdentifier());
+      verifier.getOutputStream().write(probe);
+      if (!verifier.verify(signature)) {
+        throw new SignerException("the signing key does not belong to the signing certificate \""
+            + certificate.getSubject() + "\"");
+      }
+    } catch (IOException | OperatorCreationException | java.security.cert.CertificateException e) {
+      throw new SignerException("cannot check the signing key: " + e.getMessage());
+    }
+  }
+}

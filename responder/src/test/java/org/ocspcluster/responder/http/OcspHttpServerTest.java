@@ -1,0 +1,147 @@
+package org.ocspcluster.responder.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.responder.ocsp.Answer;
+import org.ocspcluster.responder.ocsp.OcspRequests;
+import org.ocspcluster.responder.ocsp.OcspService;
+import org.ocspcluster.responder.ocsp.Outcome;
+import org.ocspcluster.responder.ocsp.TestCa;
+
+class OcspHttpServerTest {
+  @TempDir
+  Path dir;
+  TestCa demo;
+  ExecutorService signing;
+  OcspHttpServer server;
+  final ConcurrentLinkedQueue<Outcome> counted = new ConcurrentLinkedQueue<>();
+  final HttpClient http = HttpClient.newHttpClient();
+  URI base;
+
+  @BeforeEach
+  void start() throws Exception {
+    demo = new TestCa(dir, "demo");
+    signing = Executors.newFixedThreadPool(2);
+    OcspService service = new OcspService(List.of(demo.served), signing, Clock.systemUTC());
+    server = OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0), service,
+        (Answer a) -> counted.add(a.outcome()), 1);
+    base = URI.create("http://127.0.0.1:" + server.localAddress().getPort() + "/");
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    signing.shutdownNow();
+  }
+
+  private HttpResponse<byte[]> post(byte[] body, String type) throws Exception {
+    return http.send(HttpRequest.newBuilder(base).header("Content-Type", type)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private byte[] revokedRequest() throws Exception {
+    return OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.revoked().getSerialNumber()));
+  }
+
+  @Test
+  void postIsAnsweredWithTheOcspContentType() throws Exception {
+    HttpResponse<byte[]> response = post(revokedRequest(), "application/ocsp-request");
+    assertEquals(200, response.statusCode());
+    assertEquals("application/ocsp-response", response.headers().firstValue("content-type").orElseThrow());
+    assertEquals(OCSPResp.SUCCESSFUL, OcspRequests.status(response.body()));
+    assertEquals(List.of(Outcome.REVOKED), List.copyOf(counted));
+  }
+
+  @Test
+  void getWithBase64UnderABasePathIsAnswered() throws Exception {
+    String b64 = Base64.getEncoder().encodeToString(revokedRequest());
+    String escaped = java.net.URLEncoder.encode(b64, java.nio.charset.StandardCharsets.US_ASCII);
+    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(base.resolve("/ocsp/" + escaped)).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, response.statusCode());
+    assertTrue(OcspRequests.basic(response.body()).getResponses()[0].getCertStatus() != null, "revoked");
+  }
+
+  @Test
+  void garbageGetIsMalformedRequest() throws Exception {
+    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(base.resolve("/not-an-ocsp-request")).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, response.statusCode());
+    assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(response.body()));
+  }
+
+  @Test
+  void oversizedBodyIsMalformedRequestAndTheConnectionClosed() throws Exception {
+    HttpResponse<byte[]> response = post(new byte[OcspHttpServer.MAX_BODY + 1], "application/ocsp-request");
+    assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(response.body()));
+    assertEquals("close", response.headers().firstValue("connection").orElse(""));
+  }
+
+  @Test
+  void postWithAnotherContentTypeIsRefused() throws Exception {
+    HttpResponse<byte[]> response = post(revokedRequest(), "text/plain");
+    assertEquals(415, response.statusCode());
+    assertNull(counted.peek(), "nothing was answered as OCSP");
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    byte[] good = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
+    byte[] revoked = revokedRequest();
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.localAddress().getPort())) {
+      var out = socket.getOutputStream();
+      for (byte[] body : new byte[][] {revoked, good, revoked}) {
+        out.write(("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: "
+            + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(body);
+      }
+      out.flush();
+      var in = new java.io.DataInputStream(socket.getInputStream());
+      List<Boolean> revokedInOrder = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        int length = -1;
+        for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+          if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+            length = Integer.parseInt(line.substring(15).trim());
+          }
+        }
+        byte[] body = new byte[length];
+        in.readFully(body);
+        revokedInOrder.add(OcspRequests.basic(body).getResponses()[0].getCertStatus() != null);
+      }
+      assertEquals(List.of(true, false, true), revokedInOrder);
+    }
+  }
+
+  private static String readLine(java.io.DataInputStream in) throws java.io.IOException {
+    StringBuilder line = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        throw new java.io.EOFException();
+      }
+      if (c != '\r') {
+        line.append((char) c);
+      }
+    }
+    return line.toString();
+  }
+}
