@@ -43,6 +43,7 @@ import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.cli.up.ClusterProcess;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.health.MemberHealth;
 import org.ocspcluster.responder.pki.DemoPki;
 
 /**
@@ -120,6 +121,23 @@ class EndToEndTest {
     // OpenSSL opens a connection per query; Java at least one for its two.
     assertTrue(sum(metrics, "nlb_connections_total", "rule=\"ocsp-http\"") >= 3.0, metrics);
     assertTrue(metrics.contains("nlb_active_connections{member=\"responder-1\"}"), metrics);
+  }
+
+  @Test
+  @Order(6)
+  void aMemberThatDiesIsTakenOutWithAReasonAndClientsKeepGettingAnswers() throws Exception {
+    cluster.stopMember("responder-2");
+    await().atMost(Duration.ofSeconds(20)).until(
+        () -> cluster.health().health("responder-2").state() == MemberHealth.State.DOWN);
+    assertTrue(cluster.health().health("responder-2").reason().contains("no OCSP answer"),
+        cluster.health().health("responder-2").reason());
+    double before = sum(get("/metrics").body(), "nlb_connections_total", "member=\"responder-2\"");
+    for (int i = 0; i < 4; i++) {
+      assertTrue(openssl("good.pem").contains("good.pem: good"));
+    }
+    String metrics = get("/metrics").body();
+    assertEquals(before, sum(metrics, "nlb_connections_total", "member=\"responder-2\""), metrics);
+    assertEquals(200, get("/ready").statusCode(), "one member up is enough to be ready");
   }
 
   private String openssl(String leaf) throws Exception {

@@ -62,6 +62,17 @@ public final class ClusterProcess implements AutoCloseable {
     return member;
   }
 
+  /** Stops a member this process runs (as if its process died); the balancer notices by probing. */
+  public void stopMember(String name) {
+    started.removeIf(part -> {
+      if (part instanceof ResponderMember m && m.name().equals(name)) {
+        m.close();
+        return true;
+      }
+      return false;
+    });
+  }
+
   public void startAllMembers() throws ResponderException {
     for (Member m : config.members()) {
       startMember(m.name(), null);
