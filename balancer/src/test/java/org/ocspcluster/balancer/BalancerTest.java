@@ -101,7 +101,7 @@ class BalancerTest {
       list.add(new Member(m.getKey(), new HostPort("127.0.0.1", m.getValue().getPort()), priority++, null));
     }
     ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null),
-        List.of(new PortRule("r", null, PortRange.of(port), null, mode, null)), list, List.of(), null);
+        List.of(new PortRule("r", null, PortRange.of(port), null, mode, null)), list, List.of(), null, null);
     HealthChecker notProbing = new HealthChecker(config);
     toClose.add(notProbing);
     Balancer balancer = Balancer.start(config, notProbing, members, registry);

@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * One cluster's whole configuration, in the vocabulary of Network Load Balancing: the cluster
  * parameters, its port rules, its members (hosts), the revocation configurations every member
- * serves, and the admin listener. Instances come from {@link ConfigLoader}, validated, with every
+ * serves, how members answer, and the admin listener. Instances come from {@link ConfigLoader}, validated, with every
  * path absolute.
  */
 public record ClusterConfig(
@@ -14,6 +14,7 @@ public record ClusterConfig(
     List<PortRule> portRules,
     List<Member> members,
     List<RevocationConfiguration> revocationConfigurations,
+    ResponderSettings responder,
     Admin admin) {
 
   public ClusterConfig {
@@ -21,6 +22,7 @@ public record ClusterConfig(
     members = members == null ? null : List.copyOf(members);
     revocationConfigurations =
         revocationConfigurations == null ? null : List.copyOf(revocationConfigurations);
+    responder = responder == null ? new ResponderSettings(null, null) : responder;
     admin = admin == null ? new Admin(null) : admin;
   }
 

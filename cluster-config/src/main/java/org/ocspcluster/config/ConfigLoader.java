@@ -73,7 +73,7 @@ public final class ConfigLoader {
         raw.revocationConfigurations().stream()
             .map(rc -> rc == null ? null : rc.resolvedAgainst(folder))
             .collect(Collectors.toList()),
-        raw.admin());
+        raw.responder(), raw.admin());
     new Validator(absolute).validate(resolved);
     return resolved;
   }

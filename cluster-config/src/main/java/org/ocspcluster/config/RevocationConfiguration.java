@@ -6,7 +6,9 @@ import java.time.Duration;
 /**
  * What a member needs to answer for one CA: the CA certificate, the signing credential (a
  * delegated OCSP signing certificate and its key) and the revocation source (a CRL file), reloaded
- * every {@code refreshInterval}.
+ * every {@code refreshInterval}. {@code responseValidity}, when set, bounds how long a signed response
+ * is valid (its nextUpdate is never later than the CRL's); unset, responses are valid until the
+ * CRL's nextUpdate.
  */
 public record RevocationConfiguration(
     String name,
@@ -14,7 +16,8 @@ public record RevocationConfiguration(
     Path signingCertificate,
     Path signingKey,
     Path crl,
-    Duration refreshInterval) {
+    Duration refreshInterval,
+    Duration responseValidity) {
 
   public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(5);
 
@@ -29,7 +32,8 @@ public record RevocationConfiguration(
         resolve(folder, signingCertificate),
         resolve(folder, signingKey),
         resolve(folder, crl),
-        refreshInterval);
+        refreshInterval,
+        responseValidity);
   }
 
   private static Path resolve(Path folder, Path path) {

@@ -30,6 +30,9 @@ final class Validator {
     portRules(config.portRules(), config.cluster());
     members(config.members());
     revocationConfigurations(config.revocationConfigurations());
+    if (config.responder().cacheEntries() < 0) {
+      problem("responder.cacheEntries", "must be 0 (no pre-produced responses) or more");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(file, problems);
     }
@@ -176,6 +179,9 @@ final class Validator {
       readable(at + ".crl", rc.crl(), "the CA's CRL (PEM or DER)");
       if (rc.refreshInterval().isNegative() || rc.refreshInterval().isZero()) {
         problem(at + ".refreshInterval", "must be positive, e.g. 5m");
+      }
+      if (rc.responseValidity() != null && rc.responseValidity().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+        problem(at + ".responseValidity", "must be at least 1m (leave it out to use the CRL's nextUpdate)");
       }
     }
   }

@@ -1,12 +1,11 @@
 package org.ocspcluster.responder;
 
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -17,11 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.Member;
+import org.ocspcluster.config.ResponderSettings;
 import org.ocspcluster.config.RevocationConfiguration;
 import org.ocspcluster.responder.http.OcspHttpServer;
-import org.ocspcluster.responder.ocsp.Answer;
 import org.ocspcluster.responder.ocsp.OcspService;
-import org.ocspcluster.responder.ocsp.Outcome;
 import org.ocspcluster.responder.ocsp.ServedCa;
 import org.ocspcluster.responder.pki.Pem;
 import org.ocspcluster.responder.revocation.CrlRevocationSource;
@@ -42,12 +40,19 @@ public final class ResponderMember implements AutoCloseable {
   private final ExecutorService signing;
   private final ScheduledExecutorService refresher;
 
+  private final List<ServedCa> served;
+  private final OcspService service;
+  private final ResponderMetrics metrics;
+
   private ResponderMember(String name, OcspHttpServer server, ExecutorService signing,
-      ScheduledExecutorService refresher) {
+      ScheduledExecutorService refresher, List<ServedCa> served, OcspService service, ResponderMetrics metrics) {
     this.name = name;
     this.server = server;
     this.signing = signing;
     this.refresher = refresher;
+    this.served = served;
+    this.service = service;
+    this.metrics = metrics;
   }
 
   /**
@@ -70,22 +75,23 @@ public final class ResponderMember implements AutoCloseable {
       throw e;
     }
     int cores = Runtime.getRuntime().availableProcessors();
-    ExecutorService signing = Executors.newFixedThreadPool(cores, daemon(memberName + "-signing"));
-    Map<Outcome, Counter> counters = new EnumMap<>(Outcome.class);
-    for (Outcome outcome : Outcome.values()) {
-      counters.put(outcome, Counter.builder("ocsp.responses")
-          .description("OCSP responses sent, by outcome")
-          .tag("member", member.name())
-          .tag("status", outcome.label())
-          .register(registry));
+    ExecutorService signing = boundedSigningExecutor(cores, memberName);
+    ResponderMetrics metrics = new ResponderMetrics(registry, member.name());
+    OcspService service = new OcspService(served, signing, Clock.systemUTC(),
+        new OcspService.Settings(config.responder().unknownIssuer() == ResponderSettings.UnknownIssuer.UNKNOWN,
+            config.responder().cacheEntries()), metrics);
+    for (ServedCa ca : served) {
+      metrics.declare(ca.name());
+      watch(registry, member.name(), ca);
+      long every = config.revocationConfigurations().stream().filter(rc -> rc.name().equals(ca.name()))
+          .findFirst().orElseThrow().refreshInterval().toMillis();
+      refresher.scheduleWithFixedDelay(() -> refresh(ca, service, metrics), every, every, TimeUnit.MILLISECONDS);
     }
-    OcspService service = new OcspService(served, signing, Clock.systemUTC());
     try {
-      OcspHttpServer server = OcspHttpServer.start(listen, service,
-          (Answer a) -> counters.get(a.outcome()).increment(), Math.max(1, cores / 2));
+      OcspHttpServer server = OcspHttpServer.start(listen, service, metrics, Math.max(1, cores / 2));
       LOG.info("member {} ready: answering OCSP on http://{} for {}", member.name(),
           hostPort(server.localAddress()), served.stream().map(ServedCa::name).toList());
-      return new ResponderMember(member.name(), server, signing, refresher);
+      return new ResponderMember(member.name(), server, signing, refresher, served, service, metrics);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       signing.shutdownNow();
@@ -124,9 +130,67 @@ public final class ResponderMember implements AutoCloseable {
     }
     CrlRevocationSource source = new CrlRevocationSource(rc.name(), rc.crl(), ca);
     source.refresh();
-    long every = rc.refreshInterval().toMillis();
-    refresher.scheduleWithFixedDelay(source::refresh, every, every, TimeUnit.MILLISECONDS);
-    return new ServedCa(rc.name(), ca, source, signer);
+    return new ServedCa(rc.name(), ca, source, signer, rc.responseValidity());
+  }
+
+  /**
+   * Reloads one configuration's revocation data (on the refresher thread, never an event loop);
+   * when it changed, its pre-produced responses are re-signed in the background.
+   */
+  private static String refresh(ServedCa ca, OcspService service, ResponderMetrics metrics) {
+    long before = ca.source().generation();
+    boolean taken = ((CrlRevocationSource) ca.source()).refresh();
+    String result = !taken ? "refused" : ca.source().generation() != before ? "loaded" : "unchanged";
+    metrics.refreshed(ca.name(), result);
+    if ("loaded".equals(result)) {
+      service.resignAll(ca);
+    }
+    return result;
+  }
+
+  /**
+   * Refresh Revocation Data now, for every configuration; returns each configuration's result
+   * (loaded, unchanged or refused). Runs on the refresher thread and waits for it.
+   */
+  public Map<String, String> refreshNow() {
+    try {
+      return refresher.submit(() -> {
+        Map<String, String> results = new java.util.LinkedHashMap<>();
+        for (ServedCa ca : served) {
+          results.put(ca.name(), refresh(ca, service, metrics));
+        }
+        return results;
+      }).get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("refresh did not finish: " + e, e);
+    }
+  }
+
+  private static void watch(MeterRegistry registry, String member, ServedCa ca) {
+    Gauge.builder("ocsp.revocation.source.next.update", ca,
+            c -> c.source().nextUpdate() == null ? Double.NaN : c.source().nextUpdate().getEpochSecond())
+        .description("When the revocation data in force promises newer data (Unix time)")
+        .baseUnit("seconds")
+        .tag("member", member)
+        .tag("configuration", ca.name())
+        .register(registry);
+    Gauge.builder("ocsp.signer.not.after", ca,
+            c -> c.signer().certificate().getNotAfter().toInstant().getEpochSecond())
+        .description("When the signing certificate in force expires (Unix time)")
+        .baseUnit("seconds")
+        .tag("member", member)
+        .tag("configuration", ca.name())
+        .register(registry);
+  }
+
+  /**
+   * Signing is CPU-bound: one thread per core, and a bounded queue so that a flood of nonce
+   * requests is answered tryLater-fast by back-pressure rather than growing memory without end.
+   */
+  private static ExecutorService boundedSigningExecutor(int cores, String member) {
+    return new java.util.concurrent.ThreadPoolExecutor(cores, cores, 0, TimeUnit.SECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(10_000), daemon(member + "-signing"),
+        new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
   }
 
   public String name() {

@@ -16,7 +16,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.HttpHeaders;
 import org.ocspcluster.responder.ocsp.Answer;
 import org.ocspcluster.responder.ocsp.OcspService;
 
@@ -31,13 +35,15 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   static final String RESPONSE_TYPE = "application/ocsp-response";
 
   private final OcspService service;
-  private final Consumer<Answer> counter;
+  private final RequestMetrics metrics;
+  private final java.time.Clock clock;
   /** Completes when the previous response was written; only touched on the event loop. */
   private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
-  OcspHttpHandler(OcspService service, Consumer<Answer> counter) {
+  OcspHttpHandler(OcspService service, RequestMetrics metrics, java.time.Clock clock) {
     this.service = service;
-    this.counter = counter;
+    this.metrics = metrics;
+    this.clock = clock;
   }
 
   @Override
@@ -47,6 +53,9 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       respondPlain(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request\n", false);
       return;
     }
+    long started = System.nanoTime();
+    boolean get = request.method().equals(HttpMethod.GET);
+    metrics.request(get ? "GET" : request.method().equals(HttpMethod.POST) ? "POST" : "OTHER");
     CompletableFuture<Answer> answer;
     if (request.method().equals(HttpMethod.POST)) {
       String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
@@ -56,7 +65,7 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         return;
       }
       answer = service.answer(ByteBufUtil.getBytes(request.content()));
-    } else if (request.method().equals(HttpMethod.GET)) {
+    } else if (get) {
       byte[] der = GetRequestPath.decode(request.uri());
       answer = der == null ? CompletableFuture.completedFuture(OcspService.malformed()) : service.answer(der);
     } else {
@@ -65,14 +74,52 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       write(ctx, response, keepAlive);
       return;
     }
+    String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
     previous = previous.thenCombineAsync(answer, (ignored, a) -> {
-      counter.accept(a);
-      FullHttpResponse response = new DefaultFullHttpResponse(
-          HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(a.encoded()));
-      response.headers().set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
+      metrics.answered(a, System.nanoTime() - started);
+      boolean cacheHeaders = get && a.cacheable();
+      boolean notModified = cacheHeaders && matches(ifNoneMatch, a.etag());
+      FullHttpResponse response = notModified
+          ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER)
+          : new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(a.encoded()));
+      if (!notModified) {
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
+      }
+      if (cacheHeaders) {
+        cachingHeaders(response.headers(), a, clock.instant());
+      }
       write(ctx, response, keepAlive);
       return null;
     }, ctx.executor());
+  }
+
+  /**
+   * RFC 5019 section 6: a GET answer may be cached by HTTP caches until its nextUpdate and no
+   * longer; must-revalidate keeps a cache from serving it stale.
+   */
+  static void cachingHeaders(HttpHeaders headers, Answer a, Instant now) {
+    long maxAge = Math.max(0, Duration.between(now, a.nextUpdate()).getSeconds());
+    headers.set(HttpHeaderNames.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate");
+    headers.set(HttpHeaderNames.LAST_MODIFIED, DateFormatter.format(Date.from(a.thisUpdate())));
+    headers.set(HttpHeaderNames.EXPIRES, DateFormatter.format(Date.from(a.nextUpdate())));
+    headers.set(HttpHeaderNames.ETAG, a.etag());
+    headers.set(HttpHeaderNames.DATE, DateFormatter.format(Date.from(now)));
+  }
+
+  static boolean matches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null || etag == null) {
+      return false;
+    }
+    for (String candidate : ifNoneMatch.split(",")) {
+      String c = candidate.trim();
+      if (c.startsWith("W/")) {
+        c = c.substring(2);
+      }
+      if (c.equals("*") || c.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void respondPlain(ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive) {

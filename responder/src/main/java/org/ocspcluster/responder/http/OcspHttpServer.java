@@ -24,8 +24,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import org.ocspcluster.responder.ocsp.Answer;
 import org.ocspcluster.responder.ocsp.OcspService;
 
 /** The responder's HTTP listener: one pipeline, bounded sizes, an idle timeout. */
@@ -44,7 +42,7 @@ public final class OcspHttpServer implements AutoCloseable {
     this.channel = channel;
   }
 
-  public static OcspHttpServer start(InetSocketAddress address, OcspService service, Consumer<Answer> counter,
+  public static OcspHttpServer start(InetSocketAddress address, OcspService service, RequestMetrics metrics,
       int threads) throws InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
     try {
@@ -64,7 +62,7 @@ public final class OcspHttpServer implements AutoCloseable {
               });
               p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_BODY));
               p.addLast(new BoundedAggregator());
-              p.addLast(new OcspHttpHandler(service, counter));
+              p.addLast(new OcspHttpHandler(service, metrics, java.time.Clock.systemUTC()));
             }
           })
           .bind(address).sync().channel();

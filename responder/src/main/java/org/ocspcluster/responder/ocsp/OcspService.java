@@ -1,11 +1,13 @@
 package org.ocspcluster.responder.ocsp;
 
 import java.io.IOException;
-import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -14,6 +16,7 @@ import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.cert.ocsp.CertificateStatus;
 import org.bouncycastle.cert.ocsp.OCSPException;
 import org.bouncycastle.cert.ocsp.OCSPReq;
@@ -25,15 +28,18 @@ import org.bouncycastle.cert.ocsp.UnknownStatus;
 import org.ocspcluster.responder.revocation.CertStatus;
 import org.ocspcluster.responder.revocation.RevocationDataUnavailable;
 import org.ocspcluster.responder.revocation.StatusAnswer;
+import org.ocspcluster.responder.signing.ResponseSigner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns the DER of an OCSPRequest into the DER of an OCSPResponse. Parsing and the lookup are cheap
- * and run on the caller's thread; building and signing run on {@code signingExecutor}.
+ * and run on the caller's thread; building and signing run on {@code signingExecutor}. A nonce-less
+ * request for one CertID is answered from the pre-produced {@link ResponseCache}.
  *
  * <p>Every failure has an OCSP answer: unparseable input is {@code malformedRequest}, an issuer not
- * served is {@code unauthorized}, stale data is {@code tryLater}; nothing throws to the caller.
+ * served is {@code unauthorized} (or a signed {@code unknown}, if so configured), stale data or an
+ * expired signer is {@code tryLater}; nothing throws to the caller.
  */
 public final class OcspService {
   private static final Logger LOG = LoggerFactory.getLogger(OcspService.class);
@@ -48,72 +54,155 @@ public final class OcspService {
   private static final byte[] TRY_LATER = unsigned(OCSPRespBuilder.TRY_LATER);
   private static final byte[] INTERNAL_ERROR = unsigned(OCSPRespBuilder.INTERNAL_ERROR);
 
+  /**
+   * How the service answers beyond the configurations.
+   *
+   * @param unknownIssuerAnswersUnknown answer a signed {@code unknown} instead of {@code unauthorized}
+   * @param cacheEntries pre-produced responses kept; 0 signs every request online
+   */
+  public record Settings(boolean unknownIssuerAnswersUnknown, int cacheEntries) {
+    public static final Settings DEFAULT = new Settings(false, 100_000);
+  }
+
+  private final List<ServedCa> served;
   private final IssuerIndex index;
   private final Executor signingExecutor;
   private final Clock clock;
+  private final Settings settings;
+  private final OcspEvents events;
+  private final ResponseCache cache;
 
-  public OcspService(List<ServedCa> served, Executor signingExecutor, Clock clock) {
+  public OcspService(List<ServedCa> served, Executor signingExecutor, Clock clock, Settings settings,
+      OcspEvents events) {
+    this.served = List.copyOf(served);
     this.index = new IssuerIndex(served);
     this.signingExecutor = signingExecutor;
     this.clock = clock;
+    this.settings = settings;
+    this.events = events;
+    this.cache = settings.cacheEntries() == 0 ? null : new ResponseCache(settings.cacheEntries(), signingExecutor,
+        clock, (ca, id) -> sign(ca, new CertificateID[] {id}, null), events);
+  }
+
+  public OcspService(List<ServedCa> served, Executor signingExecutor, Clock clock) {
+    this(served, signingExecutor, clock, Settings.DEFAULT, OcspEvents.NONE);
   }
 
   public static Answer malformed() {
-    return new Answer(MALFORMED, Outcome.MALFORMED, false);
+    return Answer.error(MALFORMED, Outcome.MALFORMED, null);
   }
 
   public CompletableFuture<Answer> answer(byte[] der) {
     OCSPReq request;
-    Req[] certIds;
+    Req[] requests;
     try {
       request = new OCSPReq(der);
-      certIds = request.getRequestList();
+      requests = request.getRequestList();
     } catch (IOException | RuntimeException e) {
-      return CompletableFuture.completedFuture(malformed());
+      return done(malformed());
     }
-    if (certIds.length == 0 || certIds.length > MAX_CERT_IDS) {
-      return CompletableFuture.completedFuture(malformed());
+    if (requests.length == 0 || requests.length > MAX_CERT_IDS) {
+      return done(malformed());
     }
     Extension nonce = request.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
     if (nonce != null && !nonceLengthOk(nonce)) {
-      return CompletableFuture.completedFuture(malformed());
+      return done(malformed());
     }
-    ServedCa ca = index.find(certIds[0].getCertID());
-    for (Req r : certIds) {
-      // One response has one signer: every CertID must belong to the same served CA.
-      if (ca == null || index.find(r.getCertID()) != ca) {
-        return CompletableFuture.completedFuture(new Answer(UNAUTHORIZED, Outcome.UNAUTHORIZED, false));
+    CertificateID[] ids = new CertificateID[requests.length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = requests[i].getCertID();
+    }
+    ServedCa ca = index.find(ids[0]);
+    boolean sameCa = true;
+    boolean noneServed = true;
+    for (CertificateID id : ids) {
+      ServedCa other = index.find(id);
+      sameCa &= other == ca;
+      noneServed &= other == null;
+    }
+    if (ca == null || !sameCa) {
+      // One response has one signer: CertIDs of two CAs, or of a CA not served, are not answered.
+      if (noneServed && settings.unknownIssuerAnswersUnknown() && !served.isEmpty()) {
+        return CompletableFuture.supplyAsync(() -> signUnknown(served.get(0), ids, nonce), signingExecutor);
       }
+      return done(Answer.error(UNAUTHORIZED, Outcome.UNAUTHORIZED, null));
     }
-    return CompletableFuture.supplyAsync(() -> sign(ca, certIds, nonce), signingExecutor);
+    if (nonce == null && ids.length == 1 && cache != null) {
+      return cache.get(ca, ids[0]);
+    }
+    return CompletableFuture.supplyAsync(() -> sign(ca, ids, nonce), signingExecutor);
   }
 
-  private Answer sign(ServedCa ca, Req[] certIds, Extension nonce) {
-    Instant now = clock.instant();
-    BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(ca.signer().responderId());
+  /** Re-signs in the background every pre-produced response of {@code ca} (its data or signer changed). */
+  public void resignAll(ServedCa ca) {
+    if (cache != null) {
+      cache.resignAll(ca);
+    }
+  }
+
+  private Answer sign(ServedCa ca, CertificateID[] ids, Extension nonce) {
+    long version = ca.version();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    ResponseSigner signer = ca.signer();
+    if (!signer.validAt(now)) {
+      LOG.debug("tryLater for \"{}\": the signing certificate is not valid now", ca.name());
+      return Answer.error(TRY_LATER, Outcome.TRY_LATER, ca.name());
+    }
+    BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
     Outcome outcome = null;
+    Instant nextUpdate = null;
     try {
-      for (Req r : certIds) {
-        BigInteger serial = r.getCertID().getSerialNumber();
-        StatusAnswer status = ca.source().status(serial, now);
-        builder.addResponse(r.getCertID(), toBc(status.status()), date(status.thisUpdate()),
-            date(status.nextUpdate()), null);
+      for (CertificateID id : ids) {
+        StatusAnswer status = ca.source().status(id.getSerialNumber(), now);
+        Instant next = status.nextUpdate();
+        if (next != null && ca.responseValidity() != null && now.plus(ca.responseValidity()).isBefore(next)) {
+          next = now.plus(ca.responseValidity());
+        }
+        next = next == null ? null : next.truncatedTo(ChronoUnit.SECONDS);
+        builder.addResponse(id, toBc(status.status()), Date.from(now), next == null ? null : Date.from(next), null);
         if (outcome == null) {
           outcome = outcomeOf(status.status());
+          nextUpdate = next;
         }
       }
       if (nonce != null) {
         builder.setResponseExtensions(new Extensions(nonce));
       }
-      OCSPResp response = new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, ca.signer().sign(builder, now));
-      return new Answer(response.getEncoded(), outcome, nonce == null);
+      byte[] encoded = new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now)).getEncoded();
+      events.signed(ca.name());
+      return new Answer(encoded, outcome, nonce == null && nextUpdate != null, ca.name(), now, nextUpdate,
+          etag(encoded), version);
     } catch (RevocationDataUnavailable e) {
       LOG.debug("tryLater for \"{}\": {}", ca.name(), e.getMessage());
-      return new Answer(TRY_LATER, Outcome.TRY_LATER, false);
+      return Answer.error(TRY_LATER, Outcome.TRY_LATER, ca.name());
     } catch (OCSPException | IOException | RuntimeException e) {
       LOG.error("cannot sign a response for \"{}\": {}", ca.name(), e.toString());
-      return new Answer(INTERNAL_ERROR, Outcome.INTERNAL_ERROR, false);
+      return Answer.error(INTERNAL_ERROR, Outcome.INTERNAL_ERROR, ca.name());
     }
+  }
+
+  private Answer signUnknown(ServedCa anyCa, CertificateID[] ids, Extension nonce) {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    try {
+      BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(anyCa.signer().responderId());
+      for (CertificateID id : ids) {
+        builder.addResponse(id, new UnknownStatus(), Date.from(now), null, null);
+      }
+      if (nonce != null) {
+        builder.setResponseExtensions(new Extensions(nonce));
+      }
+      byte[] encoded = new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, anyCa.signer().sign(builder, now))
+          .getEncoded();
+      events.signed(anyCa.name());
+      return new Answer(encoded, Outcome.UNKNOWN, false, null, now, null, etag(encoded), -1);
+    } catch (OCSPException | IOException | RuntimeException e) {
+      LOG.error("cannot sign an unknown-issuer response: {}", e.toString());
+      return Answer.error(INTERNAL_ERROR, Outcome.INTERNAL_ERROR, null);
+    }
+  }
+
+  private static CompletableFuture<Answer> done(Answer answer) {
+    return CompletableFuture.completedFuture(answer);
   }
 
   private static boolean nonceLengthOk(Extension nonce) {
@@ -130,7 +219,7 @@ public final class OcspService {
 
   private static CertificateStatus toBc(CertStatus status) {
     if (status instanceof CertStatus.Revoked revoked) {
-      Date time = date(revoked.time());
+      Date time = Date.from(revoked.time().truncatedTo(ChronoUnit.SECONDS));
       return revoked.reason() < 0
           ? new RevokedStatus(new org.bouncycastle.asn1.ocsp.RevokedInfo(
               new org.bouncycastle.asn1.ASN1GeneralizedTime(time), null))
@@ -149,9 +238,14 @@ public final class OcspService {
     return status instanceof CertStatus.Unknown ? Outcome.UNKNOWN : Outcome.GOOD;
   }
 
-  /** OCSP times are GeneralizedTime without fractions. */
-  private static Date date(Instant instant) {
-    return instant == null ? null : Date.from(instant.truncatedTo(ChronoUnit.SECONDS));
+  /** A strong validator for HTTP caches: the first 128 bits of the response's SHA-256, quoted. */
+  private static String etag(byte[] encoded) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(encoded);
+      return '"' + HexFormat.of().formatHex(digest, 0, 16) + '"';
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static byte[] unsigned(int status) {

@@ -1,8 +1,66 @@
 package org.ocspcluster.responder.ocsp;
 
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.ocspcluster.responder.revocation.RevocationSource;
 import org.ocspcluster.responder.signing.ResponseSigner;
 
-/** One revocation configuration at run time: the CA, what says the status, and who signs. */
-public record ServedCa(String name, X509CertificateHolder ca, RevocationSource source, ResponseSigner signer) {}
+/**
+ * One revocation configuration at run time: the CA, what says the status, who signs, and how long
+ * a signed response may be valid. The signer can be replaced while serving ("Assign Signing
+ * Certificate"); responses signed by the previous one are then re-signed.
+ */
+public final class ServedCa {
+  private final String name;
+  private final X509CertificateHolder ca;
+  private final RevocationSource source;
+  private final Duration responseValidity;
+  private final AtomicReference<ResponseSigner> signer;
+  private volatile long signerGeneration;
+
+  public ServedCa(String name, X509CertificateHolder ca, RevocationSource source, ResponseSigner signer,
+      Duration responseValidity) {
+    this.name = name;
+    this.ca = ca;
+    this.source = source;
+    this.signer = new AtomicReference<>(signer);
+    this.responseValidity = responseValidity;
+  }
+
+  public ServedCa(String name, X509CertificateHolder ca, RevocationSource source, ResponseSigner signer) {
+    this(name, ca, source, signer, null);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public X509CertificateHolder ca() {
+    return ca;
+  }
+
+  public RevocationSource source() {
+    return source;
+  }
+
+  public ResponseSigner signer() {
+    return signer.get();
+  }
+
+  /** Null when responses are valid until the source's nextUpdate. */
+  public Duration responseValidity() {
+    return responseValidity;
+  }
+
+  /** Puts a new signer in force; responses signed before are no longer served. */
+  public void assign(ResponseSigner next) {
+    signer.set(next);
+    signerGeneration++;
+  }
+
+  /** Changes whenever what a response of this CA would say, or who would sign it, changes. */
+  long version() {
+    return source.generation() * 1_000_003L + signerGeneration;
+  }
+}

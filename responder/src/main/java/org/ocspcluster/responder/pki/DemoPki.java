@@ -161,10 +161,19 @@ public final class DemoPki {
   }
 
   public X509CRLHolder crl(Instant thisUpdate, Instant nextUpdate) {
+    return crl(thisUpdate, nextUpdate, java.util.Map.of());
+  }
+
+  /**
+   * A CRL revoking {@link #revoked()} (keyCompromise) and every serial in {@code alsoRevoked} with
+   * its CRLReason code (e.g. {@link CRLReason#certificateHold}).
+   */
+  public X509CRLHolder crl(Instant thisUpdate, Instant nextUpdate, java.util.Map<BigInteger, Integer> alsoRevoked) {
     try {
       X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.getSubject(), Date.from(thisUpdate.truncatedTo(ChronoUnit.SECONDS)));
       builder.setNextUpdate(Date.from(nextUpdate.truncatedTo(ChronoUnit.SECONDS)));
       builder.addCRLEntry(revoked.getSerialNumber(), Date.from(revokedAt), CRLReason.keyCompromise);
+      alsoRevoked.forEach((serial, reason) -> builder.addCRLEntry(serial, Date.from(thisUpdate.minusSeconds(60)), reason));
       builder.addExtension(Extension.cRLNumber, false,
           new org.bouncycastle.asn1.ASN1Integer(BigInteger.valueOf(thisUpdate.getEpochSecond())));
       builder.addExtension(Extension.authorityKeyIdentifier, false,

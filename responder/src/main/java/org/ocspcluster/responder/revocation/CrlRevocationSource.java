@@ -30,6 +30,7 @@ public final class CrlRevocationSource implements RevocationSource {
   private final Path file;
   private final X509CertificateHolder ca;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
+  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
   private record Snapshot(Instant thisUpdate, Instant nextUpdate, BigInteger crlNumber,
       Map<BigInteger, CertStatus.Revoked> revoked) {}
@@ -61,13 +62,19 @@ public final class CrlRevocationSource implements RevocationSource {
     }
     current.set(loaded);
     if (previous == null || !previous.thisUpdate().equals(loaded.thisUpdate())) {
+      generation.incrementAndGet();
       LOG.info("revocation configuration \"{}\": CRL loaded from {} ({} revoked, thisUpdate {}, nextUpdate {})",
           name, file, loaded.revoked().size(), loaded.thisUpdate(), loaded.nextUpdate());
     }
     return true;
   }
 
-  /** When the CRL in force promises newer data, or null when none is loaded. */
+  @Override
+  public long generation() {
+    return generation.get();
+  }
+
+  @Override
   public Instant nextUpdate() {
     Snapshot s = current.get();
     return s == null ? null : s.nextUpdate();

@@ -16,4 +16,13 @@ public interface RevocationSource {
    *     the responder must then say {@code tryLater}, never {@code good}
    */
   StatusAnswer status(BigInteger serial, Instant now) throws RevocationDataUnavailable;
+
+  /**
+   * A number that changes whenever the data behind {@link #status} changes, so that responses
+   * signed from older data are known to be stale.
+   */
+  long generation();
+
+  /** When the data in force promises newer data, or null when there is none. */
+  Instant nextUpdate();
 }

@@ -82,6 +82,11 @@ public final class ResponseSigner {
     return certificate;
   }
 
+  /** False before the signing certificate's notBefore or after its notAfter. */
+  public boolean validAt(Instant now) {
+    return certificate.isValidOn(Date.from(now));
+  }
+
   /** Signs what {@code builder} holds, with producedAt {@code now} (whole seconds, as RFC 5280 times are). */
   public BasicOCSPResp sign(BasicOCSPRespBuilder builder, Instant now) throws OCSPException {
     try {

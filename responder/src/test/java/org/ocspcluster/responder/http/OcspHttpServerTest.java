@@ -34,6 +34,7 @@ class OcspHttpServerTest {
   ExecutorService signing;
   OcspHttpServer server;
   final ConcurrentLinkedQueue<Outcome> counted = new ConcurrentLinkedQueue<>();
+  final ConcurrentLinkedQueue<String> methods = new ConcurrentLinkedQueue<>();
   final HttpClient http = HttpClient.newHttpClient();
   URI base;
 
@@ -42,8 +43,17 @@ class OcspHttpServerTest {
     demo = new TestCa(dir, "demo");
     signing = Executors.newFixedThreadPool(2);
     OcspService service = new OcspService(List.of(demo.served), signing, Clock.systemUTC());
-    server = OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0), service,
-        (Answer a) -> counted.add(a.outcome()), 1);
+    server = OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0), service, new RequestMetrics() {
+      @Override
+      public void request(String method) {
+        methods.add(method);
+      }
+
+      @Override
+      public void answered(Answer a, long nanos) {
+        counted.add(a.outcome());
+      }
+    }, 1);
     base = URI.create("http://127.0.0.1:" + server.localAddress().getPort() + "/");
   }
 
@@ -79,6 +89,42 @@ class OcspHttpServerTest {
         HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, response.statusCode());
     assertTrue(OcspRequests.basic(response.body()).getResponses()[0].getCertStatus() != null, "revoked");
+  }
+
+  @Test
+  void getAnswerCarriesRfc5019CachingHeadersAndHonoursIfNoneMatch() throws Exception {
+    String b64 = Base64.getEncoder().encodeToString(revokedRequest());
+    URI uri = base.resolve("/" + java.net.URLEncoder.encode(b64, java.nio.charset.StandardCharsets.US_ASCII));
+    HttpResponse<byte[]> first = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    String cacheControl = first.headers().firstValue("cache-control").orElseThrow();
+    assertTrue(cacheControl.matches("max-age=\\d+, public, no-transform, must-revalidate"), cacheControl);
+    long maxAge = Long.parseLong(cacheControl.replaceAll("max-age=(\\d+),.*", "$1"));
+    var single = OcspRequests.basic(first.body()).getResponses()[0];
+    long untilNextUpdate = java.time.Duration.between(java.time.Instant.now(), single.getNextUpdate().toInstant()).getSeconds();
+    assertTrue(maxAge <= untilNextUpdate + 1 && maxAge >= untilNextUpdate - 60, maxAge + " vs " + untilNextUpdate);
+    assertEquals(java.time.ZonedDateTime.ofInstant(single.getNextUpdate().toInstant(), java.time.ZoneOffset.UTC),
+        java.time.ZonedDateTime.parse(first.headers().firstValue("expires").orElseThrow(),
+            java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME));
+    assertTrue(first.headers().firstValue("last-modified").isPresent());
+    String etag = first.headers().firstValue("etag").orElseThrow();
+
+    HttpResponse<byte[]> second = http.send(HttpRequest.newBuilder(uri).header("If-None-Match", etag).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(304, second.statusCode());
+    assertEquals(0, second.body().length);
+    assertEquals(etag, second.headers().firstValue("etag").orElseThrow());
+
+    HttpResponse<byte[]> other = http.send(HttpRequest.newBuilder(uri).header("If-None-Match", "\"something-else\"")
+        .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, other.statusCode());
+    assertTrue(List.copyOf(methods).stream().allMatch("GET"::equals));
+  }
+
+  @Test
+  void postAnswerCarriesNoHttpCachingHeaders() throws Exception {
+    HttpResponse<byte[]> response = post(revokedRequest(), "application/ocsp-request");
+    assertTrue(response.headers().firstValue("cache-control").isEmpty());
+    assertEquals(List.of("POST"), List.copyOf(methods));
   }
 
   @Test

@@ -145,6 +145,104 @@ class OcspServiceTest {
     assertEquals(Outcome.TRY_LATER, answer.outcome());
   }
 
+  /** Counts signatures and cache use, as the member's metrics do. */
+  static final class Counting implements OcspEvents {
+    final java.util.concurrent.atomic.AtomicInteger signed = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger hits = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void signed(String configuration) {
+      signed.incrementAndGet();
+    }
+
+    @Override
+    public void cacheHit(String configuration) {
+      hits.incrementAndGet();
+    }
+  }
+
+  @Test
+  void nonceLessRequestIsSignedOnceThenServedPreProduced() throws Exception {
+    Counting events = new Counting();
+    OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC(),
+        OcspService.Settings.DEFAULT, events);
+    byte[] request = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
+    byte[] first = cached.answer(request).join().encoded();
+    for (int i = 0; i < 20; i++) {
+      assertArrayEquals(first, cached.answer(request).join().encoded());
+    }
+    assertEquals(1, events.signed.get(), "one signature for 21 identical nonce-less requests");
+    assertEquals(20, events.hits.get());
+  }
+
+  @Test
+  void requestsWithANonceAreAlwaysSignedOnline() throws Exception {
+    Counting events = new Counting();
+    OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC(),
+        OcspService.Settings.DEFAULT, events);
+    CertificateID id = OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber());
+    for (int i = 0; i < 3; i++) {
+      cached.answer(OcspRequests.requestWithNonce(new byte[] {(byte) i, 1, 2, 3}, id)).join();
+    }
+    assertEquals(3, events.signed.get());
+  }
+
+  @Test
+  void aRevocationInANewCrlIsAnsweredAtOnceNotFromTheOldPreProducedResponse() throws Exception {
+    OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC());
+    BigInteger serial = demo.pki.good().getSerialNumber();
+    byte[] request = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), serial));
+    assertNull(OcspRequests.basic(cached.answer(request).join().encoded()).getResponses()[0].getCertStatus());
+
+    Instant later = Instant.now().plusSeconds(5);
+    assertTrue(demo.publish(demo.pki.crl(later, later.plus(java.time.Duration.ofDays(7)),
+        java.util.Map.of(serial, CRLReason.certificateHold))));
+    RevokedStatus hold = assertInstanceOf(RevokedStatus.class,
+        OcspRequests.basic(cached.answer(request).join().encoded()).getResponses()[0].getCertStatus());
+    assertEquals(CRLReason.certificateHold, hold.getRevocationReason(), "certificateHold is revoked with that reason");
+  }
+
+  @Test
+  void responseValidityBoundsNextUpdateBelowTheCrls() throws Exception {
+    ServedCa shortLived = new ServedCa("demo", demo.pki.ca(), demo.source, demo.served.signer(),
+        java.time.Duration.ofMinutes(10));
+    OcspService service = new OcspService(List.of(shortLived), signing, Clock.systemUTC());
+    SingleResp single = OcspRequests.basic(service.answer(OcspRequests.request(
+        OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()))).join().encoded()).getResponses()[0];
+    assertEquals(java.time.Duration.ofMinutes(10),
+        java.time.Duration.between(single.getThisUpdate().toInstant(), single.getNextUpdate().toInstant()));
+  }
+
+  @Test
+  void signerNotValidNowAnswersTryLater() throws Exception {
+    // Two hours ago the CRL already promised fresh data, but the signer was not yet valid.
+    Clock past = Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(-2));
+    OcspService service = new OcspService(List.of(demo.served), signing, past);
+    Answer answer = service.answer(OcspRequests.request(
+        OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()))).join();
+    assertEquals(OCSPResp.TRY_LATER, OcspRequests.status(answer.encoded()));
+  }
+
+  @Test
+  void unknownIssuerCanBeAnsweredUnknownInsteadOfUnauthorized() throws Exception {
+    OcspService service = new OcspService(List.of(demo.served), signing, Clock.systemUTC(),
+        new OcspService.Settings(true, 100), OcspEvents.NONE);
+    CertificateID id = OcspRequests.sha1(other.pki.ca(), other.pki.good().getSerialNumber());
+    SingleResp single = OcspRequests.basic(service.answer(OcspRequests.request(id)).join().encoded()).getResponses()[0];
+    assertInstanceOf(org.bouncycastle.cert.ocsp.UnknownStatus.class, single.getCertStatus());
+  }
+
+  @Test
+  void twoCertificatesInOneRequestAreBothAnswered() throws Exception {
+    CertificateID good = OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber());
+    CertificateID revoked = OcspRequests.sha1(demo.pki.ca(), demo.pki.revoked().getSerialNumber());
+    SingleResp[] singles = OcspRequests.basic(ask(OcspRequests.request(good, revoked))).getResponses();
+    assertEquals(2, singles.length);
+    assertEquals(good, singles[0].getCertID());
+    assertNull(singles[0].getCertStatus());
+    assertInstanceOf(RevokedStatus.class, singles[1].getCertStatus());
+  }
+
   @Test
   void mixedIssuersInOneRequestAreUnauthorized() throws Exception {
     OcspService both = new OcspService(List.of(demo.served, other.served), signing, Clock.systemUTC());

@@ -1,0 +1,93 @@
+package org.ocspcluster.responder;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.ocspcluster.responder.http.RequestMetrics;
+import org.ocspcluster.responder.ocsp.Answer;
+import org.ocspcluster.responder.ocsp.OcspEvents;
+
+/** One member's OCSP metrics in Micrometer; every meter carries the member's name. */
+final class ResponderMetrics implements RequestMetrics, OcspEvents {
+  static final String NO_CONFIGURATION = "none";
+
+  private final MeterRegistry registry;
+  private final String member;
+  private final Timer duration;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+  ResponderMetrics(MeterRegistry registry, String member) {
+    this.registry = registry;
+    this.member = member;
+    this.duration = Timer.builder("ocsp.request.duration")
+        .description("Time from a complete OCSP request to its response being written")
+        .tag("member", member)
+        .publishPercentileHistogram()
+        .register(registry);
+  }
+
+  @Override
+  public void request(String method) {
+    counter("ocsp.requests", "OCSP requests received, by HTTP method", "method", method).increment();
+  }
+
+  @Override
+  public void answered(Answer answer, long nanos) {
+    duration.record(nanos, TimeUnit.NANOSECONDS);
+    counter("ocsp.responses", "OCSP responses sent, by configuration and outcome",
+        "configuration", configuration(answer.configuration()), "status", answer.outcome().label()).increment();
+  }
+
+  @Override
+  public void cacheHit(String configuration) {
+    counter("ocsp.cache.hits", "Requests answered with a pre-produced response", "configuration",
+        configuration).increment();
+  }
+
+  @Override
+  public void cacheMiss(String configuration) {
+    counter("ocsp.cache.misses", "Nonce-less requests that waited for a signature", "configuration",
+        configuration).increment();
+  }
+
+  @Override
+  public void signed(String configuration) {
+    counter("ocsp.signatures", "OCSP responses signed", "configuration", configuration).increment();
+  }
+
+  void refreshed(String configuration, String result) {
+    counter("ocsp.revocation.source.refresh", "Revocation data loads, by result (loaded, unchanged, refused)",
+        "configuration", configuration, "result", result).increment();
+  }
+
+  /** Pre-registers the counters a configuration will have, so a scrape shows zeros rather than nothing. */
+  void declare(String configuration) {
+    for (var outcome : org.ocspcluster.responder.ocsp.Outcome.values()) {
+      counter("ocsp.responses", "OCSP responses sent, by configuration and outcome",
+          "configuration", configuration, "status", outcome.label());
+    }
+    counter("ocsp.cache.hits", "Requests answered with a pre-produced response", "configuration", configuration);
+    counter("ocsp.cache.misses", "Nonce-less requests that waited for a signature", "configuration", configuration);
+    counter("ocsp.signatures", "OCSP responses signed", "configuration", configuration);
+    for (String result : new String[] {"loaded", "unchanged", "refused"}) {
+      counter("ocsp.revocation.source.refresh", "Revocation data loads, by result (loaded, unchanged, refused)",
+          "configuration", configuration, "result", result);
+    }
+  }
+
+  private static String configuration(String name) {
+    return name == null ? NO_CONFIGURATION : name;
+  }
+
+  private Counter counter(String name, String description, String... tags) {
+    String key = name + '|' + String.join("|", tags);
+    return counters.computeIfAbsent(key, k -> Counter.builder(name)
+        .description(description)
+        .tag("member", member)
+        .tags(tags)
+        .register(registry));
+  }
+}

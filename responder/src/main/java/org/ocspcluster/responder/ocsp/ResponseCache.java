@@ -1,0 +1,109 @@
+package org.ocspcluster.responder.ocsp;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
+import org.bouncycastle.cert.ocsp.CertificateID;
+
+/**
+ * Pre-produced responses (RFC 5019): a nonce-less request for one CertID is answered from here. A
+ * response is signed once (concurrent requests for the same CertID share that one signature),
+ * re-signed in the background once half its validity has passed or when its CA's data or signer
+ * changes, and never served at or past its nextUpdate, nor after the data it was signed from
+ * changed.
+ */
+final class ResponseCache {
+  private record Key(String configuration, CertificateID id) {}
+
+  private final AsyncCache<Key, Answer> cache;
+  private final Set<Key> refreshing = ConcurrentHashMap.newKeySet();
+  private final Executor signing;
+  private final Clock clock;
+  private final BiFunction<ServedCa, CertificateID, Answer> signer;
+  private final OcspEvents events;
+
+  ResponseCache(int maxEntries, Executor signing, Clock clock, BiFunction<ServedCa, CertificateID, Answer> signer,
+      OcspEvents events) {
+    this.cache = Caffeine.newBuilder().maximumSize(maxEntries).executor(signing).buildAsync();
+    this.signing = signing;
+    this.clock = clock;
+    this.signer = signer;
+    this.events = events;
+  }
+
+  CompletableFuture<Answer> get(ServedCa ca, CertificateID id) {
+    Key key = new Key(ca.name(), id);
+    Instant now = clock.instant();
+    CompletableFuture<Answer> current = cache.getIfPresent(key);
+    if (current == null) {
+      events.cacheMiss(ca.name());
+      return cache.get(key, (k, executor) -> produce(k, ca));
+    }
+    if (!current.isDone()) {
+      events.cacheMiss(ca.name());
+      return current;
+    }
+    Answer answer = current.isCompletedExceptionally() ? null : current.join();
+    if (answer != null && servable(answer, ca, now)) {
+      events.cacheHit(ca.name());
+      if (dueForRefresh(answer, now)) {
+        refreshInBackground(key, ca, current);
+      }
+      return current;
+    }
+    events.cacheMiss(ca.name());
+    return cache.asMap().compute(key, (k, old) -> old == null || old == current ? produce(k, ca) : old);
+  }
+
+  /** Re-signs, in the background, every cached response of {@code ca} (its data or signer changed). */
+  void resignAll(ServedCa ca) {
+    cache.asMap().forEach((key, future) -> {
+      if (key.configuration().equals(ca.name())) {
+        refreshInBackground(key, ca, future);
+      }
+    });
+  }
+
+  long size() {
+    return cache.synchronous().estimatedSize();
+  }
+
+  private CompletableFuture<Answer> produce(Key key, ServedCa ca) {
+    CompletableFuture<Answer> future = CompletableFuture.supplyAsync(() -> signer.apply(ca, key.id()), signing);
+    // Errors (tryLater and the like) are answered once, never kept.
+    future.thenAccept(a -> {
+      if (!a.cacheable()) {
+        cache.asMap().remove(key, future);
+      }
+    });
+    return future;
+  }
+
+  private void refreshInBackground(Key key, ServedCa ca, CompletableFuture<Answer> current) {
+    if (!refreshing.add(key)) {
+      return;
+    }
+    CompletableFuture.supplyAsync(() -> signer.apply(ca, key.id()), signing).whenComplete((fresh, error) -> {
+      refreshing.remove(key);
+      if (fresh != null && fresh.cacheable()) {
+        cache.asMap().replace(key, current, CompletableFuture.completedFuture(fresh));
+      }
+    });
+  }
+
+  private static boolean servable(Answer a, ServedCa ca, Instant now) {
+    return a.cacheable() && a.version() == ca.version() && now.isBefore(a.nextUpdate());
+  }
+
+  private static boolean dueForRefresh(Answer a, Instant now) {
+    Duration half = Duration.between(a.thisUpdate(), a.nextUpdate()).dividedBy(2);
+    return !now.isBefore(a.thisUpdate().plus(half));
+  }
+}
