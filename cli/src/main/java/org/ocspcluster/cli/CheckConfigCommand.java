@@ -40,7 +40,9 @@ final class CheckConfigCommand implements Callable<Integer> {
           m.weight() == null ? "equal" : m.weight());
     }
     for (RevocationConfiguration rc : config.revocationConfigurations()) {
-      out.printf("  revocation configuration %s: CA %s, CRL %s every %s%n", rc.name(), rc.caCertificate(), rc.crl(),
+      String source = rc.opensslIndex() != null ? "CA database " + rc.opensslIndex()
+          : "CRL " + rc.crl() + (rc.deltaCrl() == null ? "" : " + delta " + rc.deltaCrl());
+      out.printf("  revocation configuration %s: CA %s, %s every %s%n", rc.name(), rc.caCertificate(), source,
           rc.refreshInterval());
     }
     out.printf("  admin listener %s%n", config.admin().listen());

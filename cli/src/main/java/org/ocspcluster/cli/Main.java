@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
         ResponderCommand.class,
         BalancerCommand.class,
         CheckConfigCommand.class,
+        RefreshCommand.class,
+        AssignSignerCommand.class,
+        SignerRequestCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

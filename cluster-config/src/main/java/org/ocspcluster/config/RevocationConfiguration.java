@@ -1,21 +1,40 @@
 package org.ocspcluster.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * What a member needs to answer for one CA: the CA certificate, the signing credential (a
- * delegated OCSP signing certificate and its key) and the revocation source (a CRL file), reloaded
- * every {@code refreshInterval}. {@code responseValidity}, when set, bounds how long a signed response
- * is valid (its nextUpdate is never later than the CRL's); unset, responses are valid until the
- * CRL's nextUpdate.
+ * What a member needs to answer for one CA.
+ *
+ * <ul>
+ *   <li>the CA certificate;
+ *   <li>the signing credential: a certificate and its key in PEM ({@code signingCertificate},
+ *       {@code signingKey}; the CA's own pair works too), or a PKCS#12 keystore
+ *       ({@code signingKeystore}, its password in {@code signingKeystorePasswordFile}); answers
+ *       name the signer by key hash ({@code responderId: byKey}, the default) or by name;
+ *   <li>the revocation source: a CRL ({@code crl}, a file or an http(s) URL) with an optional
+ *       delta CRL ({@code deltaCrl}), or an OpenSSL CA database ({@code opensslIndex}), which
+ *       also knows which serials were issued: with {@code extendedRevoke}, never-issued serials
+ *       are answered revoked (RFC 6960 section 2.2), else unknown;
+ *   <li>{@code refreshInterval}: how often the source is read again;
+ *   <li>{@code responseValidity}, when set, bounds how long a signed response is valid (never past
+ *       the source's nextUpdate); unset, responses are valid until the source's nextUpdate.
+ * </ul>
  */
 public record RevocationConfiguration(
     String name,
     Path caCertificate,
     Path signingCertificate,
     Path signingKey,
-    Path crl,
+    Path signingKeystore,
+    Path signingKeystorePasswordFile,
+    ResponderIdType responderId,
+    Location crl,
+    Location deltaCrl,
+    Path opensslIndex,
+    Boolean extendedRevoke,
     Duration refreshInterval,
     Duration responseValidity) {
 
@@ -23,6 +42,8 @@ public record RevocationConfiguration(
 
   public RevocationConfiguration {
     refreshInterval = refreshInterval == null ? DEFAULT_REFRESH : refreshInterval;
+    responderId = responderId == null ? ResponderIdType.BY_KEY : responderId;
+    extendedRevoke = extendedRevoke != null && extendedRevoke;
   }
 
   RevocationConfiguration resolvedAgainst(Path folder) {
@@ -31,12 +52,41 @@ public record RevocationConfiguration(
         resolve(folder, caCertificate),
         resolve(folder, signingCertificate),
         resolve(folder, signingKey),
-        resolve(folder, crl),
+        resolve(folder, signingKeystore),
+        resolve(folder, signingKeystorePasswordFile),
+        responderId,
+        crl == null ? null : crl.resolvedAgainst(folder),
+        deltaCrl == null ? null : deltaCrl.resolvedAgainst(folder),
+        resolve(folder, opensslIndex),
+        extendedRevoke,
         refreshInterval,
         responseValidity);
   }
 
   private static Path resolve(Path folder, Path path) {
     return path == null ? null : folder.resolve(path).normalize();
+  }
+
+  /** How a response names its signer (RFC 6960 ResponderID). */
+  public enum ResponderIdType {
+    BY_KEY("byKey"),
+    BY_NAME("byName");
+
+    private final String word;
+
+    ResponderIdType(String word) {
+      this.word = word;
+    }
+
+    @JsonCreator
+    public static ResponderIdType parse(String text) {
+      return Words.parse(ResponderIdType.class, values(), text, t -> t.word);
+    }
+
+    @JsonValue
+    @Override
+    public String toString() {
+      return word;
+    }
   }
 }

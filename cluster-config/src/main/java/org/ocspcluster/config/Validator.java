@@ -174,15 +174,64 @@ final class Validator {
         problem(at + ".name", "'" + rc.name() + "' is already used by revocationConfigurations[" + names.get(rc.name()) + "]");
       }
       readable(at + ".caCertificate", rc.caCertificate(), "the CA certificate (PEM or DER)");
-      readable(at + ".signingCertificate", rc.signingCertificate(), "the OCSP signing certificate (PEM)");
-      readable(at + ".signingKey", rc.signingKey(), "the signing certificate's private key (PEM, PKCS#8)");
-      readable(at + ".crl", rc.crl(), "the CA's CRL (PEM or DER)");
+      signer(at, rc);
+      source(at, rc);
       if (rc.refreshInterval().isNegative() || rc.refreshInterval().isZero()) {
         problem(at + ".refreshInterval", "must be positive, e.g. 5m");
       }
       if (rc.responseValidity() != null && rc.responseValidity().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
         problem(at + ".responseValidity", "must be at least 1m (leave it out to use the CRL's nextUpdate)");
       }
+    }
+  }
+
+  private void signer(String at, RevocationConfiguration rc) {
+    boolean pem = rc.signingCertificate() != null || rc.signingKey() != null;
+    if (pem && rc.signingKeystore() != null) {
+      problem(at + ".signingKeystore", "give either signingCertificate and signingKey, or signingKeystore, not both");
+    } else if (rc.signingKeystore() != null) {
+      readable(at + ".signingKeystore", rc.signingKeystore(), "the PKCS#12 file with the signing key and certificate");
+      if (rc.signingKeystorePasswordFile() != null) {
+        readable(at + ".signingKeystorePasswordFile", rc.signingKeystorePasswordFile(), "a file holding the keystore's password");
+      }
+    } else {
+      readable(at + ".signingCertificate", rc.signingCertificate(),
+          "the OCSP signing certificate (PEM), or signingKeystore for a PKCS#12 file");
+      readable(at + ".signingKey", rc.signingKey(), "the signing certificate's private key (PEM)");
+      if (rc.signingKeystorePasswordFile() != null) {
+        problem(at + ".signingKeystorePasswordFile", "only goes with signingKeystore");
+      }
+    }
+  }
+
+  private void source(String at, RevocationConfiguration rc) {
+    if (rc.crl() != null && rc.opensslIndex() != null) {
+      problem(at + ".opensslIndex", "give either crl or opensslIndex as the revocation source, not both");
+      return;
+    }
+    if (rc.opensslIndex() != null) {
+      readable(at + ".opensslIndex", rc.opensslIndex(), "the OpenSSL CA database (index.txt)");
+      if (rc.deltaCrl() != null) {
+        problem(at + ".deltaCrl", "only goes with crl");
+      }
+      return;
+    }
+    if (rc.crl() == null) {
+      problem(at + ".crl", "is required: the CA's CRL (a file, PEM or DER, or an http(s) URL), or opensslIndex");
+      return;
+    }
+    location(at + ".crl", rc.crl(), "the CA's CRL (PEM or DER)");
+    if (rc.deltaCrl() != null) {
+      location(at + ".deltaCrl", rc.deltaCrl(), "the CA's delta CRL (PEM or DER)");
+    }
+    if (rc.extendedRevoke()) {
+      problem(at + ".extendedRevoke", "needs opensslIndex: a CRL alone does not say which serials were issued");
+    }
+  }
+
+  private void location(String field, Location location, String what) {
+    if (location.isFile()) {
+      readable(field, location.file(), what);
     }
   }
 

@@ -23,6 +23,8 @@ import org.ocspcluster.responder.ocsp.OcspService;
 import org.ocspcluster.responder.ocsp.ServedCa;
 import org.ocspcluster.responder.pki.Pem;
 import org.ocspcluster.responder.revocation.CrlRevocationSource;
+import org.ocspcluster.responder.revocation.IndexRevocationSource;
+import org.ocspcluster.responder.revocation.RevocationSource;
 import org.ocspcluster.responder.signing.ResponseSigner;
 import org.ocspcluster.responder.signing.SignerException;
 import org.slf4j.Logger;
@@ -124,13 +126,47 @@ public final class ResponderMember implements AutoCloseable {
     }
     ResponseSigner signer;
     try {
-      signer = ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca);
+      signer = loadSigner(rc, ca);
     } catch (SignerException e) {
       throw new ResponderException("revocation configuration \"" + rc.name() + "\": " + e.getMessage());
     }
-    CrlRevocationSource source = new CrlRevocationSource(rc.name(), rc.crl(), ca);
+    RevocationSource source = rc.opensslIndex() != null
+        ? new IndexRevocationSource(rc.name(), rc.opensslIndex(), rc.extendedRevoke(), rc.refreshInterval(),
+            Clock.systemUTC())
+        : new CrlRevocationSource(rc.name(), rc.crl(), rc.deltaCrl(), ca);
     source.refresh();
     return new ServedCa(rc.name(), ca, source, signer, rc.responseValidity());
+  }
+
+  private static ResponseSigner loadSigner(RevocationConfiguration rc, X509CertificateHolder ca) throws SignerException {
+    boolean byName = rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME;
+    return rc.signingKeystore() != null
+        ? ResponseSigner.loadPkcs12(rc.signingKeystore(), rc.signingKeystorePasswordFile(), ca, byName)
+        : ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca, byName);
+  }
+
+  /**
+   * "Assign Signing Certificate": reads the signing credential named by {@code rc} again (the
+   * operator replaced the files, or the configuration names new ones) and, once it passes every
+   * check, puts it in force without a restart; pre-produced responses are re-signed with it.
+   *
+   * @return the new signer's subject and expiry, in words
+   */
+  public String assignSigner(RevocationConfiguration rc) throws ResponderException {
+    ServedCa ca = served.stream().filter(c -> c.name().equals(rc.name())).findFirst()
+        .orElseThrow(() -> new ResponderException("member " + name + " serves no configuration \"" + rc.name() + "\""));
+    ResponseSigner signer;
+    try {
+      signer = loadSigner(rc, ca.ca());
+    } catch (SignerException e) {
+      throw new ResponderException("revocation configuration \"" + rc.name() + "\": new signer refused, the old one "
+          + "stays in force: " + e.getMessage());
+    }
+    ca.assign(signer);
+    service.resignAll(ca);
+    String said = "\"" + signer.certificate().getSubject() + "\", valid until " + signer.certificate().getNotAfter().toInstant();
+    LOG.info("member {}: revocation configuration \"{}\" now signs with {}", name, rc.name(), said);
+    return said;
   }
 
   /**
@@ -139,7 +175,7 @@ public final class ResponderMember implements AutoCloseable {
    */
   private static String refresh(ServedCa ca, OcspService service, ResponderMetrics metrics) {
     long before = ca.source().generation();
-    boolean taken = ((CrlRevocationSource) ca.source()).refresh();
+    boolean taken = ca.source().refresh();
     String result = !taken ? "refused" : ca.source().generation() != before ? "loaded" : "unchanged";
     metrics.refreshed(ca.name(), result);
     if ("loaded".equals(result)) {

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -25,36 +24,50 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
- * The admin listener: {@code GET /metrics} (Prometheus text) and {@code GET /ready} (200 when the
- * readiness check passes, else 503 with the reason). Scrapes are rendered off the event loop.
+ * The admin listener: a small HTTP server whose routes (metrics, readiness, refresh, signer
+ * assignment) are given by the process that runs it. Every route runs on the admin executor,
+ * never on the event loop, since some read files or wait for a refresh.
  */
 public final class AdminServer implements AutoCloseable {
   private final EventLoopGroup group;
-  private final ExecutorService scrapes;
+  private final ExecutorService work;
   private final Channel channel;
 
-  /** A readiness verdict: null when ready, else the reason in words. */
-  public interface Readiness extends Supplier<String> {}
+  /** What a route answers. */
+  public record Reply(int status, String contentType, String body) {
+    public static Reply text(int status, String body) {
+      return new Reply(status, "text/plain; charset=utf-8", body);
+    }
 
-  private AdminServer(EventLoopGroup group, ExecutorService scrapes, Channel channel) {
+    public static Reply json(int status, String body) {
+      return new Reply(status, "application/json", body);
+    }
+  }
+
+  /** One route: the request's method, its query parameters, and its body. */
+  public interface Route {
+    Reply handle(String method, Map<String, List<String>> query, String body) throws Exception;
+  }
+
+  private AdminServer(EventLoopGroup group, ExecutorService work, Channel channel) {
     this.group = group;
-    this.scrapes = scrapes;
+    this.work = work;
     this.channel = channel;
   }
 
-  public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry, Readiness readiness) {
+  public static AdminServer start(InetSocketAddress address, Map<String, Route> routes) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    ExecutorService scrapes = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "admin-scrape");
+    ExecutorService work = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "admin");
       t.setDaemon(true);
       return t;
     });
@@ -68,15 +81,15 @@ public final class AdminServer implements AutoCloseable {
               ch.pipeline()
                   .addLast(new ReadTimeoutHandler(30))
                   .addLast(new HttpServerCodec(4096, 8192, 8192))
-                  .addLast(new HttpObjectAggregator(8192))
-                  .addLast(new Handler(registry, readiness, scrapes));
+                  .addLast(new HttpObjectAggregator(64 * 1024))
+                  .addLast(new Handler(Map.copyOf(routes), work));
             }
           })
           .bind(address).syncUninterruptibly().channel();
-      return new AdminServer(group, scrapes, channel);
+      return new AdminServer(group, work, channel);
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      scrapes.shutdownNow();
+      work.shutdownNow();
       throw e;
     }
   }
@@ -89,50 +102,45 @@ public final class AdminServer implements AutoCloseable {
   public void close() {
     channel.close().syncUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    scrapes.shutdownNow();
+    work.shutdownNow();
   }
 
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final PrometheusMeterRegistry registry;
-    private final Readiness readiness;
-    private final ExecutorService scrapes;
+    private final Map<String, Route> routes;
+    private final ExecutorService work;
 
-    Handler(PrometheusMeterRegistry registry, Readiness readiness, ExecutorService scrapes) {
-      this.registry = registry;
-      this.readiness = readiness;
-      this.scrapes = scrapes;
+    Handler(Map<String, Route> routes, ExecutorService work) {
+      this.routes = routes;
+      this.work = work;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
       boolean keepAlive = HttpUtil.isKeepAlive(request);
-      String path = new QueryStringDecoder(request.uri()).path();
-      if (!request.method().equals(HttpMethod.GET)) {
-        send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "use GET\n", keepAlive);
+      QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+      Route route = routes.get(uri.path());
+      if (route == null) {
+        send(ctx, Reply.text(404, "not found; routes: " + String.join(", ", new java.util.TreeSet<>(routes.keySet())) + "\n"),
+            keepAlive);
         return;
       }
-      switch (path) {
-        case "/metrics" -> scrapes.execute(() -> send(ctx, HttpResponseStatus.OK,
-            "text/plain; version=0.0.4; charset=utf-8", registry.scrape(), keepAlive));
-        case "/ready" -> {
-          String notReady = readiness.get();
-          if (notReady == null) {
-            send(ctx, HttpResponseStatus.OK, "text/plain; charset=utf-8", "ready\n", keepAlive);
-          } else {
-            send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-                "not ready: " + notReady + "\n", keepAlive);
-          }
+      String method = request.method().name();
+      String body = request.content().toString(StandardCharsets.UTF_8);
+      work.execute(() -> {
+        Reply reply;
+        try {
+          reply = route.handle(method, uri.parameters(), body);
+        } catch (Exception e) {
+          reply = Reply.text(500, "error: " + e.getMessage() + "\n");
         }
-        default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
-            "not found; try /metrics or /ready\n", keepAlive);
-      }
+        send(ctx, reply, keepAlive);
+      });
     }
 
-    private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String type, String body,
-        boolean keepAlive) {
-      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-          Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-      response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+    private static void send(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+          HttpResponseStatus.valueOf(reply.status()), Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
       HttpUtil.setContentLength(response, response.content().readableBytes());
       if (keepAlive) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

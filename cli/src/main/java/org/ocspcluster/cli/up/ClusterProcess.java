@@ -20,6 +20,8 @@ import org.ocspcluster.balancer.BalancerException;
 import org.ocspcluster.cli.admin.AdminServer;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.Member;
+import org.ocspcluster.config.RevocationConfiguration;
+import java.nio.file.Path;
 import org.ocspcluster.health.HealthChecker;
 import org.ocspcluster.responder.ResponderException;
 import org.ocspcluster.responder.ResponderMember;
@@ -34,10 +36,13 @@ import org.slf4j.LoggerFactory;
 public final class ClusterProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterProcess.class);
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   private final ClusterConfig config;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final Map<String, InetSocketAddress> memberAddresses = new LinkedHashMap<>();
+  private final List<ResponderMember> members = new java.util.concurrent.CopyOnWriteArrayList<>();
   private HealthChecker health;
   private Balancer balancer;
   private AdminServer admin;
@@ -58,12 +63,14 @@ public final class ClusterProcess implements AutoCloseable {
         ? ResponderMember.start(config, name, registry)
         : ResponderMember.start(config, name, listen, registry);
     started.push(member);
+    members.add(member);
     memberAddresses.put(name, member.localAddress());
     return member;
   }
 
   /** Stops a member this process runs (as if its process died); the balancer notices by probing. */
   public void stopMember(String name) {
+    members.removeIf(m -> m.name().equals(name));
     started.removeIf(part -> {
       if (part instanceof ResponderMember m && m.name().equals(name)) {
         m.close();
@@ -91,11 +98,75 @@ public final class ClusterProcess implements AutoCloseable {
     return balancer;
   }
 
-  /** Starts the admin listener (metrics, readiness) at {@code listen}. */
+  /** Starts the admin listener (metrics, readiness, refresh, signer assignment) at {@code listen}. */
   public AdminServer startAdmin(InetSocketAddress listen) {
-    admin = AdminServer.start(listen, registry, this::notReadyReason);
+    Map<String, AdminServer.Route> routes = new LinkedHashMap<>();
+    routes.put("/metrics", (method, query, body) -> "GET".equals(method)
+        ? new AdminServer.Reply(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())
+        : AdminServer.Reply.text(405, "use GET\n"));
+    routes.put("/ready", (method, query, body) -> {
+      String notReady = notReadyReason();
+      return notReady == null ? AdminServer.Reply.text(200, "ready\n")
+          : AdminServer.Reply.text(503, "not ready: " + notReady + "\n");
+    });
+    routes.put("/refresh", (method, query, body) -> "POST".equals(method) ? refreshAll()
+        : AdminServer.Reply.text(405, "use POST: Refresh Revocation Data on every member of this process\n"));
+    routes.put("/signer", (method, query, body) -> "POST".equals(method) ? assignSigner(query)
+        : AdminServer.Reply.text(405, "use POST with ?configuration=NAME[&certificate=FILE&key=FILE|&keystore=FILE]\n"));
+    admin = AdminServer.start(listen, routes);
     started.push(admin);
     return admin;
+  }
+
+  private AdminServer.Reply refreshAll() throws Exception {
+    if (members.isEmpty()) {
+      return AdminServer.Reply.text(409, "this process runs no responder member; ask the members' admin listeners\n");
+    }
+    Map<String, Map<String, String>> results = new LinkedHashMap<>();
+    boolean refused = false;
+    for (ResponderMember m : members) {
+      Map<String, String> r = m.refreshNow();
+      refused |= r.containsValue("refused");
+      results.put(m.name(), r);
+    }
+    return AdminServer.Reply.json(refused ? 422 : 200, JSON.writeValueAsString(results) + "\n");
+  }
+
+  private AdminServer.Reply assignSigner(Map<String, List<String>> query) throws Exception {
+    String configuration = first(query, "configuration");
+    if (configuration == null) {
+      return AdminServer.Reply.text(400, "name the configuration: ?configuration=NAME\n");
+    }
+    RevocationConfiguration rc = config.revocationConfigurations().stream()
+        .filter(c -> c.name().equals(configuration)).findFirst().orElse(null);
+    if (rc == null) {
+      return AdminServer.Reply.text(404, "no revocation configuration \"" + configuration + "\"\n");
+    }
+    String certificate = first(query, "certificate");
+    String key = first(query, "key");
+    String keystore = first(query, "keystore");
+    if (certificate != null || key != null || keystore != null) {
+      rc = new RevocationConfiguration(rc.name(), rc.caCertificate(),
+          certificate == null ? null : Path.of(certificate), key == null ? null : Path.of(key),
+          keystore == null ? null : Path.of(keystore),
+          first(query, "passwordFile") == null ? null : Path.of(first(query, "passwordFile")),
+          rc.responderId(), rc.crl(), rc.deltaCrl(), rc.opensslIndex(), rc.extendedRevoke(), rc.refreshInterval(),
+          rc.responseValidity());
+    }
+    Map<String, String> results = new LinkedHashMap<>();
+    for (ResponderMember m : members) {
+      try {
+        results.put(m.name(), m.assignSigner(rc));
+      } catch (ResponderException e) {
+        return AdminServer.Reply.text(422, e.getMessage() + "\n");
+      }
+    }
+    return AdminServer.Reply.json(200, JSON.writeValueAsString(results) + "\n");
+  }
+
+  private static String first(Map<String, List<String>> query, String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
   }
 
   private String notReadyReason() {

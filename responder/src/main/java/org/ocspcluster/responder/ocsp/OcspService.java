@@ -165,9 +165,7 @@ public final class OcspService {
           nextUpdate = next;
         }
       }
-      if (nonce != null) {
-        builder.setResponseExtensions(new Extensions(nonce));
-      }
+      builder.setResponseExtensions(responseExtensions(nonce, ca.source().extendedRevokedDefinition()));
       byte[] encoded = new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now)).getEncoded();
       events.signed(ca.name());
       return new Answer(encoded, outcome, nonce == null && nextUpdate != null, ca.name(), now, nextUpdate,
@@ -199,6 +197,18 @@ public final class OcspService {
       LOG.error("cannot sign an unknown-issuer response: {}", e.toString());
       return Answer.error(INTERNAL_ERROR, Outcome.INTERNAL_ERROR, null);
     }
+  }
+
+  /** The nonce echoed (RFC 8954), and the extended-revoke flag (RFC 6960 4.4.8) where it applies. */
+  private static Extensions responseExtensions(Extension nonce, boolean extendedRevoke) {
+    List<Extension> extensions = new java.util.ArrayList<>(2);
+    if (nonce != null) {
+      extensions.add(nonce);
+    }
+    if (extendedRevoke) {
+      extensions.add(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_extended_revoke, false, new byte[] {0x05, 0x00}));
+    }
+    return extensions.isEmpty() ? null : new Extensions(extensions.toArray(Extension[]::new));
   }
 
   private static CompletableFuture<Answer> done(Answer answer) {

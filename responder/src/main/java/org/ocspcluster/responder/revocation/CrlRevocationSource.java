@@ -2,11 +2,13 @@ package org.ocspcluster.responder.revocation;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.X509CRLEntryHolder;
@@ -14,58 +16,68 @@ import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.ocspcluster.config.Location;
 import org.ocspcluster.responder.pki.Pem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Revocation data from a CA's CRL file. A CRL is taken only once its signature verifies against the
- * CA and its issuer is the CA; a CRL that fails to load, parse or verify is refused and the last
- * good one stays in force.
+ * Revocation data from a CA's CRL, and optionally its delta CRL, each a file or an http(s) URL. A
+ * CRL is taken only once its issuer is the CA and its signature verifies with the CA's key; a CRL
+ * that fails to load, parse or verify is refused and the last good data stays in force. A delta is
+ * applied on top of the base it names: its entries revoke (certificateHold included), and its
+ * removeFromCRL entries end a hold.
  */
 public final class CrlRevocationSource implements RevocationSource {
   private static final Logger LOG = LoggerFactory.getLogger(CrlRevocationSource.class);
 
   private final String name;
-  private final Path file;
+  private final Location base;
+  private final Location delta;
   private final X509CertificateHolder ca;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
-  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong generation = new AtomicLong();
 
-  private record Snapshot(Instant thisUpdate, Instant nextUpdate, BigInteger crlNumber,
+  private record Snapshot(Instant baseThisUpdate, Instant deltaThisUpdate, Instant thisUpdate, Instant nextUpdate,
       Map<BigInteger, CertStatus.Revoked> revoked) {}
 
-  public CrlRevocationSource(String name, Path file, X509CertificateHolder ca) {
+  public CrlRevocationSource(String name, Location base, Location delta, X509CertificateHolder ca) {
     this.name = name;
-    this.file = file;
+    this.base = base;
+    this.delta = delta;
     this.ca = ca;
   }
 
-  /**
-   * Loads the file again. Returns true when a CRL was taken; on any failure logs why, keeps the
-   * last good CRL and returns false.
-   */
+  public CrlRevocationSource(String name, java.nio.file.Path file, X509CertificateHolder ca) {
+    this(name, new Location(file, null), null, ca);
+  }
+
+  @Override
   public boolean refresh() {
     Snapshot loaded;
     try {
-      loaded = load(Pem.readCrl(file));
+      X509CRLHolder baseCrl = verified(base, false);
+      X509CRLHolder deltaCrl = delta == null ? null : verified(delta, true);
+      loaded = merge(baseCrl, deltaCrl);
     } catch (IOException | RuntimeException | InvalidCrlException e) {
-      LOG.warn("revocation configuration \"{}\": CRL {} refused, keeping the last good one: {}",
-          name, file, e.getMessage());
+      LOG.warn("revocation configuration \"{}\": CRL refused, keeping the data in force: {}", name, e.getMessage());
       return false;
     }
     Snapshot previous = current.get();
-    if (previous != null && loaded.thisUpdate().isBefore(previous.thisUpdate())) {
+    if (previous != null && loaded.baseThisUpdate().isBefore(previous.baseThisUpdate())) {
       LOG.warn("revocation configuration \"{}\": CRL {} is older (thisUpdate {}) than the one in force ({}); kept the newer",
-          name, file, loaded.thisUpdate(), previous.thisUpdate());
+          name, base, loaded.baseThisUpdate(), previous.baseThisUpdate());
       return false;
     }
-    current.set(loaded);
-    if (previous == null || !previous.thisUpdate().equals(loaded.thisUpdate())) {
-      generation.incrementAndGet();
-      LOG.info("revocation configuration \"{}\": CRL loaded from {} ({} revoked, thisUpdate {}, nextUpdate {})",
-          name, file, loaded.revoked().size(), loaded.thisUpdate(), loaded.nextUpdate());
+    if (previous != null && previous.baseThisUpdate().equals(loaded.baseThisUpdate())
+        && Objects.equals(previous.deltaThisUpdate(), loaded.deltaThisUpdate())) {
+      return true;
     }
+    current.set(loaded);
+    generation.incrementAndGet();
+    LOG.info("revocation configuration \"{}\": CRL loaded from {}{} ({} revoked, thisUpdate {}, nextUpdate {})",
+        name, base, delta == null ? "" : " with delta " + delta, loaded.revoked().size(), loaded.thisUpdate(),
+        loaded.nextUpdate());
     return true;
   }
 
@@ -84,30 +96,63 @@ public final class CrlRevocationSource implements RevocationSource {
   public StatusAnswer status(BigInteger serial, Instant now) throws RevocationDataUnavailable {
     Snapshot s = current.get();
     if (s == null) {
-      throw new RevocationDataUnavailable("no CRL has been loaded from " + file);
+      throw new RevocationDataUnavailable("no CRL has been loaded from " + base);
     }
-    if (s.nextUpdate() != null && !now.isBefore(s.nextUpdate())) {
+    if (!now.isBefore(s.nextUpdate())) {
       throw new RevocationDataUnavailable("the CRL expired at " + s.nextUpdate() + " and no newer one was loaded");
     }
     CertStatus.Revoked revoked = s.revoked().get(serial);
     return new StatusAnswer(revoked == null ? CertStatus.GOOD : revoked, s.thisUpdate(), s.nextUpdate());
   }
 
-  private Snapshot load(X509CRLHolder crl) throws InvalidCrlException {
+  private X509CRLHolder verified(Location location, boolean expectDelta) throws IOException, InvalidCrlException {
+    X509CRLHolder crl = Pem.parseCrl(Fetcher.fetch(location), location.toString());
+    String what = (expectDelta ? "delta CRL " : "CRL ") + location;
     if (!crl.getIssuer().equals(ca.getSubject())) {
-      throw new InvalidCrlException("its issuer \"" + crl.getIssuer() + "\" is not the CA \"" + ca.getSubject() + "\"");
+      throw new InvalidCrlException(what + ": its issuer \"" + crl.getIssuer() + "\" is not the CA \"" + ca.getSubject() + "\"");
     }
     try {
       if (!crl.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))) {
-        throw new InvalidCrlException("its signature does not verify with the CA's key");
+        throw new InvalidCrlException(what + ": its signature does not verify with the CA's key");
       }
     } catch (OperatorCreationException | org.bouncycastle.cert.CertException | java.security.cert.CertificateException e) {
-      throw new InvalidCrlException("its signature cannot be checked: " + e.getMessage());
+      throw new InvalidCrlException(what + ": its signature cannot be checked: " + e.getMessage());
     }
     if (crl.getNextUpdate() == null) {
-      throw new InvalidCrlException("it has no nextUpdate, so its freshness cannot be judged");
+      throw new InvalidCrlException(what + ": it has no nextUpdate, so its freshness cannot be judged");
     }
+    boolean isDelta = crl.getExtension(Extension.deltaCRLIndicator) != null;
+    if (isDelta != expectDelta) {
+      throw new InvalidCrlException(what + (isDelta ? ": is a delta CRL; name it in deltaCrl and the full CRL in crl"
+          : ": is not a delta CRL (no deltaCRLIndicator)"));
+    }
+    return crl;
+  }
+
+  private Snapshot merge(X509CRLHolder baseCrl, X509CRLHolder deltaCrl) throws InvalidCrlException {
     Map<BigInteger, CertStatus.Revoked> revoked = new HashMap<>();
+    apply(baseCrl, revoked);
+    Instant thisUpdate = baseCrl.getThisUpdate().toInstant();
+    Instant nextUpdate = baseCrl.getNextUpdate().toInstant();
+    Instant deltaThisUpdate = null;
+    if (deltaCrl != null) {
+      BigInteger baseNumber = number(baseCrl, Extension.cRLNumber);
+      BigInteger needs = number(deltaCrl, Extension.deltaCRLIndicator);
+      if (baseNumber == null || baseNumber.compareTo(needs) < 0) {
+        throw new InvalidCrlException("delta CRL " + delta + " applies to base CRL number " + needs
+            + " or later, but the base CRL " + base + " is number " + baseNumber);
+      }
+      apply(deltaCrl, revoked);
+      deltaThisUpdate = deltaCrl.getThisUpdate().toInstant();
+      thisUpdate = deltaThisUpdate.isAfter(thisUpdate) ? deltaThisUpdate : thisUpdate;
+      Instant deltaNext = deltaCrl.getNextUpdate().toInstant();
+      nextUpdate = deltaNext.isBefore(nextUpdate) ? deltaNext : nextUpdate;
+    }
+    return new Snapshot(baseCrl.getThisUpdate().toInstant(), deltaThisUpdate, thisUpdate, nextUpdate,
+        Map.copyOf(revoked));
+  }
+
+  private static void apply(X509CRLHolder crl, Map<BigInteger, CertStatus.Revoked> revoked) {
     for (Object o : crl.getRevokedCertificates()) {
       X509CRLEntryHolder entry = (X509CRLEntryHolder) o;
       int reason = -1;
@@ -116,14 +161,16 @@ public final class CrlRevocationSource implements RevocationSource {
         reason = CRLReason.getInstance(reasonExtension.getParsedValue()).getValue().intValue();
       }
       if (reason == CRLReason.removeFromCRL) {
-        continue;
+        revoked.remove(entry.getSerialNumber());
+      } else {
+        revoked.put(entry.getSerialNumber(), new CertStatus.Revoked(entry.getRevocationDate().toInstant(), reason));
       }
-      revoked.put(entry.getSerialNumber(), new CertStatus.Revoked(entry.getRevocationDate().toInstant(), reason));
     }
-    Extension number = crl.getExtension(Extension.cRLNumber);
-    BigInteger crlNumber = number == null ? null
-        : org.bouncycastle.asn1.ASN1Integer.getInstance(number.getParsedValue()).getValue();
-    return new Snapshot(crl.getThisUpdate().toInstant(), crl.getNextUpdate().toInstant(), crlNumber, Map.copyOf(revoked));
+  }
+
+  private static BigInteger number(X509CRLHolder crl, org.bouncycastle.asn1.ASN1ObjectIdentifier oid) {
+    Extension extension = crl.getExtension(oid);
+    return extension == null ? null : ASN1Integer.getInstance(extension.getParsedValue()).getValue();
   }
 
   private static final class InvalidCrlException extends Exception {

@@ -18,6 +18,12 @@ public interface RevocationSource {
   StatusAnswer status(BigInteger serial, Instant now) throws RevocationDataUnavailable;
 
   /**
+   * Reads the data again from its origin. Returns false, keeping the data in force, when the new
+   * data is refused (unreadable, unverifiable, older); says why in the log.
+   */
+  boolean refresh();
+
+  /**
    * A number that changes whenever the data behind {@link #status} changes, so that responses
    * signed from older data are known to be stale.
    */
@@ -25,4 +31,12 @@ public interface RevocationSource {
 
   /** When the data in force promises newer data, or null when there is none. */
   Instant nextUpdate();
+
+  /**
+   * True when never-issued serials are answered revoked (RFC 6960 section 2.2): responses then
+   * carry the extended-revoke extension (section 4.4.8).
+   */
+  default boolean extendedRevokedDefinition() {
+    return false;
+  }
 }

@@ -37,7 +37,7 @@ public final class ResponseSigner {
   private final RespID responderId;
   private final X509CertificateHolder[] chain;
 
-  ResponseSigner(X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca)
+  ResponseSigner(X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca, boolean byName)
       throws SignerException {
     this.certificate = certificate;
     this.key = key;
@@ -48,8 +48,9 @@ public final class ResponseSigner {
       checkDelegated(certificate, ca);
     }
     try {
-      this.responderId = new RespID(certificate.getSubjectPublicKeyInfo(),
-          new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1));
+      this.responderId = byName ? new RespID(certificate.getSubject())
+          : new RespID(certificate.getSubjectPublicKeyInfo(),
+              new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1));
     } catch (OperatorCreationException | OCSPException e) {
       throw new SignerException("cannot compute the responder ID: " + e.getMessage());
     }
@@ -61,16 +62,52 @@ public final class ResponseSigner {
   /** Checks and wraps a credential already in memory. */
   public static ResponseSigner create(X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca)
       throws SignerException {
-    return new ResponseSigner(certificate, key, ca);
+    return new ResponseSigner(certificate, key, ca, false);
   }
 
-  /** Loads and checks the credential named by a revocation configuration. */
-  public static ResponseSigner load(Path certificateFile, Path keyFile, X509CertificateHolder ca)
+  /** Loads and checks the PEM credential named by a revocation configuration. */
+  public static ResponseSigner load(Path certificateFile, Path keyFile, X509CertificateHolder ca, boolean byName)
       throws SignerException {
     try {
-      return new ResponseSigner(Pem.readCertificate(certificateFile), Pem.readPrivateKey(keyFile), ca);
+      return new ResponseSigner(Pem.readCertificate(certificateFile), Pem.readPrivateKey(keyFile), ca, byName);
     } catch (IOException e) {
       throw new SignerException("cannot read the signing credential: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Loads and checks a PKCS#12 credential: the first key entry whose certificate is the CA's own or
+   * was issued by the CA. {@code passwordFile} may be null for a keystore without a password.
+   */
+  public static ResponseSigner loadPkcs12(Path keystore, Path passwordFile, X509CertificateHolder ca, boolean byName)
+      throws SignerException {
+    char[] password;
+    try {
+      password = passwordFile == null ? new char[0]
+          : java.nio.file.Files.readString(passwordFile).strip().toCharArray();
+    } catch (IOException e) {
+      throw new SignerException("cannot read the keystore password file " + passwordFile + ": " + e.getMessage());
+    }
+    try (var in = java.nio.file.Files.newInputStream(keystore)) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(in, password);
+      for (String alias : java.util.Collections.list(store.aliases())) {
+        if (!store.isKeyEntry(alias)) {
+          continue;
+        }
+        java.security.cert.Certificate cert = store.getCertificate(alias);
+        X509CertificateHolder holder = new X509CertificateHolder(cert.getEncoded());
+        if (holder.getIssuer().equals(ca.getSubject())) {
+          return new ResponseSigner(holder, (PrivateKey) store.getKey(alias, password), ca, byName);
+        }
+      }
+      throw new SignerException("the keystore " + keystore + " holds no key whose certificate was issued by \""
+          + ca.getSubject() + "\"");
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new SignerException("cannot read the keystore " + keystore + ": " + e.getMessage()
+          + " (is signingKeystorePasswordFile right?)");
+    } finally {
+      java.util.Arrays.fill(password, '\0');
     }
   }
 

@@ -1,0 +1,67 @@
+package org.ocspcluster.cli;
+
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "assign-signer", mixinStandardHelpOptions = true,
+    description = "Assign Signing Certificate without a restart: the members behind the admin listener load the "
+        + "named credential (or, with no files named, the configured files again), check it, and sign with it.")
+final class AssignSignerCommand implements Callable<Integer> {
+  @Option(names = "--configuration", required = true, paramLabel = "NAME", description = "the revocation configuration")
+  String configuration;
+
+  @Option(names = "--certificate", paramLabel = "FILE", description = "the new signing certificate (PEM)")
+  Path certificate;
+
+  @Option(names = "--key", paramLabel = "FILE", description = "its private key (PEM)")
+  Path key;
+
+  @Option(names = "--keystore", paramLabel = "FILE", description = "or a PKCS#12 file with both")
+  Path keystore;
+
+  @Option(names = "--password-file", paramLabel = "FILE", description = "the PKCS#12 file's password")
+  Path passwordFile;
+
+  @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
+      description = "the admin listener of the process running the members (default: ${DEFAULT-VALUE})")
+  String admin;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if ((certificate == null) != (key == null)) {
+      spec.commandLine().getErr().println("give --certificate and --key together (or --keystore)");
+      return 2;
+    }
+    StringBuilder query = new StringBuilder("/signer?configuration=").append(encode(configuration));
+    append(query, "certificate", certificate);
+    append(query, "key", key);
+    append(query, "keystore", keystore);
+    append(query, "passwordFile", passwordFile);
+    HttpResponse<String> response = AdminClient.post(admin, query.toString());
+    (response.statusCode() == 200 ? spec.commandLine().getOut() : spec.commandLine().getErr()).print(response.body());
+    spec.commandLine().getOut().flush();
+    spec.commandLine().getErr().flush();
+    return response.statusCode() == 200 ? 0 : 1;
+  }
+
+  private static void append(StringBuilder query, String name, Path path) {
+    if (path != null) {
+      // The members read the file: send it as an absolute path.
+      query.append('&').append(name).append('=').append(encode(path.toAbsolutePath().normalize().toString()));
+    }
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
+  }
+}

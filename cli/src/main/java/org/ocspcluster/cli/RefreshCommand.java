@@ -1,0 +1,29 @@
+package org.ocspcluster.cli;
+
+import java.net.http.HttpResponse;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "refresh", mixinStandardHelpOptions = true,
+    description = "Refresh Revocation Data now: every member of the process behind the admin listener reloads "
+        + "its CRLs and CA databases, and prints per configuration: loaded, unchanged or refused.")
+final class RefreshCommand implements Callable<Integer> {
+  @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
+      description = "the admin listener of the process running the members (default: ${DEFAULT-VALUE})")
+  String admin;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    HttpResponse<String> response = AdminClient.post(admin, "/refresh");
+    (response.statusCode() == 200 ? spec.commandLine().getOut() : spec.commandLine().getErr()).print(response.body());
+    spec.commandLine().getOut().flush();
+    spec.commandLine().getErr().flush();
+    return response.statusCode() == 200 ? 0 : 1;
+  }
+}
