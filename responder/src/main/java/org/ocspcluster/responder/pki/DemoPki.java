@@ -175,12 +175,32 @@ public final class DemoPki {
       builder.addCRLEntry(revoked.getSerialNumber(), Date.from(revokedAt), CRLReason.keyCompromise);
       alsoRevoked.forEach((serial, reason) -> builder.addCRLEntry(serial, Date.from(thisUpdate.minusSeconds(60)), reason));
       builder.addExtension(Extension.cRLNumber, false,
-          new org.bouncycastle.asn1.ASN1Integer(BigInteger.valueOf(thisUpdate.getEpochSecond())));
+          new org.bouncycastle.asn1.ASN1Integer(BigInteger.valueOf(thisUpdate.truncatedTo(ChronoUnit.SECONDS).getEpochSecond())));
       builder.addExtension(Extension.authorityKeyIdentifier, false,
           new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caKeys.getPublic()));
       return builder.build(signerFor(caKeys));
     } catch (GeneralSecurityException | CertIOException e) {
       throw new IllegalStateException("cannot issue the demo CRL", e);
+    }
+  }
+
+  /**
+   * A delta CRL on the base CRL issued at {@code baseThisUpdate} (whose number is its epoch
+   * second): each serial with its CRLReason code, removeFromCRL included.
+   */
+  public X509CRLHolder deltaCrl(Instant baseThisUpdate, Instant thisUpdate, Instant nextUpdate,
+      java.util.Map<BigInteger, Integer> entries) {
+    try {
+      X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.getSubject(), Date.from(thisUpdate.truncatedTo(ChronoUnit.SECONDS)));
+      builder.setNextUpdate(Date.from(nextUpdate.truncatedTo(ChronoUnit.SECONDS)));
+      entries.forEach((serial, reason) -> builder.addCRLEntry(serial, Date.from(thisUpdate.minusSeconds(60)), reason));
+      builder.addExtension(Extension.cRLNumber, false,
+          new org.bouncycastle.asn1.ASN1Integer(BigInteger.valueOf(thisUpdate.getEpochSecond())));
+      builder.addExtension(Extension.deltaCRLIndicator, true,
+          new org.bouncycastle.asn1.ASN1Integer(BigInteger.valueOf(baseThisUpdate.truncatedTo(ChronoUnit.SECONDS).getEpochSecond())));
+      return builder.build(signerFor(caKeys));
+    } catch (CertIOException e) {
+      throw new IllegalStateException("cannot issue the demo delta CRL", e);
     }
   }
 
