@@ -24,6 +24,7 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.ocspcluster.config.Affinity;
 import org.ocspcluster.config.Cluster;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.FilteringMode;
@@ -91,6 +92,11 @@ class BalancerTest {
   }
 
   private Balancer start(FilteringMode mode, Map<String, InetSocketAddress> members) throws Exception {
+    return start(mode, Affinity.SINGLE, members);
+  }
+
+  private Balancer start(FilteringMode mode, Affinity affinity, Map<String, InetSocketAddress> members)
+      throws Exception {
     int port;
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
@@ -101,7 +107,7 @@ class BalancerTest {
       list.add(new Member(m.getKey(), new HostPort("127.0.0.1", m.getValue().getPort()), priority++, null));
     }
     ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null),
-        List.of(new PortRule("r", null, PortRange.of(port), null, mode, null)), list, List.of(), null, null);
+        List.of(new PortRule("r", null, PortRange.of(port), null, mode, affinity)), list, List.of(), null, null);
     HealthChecker notProbing = new HealthChecker(config);
     toClose.add(notProbing);
     Balancer balancer = Balancer.start(config, notProbing, members, registry);
@@ -127,15 +133,21 @@ class BalancerTest {
     Map<String, InetSocketAddress> members = new java.util.LinkedHashMap<>();
     members.put("a", a.address());
     members.put("b", b.address());
-    Balancer balancer = start(FilteringMode.MULTIPLE_HOST, members);
+    Balancer balancer = start(FilteringMode.MULTIPLE_HOST, Affinity.NONE, members);
     byte[] payload = new byte[4 * 1024 * 1024];
     new Random(1).nextBytes(payload);
     Set<String> served = new HashSet<>();
-    for (int i = 0; i < 4; i++) {
+    int connections = 0;
+    // Affinity none hashes the client's port too: new connections land on either member.
+    while (served.size() < 2 && connections < 64) {
+      connections++;
       try (Socket s = new Socket()) {
         s.connect(balancer.localAddresses().get(0));
         DataInputStream in = new DataInputStream(s.getInputStream());
         served.add(readLine(in));
+        if (connections > 2) {
+          continue;
+        }
         // Write and read at once: neither side can buffer 4 MiB, so this only finishes if the
         // relay keeps both directions moving without dropping or reordering bytes.
         Thread writer = new Thread(() -> {
@@ -153,7 +165,27 @@ class BalancerTest {
       }
     }
     assertEquals(Set.of("a", "b"), served);
-    assertEquals(4.0, registry.get("nlb.connections").counters().stream().mapToDouble(c -> c.count()).sum());
+    double counted = connections;
+    await().atMost(Duration.ofSeconds(5)).until(
+        () -> registry.get("nlb.connections").counters().stream().mapToDouble(c -> c.count()).sum() == counted);
+  }
+
+  @Test
+  void singleAffinityKeepsAClientOnOneMember() throws Exception {
+    EchoMember a = new EchoMember("a");
+    EchoMember b = new EchoMember("b");
+    Map<String, InetSocketAddress> members = new java.util.LinkedHashMap<>();
+    members.put("a", a.address());
+    members.put("b", b.address());
+    Balancer balancer = start(FilteringMode.MULTIPLE_HOST, Affinity.SINGLE, members);
+    Set<String> served = new HashSet<>();
+    for (int i = 0; i < 8; i++) {
+      try (Socket s = new Socket()) {
+        s.connect(balancer.localAddresses().get(0));
+        served.add(readLine(s.getInputStream()));
+      }
+    }
+    assertEquals(1, served.size(), "every connection from 127.0.0.1 went to " + served);
   }
 
   @Test

@@ -5,32 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.PKIXReason;
-import java.security.cert.PKIXRevocationChecker;
-import java.security.cert.TrustAnchor;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -62,7 +44,7 @@ class EndToEndTest {
 
   @BeforeAll
   void startTheWholeCluster() throws Exception {
-    int[] free = freePorts(4);
+    int[] free = Clients.freePorts(4);
     ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     ClusterConfig config = ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE));
@@ -126,54 +108,33 @@ class EndToEndTest {
   @Test
   @Order(6)
   void aMemberThatDiesIsTakenOutWithAReasonAndClientsKeepGettingAnswers() throws Exception {
-    cluster.stopMember("responder-2");
+    // Single affinity sends this client to one member: kill that one.
+    String metrics = get("/metrics").body();
+    String busy = sum(metrics, "nlb_connections_total", "member=\"responder-1\"")
+        >= sum(metrics, "nlb_connections_total", "member=\"responder-2\"") ? "responder-1" : "responder-2";
+    cluster.stopMember(busy);
     await().atMost(Duration.ofSeconds(20)).until(
-        () -> cluster.health().health("responder-2").state() == MemberHealth.State.DOWN);
-    assertTrue(cluster.health().health("responder-2").reason().contains("no OCSP answer"),
-        cluster.health().health("responder-2").reason());
-    double before = sum(get("/metrics").body(), "nlb_connections_total", "member=\"responder-2\"");
+        () -> cluster.health().health(busy).state() == MemberHealth.State.DOWN);
+    assertTrue(cluster.health().health(busy).reason().contains("no OCSP answer"),
+        cluster.health().health(busy).reason());
+    double before = sum(get("/metrics").body(), "nlb_connections_total", "member=\"" + busy + "\"");
     for (int i = 0; i < 4; i++) {
       assertTrue(openssl("good.pem").contains("good.pem: good"));
     }
-    String metrics = get("/metrics").body();
-    assertEquals(before, sum(metrics, "nlb_connections_total", "member=\"responder-2\""), metrics);
+    assertEquals(before, sum(get("/metrics").body(), "nlb_connections_total", "member=\"" + busy + "\""),
+        "no new connection went to the dead member");
     assertEquals(200, get("/ready").statusCode(), "one member up is enough to be ready");
   }
 
   private String openssl(String leaf) throws Exception {
-    Process process = new ProcessBuilder("openssl", "ocsp",
-        "-issuer", dir.resolve("ca.pem").toString(),
-        "-CAfile", dir.resolve("ca.pem").toString(),
-        "-cert", dir.resolve(leaf).toString(),
-        "-url", "http://localhost:" + ports.cluster() + "/")
-        .redirectErrorStream(true)
-        .start();
-    String out;
-    try (InputStream in = process.getInputStream()) {
-      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    assertTrue(process.waitFor(30, TimeUnit.SECONDS), "openssl finished");
-    assertEquals(0, process.exitValue(), out);
-    return out;
+    Clients.Run run = Clients.openssl(dir.resolve("ca.pem"), "http://localhost:" + ports.cluster() + "/",
+        "-cert", dir.resolve(leaf).toString());
+    assertEquals(0, run.exit(), run.out());
+    return run.out();
   }
 
   private void validate(String leaf) throws Exception {
-    CertificateFactory factory = CertificateFactory.getInstance("X.509");
-    X509Certificate ca;
-    X509Certificate cert;
-    try (InputStream a = Files.newInputStream(dir.resolve("ca.pem"));
-        InputStream b = Files.newInputStream(dir.resolve(leaf))) {
-      ca = (X509Certificate) factory.generateCertificate(a);
-      cert = (X509Certificate) factory.generateCertificate(b);
-    }
-    CertPathValidator validator = CertPathValidator.getInstance("PKIX");
-    PKIXRevocationChecker checker = (PKIXRevocationChecker) validator.getRevocationChecker();
-    // OCSP only, from the certificate's AIA, with no fallback to CRLs: the cluster must answer.
-    checker.setOptions(EnumSet.of(PKIXRevocationChecker.Option.ONLY_END_ENTITY,
-        PKIXRevocationChecker.Option.NO_FALLBACK));
-    PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(ca, null)));
-    params.addCertPathChecker(checker);
-    validator.validate(factory.generateCertPath(List.of(cert)), params);
+    Clients.pkixValidate(dir.resolve("ca.pem"), dir.resolve(leaf));
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -182,31 +143,6 @@ class EndToEndTest {
   }
 
   static double sum(String metrics, String name, String label) {
-    Matcher m = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(metrics);
-    double total = 0;
-    while (m.find()) {
-      if (m.group(1).contains(label)) {
-        total += Double.parseDouble(m.group(2));
-      }
-    }
-    return total;
-  }
-
-  static int[] freePorts(int n) throws IOException {
-    ServerSocket[] sockets = new ServerSocket[n];
-    int[] ports = new int[n];
-    try {
-      for (int i = 0; i < n; i++) {
-        sockets[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-        ports[i] = sockets[i].getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : sockets) {
-        if (s != null) {
-          s.close();
-        }
-      }
-    }
-    return ports;
+    return Clients.sum(metrics, name, label);
   }
 }

@@ -7,7 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import org.ocspcluster.balancer.rules.AffinityKey;
 import org.ocspcluster.balancer.rules.MemberSelector;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRule;
@@ -24,17 +24,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   private final PortRule rule;
   private final MemberPool pool;
-  private final AtomicLong sequence;
 
-  FrontendHandler(PortRule rule, MemberPool pool, AtomicLong sequence) {
+  FrontendHandler(PortRule rule, MemberPool pool) {
     this.rule = rule;
     this.pool = pool;
-    this.sequence = sequence;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    List<Member> candidates = MemberSelector.candidates(rule, sequence.getAndIncrement(), pool.usable());
+    long key = AffinityKey.of(rule.affinity(), (java.net.InetSocketAddress) ctx.channel().remoteAddress());
+    List<Member> candidates = MemberSelector.candidates(rule, key, pool.usable());
     if (candidates.isEmpty()) {
       LOG.debug("rule {}: no member can take a connection from {}", rule.name(), ctx.channel().remoteAddress());
       ctx.close();

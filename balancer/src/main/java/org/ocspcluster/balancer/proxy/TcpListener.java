@@ -8,7 +8,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicLong;
 import org.ocspcluster.config.PortRule;
 
 /** One listening socket of a TCP port rule. */
@@ -17,7 +16,6 @@ public final class TcpListener {
 
   public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, InetSocketAddress address, PortRule rule,
       MemberPool pool) {
-    AtomicLong sequence = new AtomicLong();
     return new ServerBootstrap()
         .group(boss, workers)
         .channel(NioServerSocketChannel.class)
@@ -27,7 +25,7 @@ public final class TcpListener {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new FrontendHandler(rule, pool, sequence));
+            ch.pipeline().addLast(new FrontendHandler(rule, pool));
           }
         })
         .bind(address).syncUninterruptibly().channel();

@@ -9,17 +9,17 @@ import org.ocspcluster.config.PortRule;
 
 /**
  * Chooses, for one new connection under one port rule, the members to try in order. A pure
- * function of its inputs: the rule, a per-connection number (spreads multiple-host rules) and the
- * usable members.
+ * function of its inputs: the rule, the client's {@link AffinityKey} and the usable members.
  *
- * <p>Multiple-host rules rotate over the members with a non-zero weight; single-host rules go to
- * the best host priority (lowest number) first, the next ones taking over on failure. The Maglev
- * table and affinity replace the rotation in a later version.
+ * <p>Multiple-host rules start at the member the key hashes to (among those with a non-zero
+ * weight, ordered by host priority) and offer the others as fallbacks; single-host rules go to the
+ * best host priority (lowest number) first, the next ones taking over on failure. This modulo
+ * placement moves clients when membership changes; the Maglev table replaces it later.
  */
 public final class MemberSelector {
   private MemberSelector() {}
 
-  public static List<Member> candidates(PortRule rule, long sequence, List<Member> usable) {
+  public static List<Member> candidates(PortRule rule, long key, List<Member> usable) {
     if (rule.filteringMode() == FilteringMode.DISABLED || usable.isEmpty()) {
       return List.of();
     }
@@ -30,7 +30,7 @@ public final class MemberSelector {
     if (eligible.isEmpty() || rule.filteringMode() == FilteringMode.SINGLE_HOST) {
       return eligible;
     }
-    int start = (int) Math.floorMod(sequence, (long) eligible.size());
+    int start = (int) Math.floorMod(key, (long) eligible.size());
     List<Member> ordered = new ArrayList<>(eligible.size());
     for (int i = 0; i < eligible.size(); i++) {
       ordered.add(eligible.get((start + i) % eligible.size()));

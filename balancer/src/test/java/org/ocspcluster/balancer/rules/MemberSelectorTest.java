@@ -53,6 +53,27 @@ class MemberSelectorTest {
   }
 
   @Test
+  void affinityKeysAreStableAndSingleAffinityIgnoresThePort() {
+    var one = new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40000);
+    var two = new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40001);
+    assertEquals(AffinityKey.of(org.ocspcluster.config.Affinity.SINGLE, one),
+        AffinityKey.of(org.ocspcluster.config.Affinity.SINGLE, two));
+    assertTrue(AffinityKey.of(org.ocspcluster.config.Affinity.NONE, one)
+        != AffinityKey.of(org.ocspcluster.config.Affinity.NONE, two));
+  }
+
+  @Test
+  void networkAffinityKeepsA24Together() throws Exception {
+    var a = new java.net.InetSocketAddress(java.net.InetAddress.getByName("192.0.2.10"), 1);
+    var b = new java.net.InetSocketAddress(java.net.InetAddress.getByName("192.0.2.200"), 2);
+    var c = new java.net.InetSocketAddress(java.net.InetAddress.getByName("192.0.3.10"), 1);
+    assertEquals(AffinityKey.of(org.ocspcluster.config.Affinity.NETWORK, a),
+        AffinityKey.of(org.ocspcluster.config.Affinity.NETWORK, b));
+    assertTrue(AffinityKey.of(org.ocspcluster.config.Affinity.NETWORK, a)
+        != AffinityKey.of(org.ocspcluster.config.Affinity.NETWORK, c));
+  }
+
+  @Test
   void sameInputsGiveTheSameAnswer() {
     assertEquals(MemberSelector.candidates(rule(FilteringMode.MULTIPLE_HOST), 41, List.of(A, B)),
         MemberSelector.candidates(rule(FilteringMode.MULTIPLE_HOST), 41, List.of(A, B)));

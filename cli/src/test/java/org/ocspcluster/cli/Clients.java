@@ -1,0 +1,98 @@
+package org.ocspcluster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.PKIXRevocationChecker;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The independent clients the end-to-end tests use (OpenSSL, curl, Java's PKIX), and small helpers. */
+final class Clients {
+  private Clients() {}
+
+  /** What a command printed (stdout and stderr together) and how it exited. */
+  record Run(int exit, String out) {}
+
+  static Run run(List<String> command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out;
+    try (InputStream in = process.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "finished: " + command);
+    return new Run(process.exitValue(), out);
+  }
+
+  /** {@code openssl ocsp} against {@code url} with the CA as issuer and trust anchor, then {@code extra}. */
+  static Run openssl(Path ca, String url, String... extra) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("openssl", "ocsp", "-issuer", ca.toString(), "-CAfile",
+        ca.toString(), "-url", url));
+    command.addAll(List.of(extra));
+    return run(command);
+  }
+
+  /** Validates {@code leaf} against {@code ca} with Java's PKIX checker: OCSP from the AIA only, no fallback. */
+  static void pkixValidate(Path ca, Path leaf) throws Exception {
+    CertificateFactory factory = CertificateFactory.getInstance("X.509");
+    X509Certificate anchor;
+    X509Certificate cert;
+    try (InputStream a = Files.newInputStream(ca); InputStream b = Files.newInputStream(leaf)) {
+      anchor = (X509Certificate) factory.generateCertificate(a);
+      cert = (X509Certificate) factory.generateCertificate(b);
+    }
+    CertPathValidator validator = CertPathValidator.getInstance("PKIX");
+    PKIXRevocationChecker checker = (PKIXRevocationChecker) validator.getRevocationChecker();
+    checker.setOptions(EnumSet.of(PKIXRevocationChecker.Option.ONLY_END_ENTITY,
+        PKIXRevocationChecker.Option.NO_FALLBACK));
+    PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
+    params.addCertPathChecker(checker);
+    validator.validate(factory.generateCertPath(List.of(cert)), params);
+  }
+
+  /** The sum of every sample of {@code name} whose labels contain each of {@code labels}. */
+  static double sum(String metrics, String name, String... labels) {
+    Matcher m = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(metrics);
+    double total = 0;
+    while (m.find()) {
+      String found = m.group(1);
+      if (java.util.Arrays.stream(labels).allMatch(found::contains)) {
+        total += Double.parseDouble(m.group(2));
+      }
+    }
+    return total;
+  }
+
+  static int[] freePorts(int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    int[] ports = new int[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+    return ports;
+  }
+}
