@@ -183,6 +183,51 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void crlMayBeAnHttpUrlAndDeltaCrlAFile() throws Exception {
+    ClusterConfig config = load(VALID.replace("crl: pki/ca.crl", "crl: http://pki.example.test/ca.crl\n    deltaCrl: pki/ca.crl"));
+    RevocationConfiguration rc = config.revocationConfigurations().get(0);
+    assertEquals(java.net.URI.create("http://pki.example.test/ca.crl"), rc.crl().url());
+    assertEquals(dir.resolve("pki/ca.crl").toAbsolutePath().normalize(), rc.deltaCrl().file());
+  }
+
+  @Test
+  void crlOverAnotherSchemeIsRefused() {
+    ConfigException.Problem p = refusal(VALID.replace("crl: pki/ca.crl", "crl: ldap://pki.example.test/cn=ca"));
+    assertEquals("revocationConfigurations[0].crl", p.field());
+    assertTrue(p.reason().contains("http(s)"), p.reason());
+  }
+
+  @Test
+  void crlAndOpensslIndexTogetherAreRefused() {
+    assertEquals("revocationConfigurations[0].opensslIndex",
+        refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    opensslIndex: pki/ca.crl")).field());
+  }
+
+  @Test
+  void extendedRevokeWithoutACaDatabaseIsRefused() {
+    ConfigException.Problem p = refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    extendedRevoke: true"));
+    assertEquals("revocationConfigurations[0].extendedRevoke", p.field());
+    assertTrue(p.reason().contains("opensslIndex"), p.reason());
+  }
+
+  @Test
+  void pemSignerAndKeystoreTogetherAreRefused() {
+    assertEquals("revocationConfigurations[0].signingKeystore",
+        refusal(VALID.replace("signingKey: pki/signer.key", "signingKey: pki/signer.key\n    signingKeystore: pki/ca.pem"))
+            .field());
+  }
+
+  @Test
+  void unknownIssuerPolicyAndResponderIdAreWords() throws Exception {
+    ClusterConfig config = load(VALID.replace("admin:", "responder:\n  unknownIssuer: unknown\nadmin:")
+        .replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    responderId: byName"));
+    assertEquals(ResponderSettings.UnknownIssuer.UNKNOWN, config.responder().unknownIssuer());
+    assertEquals(RevocationConfiguration.ResponderIdType.BY_NAME, config.revocationConfigurations().get(0).responderId());
+    assertEquals("revocationConfigurations[0].responderId",
+        refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    responderId: byHash")).field());
+  }
+
+  @Test
   void missingFileIsRefused() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml")));
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
