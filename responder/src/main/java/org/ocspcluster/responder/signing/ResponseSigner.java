@@ -42,6 +42,11 @@ public final class ResponseSigner {
     this.certificate = certificate;
     this.key = key;
     this.algorithm = algorithmFor(key);
+    if (!certificate.isValidOn(new Date())) {
+      throw new SignerException("the signing certificate \"" + certificate.getSubject() + "\" is not valid now (valid "
+          + certificate.getNotBefore().toInstant() + " to " + certificate.getNotAfter().toInstant()
+          + "); issue a new one (see signer-request)");
+    }
     boolean caSigns = certificate.getSubject().equals(ca.getSubject())
         && certificate.getSubjectPublicKeyInfo().equals(ca.getSubjectPublicKeyInfo());
     if (!caSigns) {

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
@@ -78,12 +77,15 @@ class OcspServiceTest {
     assertEquals(demo.pki.revokedAt().truncatedTo(ChronoUnit.SECONDS), revoked.getRevocationTime().toInstant());
   }
 
-  @Test
-  void sha256CertIdIsAnsweredAndEchoedWithTheSameAlgorithm() throws Exception {
-    CertificateID id = OcspRequests.certId(NISTObjectIdentifiers.id_sha256, demo.pki.ca(),
-        demo.pki.revoked().getSerialNumber());
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2",
+      "2.16.840.1.101.3.4.2.3"})
+  void sha2CertIdsAreAnsweredAndEchoedWithTheSameAlgorithm(String oid) throws Exception {
+    var algorithm = new org.bouncycastle.asn1.ASN1ObjectIdentifier(oid);
+    CertificateID id = OcspRequests.certId(algorithm, demo.pki.ca(), demo.pki.revoked().getSerialNumber());
     SingleResp single = OcspRequests.basic(ask(OcspRequests.request(id))).getResponses()[0];
-    assertEquals(NISTObjectIdentifiers.id_sha256, single.getCertID().getHashAlgOID());
+    assertEquals(algorithm, single.getCertID().getHashAlgOID());
+    assertEquals(id, single.getCertID());
     assertInstanceOf(RevokedStatus.class, single.getCertStatus());
   }
 

@@ -52,6 +52,41 @@ class ResponseSignerTest {
     assertEquals(pki.signer().getSubject(), signer.responderId().toASN1Primitive().getName());
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"RSA, 3072, SHA256withRSA", "RSA, 4096, SHA256withRSA",
+      "EC, secp256r1, SHA256withECDSA", "EC, secp384r1, SHA384withECDSA"})
+  void everySupportedKeySignsWithSha256OrStronger(String type, String size, String expected) throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance(type);
+    if (type.equals("RSA")) {
+      generator.initialize(Integer.parseInt(size));
+    } else {
+      generator.initialize(new java.security.spec.ECGenParameterSpec(size));
+    }
+    assertEquals(expected, ResponseSigner.algorithmFor(generator.generateKeyPair().getPrivate()));
+  }
+
+  @Test
+  void rsaBelow2048BitsIsRefused() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(1024);
+    assertThrows(SignerException.class, () -> ResponseSigner.algorithmFor(generator.generateKeyPair().getPrivate()));
+  }
+
+  @Test
+  void aSignerThatIsNotValidNowIsRefusedAtLoad() throws Exception {
+    // A certificate issued by the CA with OCSPSigning, but expired yesterday.
+    java.time.Instant now = java.time.Instant.now();
+    var expired = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(pki.ca().getSubject(),
+        java.math.BigInteger.TEN, java.util.Date.from(now.minusSeconds(172_800)), java.util.Date.from(now.minusSeconds(86_400)),
+        pki.signer().getSubject(), pki.signerKeys().getPublic())
+        .addExtension(org.bouncycastle.asn1.x509.Extension.extendedKeyUsage, false,
+            new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning))
+        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(pki.caKeys().getPrivate()));
+    SignerException e = assertThrows(SignerException.class,
+        () -> ResponseSigner.create(expired, pki.signerKeys().getPrivate(), pki.ca()));
+    assertTrue(e.getMessage().contains("not valid now"), e.getMessage());
+  }
+
   @Test
   void theCaItselfMaySign() throws Exception {
     assertNotNull(ResponseSigner.create(pki.ca(), pki.caKeys().getPrivate(), pki.ca()));
