@@ -6,41 +6,113 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.ocspcluster.balancer.proxy.MemberPool;
+import java.util.stream.Collectors;
+import org.ocspcluster.balancer.hosts.HostControl;
+import org.ocspcluster.balancer.hosts.RuleState;
+import org.ocspcluster.balancer.proxy.Routing;
 import org.ocspcluster.balancer.proxy.TcpListener;
+import org.ocspcluster.balancer.proxy.Transport;
+import org.ocspcluster.balancer.proxy.UdpRelay;
+import org.ocspcluster.balancer.rules.AffinityKey;
+import org.ocspcluster.balancer.rules.MemberSelector;
+import org.ocspcluster.config.BalancerSettings;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.FilteringMode;
 import org.ocspcluster.config.Member;
+import org.ocspcluster.config.Member.HostState;
 import org.ocspcluster.config.PortRule;
 import org.ocspcluster.health.HealthChecker;
+import org.ocspcluster.health.MemberHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The front end on the cluster IP: one listener per port of every enabled TCP rule, spreading
- * client connections over the members the health checker has not taken out. When every member is
- * down it keeps sending to all of them (a signed OCSP answer carries its own validity, so trying is
- * better than refusing).
+ * The front end on the cluster IPs: listeners for every port of every enabled rule (TCP and UDP),
+ * member selection by the rule ({@link MemberSelector}: Maglev for multiple host, handling priority
+ * for single host), the operator's host and rule control ({@link HostControl}), connection limits,
+ * and the connection metrics. Members the health checker has taken out get no new connections;
+ * when no started member is healthy, every started member is tried (a signed OCSP answer carries
+ * its own validity, so trying beats refusing).
  */
 public final class Balancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Balancer.class);
 
+  private final ClusterConfig config;
+  private final HealthChecker health;
+  private final Transport transport;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
-  private final List<Channel> listeners;
+  private final ScheduledExecutorService timer;
+  private final Map<String, MemberSelector> selectors = new LinkedHashMap<>();
+  private final Map<String, List<Channel>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
+  private final Map<String, ChannelGroup> byMember = new ConcurrentHashMap<>();
+  private final Map<String, ChannelGroup> byRule = new ConcurrentHashMap<>();
+  private final AtomicInteger total = new AtomicInteger();
+  private final Metrics metrics;
+  private final HostControl control;
+  private final RoutingImpl routing = new RoutingImpl();
 
-  private Balancer(EventLoopGroup boss, EventLoopGroup workers, List<Channel> listeners) {
-    this.boss = boss;
-    this.workers = workers;
-    this.listeners = listeners;
+  private Balancer(ClusterConfig config, HealthChecker health, Map<String, InetSocketAddress> overrides,
+      MeterRegistry registry, Transport transport) {
+    this.config = config;
+    this.health = health;
+    this.transport = transport;
+    this.boss = new MultiThreadIoEventLoopGroup(1, transport.handlers());
+    this.workers = new MultiThreadIoEventLoopGroup(0, transport.handlers());
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "balancer-control");
+      t.setDaemon(true);
+      return t;
+    });
+    for (Member m : config.members()) {
+      // Resolved once here, so that no event loop ever waits on DNS.
+      addresses.put(m.name(), overrides.getOrDefault(m.name(),
+          new InetSocketAddress(m.address().host(), m.address().port())));
+      active.put(m.name(), new AtomicInteger());
+      byMember.put(m.name(), new DefaultChannelGroup(m.name(), GlobalEventExecutor.INSTANCE));
+    }
+    for (PortRule r : config.portRules()) {
+      selectors.put(r.name(), new MemberSelector(r, config.members()));
+      byRule.put(r.name(), new DefaultChannelGroup(r.name(), GlobalEventExecutor.INSTANCE));
+    }
+    this.control = new HostControl(config, timer, new HostControl.Connections() {
+      @Override
+      public int active(String member) {
+        return active.get(member).get();
+      }
+
+      @Override
+      public int closeMember(String member) {
+        int n = byMember.get(member).size();
+        byMember.get(member).close();
+        return n;
+      }
+
+      @Override
+      public int closeRule(String rule) {
+        int n = byRule.get(rule).size();
+        byRule.get(rule).close();
+        return n;
+      }
+    });
+    this.metrics = new Metrics(registry, config, control, active);
   }
 
   /**
@@ -49,89 +121,170 @@ public final class Balancer implements AutoCloseable {
    */
   public static Balancer start(ClusterConfig config, HealthChecker health, Map<String, InetSocketAddress> memberAddresses,
       MeterRegistry registry) throws BalancerException {
-    Pool pool = new Pool(config, health, memberAddresses, registry);
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
-    List<Channel> listeners = new ArrayList<>();
+    Balancer balancer = new Balancer(config, health, memberAddresses, registry, Transport.best());
     try {
       for (PortRule rule : config.portRules()) {
         if (rule.filteringMode() == FilteringMode.DISABLED) {
           LOG.info("rule {} ({}) is disabled: its ports refuse connections", rule.name(), rule.ports());
           continue;
         }
-        for (int port = rule.ports().from(); port <= rule.ports().to(); port++) {
-          InetSocketAddress address = new InetSocketAddress(config.cluster().ip(), port);
-          try {
-            listeners.add(TcpListener.bind(boss, workers, address, rule, pool));
-          } catch (RuntimeException e) {
-            throw new BalancerException("cannot listen on " + config.cluster().ip() + ":" + port + " for rule "
-                + rule.name() + ": " + e.getMessage()
-                + " (is another process using it? is cluster.ip an address of this machine?)");
-          }
-          LOG.info("balancer listening on {}:{} (rule {}, {}, affinity {})", config.cluster().ip(), port,
-              rule.name(), rule.filteringMode(), rule.affinity());
-        }
+        balancer.bindRule(rule);
       }
     } catch (BalancerException e) {
-      listeners.forEach(Channel::close);
-      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      balancer.close();
       throw e;
     }
-    return new Balancer(boss, workers, listeners);
+    balancer.control.onRuleChange(balancer::followRule);
+    LOG.info("balancer up on {} ({} transport), members {}", config.clusterIps(), balancer.transport.name(),
+        config.members().stream().map(m -> m.name() + "=" + balancer.control.state(m.name())).toList());
+    return balancer;
   }
 
-  /** Where the listeners are bound (the first is the first rule's first port). */
+  private void bindRule(PortRule rule) throws BalancerException {
+    List<Channel> bound = new ArrayList<>();
+    List<String> ips = PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp()) ? config.clusterIps() : List.of(rule.clusterIp());
+    try {
+      for (String ip : ips) {
+        for (int port = rule.ports().from(); port <= rule.ports().to(); port++) {
+          InetSocketAddress address = new InetSocketAddress(ip, port);
+          if (rule.coversTcp()) {
+            bound.add(TcpListener.bind(boss, workers, transport, address, rule, routing, config.balancer()));
+          }
+          if (rule.coversUdp()) {
+            bound.add(UdpRelay.bind(workers, transport, address, rule, routing, metrics::datagram,
+                config.balancer().udpIdleTimeout()));
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      bound.forEach(Channel::close);
+      throw new BalancerException("cannot listen for rule " + rule.name() + " (" + rule.protocol() + " " + rule.ports()
+          + " on " + ips + "): " + e.getMessage()
+          + " (is another process using the port? is the cluster IP an address of this machine?)");
+    }
+    listeners.put(rule.name(), bound);
+    LOG.info("rule {} listening: {} {} on {} ({}, affinity {})", rule.name(), rule.protocol(), rule.ports(), ips,
+        rule.filteringMode(), rule.affinity());
+  }
+
+  private void followRule(String name, RuleState state) {
+    PortRule rule = config.rule(name).orElseThrow();
+    if (state == RuleState.ENABLED) {
+      if (!listeners.containsKey(name) && rule.filteringMode() != FilteringMode.DISABLED) {
+        try {
+          bindRule(rule);
+        } catch (BalancerException e) {
+          LOG.error("rule {}: {}", name, e.getMessage());
+        }
+      }
+    } else {
+      List<Channel> bound = listeners.remove(name);
+      if (bound != null) {
+        bound.forEach(c -> c.close().syncUninterruptibly());
+      }
+    }
+  }
+
+  /** Where the listeners are bound, in rule order. */
   public List<InetSocketAddress> localAddresses() {
-    return listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+    return config.portRules().stream()
+        .flatMap(r -> listeners.getOrDefault(r.name(), List.of()).stream())
+        .map(c -> (InetSocketAddress) c.localAddress())
+        .toList();
   }
 
   public boolean listening() {
-    return !listeners.isEmpty() && listeners.stream().allMatch(Channel::isActive);
+    return !listeners.isEmpty() && listeners.values().stream().flatMap(List::stream).allMatch(Channel::isActive);
+  }
+
+  public HostControl control() {
+    return control;
+  }
+
+  public String transport() {
+    return transport.name();
+  }
+
+  /** Every member and rule with its state, for {@code query}. */
+  public Query query() {
+    List<Query.MemberRow> members = new ArrayList<>();
+    for (Member m : config.members()) {
+      MemberHealth h = health.health(m.name());
+      members.add(new Query.MemberRow(m.name(), m.address().toString(), m.priority(), control.state(m.name()).toString(),
+          h.state().name().toLowerCase(java.util.Locale.ROOT), h.reason(), active.get(m.name()).get()));
+    }
+    List<Query.RuleRow> rules = new ArrayList<>();
+    for (PortRule r : config.portRules()) {
+      MemberSelector selector = selectors.get(r.name());
+      Map<String, Integer> slots = selector.table().slotCounts();
+      String handles = switch (r.filteringMode()) {
+        case DISABLED -> "nobody (disabled)";
+        case SINGLE_HOST -> {
+          Set<String> live = routing.live();
+          List<Member> first = selector.candidates(0, live.isEmpty() ? routing.started() : live, 1);
+          yield first.isEmpty() ? "nobody (no member started)" : first.get(0).name();
+        }
+        case MULTIPLE_HOST -> slots.entrySet().stream()
+            .map(e -> e.getKey() + " " + Math.round(1000.0 * e.getValue() / selector.table().size()) / 10.0 + "%")
+            .collect(Collectors.joining(", "));
+      };
+      rules.add(new Query.RuleRow(r.name(), r.clusterIp(), r.ports().toString(), r.protocol().toString(),
+          r.filteringMode().toString(), r.affinity().toString(), control.ruleState(r.name()).toString(), handles));
+    }
+    return new Query(config.cluster().name(), config.cluster().fqdn(), config.clusterIps(), transport.name(), members,
+        rules);
+  }
+
+  /** What {@code query} shows. */
+  public record Query(String cluster, String fqdn, List<String> clusterIps, String transport, List<MemberRow> members,
+      List<RuleRow> rules) {
+    public record MemberRow(String name, String address, int priority, String state, String health, String reason,
+        int activeConnections) {}
+
+    public record RuleRow(String name, String clusterIp, String ports, String protocol, String filteringMode,
+        String affinity, String state, String handledBy) {}
   }
 
   @Override
   public void close() {
-    listeners.forEach(c -> c.close().syncUninterruptibly());
+    listeners.values().forEach(bound -> bound.forEach(c -> c.close().syncUninterruptibly()));
+    listeners.clear();
+    timer.shutdownNow();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     LOG.info("balancer stopped");
   }
 
-  /** Members, their health and the connection metrics. */
-  private static final class Pool implements MemberPool {
-    private final List<Member> members;
-    private final HealthChecker health;
-    private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
-    private final Map<String, Counter> connections = new ConcurrentHashMap<>();
-    private final MeterRegistry registry;
+  /** The balancer's answers to the proxy. */
+  private final class RoutingImpl implements Routing {
+    Set<String> started() {
+      int perMember = config.balancer().maxConnectionsPerMember();
+      return config.members().stream().map(Member::name)
+          .filter(control::takesNewConnections)
+          .filter(name -> active.get(name).get() < perMember)
+          .collect(Collectors.toSet());
+    }
 
-    Pool(ClusterConfig config, HealthChecker health, Map<String, InetSocketAddress> overrides, MeterRegistry registry) {
-      this.members = config.members();
-      this.health = health;
-      this.registry = registry;
-      for (Member m : members) {
-        // Resolved once here, so that no event loop ever waits on DNS.
-        addresses.put(m.name(), overrides.getOrDefault(m.name(),
-            new InetSocketAddress(m.address().host(), m.address().port())));
-        AtomicInteger count = new AtomicInteger();
-        active.put(m.name(), count);
-        Gauge.builder("nlb.active.connections", count, AtomicInteger::get)
-            .description("Client connections open through the balancer, by member")
-            .tag("member", m.name())
-            .register(registry);
-        for (PortRule rule : config.portRules()) {
-          counter(rule.name(), m.name());
-        }
-      }
+    Set<String> live() {
+      Set<String> started = started();
+      started.removeIf(name -> !health.health(name).usable());
+      return started;
     }
 
     @Override
-    public List<Member> usable() {
-      List<Member> up = members.stream().filter(m -> health.health(m.name()).usable()).toList();
-      // Panic policy: with every member down, try them all rather than refuse.
-      return up.isEmpty() ? members : up;
+    public List<Member> candidates(PortRule rule, InetSocketAddress client) {
+      Set<String> live = live();
+      if (live.isEmpty()) {
+        // Panic: no started member is healthy; try the started ones rather than refuse.
+        live = started();
+      }
+      long key = AffinityKey.of(rule.affinity(), client);
+      return selectors.get(rule.name()).candidates(key, live, config.balancer().connectAttempts());
+    }
+
+    @Override
+    public boolean admit(PortRule rule) {
+      return total.get() < config.balancer().maxConnections();
     }
 
     @Override
@@ -140,22 +293,93 @@ public final class Balancer implements AutoCloseable {
     }
 
     @Override
-    public void opened(String rule, Member member) {
-      counter(rule, member.name()).increment();
+    public void opened(PortRule rule, Member member, Channel client, Channel backend) {
+      metrics.connection(rule.name(), member.name());
       active.get(member.name()).incrementAndGet();
+      total.incrementAndGet();
+      byMember.get(member.name()).add(client);
+      byRule.get(rule.name()).add(client);
+      backend.closeFuture().addListener(f -> {
+        active.get(member.name()).decrementAndGet();
+        total.decrementAndGet();
+        client.close();
+      });
     }
 
     @Override
-    public void closed(Member member) {
-      active.get(member.name()).decrementAndGet();
+    public void connectFailed(Member member) {
+      metrics.connectFailure(member.name());
     }
 
-    private Counter counter(String rule, String member) {
-      return connections.computeIfAbsent(rule + "\u0000" + member, k -> Counter.builder("nlb.connections")
-          .description("Client connections forwarded by the balancer, by port rule and member")
-          .tag("rule", rule)
-          .tag("member", member)
-          .register(registry));
+    @Override
+    public void bytes(Member member, boolean toMember, long count) {
+      metrics.bytes(member.name(), toMember, count);
+    }
+  }
+
+  /** The nlb_* meters. */
+  private static final class Metrics {
+    private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    Metrics(MeterRegistry registry, ClusterConfig config, HostControl control, Map<String, AtomicInteger> active) {
+      this.registry = registry;
+      for (Member m : config.members()) {
+        Gauge.builder("nlb.active.connections", active.get(m.name()), AtomicInteger::get)
+            .description("Client connections open through the balancer, by member")
+            .tag("member", m.name())
+            .register(registry);
+        for (HostState state : HostState.values()) {
+          Gauge.builder("nlb.member.state", control, c -> c.state(m.name()) == state ? 1 : 0)
+              .description("1 for the member's current host state")
+              .tag("member", m.name())
+              .tag("state", state.toString())
+              .register(registry);
+        }
+        connectFailure(m.name(), 0);
+        for (PortRule r : config.portRules()) {
+          counter("nlb.connections", "Client connections forwarded, by port rule and member",
+              "rule", r.name(), "member", m.name());
+        }
+      }
+      for (PortRule r : config.portRules()) {
+        for (RuleState state : RuleState.values()) {
+          Gauge.builder("nlb.rule.state", control, c -> c.ruleState(r.name()) == state ? 1 : 0)
+              .description("1 for the port rule's current state")
+              .tag("rule", r.name())
+              .tag("state", state.toString())
+              .register(registry);
+        }
+      }
+    }
+
+    void connection(String rule, String member) {
+      counter("nlb.connections", "Client connections forwarded, by port rule and member", "rule", rule, "member", member)
+          .increment();
+    }
+
+    void connectFailure(String member) {
+      connectFailure(member, 1);
+    }
+
+    private void connectFailure(String member, int n) {
+      counter("nlb.connect.failures", "Connects to a member that were refused or timed out", "member", member)
+          .increment(n);
+    }
+
+    void bytes(String member, boolean toMember, long count) {
+      counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", member,
+          "direction", toMember ? "to_member" : "to_client").increment(count);
+    }
+
+    void datagram(PortRule rule, Member member, boolean toMember) {
+      counter("nlb.udp.datagrams", "UDP datagrams relayed, by rule, member and direction", "rule", rule.name(),
+          "member", member.name(), "direction", toMember ? "to_member" : "to_client").increment();
+    }
+
+    private Counter counter(String name, String description, String... tags) {
+      return counters.computeIfAbsent(name + String.join("|", tags),
+          k -> Counter.builder(name).description(description).tags(tags).register(registry));
     }
   }
 }

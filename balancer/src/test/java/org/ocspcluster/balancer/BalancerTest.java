@@ -1,30 +1,42 @@
 package org.ocspcluster.balancer;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.balancer.rules.AffinityKey;
+import org.ocspcluster.balancer.rules.MemberSelector;
 import org.ocspcluster.config.Affinity;
+import org.ocspcluster.config.BalancerSettings;
 import org.ocspcluster.config.Cluster;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.FilteringMode;
@@ -32,11 +44,15 @@ import org.ocspcluster.config.HostPort;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRange;
 import org.ocspcluster.config.PortRule;
+import org.ocspcluster.config.Protocol;
 import org.ocspcluster.health.HealthChecker;
 
 class BalancerTest {
+  @TempDir
+  Path dir;
   final List<AutoCloseable> toClose = new ArrayList<>();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final Map<String, EchoMember> echo = new LinkedHashMap<>();
 
   @AfterEach
   void closeAll() throws Exception {
@@ -91,28 +107,43 @@ class BalancerTest {
     }
   }
 
-  private Balancer start(FilteringMode mode, Map<String, InetSocketAddress> members) throws Exception {
-    return start(mode, Affinity.SINGLE, members);
-  }
-
-  private Balancer start(FilteringMode mode, Affinity affinity, Map<String, InetSocketAddress> members)
-      throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
+  private ClusterConfig config(PortRule rule, String... names) throws IOException {
     List<Member> list = new ArrayList<>();
     int priority = 1;
-    for (Map.Entry<String, InetSocketAddress> m : members.entrySet()) {
-      list.add(new Member(m.getKey(), new HostPort("127.0.0.1", m.getValue().getPort()), priority++, null));
+    for (String name : names) {
+      EchoMember m = echo.computeIfAbsent(name, n -> {
+        try {
+          return new EchoMember(n);
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      list.add(new Member(name, new HostPort("127.0.0.1", m.address().getPort()), priority++, null));
     }
-    ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null),
-        List.of(new PortRule("r", null, PortRange.of(port), null, mode, affinity)), list, List.of(), null, null);
+    BalancerSettings settings = new BalancerSettings(null, null, null, Duration.ofSeconds(5), null, null, null,
+        Duration.ofSeconds(5), dir.resolve("host-state.json"));
+    return new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null), List.of(rule), list, List.of(), null,
+        settings, null);
+  }
+
+  private Balancer start(ClusterConfig config) throws Exception {
     HealthChecker notProbing = new HealthChecker(config);
     toClose.add(notProbing);
-    Balancer balancer = Balancer.start(config, notProbing, members, registry);
+    Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
+    echo.forEach((name, m) -> addresses.put(name, m.address()));
+    Balancer balancer = Balancer.start(config, notProbing, addresses, registry);
     toClose.add(balancer);
     return balancer;
+  }
+
+  private static PortRule rule(int port, FilteringMode mode, Affinity affinity) {
+    return new PortRule("r", null, PortRange.of(port), null, mode, affinity);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return probe.getLocalPort();
+    }
   }
 
   private static String readLine(InputStream in) throws IOException {
@@ -126,114 +157,221 @@ class BalancerTest {
     return line.toString();
   }
 
+  /** Connects from {@code source} (any 127/8 address works on Linux loopback) and returns the member's name. */
+  private static String memberFor(InetSocketAddress balancer, String source) throws IOException {
+    try (Socket s = new Socket()) {
+      s.bind(new InetSocketAddress(source, 0));
+      s.connect(balancer);
+      return readLine(s.getInputStream());
+    }
+  }
+
   @Test
-  void connectionsAreSpreadOverMembersAndLargePayloadsComeBackIntact() throws Exception {
-    EchoMember a = new EchoMember("a");
-    EchoMember b = new EchoMember("b");
-    Map<String, InetSocketAddress> members = new java.util.LinkedHashMap<>();
-    members.put("a", a.address());
-    members.put("b", b.address());
-    Balancer balancer = start(FilteringMode.MULTIPLE_HOST, Affinity.NONE, members);
+  void largePayloadsComeBackIntactThroughTheRelay() throws Exception {
+    Balancer balancer = start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a", "b"));
     byte[] payload = new byte[4 * 1024 * 1024];
     new Random(1).nextBytes(payload);
-    Set<String> served = new HashSet<>();
-    int connections = 0;
-    // Affinity none hashes the client's port too: new connections land on either member.
-    while (served.size() < 2 && connections < 64) {
-      connections++;
-      try (Socket s = new Socket()) {
-        s.connect(balancer.localAddresses().get(0));
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        served.add(readLine(in));
-        if (connections > 2) {
-          continue;
-        }
-        // Write and read at once: neither side can buffer 4 MiB, so this only finishes if the
-        // relay keeps both directions moving without dropping or reordering bytes.
-        Thread writer = new Thread(() -> {
-          try {
-            s.getOutputStream().write(payload);
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        });
-        writer.start();
-        byte[] back = new byte[payload.length];
-        in.readFully(back);
-        writer.join();
-        assertArrayEquals(payload, back);
-      }
-    }
-    assertEquals(Set.of("a", "b"), served);
-    double counted = connections;
-    await().atMost(Duration.ofSeconds(5)).until(
-        () -> registry.get("nlb.connections").counters().stream().mapToDouble(c -> c.count()).sum() == counted);
-  }
-
-  @Test
-  void singleAffinityKeepsAClientOnOneMember() throws Exception {
-    EchoMember a = new EchoMember("a");
-    EchoMember b = new EchoMember("b");
-    Map<String, InetSocketAddress> members = new java.util.LinkedHashMap<>();
-    members.put("a", a.address());
-    members.put("b", b.address());
-    Balancer balancer = start(FilteringMode.MULTIPLE_HOST, Affinity.SINGLE, members);
-    Set<String> served = new HashSet<>();
-    for (int i = 0; i < 8; i++) {
-      try (Socket s = new Socket()) {
-        s.connect(balancer.localAddresses().get(0));
-        served.add(readLine(s.getInputStream()));
-      }
-    }
-    assertEquals(1, served.size(), "every connection from 127.0.0.1 went to " + served);
-  }
-
-  @Test
-  void refusedMemberIsSkippedForTheNextOne() throws Exception {
-    EchoMember alive = new EchoMember("alive");
-    InetSocketAddress dead;
-    try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), gone.getLocalPort());
-    }
-    Map<String, InetSocketAddress> members = new java.util.LinkedHashMap<>();
-    members.put("dead", dead);
-    members.put("alive", alive.address());
-    Balancer balancer = start(FilteringMode.MULTIPLE_HOST, members);
-    for (int i = 0; i < 4; i++) {
-      try (Socket s = new Socket()) {
-        s.connect(balancer.localAddresses().get(0));
-        assertEquals("alive", readLine(s.getInputStream()));
-      }
-    }
-  }
-
-  @Test
-  void singleHostRuleSendsEverythingToTheBestPriority() throws Exception {
-    EchoMember first = new EchoMember("first");
-    EchoMember second = new EchoMember("second");
-    Map<String, InetSocketAddress> members = new java.util.LinkedHashMap<>();
-    members.put("first", first.address());
-    members.put("second", second.address());
-    Balancer balancer = start(FilteringMode.SINGLE_HOST, members);
-    for (int i = 0; i < 3; i++) {
-      try (Socket s = new Socket()) {
-        s.connect(balancer.localAddresses().get(0));
-        assertEquals("first", readLine(s.getInputStream()));
-      }
-    }
-  }
-
-  @Test
-  void closingTheClientClosesTheMemberSideAndTheGaugeReturnsToZero() throws Exception {
-    EchoMember a = new EchoMember("a");
-    Balancer balancer = start(FilteringMode.MULTIPLE_HOST, Map.of("a", a.address()));
     try (Socket s = new Socket()) {
       s.connect(balancer.localAddresses().get(0));
-      assertEquals("a", readLine(s.getInputStream()));
-      assertEquals(1.0, registry.get("nlb.active.connections").gauge().value());
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      readLine(in);
+      // Write and read at once: neither side can buffer 4 MiB, so this only finishes if the relay
+      // keeps both directions moving without dropping or reordering bytes.
+      Thread writer = new Thread(() -> {
+        try {
+          s.getOutputStream().write(payload);
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      writer.start();
+      byte[] back = new byte[payload.length];
+      in.readFully(back);
+      writer.join();
+      assertArrayEquals(payload, back);
     }
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> registry.get("nlb.active.connections").gauge().value() == 0.0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> registry.get("nlb.bytes").tag("direction", "to_member")
+        .counters().stream().mapToDouble(c -> c.count()).sum() >= payload.length);
   }
 
+  @Test
+  void aHalfCloseIsRelayedAndTheAnswerStillArrives() throws Exception {
+    Balancer balancer = start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a"));
+    try (Socket s = new Socket()) {
+      s.connect(balancer.localAddresses().get(0));
+      s.getOutputStream().write("question".getBytes(StandardCharsets.US_ASCII));
+      s.shutdownOutput();
+      // The member sees the end of the request, answers, then closes.
+      assertEquals("a\nquestion", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+    }
+  }
+
+  @Test
+  void eachAffinityModeSendsClientsWhereTheSelectorSays() throws Exception {
+    String[] sources = {"127.0.0.2", "127.0.1.2", "127.0.1.3", "127.0.2.7", "127.0.3.9", "127.0.4.1", "127.1.0.5"};
+    for (Affinity affinity : Affinity.values()) {
+      echo.clear();
+      ClusterConfig config = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, affinity), "a", "b", "c");
+      Balancer balancer = start(config);
+      MemberSelector selector = new MemberSelector(config.portRules().get(0), config.members());
+      for (String source : sources) {
+        try (Socket s = new Socket()) {
+          s.bind(new InetSocketAddress(source, 0));
+          s.connect(balancer.localAddresses().get(0));
+          String expected = selector.candidates(AffinityKey.of(affinity, (InetSocketAddress) s.getLocalSocketAddress()),
+              Set.of("a", "b", "c"), 1).get(0).name();
+          assertEquals(expected, readLine(s.getInputStream()), affinity + " from " + source);
+        }
+      }
+      if (affinity == Affinity.NETWORK) {
+        assertEquals(memberFor(balancer.localAddresses().get(0), "127.0.1.2"),
+            memberFor(balancer.localAddresses().get(0), "127.0.1.200"), "one /24, one member");
+      }
+      if (affinity == Affinity.SINGLE) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+          seen.add(memberFor(balancer.localAddresses().get(0), "127.0.0.2"));
+        }
+        assertEquals(1, seen.size(), "one client IP, one member");
+      }
+    }
+  }
+
+  @Test
+  void drainstopUnderSteadyLoadLosesNothingAndEndsStopped() throws Exception {
+    Balancer balancer = start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a", "b"));
+    InetSocketAddress cluster = balancer.localAddresses().get(0);
+    // A connection that stays open on a: draining lets it finish.
+    Socket held = null;
+    for (int i = 0; i < 64 && held == null; i++) {
+      Socket s = new Socket();
+      s.connect(cluster);
+      if (readLine(s.getInputStream()).equals("a")) {
+        held = s;
+      } else {
+        s.close();
+      }
+    }
+    assertTrue(held != null, "found a connection to a");
+    AtomicInteger done = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread load = new Thread(() -> {
+      for (int i = 0; i < 300 && failure.get() == null; i++) {
+        try (Socket s = new Socket()) {
+          s.connect(cluster);
+          InputStream in = s.getInputStream();
+          readLine(in);
+          s.getOutputStream().write(("ping " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+          assertEquals("ping " + i, readLine(in));
+          done.incrementAndGet();
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      }
+    });
+    load.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> done.get() >= 20);
+    balancer.control().drainstop("a");
+    assertEquals(Member.HostState.DRAINING, balancer.control().state("a"));
+    held.getOutputStream().write("still here\n".getBytes(StandardCharsets.US_ASCII));
+    assertEquals("still here", readLine(held.getInputStream()), "the open connection still works while draining");
+    load.join();
+    assertEquals(null, failure.get(), "no request failed");
+    assertEquals(300, done.get());
+    held.close();
+    await().atMost(Duration.ofSeconds(5)).until(() -> balancer.control().state("a") == Member.HostState.STOPPED);
+    assertEquals(0.0, registry.get("nlb.active.connections").tag("member", "a").gauge().value());
+  }
+
+  @Test
+  void stopClosesTheMembersConnectionsAtOnceAndStartBringsItBack() throws Exception {
+    Balancer balancer = start(config(rule(freePort(), FilteringMode.SINGLE_HOST, Affinity.SINGLE), "first", "second"));
+    InetSocketAddress cluster = balancer.localAddresses().get(0);
+    try (Socket s = new Socket()) {
+      s.connect(cluster);
+      assertEquals("first", readLine(s.getInputStream()));
+      balancer.control().stop("first");
+      assertEquals(-1, s.getInputStream().read(), "closed by stop");
+    }
+    assertEquals("second", memberFor(cluster, "127.0.0.1"), "single host fails over by priority");
+    balancer.control().start("first");
+    assertEquals("first", memberFor(cluster, "127.0.0.1"));
+  }
+
+  @Test
+  void suspendIsKeptAcrossARestartAndResumeLeavesTheMemberStopped() throws Exception {
+    ClusterConfig config = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a", "b");
+    Balancer first = start(config);
+    first.control().suspend("a");
+    assertThrows(IllegalStateException.class, () -> first.control().start("a"), "resume first");
+    first.close();
+    toClose.remove(first);
+    Balancer second = start(config);
+    assertEquals(Member.HostState.SUSPENDED, second.control().state("a"));
+    second.control().resume("a");
+    assertEquals(Member.HostState.STOPPED, second.control().state("a"));
+  }
+
+  @Test
+  void aDisabledRuleRefusesConnectionsUntilEnabled() throws Exception {
+    Balancer balancer = start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a"));
+    InetSocketAddress cluster = balancer.localAddresses().get(0);
+    balancer.control().disable("r");
+    assertThrows(ConnectException.class, () -> memberFor(cluster, "127.0.0.1"));
+    balancer.control().enable("r");
+    assertEquals("a", memberFor(cluster, "127.0.0.1"));
+  }
+
+  @Test
+  void aRuleDisabledInTheConfigurationNeverListens() throws Exception {
+    int port = freePort();
+    start(config(rule(port, FilteringMode.DISABLED, Affinity.SINGLE), "a"));
+    assertThrows(ConnectException.class, () -> memberFor(new InetSocketAddress("127.0.0.1", port), "127.0.0.1"));
+  }
+
+  @Test
+  void aUdpRuleRelaysDatagramsBothWays() throws Exception {
+    DatagramSocket member = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+    toClose.add(member::close);
+    Thread echoer = new Thread(() -> {
+      byte[] buffer = new byte[1500];
+      while (!member.isClosed()) {
+        try {
+          DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+          member.receive(p);
+          byte[] reply = ("echo:" + new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII))
+              .getBytes(StandardCharsets.US_ASCII);
+          member.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
+        } catch (IOException closed) {
+          return;
+        }
+      }
+    });
+    echoer.setDaemon(true);
+    echoer.start();
+    int port = freePort();
+    Member m = new Member("u", new HostPort("127.0.0.1", member.getLocalPort()), 1, null);
+    ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null),
+        List.of(new PortRule("dns-like", null, PortRange.of(port), Protocol.UDP, FilteringMode.MULTIPLE_HOST,
+            Affinity.SINGLE)),
+        List.of(m), List.of(), null, new BalancerSettings(null, null, null, null, null, null, null, null,
+            dir.resolve("state.json")), null);
+    HealthChecker notProbing = new HealthChecker(config);
+    toClose.add(notProbing);
+    Balancer balancer = Balancer.start(config, notProbing,
+        Map.of("u", new InetSocketAddress(InetAddress.getLoopbackAddress(), member.getLocalPort())), registry);
+    toClose.add(balancer);
+    try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      client.setSoTimeout(5000);
+      for (int i = 0; i < 3; i++) {
+        byte[] question = ("q" + i).getBytes(StandardCharsets.US_ASCII);
+        client.send(new DatagramPacket(question, question.length, new InetSocketAddress("127.0.0.1", port)));
+        DatagramPacket answer = new DatagramPacket(new byte[1500], 1500);
+        client.receive(answer);
+        assertEquals("echo:q" + i, new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII));
+        assertEquals(port, answer.getPort(), "the answer comes from the cluster address");
+      }
+    }
+    assertEquals(3.0, registry.get("nlb.udp.datagrams").tag("direction", "to_client").counter().count());
+  }
 }

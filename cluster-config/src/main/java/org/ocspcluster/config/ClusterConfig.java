@@ -15,6 +15,7 @@ public record ClusterConfig(
     List<Member> members,
     List<RevocationConfiguration> revocationConfigurations,
     ResponderSettings responder,
+    BalancerSettings balancer,
     Admin admin) {
 
   public ClusterConfig {
@@ -22,8 +23,21 @@ public record ClusterConfig(
     members = members == null ? null : List.copyOf(members);
     revocationConfigurations =
         revocationConfigurations == null ? null : List.copyOf(revocationConfigurations);
-    responder = responder == null ? new ResponderSettings(null, null) : responder;
+    responder = responder == null ? new ResponderSettings(null, null, null) : responder;
+    balancer = balancer == null ? BalancerSettings.defaults() : balancer;
     admin = admin == null ? new Admin(null) : admin;
+  }
+
+  /** Every cluster IP: the primary first, then the additional ones. */
+  public List<String> clusterIps() {
+    List<String> ips = new java.util.ArrayList<>();
+    ips.add(cluster.ip());
+    ips.addAll(cluster.additionalIps());
+    return ips;
+  }
+
+  public Optional<PortRule> rule(String name) {
+    return portRules.stream().filter(r -> r.name().equals(name)).findFirst();
   }
 
   public Optional<Member> member(String name) {

@@ -1,8 +1,12 @@
 package org.ocspcluster.config;
 
+import java.util.Map;
+
 /**
  * An NLB port rule: which traffic (cluster IP, port range, protocol) is handled how (filtering
- * mode, affinity). {@code clusterIp} is an IP or {@code all}.
+ * mode, affinity). {@code clusterIp} is an IP or {@code all}. Per member and per rule, as in NLB:
+ * {@code loadWeights} (multiple host, 0..100; a member left out takes its default weight) and
+ * {@code handlingPriorities} (single host, 1 is first; a member left out takes its host priority).
  */
 public record PortRule(
     String name,
@@ -10,17 +14,51 @@ public record PortRule(
     PortRange ports,
     Protocol protocol,
     FilteringMode filteringMode,
-    Affinity affinity) {
+    Affinity affinity,
+    Map<String, Integer> loadWeights,
+    Map<String, Integer> handlingPriorities) {
 
   public static final String ALL_CLUSTER_IPS = "all";
+  /** The weight of a member whose weight nobody set: all such members share equally. */
+  public static final int EQUAL_WEIGHT = 100;
 
   public PortRule {
     clusterIp = clusterIp == null ? ALL_CLUSTER_IPS : clusterIp;
     protocol = protocol == null ? Protocol.TCP : protocol;
     filteringMode = filteringMode == null ? FilteringMode.MULTIPLE_HOST : filteringMode;
     affinity = affinity == null ? Affinity.SINGLE : affinity;
+    loadWeights = loadWeights == null ? Map.of() : Map.copyOf(loadWeights);
+    handlingPriorities = handlingPriorities == null ? Map.of() : Map.copyOf(handlingPriorities);
     if (name == null && ports != null) {
       name = protocol.name().toLowerCase(java.util.Locale.ROOT) + "-" + ports;
     }
+  }
+
+  public PortRule(String name, String clusterIp, PortRange ports, Protocol protocol, FilteringMode filteringMode,
+      Affinity affinity) {
+    this(name, clusterIp, ports, protocol, filteringMode, affinity, null, null);
+  }
+
+  /** The member's load weight under this rule. */
+  public int weightOf(Member member) {
+    Integer w = loadWeights.get(member.name());
+    if (w == null) {
+      w = member.weight();
+    }
+    return w == null ? EQUAL_WEIGHT : w;
+  }
+
+  /** The member's handling priority under this rule (lower is first). */
+  public int handlingPriorityOf(Member member) {
+    Integer p = handlingPriorities.get(member.name());
+    return p == null ? member.priority() : p;
+  }
+
+  public boolean coversTcp() {
+    return protocol == Protocol.TCP || protocol == Protocol.BOTH;
+  }
+
+  public boolean coversUdp() {
+    return protocol == Protocol.UDP || protocol == Protocol.BOTH;
   }
 }

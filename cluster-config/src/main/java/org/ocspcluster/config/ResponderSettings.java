@@ -6,13 +6,16 @@ package org.ocspcluster.config;
  *
  * @param unknownIssuer {@code unauthorized} (RFC 5019, the default) or {@code unknown}
  * @param cacheEntries pre-produced responses kept per member (default 100000)
+ * @param acceptProxyProtocol members expect a PROXY protocol (v1 or v2) header first on every
+ *     connection, as the balancer sends with {@code balancer.proxyProtocol}
  */
-public record ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries) {
+public record ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol) {
   public static final int DEFAULT_CACHE_ENTRIES = 100_000;
 
   public ResponderSettings {
     unknownIssuer = unknownIssuer == null ? UnknownIssuer.UNAUTHORIZED : unknownIssuer;
     cacheEntries = cacheEntries == null ? DEFAULT_CACHE_ENTRIES : cacheEntries;
+    acceptProxyProtocol = acceptProxyProtocol != null && acceptProxyProtocol;
   }
 
   /** The answer to a CertID whose issuer no configuration serves. */

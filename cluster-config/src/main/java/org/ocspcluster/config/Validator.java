@@ -27,8 +27,9 @@ final class Validator {
 
   void validate(ClusterConfig config) throws ConfigException {
     cluster(config.cluster());
-    portRules(config.portRules(), config.cluster());
     members(config.members());
+    portRules(config.portRules(), config.cluster(), config.members());
+    balancer(config.balancer());
     revocationConfigurations(config.revocationConfigurations());
     if (config.responder().cacheEntries() < 0) {
       problem("responder.cacheEntries", "must be 0 (no pre-produced responses) or more");
@@ -56,13 +57,27 @@ final class Validator {
     if (cluster.ip() == null || !isIpLiteral(cluster.ip())) {
       problem("cluster.ip", "is required: an IPv4 or IPv6 address the balancer listens on, e.g. 127.0.0.1");
     }
+    java.util.Set<String> ips = new java.util.HashSet<>();
+    ips.add(cluster.ip());
+    for (int i = 0; i < cluster.additionalIps().size(); i++) {
+      String ip = cluster.additionalIps().get(i);
+      if (ip == null || !isIpLiteral(ip)) {
+        problem("cluster.additionalIps[" + i + "]", "'" + ip + "' is not an IPv4 or IPv6 address");
+      } else if (!ips.add(ip)) {
+        problem("cluster.additionalIps[" + i + "]", ip + " is already a cluster IP");
+      }
+    }
     if (!"unicast".equals(cluster.mode())) {
       problem("cluster.mode", "'" + cluster.mode() + "' is not supported: only unicast has a meaning for a "
           + "software balancer (NLB's multicast modes only change how the cluster MAC is presented)");
     }
   }
 
-  private void portRules(List<PortRule> rules, Cluster cluster) {
+  private void portRules(List<PortRule> rules, Cluster cluster, List<Member> members) {
+    java.util.Set<String> memberNames = new java.util.HashSet<>();
+    if (members != null) {
+      members.stream().filter(java.util.Objects::nonNull).forEach(m -> memberNames.add(m.name()));
+    }
     if (rules == null || rules.isEmpty()) {
       problem("portRules", "at least one port rule is required (e.g. ports: 8080, protocol: tcp)");
       return;
@@ -91,12 +106,31 @@ final class Validator {
       } else if (names.putIfAbsent(rule.name(), i) != null) {
         problem(at + ".name", "'" + rule.name() + "' is already used by portRules[" + names.get(rule.name()) + "]");
       }
-      if (!PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp())
-          && (cluster == null || !rule.clusterIp().equals(cluster.ip()))) {
-        problem(at + ".clusterIp", "'" + rule.clusterIp() + "' is not a cluster IP; use 'all' or the value of cluster.ip");
+      if (!PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp()) && (cluster == null
+          || !(rule.clusterIp().equals(cluster.ip()) || cluster.additionalIps().contains(rule.clusterIp())))) {
+        problem(at + ".clusterIp", "'" + rule.clusterIp() + "' is not a cluster IP; use 'all', cluster.ip or one of "
+            + "cluster.additionalIps");
       }
-      if (rule.protocol() != Protocol.TCP) {
-        problem(at + ".protocol", "'" + rule.protocol() + "' is not supported yet: this version forwards tcp only");
+      rule.loadWeights().forEach((member, weight) -> {
+        if (!memberNames.contains(member)) {
+          problem(at + ".loadWeights." + member, "is not a member; members are " + new java.util.TreeSet<>(memberNames));
+        } else if (weight == null || weight < 0 || weight > 100) {
+          problem(at + ".loadWeights." + member, weight + " is outside 0..100");
+        }
+      });
+      Map<Integer, String> handling = new HashMap<>();
+      rule.handlingPriorities().forEach((member, priority) -> {
+        if (!memberNames.contains(member)) {
+          problem(at + ".handlingPriorities." + member, "is not a member; members are " + new java.util.TreeSet<>(memberNames));
+        } else if (priority == null || priority < 1 || priority > 32) {
+          problem(at + ".handlingPriorities." + member, priority + " is outside 1..32");
+        } else if (handling.putIfAbsent(priority, member) != null) {
+          problem(at + ".handlingPriorities." + member, priority + " is already " + handling.get(priority)
+              + "'s; handling priorities are unique within a rule");
+        }
+      });
+      if (!rule.handlingPriorities().isEmpty() && rule.filteringMode() != FilteringMode.SINGLE_HOST) {
+        problem(at + ".handlingPriorities", "only single-host rules use handling priorities");
       }
       for (int j = 0; j < i; j++) {
         PortRule other = rules.get(j);
@@ -152,6 +186,31 @@ final class Validator {
       if (m.weight() != null && (m.weight() < 0 || m.weight() > 100)) {
         problem(at + ".weight", m.weight() + " is outside 0..100 (leave it out for equal load)");
       }
+      if (m.initialState() == Member.HostState.DRAINING) {
+        problem(at + ".initialState", "draining is reached by drainstop; start as started, stopped or suspended");
+      }
+    }
+  }
+
+  private void balancer(BalancerSettings b) {
+    positive("balancer.connectTimeout", b.connectTimeout());
+    positive("balancer.idleTimeout", b.idleTimeout());
+    positive("balancer.drainTimeout", b.drainTimeout());
+    positive("balancer.udpIdleTimeout", b.udpIdleTimeout());
+    if (b.connectAttempts() < 1 || b.connectAttempts() > 32) {
+      problem("balancer.connectAttempts", b.connectAttempts() + " is outside 1..32");
+    }
+    if (b.maxConnections() < 1) {
+      problem("balancer.maxConnections", "must be at least 1");
+    }
+    if (b.maxConnectionsPerMember() < 1) {
+      problem("balancer.maxConnectionsPerMember", "must be at least 1");
+    }
+  }
+
+  private void positive(String field, java.time.Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      problem(field, "must be positive, e.g. 30s");
     }
   }
 

@@ -6,34 +6,52 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.util.ReferenceCountUtil;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.util.List;
-import org.ocspcluster.balancer.rules.AffinityKey;
-import org.ocspcluster.balancer.rules.MemberSelector;
+import org.ocspcluster.config.BalancerSettings;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * For each accepted client connection: chooses members by the port rule, connects to the first
- * that accepts (trying the next on a refused or timed-out connect), then relays both ways.
+ * For each accepted client connection: asks the routing for members, connects to the first that
+ * accepts (trying the next on a refused or timed-out connect, up to the configured attempts), sends
+ * the PROXY protocol header when configured, then relays both ways.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
-  static final int CONNECT_TIMEOUT_MILLIS = 2_000;
 
   private final PortRule rule;
-  private final MemberPool pool;
+  private final Routing routing;
+  private final BalancerSettings settings;
+  private final Transport transport;
+  /** Bytes that arrived before a member was connected (some transports read them anyway); sent first. */
+  private final java.util.ArrayDeque<Object> early = new java.util.ArrayDeque<>();
+  private boolean inputShutdown;
+  private boolean relaying;
 
-  FrontendHandler(PortRule rule, MemberPool pool) {
+  FrontendHandler(PortRule rule, Routing routing, BalancerSettings settings, Transport transport) {
     this.rule = rule;
-    this.pool = pool;
+    this.routing = routing;
+    this.settings = settings;
+    this.transport = transport;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    long key = AffinityKey.of(rule.affinity(), (java.net.InetSocketAddress) ctx.channel().remoteAddress());
-    List<Member> candidates = MemberSelector.candidates(rule, key, pool.usable());
+    if (!routing.admit(rule)) {
+      ctx.close();
+      return;
+    }
+    List<Member> candidates = routing.candidates(rule, (InetSocketAddress) ctx.channel().remoteAddress());
     if (candidates.isEmpty()) {
       LOG.debug("rule {}: no member can take a connection from {}", rule.name(), ctx.channel().remoteAddress());
       ctx.close();
@@ -44,19 +62,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   private void connect(Channel client, List<Member> candidates, int index) {
     if (index >= candidates.size() || !client.isActive()) {
+      releaseEarly();
       client.close();
       return;
     }
     Member member = candidates.get(index);
     Bootstrap bootstrap = new Bootstrap()
         .group(client.eventLoop())
-        .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+        .channel(transport.client())
         .option(ChannelOption.AUTO_READ, false)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-        .handler(new Relay(client));
-    bootstrap.connect(pool.addressOf(member)).addListener((ChannelFutureListener) f -> {
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+        .handler(new io.netty.channel.ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
+              ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
+            }
+            ch.pipeline().addLast(new Relay(client, n -> routing.bytes(member, false, n)));
+          }
+        });
+    bootstrap.connect(routing.addressOf(member)).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
         LOG.debug("rule {}: connect to {} failed: {}", rule.name(), member.name(), f.cause().toString());
+        routing.connectFailed(member);
         connect(client, candidates, index + 1);
         return;
       }
@@ -65,21 +95,75 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         backend.close();
         return;
       }
-      pool.opened(rule.name(), member);
-      backend.closeFuture().addListener(c -> pool.closed(member));
-      client.pipeline().replace(this, "relay", new Relay(backend));
-      client.read();
+      if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
+        backend.writeAndFlush(proxyHeader(client));
+      }
+      routing.opened(rule, member, client, backend);
+      relaying = true;
+      for (Object msg = early.poll(); msg != null; msg = early.poll()) {
+        if (msg instanceof io.netty.buffer.ByteBuf buf) {
+          routing.bytes(member, true, buf.readableBytes());
+        }
+        backend.write(msg);
+      }
+      backend.flush();
+      client.pipeline().replace(this, "relay", new Relay(backend, n -> routing.bytes(member, true, n)));
+      if (inputShutdown) {
+        // The client finished sending before the member was connected: pass the half-close on.
+        ((io.netty.channel.socket.DuplexChannel) backend).shutdownOutput();
+      } else {
+        client.read();
+      }
     });
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      inputShutdown = true;
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    releaseEarly();
+    ctx.fireChannelInactive();
+  }
+
+  private void releaseEarly() {
+    for (Object msg = early.poll(); msg != null; msg = early.poll()) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private HAProxyMessage proxyHeader(Channel client) {
+    InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
+    InetSocketAddress destination = (InetSocketAddress) client.localAddress();
+    boolean v6 = source.getAddress() instanceof Inet6Address;
+    return new HAProxyMessage(
+        settings.proxyProtocol() == BalancerSettings.ProxyProtocol.V1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2,
+        HAProxyCommand.PROXY, v6 ? HAProxyProxiedProtocol.TCP6 : HAProxyProxiedProtocol.TCP4,
+        source.getAddress().getHostAddress(), destination.getAddress().getHostAddress(),
+        source.getPort(), destination.getPort());
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    // Auto-read is off and the first read is requested only after the relay is in place.
-    io.netty.util.ReferenceCountUtil.release(msg);
+    // Auto-read is off, but a transport may still deliver what arrived with an early FIN: keep it,
+    // bounded, for the member.
+    if (relaying || early.size() >= 64) {
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+      return;
+    }
+    early.add(msg);
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    releaseEarly();
     ctx.close();
   }
 }

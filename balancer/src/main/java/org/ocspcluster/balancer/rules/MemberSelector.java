@@ -1,40 +1,56 @@
 package org.ocspcluster.balancer.rules;
 
-import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import org.ocspcluster.config.FilteringMode;
+import java.util.Map;
+import java.util.Set;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRule;
 
 /**
- * Chooses, for one new connection under one port rule, the members to try in order. A pure
- * function of its inputs: the rule, the client's {@link AffinityKey} and the usable members.
+ * Chooses, for one new connection under one port rule, the members to try in order: a pure function
+ * of (rule, the client's {@link AffinityKey}, the live members).
  *
- * <p>Multiple-host rules start at the member the key hashes to (among those with a non-zero
- * weight, ordered by host priority) and offer the others as fallbacks; single-host rules go to the
- * best host priority (lowest number) first, the next ones taking over on failure. This modulo
- * placement moves clients when membership changes; the Maglev table replaces it later.
+ * <p>Multiple-host rules look the key up in the rule's {@link MaglevTable}, built once from the
+ * members and their load weights under the rule; members that are not live are skipped, so only
+ * their clients move. Single-host rules go to the live member with the best handling priority, the
+ * next ones taking over on failure. Disabled rules have no candidates.
  */
 public final class MemberSelector {
-  private MemberSelector() {}
+  private final PortRule rule;
+  private final Map<String, Member> members = new LinkedHashMap<>();
+  private final MaglevTable table;
 
-  public static List<Member> candidates(PortRule rule, long key, List<Member> usable) {
-    if (rule.filteringMode() == FilteringMode.DISABLED || usable.isEmpty()) {
-      return List.of();
+  public MemberSelector(PortRule rule, List<Member> members) {
+    this.rule = rule;
+    Map<String, Integer> weights = new LinkedHashMap<>();
+    for (Member m : members) {
+      this.members.put(m.name(), m);
+      weights.put(m.name(), rule.weightOf(m));
     }
-    List<Member> eligible = new ArrayList<>(usable.stream()
-        .filter(m -> rule.filteringMode() == FilteringMode.SINGLE_HOST || m.weight() == null || m.weight() > 0)
-        .sorted(Comparator.comparingInt(Member::priority))
-        .toList());
-    if (eligible.isEmpty() || rule.filteringMode() == FilteringMode.SINGLE_HOST) {
-      return eligible;
-    }
-    int start = (int) Math.floorMod(key, (long) eligible.size());
-    List<Member> ordered = new ArrayList<>(eligible.size());
-    for (int i = 0; i < eligible.size(); i++) {
-      ordered.add(eligible.get((start + i) % eligible.size()));
-    }
-    return ordered;
+    this.table = MaglevTable.build(weights);
   }
+
+  public PortRule rule() {
+    return rule;
+  }
+
+  public MaglevTable table() {
+    return table;
+  }
+
+  /** At most {@code limit} members to try, best first, among {@code live}. */
+  public List<Member> candidates(long key, Set<String> live, int limit) {
+    return switch (rule.filteringMode()) {
+      case DISABLED -> List.of();
+      case SINGLE_HOST -> members.values().stream()
+          .filter(m -> live.contains(m.name()))
+          .sorted(Comparator.comparingInt(rule::handlingPriorityOf))
+          .limit(limit)
+          .toList();
+      case MULTIPLE_HOST -> table.lookup(key, live::contains, limit).stream().map(members::get).toList();
+    };
+  }
+
 }

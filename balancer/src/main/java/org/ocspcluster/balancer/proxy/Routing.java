@@ -1,0 +1,26 @@
+package org.ocspcluster.balancer.proxy;
+
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.ocspcluster.config.Member;
+import org.ocspcluster.config.PortRule;
+
+/** What the proxy asks of the balancer: where to send a client, and what happened to it. */
+public interface Routing {
+
+  /** Members to try for a new client of {@code rule}, best first; empty refuses the client. */
+  List<Member> candidates(PortRule rule, InetSocketAddress client);
+
+  /** False when the total connection limit is reached (the client is then closed). */
+  boolean admit(PortRule rule);
+
+  InetSocketAddress addressOf(Member member);
+
+  /** A client connection under {@code rule} was connected to {@code member} through {@code backend}. */
+  void opened(PortRule rule, Member member, Channel client, Channel backend);
+
+  void connectFailed(Member member);
+
+  void bytes(Member member, boolean toMember, long count);
+}
