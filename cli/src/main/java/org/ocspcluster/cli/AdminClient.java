@@ -8,17 +8,27 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Calls a running process's admin listener for the control verbs (refresh, assign-signer). */
+/** Calls a running process's admin listener for the control verbs (query, refresh, host control, signers). */
 final class AdminClient {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private AdminClient() {}
 
   static HttpResponse<String> post(String admin, String pathAndQuery) throws IOException, InterruptedException {
+    return send(admin, pathAndQuery, true);
+  }
+
+  static HttpResponse<String> get(String admin, String pathAndQuery) throws IOException, InterruptedException {
+    return send(admin, pathAndQuery, false);
+  }
+
+  private static HttpResponse<String> send(String admin, String pathAndQuery, boolean post)
+      throws IOException, InterruptedException {
     URI uri = URI.create((admin.startsWith("http") ? admin : "http://" + admin) + pathAndQuery);
     try {
-      return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90))
-          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90));
+      return HTTP.send((post ? request.POST(HttpRequest.BodyPublishers.noBody()) : request.GET()).build(),
+          HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
       throw new IOException("nothing answers at " + uri.getAuthority()
           + "; is the cluster running? (name its admin listener with --admin HOST:PORT)", e);

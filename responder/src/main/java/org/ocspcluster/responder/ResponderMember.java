@@ -90,7 +90,8 @@ public final class ResponderMember implements AutoCloseable {
       refresher.scheduleWithFixedDelay(() -> refresh(ca, service, metrics), every, every, TimeUnit.MILLISECONDS);
     }
     try {
-      OcspHttpServer server = OcspHttpServer.start(listen, service, metrics, Math.max(1, cores / 2));
+      OcspHttpServer server = OcspHttpServer.start(listen, service, metrics, Math.max(1, cores / 2),
+          config.responder().acceptProxyProtocol());
       LOG.info("member {} ready: answering OCSP on http://{} for {}", member.name(),
           hostPort(server.localAddress()), served.stream().map(ServedCa::name).toList());
       return new ResponderMember(member.name(), server, signing, refresher, served, service, metrics);

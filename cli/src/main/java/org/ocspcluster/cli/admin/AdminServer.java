@@ -53,9 +53,9 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
-  /** One route: the request's method, its query parameters, and its body. */
+  /** One route: the request's method, its path, its query parameters, and its body. */
   public interface Route {
-    Reply handle(String method, Map<String, List<String>> query, String body) throws Exception;
+    Reply handle(String method, String path, Map<String, List<String>> query, String body) throws Exception;
   }
 
   private AdminServer(EventLoopGroup group, ExecutorService work, Channel channel) {
@@ -120,16 +120,24 @@ public final class AdminServer implements AutoCloseable {
       QueryStringDecoder uri = new QueryStringDecoder(request.uri());
       Route route = routes.get(uri.path());
       if (route == null) {
+        // Routes ending in '/' take every path below them (e.g. /members/NAME/start).
+        route = routes.entrySet().stream()
+            .filter(e -> e.getKey().endsWith("/") && uri.path().startsWith(e.getKey()))
+            .max(java.util.Comparator.comparingInt(e -> e.getKey().length()))
+            .map(Map.Entry::getValue).orElse(null);
+      }
+      if (route == null) {
         send(ctx, Reply.text(404, "not found; routes: " + String.join(", ", new java.util.TreeSet<>(routes.keySet())) + "\n"),
             keepAlive);
         return;
       }
       String method = request.method().name();
       String body = request.content().toString(StandardCharsets.UTF_8);
+      Route chosen = route;
       work.execute(() -> {
         Reply reply;
         try {
-          reply = route.handle(method, uri.parameters(), body);
+          reply = chosen.handle(method, uri.path(), uri.parameters(), body);
         } catch (Exception e) {
           reply = Reply.text(500, "error: " + e.getMessage() + "\n");
         }

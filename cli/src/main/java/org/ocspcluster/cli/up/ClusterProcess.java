@@ -101,21 +101,67 @@ public final class ClusterProcess implements AutoCloseable {
   /** Starts the admin listener (metrics, readiness, refresh, signer assignment) at {@code listen}. */
   public AdminServer startAdmin(InetSocketAddress listen) {
     Map<String, AdminServer.Route> routes = new LinkedHashMap<>();
-    routes.put("/metrics", (method, query, body) -> "GET".equals(method)
+    routes.put("/metrics", (method, path, query, body) -> "GET".equals(method)
         ? new AdminServer.Reply(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())
         : AdminServer.Reply.text(405, "use GET\n"));
-    routes.put("/ready", (method, query, body) -> {
+    routes.put("/ready", (method, path, query, body) -> {
       String notReady = notReadyReason();
       return notReady == null ? AdminServer.Reply.text(200, "ready\n")
           : AdminServer.Reply.text(503, "not ready: " + notReady + "\n");
     });
-    routes.put("/refresh", (method, query, body) -> "POST".equals(method) ? refreshAll()
+    routes.put("/refresh", (method, path, query, body) -> "POST".equals(method) ? refreshAll()
         : AdminServer.Reply.text(405, "use POST: Refresh Revocation Data on every member of this process\n"));
-    routes.put("/signer", (method, query, body) -> "POST".equals(method) ? assignSigner(query)
+    routes.put("/signer", (method, path, query, body) -> "POST".equals(method) ? assignSigner(query)
         : AdminServer.Reply.text(405, "use POST with ?configuration=NAME[&certificate=FILE&key=FILE|&keystore=FILE]\n"));
+    routes.put("/query", (method, path, query, body) -> balancer == null
+        ? AdminServer.Reply.text(409, "this process runs no balancer\n")
+        : AdminServer.Reply.json(200, JSON.writeValueAsString(balancer.query()) + "\n"));
+    routes.put("/members/", (method, path, query, body) -> control(method, path, "/members/"));
+    routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
     admin = AdminServer.start(listen, routes);
     started.push(admin);
     return admin;
+  }
+
+  /** POST /members/NAME/VERB and /rules/NAME/VERB: the nlb.exe verbs. */
+  private AdminServer.Reply control(String method, String path, String prefix) {
+    if (!"POST".equals(method)) {
+      return AdminServer.Reply.text(405, "use POST " + prefix + "NAME/VERB\n");
+    }
+    if (balancer == null) {
+      return AdminServer.Reply.text(409, "this process runs no balancer; host control lives on the balancer\n");
+    }
+    String[] parts = path.substring(prefix.length()).split("/");
+    if (parts.length != 2) {
+      return AdminServer.Reply.text(404, "expected " + prefix + "NAME/VERB\n");
+    }
+    var control = balancer.control();
+    try {
+      String said = switch (prefix + parts[1]) {
+        case "/members/start" -> control.start(parts[0]);
+        case "/members/stop" -> control.stop(parts[0]);
+        case "/members/drainstop" -> control.drainstop(parts[0]);
+        case "/members/suspend" -> control.suspend(parts[0]);
+        case "/members/resume" -> control.resume(parts[0]);
+        case "/rules/enable" -> control.enable(parts[0]);
+        case "/rules/disable" -> control.disable(parts[0]);
+        case "/rules/drain" -> control.drain(parts[0]);
+        default -> null;
+      };
+      if (said == null) {
+        return AdminServer.Reply.text(404, "unknown verb '" + parts[1] + "'; members: start, stop, drainstop, suspend, "
+            + "resume; rules: enable, disable, drain\n");
+      }
+      return AdminServer.Reply.text(200, said + "\n");
+    } catch (IllegalArgumentException e) {
+      return AdminServer.Reply.text(404, e.getMessage() + "\n");
+    } catch (IllegalStateException e) {
+      return AdminServer.Reply.text(409, e.getMessage() + "\n");
+    }
+  }
+
+  public Balancer balancer() {
+    return balancer;
   }
 
   private AdminServer.Reply refreshAll() throws Exception {

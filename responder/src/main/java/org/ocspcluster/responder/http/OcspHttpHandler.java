@@ -34,6 +34,8 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   static final String REQUEST_TYPE = "application/ocsp-request";
   static final String RESPONSE_TYPE = "application/ocsp-response";
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OcspHttpHandler.class);
+
   private final OcspService service;
   private final RequestMetrics metrics;
   private final java.time.Clock clock;
@@ -75,6 +77,10 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       return;
     }
     String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} {} from {}", request.method(), request.uri().length() > 80 ? request.uri().substring(0, 80) + "..."
+          : request.uri(), ProxyHeader.client(ctx.channel()));
+    }
     previous = previous.thenCombineAsync(answer, (ignored, a) -> {
       metrics.answered(a, System.nanoTime() - started);
       boolean cacheHeaders = get && a.cacheable();

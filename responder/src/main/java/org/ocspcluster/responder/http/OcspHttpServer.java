@@ -44,6 +44,12 @@ public final class OcspHttpServer implements AutoCloseable {
 
   public static OcspHttpServer start(InetSocketAddress address, OcspService service, RequestMetrics metrics,
       int threads) throws InterruptedException {
+    return start(address, service, metrics, threads, false);
+  }
+
+  /** With {@code acceptProxyProtocol}, a connection may begin with a PROXY protocol v1 or v2 header. */
+  public static OcspHttpServer start(InetSocketAddress address, OcspService service, RequestMetrics metrics,
+      int threads, boolean acceptProxyProtocol) throws InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
     try {
       Channel channel = new ServerBootstrap()
@@ -60,6 +66,9 @@ public final class OcspHttpServer implements AutoCloseable {
                   ctx.close();
                 }
               });
+              if (acceptProxyProtocol) {
+                p.addLast(new OptionalProxyHeader());
+              }
               p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_BODY));
               p.addLast(new BoundedAggregator());
               p.addLast(new OcspHttpHandler(service, metrics, java.time.Clock.systemUTC()));
