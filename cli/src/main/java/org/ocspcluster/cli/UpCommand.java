@@ -68,6 +68,7 @@ final class UpCommand implements Callable<Integer> {
     out.println("query it with:");
     out.println("  " + opensslCommand(cluster, port, "good.pem"));
     out.println("  " + opensslCommand(cluster, port, "revoked.pem"));
+    out.printf("members and rules: ./ocsp-cluster query --admin %s%n", cluster.admin().listen());
     out.println("stop with Ctrl-C");
     out.flush();
     return Foreground.runUntilSignalled(process);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -225,6 +226,32 @@ class ConfigLoaderTest {
     assertEquals(RevocationConfiguration.ResponderIdType.BY_NAME, config.revocationConfigurations().get(0).responderId());
     assertEquals("revocationConfigurations[0].responderId",
         refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    responderId: byHash")).field());
+  }
+
+  @Test
+  void ruleWeightsMustNameMembersAndHandlingPrioritiesBeUnique() {
+    ConfigException.Problem p = refusal(VALID.replace("affinity: single", "affinity: single\n    loadWeights: {responder-9: 10}"));
+    assertEquals("portRules[0].loadWeights.responder-9", p.field());
+    assertTrue(p.reason().contains("is not a member"), p.reason());
+    ConfigException.Problem q = refusal(VALID.replace("filteringMode: multipleHost", "filteringMode: singleHost")
+        .replace("affinity: single", "affinity: single\n    handlingPriorities: {responder-1: 1, responder-2: 1}"));
+    assertTrue(q.field().startsWith("portRules[0].handlingPriorities."), q.field());
+    assertTrue(q.reason().contains("unique"), q.reason());
+  }
+
+  @Test
+  void udpRulesAndAdditionalClusterIpsAreAccepted() throws Exception {
+    ClusterConfig config = load(VALID.replace("ip: 127.0.0.1", "ip: 127.0.0.1\n  additionalIps: [127.0.0.2]")
+        .replace("protocol: tcp", "protocol: both"));
+    assertEquals(List.of("127.0.0.1", "127.0.0.2"), config.clusterIps());
+    assertEquals(Protocol.BOTH, config.portRules().get(0).protocol());
+    assertEquals("portRules[0].clusterIp", refusal(VALID.replace("ports: 8080", "ports: 8080\n    clusterIp: 10.9.9.9")).field());
+  }
+
+  @Test
+  void drainingIsNotAnInitialState() {
+    assertEquals("members[0].initialState",
+        refusal(VALID.replace("priority: 1", "priority: 1\n    initialState: draining")).field());
   }
 
   @Test
