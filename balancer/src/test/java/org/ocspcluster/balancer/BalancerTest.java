@@ -330,6 +330,25 @@ class BalancerTest {
   }
 
   @Test
+  void connectionsPastTheTotalLimitAreRefused() throws Exception {
+    ClusterConfig base = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a");
+    BalancerSettings one = new BalancerSettings(null, null, null, null, 1, null, null, null, dir.resolve("s.json"));
+    Balancer balancer = start(new ClusterConfig(base.cluster(), base.portRules(), base.members(), List.of(), null, one,
+        null));
+    try (Socket first = new Socket()) {
+      first.connect(balancer.localAddresses().get(0));
+      assertEquals("a", readLine(first.getInputStream()));
+      try (Socket second = new Socket()) {
+        second.connect(balancer.localAddresses().get(0));
+        assertEquals(-1, second.getInputStream().read(), "the second connection is closed at once");
+      }
+    }
+    // Room again once the first has closed (the count drops when the member side has closed too).
+    await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
+        .until(() -> "a".equals(memberFor(balancer.localAddresses().get(0), "127.0.0.1")));
+  }
+
+  @Test
   void aUdpRuleRelaysDatagramsBothWays() throws Exception {
     DatagramSocket member = new DatagramSocket(0, InetAddress.getLoopbackAddress());
     toClose.add(member::close);

@@ -30,7 +30,12 @@ final class HostVerbs {
     public Integer call() throws Exception {
       String verb = spec.name();
       var response = AdminClient.post(admin, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
-      (response.statusCode() == 200 ? spec.commandLine().getOut() : spec.commandLine().getErr()).print(response.body());
+      if (response.statusCode() == 200) {
+        spec.commandLine().getOut().println(new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body())
+            .get("message").asText());
+      } else {
+        spec.commandLine().getErr().print(response.body());
+      }
       spec.commandLine().getOut().flush();
       spec.commandLine().getErr().flush();
       return response.statusCode() == 200 ? 0 : 1;

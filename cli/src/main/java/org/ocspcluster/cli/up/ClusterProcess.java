@@ -152,7 +152,12 @@ public final class ClusterProcess implements AutoCloseable {
         return AdminServer.Reply.text(404, "unknown verb '" + parts[1] + "'; members: start, stop, drainstop, suspend, "
             + "resume; rules: enable, disable, drain\n");
       }
-      return AdminServer.Reply.text(200, said + "\n");
+      String state = prefix.equals("/members/") ? control.state(parts[0]).toString()
+          : control.ruleState(parts[0]).toString();
+      return AdminServer.Reply.json(200, JSON.writeValueAsString(Map.of("name", parts[0], "state", state,
+          "message", said)) + "\n");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return AdminServer.Reply.text(500, e.getMessage() + "\n");
     } catch (IllegalArgumentException e) {
       return AdminServer.Reply.text(404, e.getMessage() + "\n");
     } catch (IllegalStateException e) {

@@ -150,6 +150,25 @@ class OcspHttpServerTest {
   }
 
   @Test
+  void aProxyProtocolV1HeaderIsTakenOffWhenAccepted() throws Exception {
+    OcspHttpServer proxied = OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0),
+        new OcspService(List.of(demo.served), signing, Clock.systemUTC()), RequestMetrics.NONE, 1, true);
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxied.localAddress().getPort())) {
+      byte[] body = revokedRequest();
+      var out = socket.getOutputStream();
+      out.write(("PROXY TCP4 192.0.2.7 127.0.0.1 50000 8080\r\nPOST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+          + "Content-Type: application/ocsp-request\r\nContent-Length: " + body.length + "\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      String head = new String(socket.getInputStream().readNBytes(15), java.nio.charset.StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 200 OK", head);
+    } finally {
+      proxied.close();
+    }
+  }
+
+  @Test
   void pipelinedRequestsAreAnsweredInOrder() throws Exception {
     byte[] good = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
     byte[] revoked = revokedRequest();
