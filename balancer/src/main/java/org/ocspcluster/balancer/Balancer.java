@@ -33,6 +33,7 @@ import org.ocspcluster.balancer.rules.MemberSelector;
 import org.ocspcluster.config.BalancerSettings;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.FilteringMode;
+import org.ocspcluster.config.HealthSettings;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.Member.HostState;
 import org.ocspcluster.config.PortRule;
@@ -113,6 +114,32 @@ public final class Balancer implements AutoCloseable {
       }
     });
     this.metrics = new Metrics(registry, config, control, active);
+    health.onChange(this::followHealth);
+  }
+
+  /**
+   * A member that fails its health checks gets no new connections at once (the selector skips it);
+   * its open connections are cut now, or may finish until the drain timeout, as configured.
+   */
+  private void followHealth(String member, MemberHealth now) {
+    if (now.state() != MemberHealth.State.DOWN || timer.isShutdown()) {
+      return;
+    }
+    if (config.health().failedConnections() == HealthSettings.FailedConnections.CUT) {
+      int n = byMember.get(member).size();
+      byMember.get(member).close();
+      if (n > 0) {
+        LOG.info("{}: {} open connection(s) cut (health.failedConnections: cut)", member, n);
+      }
+      return;
+    }
+    timer.schedule(() -> {
+      if (!health.health(member).usable() && !byMember.get(member).isEmpty()) {
+        int n = byMember.get(member).size();
+        byMember.get(member).close();
+        LOG.info("{}: still down after the drain timeout; {} open connection(s) closed", member, n);
+      }
+    }, config.balancer().drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -274,7 +301,7 @@ public final class Balancer implements AutoCloseable {
     @Override
     public List<Member> candidates(PortRule rule, InetSocketAddress client) {
       Set<String> live = live();
-      if (live.isEmpty()) {
+      if (live.isEmpty() && config.health().panic() == HealthSettings.Panic.SEND_TO_ALL) {
         // Panic: no started member is healthy; try the started ones rather than refuse.
         live = started();
       }
@@ -294,6 +321,7 @@ public final class Balancer implements AutoCloseable {
 
     @Override
     public void opened(PortRule rule, Member member, Channel client, Channel backend) {
+      health.connected(member.name());
       metrics.connection(rule.name(), member.name());
       active.get(member.name()).incrementAndGet();
       total.incrementAndGet();
@@ -309,6 +337,7 @@ public final class Balancer implements AutoCloseable {
     @Override
     public void connectFailed(Member member) {
       metrics.connectFailure(member.name());
+      health.connectFailed(member.name());
     }
 
     @Override

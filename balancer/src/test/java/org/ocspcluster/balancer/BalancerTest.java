@@ -123,7 +123,7 @@ class BalancerTest {
     BalancerSettings settings = new BalancerSettings(null, null, null, Duration.ofSeconds(5), null, null, null,
         Duration.ofSeconds(5), dir.resolve("host-state.json"));
     return new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null), List.of(rule), list, List.of(), null,
-        settings, null);
+        settings, null, null);
   }
 
   private Balancer start(ClusterConfig config) throws Exception {
@@ -334,7 +334,7 @@ class BalancerTest {
     ClusterConfig base = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a");
     BalancerSettings one = new BalancerSettings(null, null, null, null, 1, null, null, null, dir.resolve("s.json"));
     Balancer balancer = start(new ClusterConfig(base.cluster(), base.portRules(), base.members(), List.of(), null, one,
-        null));
+        null, null));
     try (Socket first = new Socket()) {
       first.connect(balancer.localAddresses().get(0));
       assertEquals("a", readLine(first.getInputStream()));
@@ -374,7 +374,7 @@ class BalancerTest {
         List.of(new PortRule("dns-like", null, PortRange.of(port), Protocol.UDP, FilteringMode.MULTIPLE_HOST,
             Affinity.SINGLE)),
         List.of(m), List.of(), null, new BalancerSettings(null, null, null, null, null, null, null, null,
-            dir.resolve("state.json")), null);
+            dir.resolve("state.json")), null, null);
     HealthChecker notProbing = new HealthChecker(config);
     toClose.add(notProbing);
     Balancer balancer = Balancer.start(config, notProbing,

@@ -16,6 +16,7 @@ public record ClusterConfig(
     List<RevocationConfiguration> revocationConfigurations,
     ResponderSettings responder,
     BalancerSettings balancer,
+    HealthSettings health,
     Admin admin) {
 
   public ClusterConfig {
@@ -25,6 +26,7 @@ public record ClusterConfig(
         revocationConfigurations == null ? null : List.copyOf(revocationConfigurations);
     responder = responder == null ? new ResponderSettings(null, null, null) : responder;
     balancer = balancer == null ? BalancerSettings.defaults() : balancer;
+    health = health == null ? HealthSettings.defaults() : health;
     admin = admin == null ? new Admin(null) : admin;
   }
 

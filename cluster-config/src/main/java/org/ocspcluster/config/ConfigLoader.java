@@ -73,10 +73,10 @@ public final class ConfigLoader {
         raw.revocationConfigurations().stream()
             .map(rc -> rc == null ? null : rc.resolvedAgainst(folder))
             .collect(Collectors.toList()),
-        raw.responder(), raw.balancer(), raw.admin());
+        raw.responder(), raw.balancer(), raw.health(), raw.admin());
     resolved = new ClusterConfig(resolved.cluster(), resolved.portRules(), resolved.members(),
         resolved.revocationConfigurations(), resolved.responder(), resolved.balancer().resolvedAgainst(folder),
-        resolved.admin());
+        resolved.health(), resolved.admin());
     new Validator(absolute).validate(resolved);
     return resolved;
   }

@@ -20,7 +20,8 @@ import java.time.Duration;
  *       are answered revoked (RFC 6960 section 2.2), else unknown;
  *   <li>{@code refreshInterval}: how often the source is read again;
  *   <li>{@code responseValidity}, when set, bounds how long a signed response is valid (never past
- *       the source's nextUpdate); unset, responses are valid until the source's nextUpdate.
+ *       the source's nextUpdate); unset, responses are valid until the source's nextUpdate;
+ *   <li>{@code probe}: what the health probe asks and expects for this CA.
  * </ul>
  */
 public record RevocationConfiguration(
@@ -36,7 +37,8 @@ public record RevocationConfiguration(
     Path opensslIndex,
     Boolean extendedRevoke,
     Duration refreshInterval,
-    Duration responseValidity) {
+    Duration responseValidity,
+    Probe probe) {
 
   public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(5);
 
@@ -60,7 +62,8 @@ public record RevocationConfiguration(
         resolve(folder, opensslIndex),
         extendedRevoke,
         refreshInterval,
-        responseValidity);
+        responseValidity,
+        probe == null ? null : probe.resolvedAgainst(folder));
   }
 
   private static Path resolve(Path folder, Path path) {

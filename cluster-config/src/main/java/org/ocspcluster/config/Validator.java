@@ -30,6 +30,7 @@ final class Validator {
     members(config.members());
     portRules(config.portRules(), config.cluster(), config.members());
     balancer(config.balancer());
+    health(config.health());
     revocationConfigurations(config.revocationConfigurations());
     if (config.responder().cacheEntries() < 0) {
       problem("responder.cacheEntries", "must be 0 (no pre-produced responses) or more");
@@ -208,6 +209,27 @@ final class Validator {
     }
   }
 
+  private void health(HealthSettings h) {
+    positive("health.interval", h.interval());
+    positive("health.timeout", h.timeout());
+    positive("health.fastInterval", h.fastInterval());
+    if (h.rise() < 1) {
+      problem("health.rise", "must be at least 1");
+    }
+    if (h.fall() < 1) {
+      problem("health.fall", "must be at least 1");
+    }
+    if (h.passiveFailures() < 1) {
+      problem("health.passiveFailures", "must be at least 1");
+    }
+    if (h.signerWarningDays() < 0) {
+      problem("health.signerWarningDays", "must be 0 or more");
+    }
+    if (h.clockSkew().isNegative() || h.nextUpdateMargin().isNegative()) {
+      problem("health.clockSkew", "clockSkew and nextUpdateMargin must not be negative");
+    }
+  }
+
   private void positive(String field, java.time.Duration d) {
     if (d.isNegative() || d.isZero()) {
       problem(field, "must be positive, e.g. 30s");
@@ -238,6 +260,7 @@ final class Validator {
       if (rc.refreshInterval().isNegative() || rc.refreshInterval().isZero()) {
         problem(at + ".refreshInterval", "must be positive, e.g. 5m");
       }
+      probe(at + ".probe", rc.probe());
       if (rc.responseValidity() != null && rc.responseValidity().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
         problem(at + ".responseValidity", "must be at least 1m (leave it out to use the CRL's nextUpdate)");
       }
@@ -285,6 +308,19 @@ final class Validator {
     }
     if (rc.extendedRevoke()) {
       problem(at + ".extendedRevoke", "needs opensslIndex: a CRL alone does not say which serials were issued");
+    }
+  }
+
+  private void probe(String field, Probe probe) {
+    if (probe == null) {
+      return;
+    }
+    if ((probe.certificate() == null) == (probe.serial() == null)) {
+      problem(field, "give either certificate (a certificate this CA issued) or serial (decimal, or hex with 0x)");
+    } else if (probe.certificate() != null) {
+      readable(field + ".certificate", probe.certificate(), "the certificate to probe (PEM or DER)");
+    } else if (!probe.serial().matches("(0[xX][0-9a-fA-F]+|[0-9]+)")) {
+      problem(field + ".serial", "'" + probe.serial() + "' is not a serial number (decimal, or hex with 0x)");
     }
   }
 

@@ -1,7 +1,11 @@
 package org.ocspcluster.health;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -13,11 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.HealthSettings;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.RevocationConfiguration;
 import org.ocspcluster.health.probe.OcspProbe;
@@ -26,55 +33,88 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Probes every member with a real OCSP request per revocation configuration, on a schedule with
- * jitter, and keeps each member's health. A member is up when every configuration's probe passes.
- * Each change of state is logged once, with the reason.
+ * Keeps each member's health. Active: every member is probed with a real OCSP request per
+ * revocation configuration, every {@code interval} plus jitter (every {@code fastInterval} while it
+ * is between states); {@code fall} failed rounds in a row take it down, {@code rise} passed rounds
+ * bring it back. Passive: the balancer reports refused or timed-out connects, and
+ * {@code passiveFailures} in a row take the member down at once. Each change of state is logged once,
+ * with the reason in words, and told to the listeners. Probes run on the HTTP client's own threads
+ * and a scheduler, never on an event loop.
  */
 public final class HealthChecker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
 
-  /** The serial the probes ask about; any serial works, the answer's status is not judged yet. */
-  static final BigInteger PROBE_SERIAL = BigInteger.ONE;
-
   private final Map<String, URI> members = new LinkedHashMap<>();
   private final List<OcspProbe> probes = new ArrayList<>();
   private final Map<String, MemberHealth> health = new ConcurrentHashMap<>();
+  private final Map<String, int[]> streaks = new ConcurrentHashMap<>();
+  private final Map<String, Integer> passive = new ConcurrentHashMap<>();
+  private final List<BiConsumer<String, MemberHealth>> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService scheduler;
   private final HttpClient http;
-  private final Duration interval;
+  private final HealthSettings settings;
   private final Clock clock;
+  private final MeterRegistry registry;
+  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+  private final Map<String, Instant> nextUpdates = new ConcurrentHashMap<>();
 
-  public HealthChecker(ClusterConfig config, Map<String, URI> memberUris, Duration interval, Duration timeout)
-      throws IOException {
-    this.interval = interval;
+  public HealthChecker(ClusterConfig config, Map<String, URI> memberUris, MeterRegistry registry) throws IOException {
+    this.settings = config.health();
     this.clock = Clock.systemUTC();
+    this.registry = registry;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "health-probes");
       t.setDaemon(true);
       return t;
     });
     this.http = HttpClient.newBuilder()
-        .connectTimeout(timeout)
-        .executor(scheduler)
+        .connectTimeout(settings.timeout())
         .version(HttpClient.Version.HTTP_1_1)
         .build();
+    for (RevocationConfiguration rc : config.revocationConfigurations()) {
+      probes.add(new OcspProbe(rc.name(), rc.caCertificate(), rc.probe(), http, settings, clock));
+    }
     for (Member m : config.members()) {
       URI uri = memberUris.getOrDefault(m.name(), URI.create("http://" + m.address() + "/"));
       members.put(m.name(), uri);
       health.put(m.name(), new MemberHealth(MemberHealth.State.UNKNOWN, "not probed yet", clock.instant()));
-    }
-    for (RevocationConfiguration rc : config.revocationConfigurations()) {
-      probes.add(new OcspProbe(rc.name(), rc.caCertificate(), PROBE_SERIAL, http, timeout, clock));
+      streaks.put(m.name(), new int[2]);
+      Gauge.builder("nlb.member.healthy", health, h -> h.get(m.name()).usable()
+              && h.get(m.name()).state() != MemberHealth.State.UNKNOWN ? 1 : 0)
+          .description("1 when the member passes its health probes")
+          .tag("member", m.name())
+          .register(registry);
+      durations.put(m.name(), Timer.builder("ocsp.probe.duration")
+          .description("Time for a round of OCSP probes of one member")
+          .tag("member", m.name())
+          .publishPercentileHistogram()
+          .register(registry));
+      for (OcspProbe p : probes) {
+        String key = m.name() + '|' + p.configuration();
+        Gauge.builder("ocsp.probe.response.next.update", nextUpdates,
+                n -> n.containsKey(key) ? n.get(key).getEpochSecond() : Double.NaN)
+            .description("nextUpdate of the member's last probe answer (Unix time)")
+            .baseUnit("seconds")
+            .tag("member", m.name())
+            .tag("configuration", p.configuration())
+            .register(registry);
+      }
     }
   }
 
+  /** For a balancer that runs without probing (tests): members stay UNKNOWN, hence usable. */
   public HealthChecker(ClusterConfig config) throws IOException {
-    this(config, Map.of(), Duration.ofSeconds(2), Duration.ofSeconds(2));
+    this(config, Map.of(), new SimpleMeterRegistry());
+  }
+
+  /** Called with (member, new health) on every change of state. */
+  public void onChange(BiConsumer<String, MemberHealth> listener) {
+    listeners.add(listener);
   }
 
   public void start() {
     for (String member : members.keySet()) {
-      long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, interval.toMillis() / 5));
+      long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, settings.interval().toMillis() / 5));
       scheduler.schedule(() -> probeAndReschedule(member), jitter, TimeUnit.MILLISECONDS);
     }
   }
@@ -89,7 +129,25 @@ public final class HealthChecker implements AutoCloseable {
 
   /** True once at least one member has passed its probes. */
   public boolean anyUp() {
-    return health.values().stream().anyMatch(h -> h.state() == MemberHealth.State.UP);
+    return health.values().stream().anyMatch(h -> h.state() == MemberHealth.State.UP
+        || h.state() == MemberHealth.State.WARNING);
+  }
+
+  /** The balancer could not connect to the member (refused or timed out). */
+  public void connectFailed(String member) {
+    int inARow = passive.merge(member, 1, Integer::sum);
+    if (inARow >= settings.passiveFailures() && health(member).usable()) {
+      synchronized (streaks.get(member)) {
+        streaks.get(member)[0] = 0;
+        streaks.get(member)[1] = settings.fall();
+      }
+      record(member, MemberHealth.State.DOWN, inARow + " connects in a row refused or timed out");
+    }
+  }
+
+  /** The balancer connected to the member. */
+  public void connected(String member) {
+    passive.remove(member);
   }
 
   private void probeAndReschedule(String member) {
@@ -97,30 +155,83 @@ public final class HealthChecker implements AutoCloseable {
       return;
     }
     URI uri = members.get(member);
+    Timer.Sample sample = Timer.start(registry);
     List<CompletableFuture<ProbeResult>> results = probes.stream().map(p -> p.probe(uri)).toList();
     CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
-      ProbeResult failed = results.stream().map(CompletableFuture::join)
-          .filter(r -> !r.passed()).findFirst().orElse(null);
-      record(member, failed == null ? MemberHealth.State.UP : MemberHealth.State.DOWN,
-          failed == null ? "OCSP answers verified for " + probes.size() + " configuration(s)" : failed.reason());
-      long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, interval.toMillis() / 10));
+      sample.stop(durations.get(member));
+      ProbeResult failed = null;
+      String warning = null;
+      for (int i = 0; i < results.size(); i++) {
+        ProbeResult r = results.get(i).join();
+        String configuration = probes.get(i).configuration();
+        Counter.builder("ocsp.probe").description("OCSP health probes, by result")
+            .tag("member", member).tag("configuration", configuration).tag("result", r.passed() ? "pass" : "fail")
+            .register(registry).increment();
+        if (r.nextUpdate() != null) {
+          nextUpdates.put(member + '|' + configuration, r.nextUpdate());
+        }
+        if (!r.passed() && failed == null) {
+          failed = r;
+        }
+        if (r.warning() != null && warning == null) {
+          warning = r.warning();
+        }
+      }
+      boolean changing = judge(member, failed, warning, results.size());
+      long next = changing ? settings.fastInterval().toMillis() : settings.interval().toMillis();
+      long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, next / 10));
       if (!scheduler.isShutdown()) {
-        scheduler.schedule(() -> probeAndReschedule(member), interval.toMillis() + jitter, TimeUnit.MILLISECONDS);
+        scheduler.schedule(() -> probeAndReschedule(member), next + jitter, TimeUnit.MILLISECONDS);
       }
     });
   }
 
+  /** Applies one round's verdict; returns true while the member is between states. */
+  private boolean judge(String member, ProbeResult failed, String warning, int configurations) {
+    MemberHealth now = health(member);
+    int[] streak = streaks.get(member);
+    synchronized (streak) {
+      if (failed == null) {
+        streak[0]++;
+        streak[1] = 0;
+        boolean comesUp = now.state() == MemberHealth.State.UNKNOWN || now.state() != MemberHealth.State.DOWN
+            || streak[0] >= settings.rise();
+        if (comesUp) {
+          MemberHealth.State state = warning != null ? MemberHealth.State.WARNING : MemberHealth.State.UP;
+          record(member, state, warning != null ? warning
+              : "OCSP answers verified for " + configurations + " configuration(s)");
+          return false;
+        }
+        return true;
+      }
+      streak[1]++;
+      streak[0] = 0;
+      boolean goesDown = now.state() == MemberHealth.State.UNKNOWN || now.state() == MemberHealth.State.DOWN
+          || streak[1] >= settings.fall();
+      if (goesDown) {
+        record(member, MemberHealth.State.DOWN, failed.reason());
+        return false;
+      }
+      return true;
+    }
+  }
+
   private void record(String member, MemberHealth.State state, String reason) {
     MemberHealth previous = health.get(member);
-    if (previous.state() == state) {
+    if (previous.state() == state && (state != MemberHealth.State.DOWN || previous.reason().equals(reason))) {
       return;
     }
-    health.put(member, new MemberHealth(state, reason, Instant.now(clock)));
-    if (state == MemberHealth.State.UP) {
-      LOG.info("{} up: {}", member, reason);
-    } else {
-      LOG.warn("{} down: {}", member, reason);
+    MemberHealth next = new MemberHealth(state, reason, clock.instant());
+    health.put(member, next);
+    if (previous.state() == state) {
+      return; // still down, for another reason: keep the reason current, log only state changes
     }
+    switch (state) {
+      case UP -> LOG.info("{} up: {}", member, reason);
+      case WARNING -> LOG.warn("{} warning: {}", member, reason);
+      default -> LOG.warn("{} down: {}", member, reason);
+    }
+    listeners.forEach(l -> l.accept(member, next));
   }
 
   @Override

@@ -85,6 +85,9 @@ public final class DemoCluster {
             signingKey: ocsp-signer.key
             crl: ca.crl
             refreshInterval: 1m
+            probe:                 # what the balancer's health probe asks, and must hear
+              certificate: good.pem
+              expect: good
         admin:
           listen: 127.0.0.1:%5$d
         """.formatted(fqdn, ports.cluster(), ports.member1(), ports.member2(), ports.admin());

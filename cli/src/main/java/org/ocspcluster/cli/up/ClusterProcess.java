@@ -90,7 +90,7 @@ public final class ClusterProcess implements AutoCloseable {
   public Balancer startBalancer() throws BalancerException, IOException {
     Map<String, URI> uris = new LinkedHashMap<>();
     memberAddresses.forEach((name, a) -> uris.put(name, URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/")));
-    health = new HealthChecker(config, uris, Duration.ofSeconds(2), Duration.ofSeconds(2));
+    health = new HealthChecker(config, uris, registry);
     started.push(health);
     health.start();
     balancer = Balancer.start(config, health, memberAddresses, registry);
@@ -202,7 +202,7 @@ public final class ClusterProcess implements AutoCloseable {
           keystore == null ? null : Path.of(keystore),
           first(query, "passwordFile") == null ? null : Path.of(first(query, "passwordFile")),
           rc.responderId(), rc.crl(), rc.deltaCrl(), rc.opensslIndex(), rc.extendedRevoke(), rc.refreshInterval(),
-          rc.responseValidity());
+          rc.responseValidity(), rc.probe());
     }
     Map<String, String> results = new LinkedHashMap<>();
     for (ResponderMember m : members) {

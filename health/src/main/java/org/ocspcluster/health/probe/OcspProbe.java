@@ -8,53 +8,72 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Date;
 import java.util.concurrent.CompletableFuture;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.CertificateID;
-import org.bouncycastle.cert.ocsp.OCSPReq;
+import org.bouncycastle.cert.ocsp.CertificateStatus;
 import org.bouncycastle.cert.ocsp.OCSPReqBuilder;
 import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.bouncycastle.cert.ocsp.RevokedStatus;
 import org.bouncycastle.cert.ocsp.SingleResp;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.ocspcluster.config.HealthSettings;
+import org.ocspcluster.config.Probe;
 
 /**
- * One real OCSP question to one member for one CA: "what is the status of serial N?". It passes
- * only when the member answers HTTP 200 with an OCSP response that is successful, signed by the CA
- * or by a certificate the CA issued for OCSP signing, about the CertID asked, and not expired.
+ * One real OCSP question to one member for one CA. It passes only when the answer is HTTP 200 with
+ * the OCSP content type; successful; signed by the CA, or by a certificate the CA issued for OCSP
+ * signing that is valid now; about the CertID asked; with the expected status; thisUpdate not in
+ * the future (beyond the allowed clock skew); nextUpdate more than the margin away; the nonce
+ * echoed when one was sent; and in time. A signer that expires within the warning period passes,
+ * with a warning.
  */
 public final class OcspProbe {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private final String configuration;
   private final X509CertificateHolder ca;
   private final CertificateID certId;
-  private final byte[] request;
+  private final Probe.Expect expect;
   private final HttpClient http;
-  private final Duration timeout;
+  private final HealthSettings settings;
   private final Clock clock;
 
-  public OcspProbe(String configuration, Path caCertificate, BigInteger serial, HttpClient http, Duration timeout,
+  public OcspProbe(String configuration, Path caCertificate, Probe probe, HttpClient http, HealthSettings settings,
       Clock clock) throws IOException {
     this.configuration = configuration;
     this.ca = readCertificate(caCertificate);
     this.http = http;
-    this.timeout = timeout;
+    this.settings = settings;
     this.clock = clock;
+    this.expect = probe == null ? Probe.Expect.ANY : probe.expect();
+    BigInteger serial = probe == null ? BigInteger.ONE
+        : probe.certificate() != null ? readCertificate(probe.certificate()).getSerialNumber()
+        : probe.serial().toLowerCase().startsWith("0x") ? new BigInteger(probe.serial().substring(2), 16)
+        : new BigInteger(probe.serial());
     try {
       this.certId = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
           ca, serial);
-      OCSPReq req = new OCSPReqBuilder().addRequest(certId).build();
-      this.request = req.getEncoded();
     } catch (Exception e) {
-      throw new IOException("cannot build the probe request for \"" + configuration + "\": " + e.getMessage(), e);
+      throw new IOException("cannot build the probe for \"" + configuration + "\": " + e.getMessage(), e);
     }
   }
 
@@ -64,19 +83,39 @@ public final class OcspProbe {
 
   /** Asks the responder at {@code baseUri}; completes with the verdict, never exceptionally. */
   public CompletableFuture<ProbeResult> probe(URI baseUri) {
+    byte[] nonce = null;
+    byte[] request;
+    try {
+      OCSPReqBuilder builder = new OCSPReqBuilder().addRequest(certId);
+      if (settings.nonce()) {
+        nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        builder.setRequestExtensions(new Extensions(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false,
+            new DEROctetString(new DEROctetString(nonce)))));
+      }
+      request = builder.build().getEncoded();
+    } catch (Exception e) {
+      return CompletableFuture.completedFuture(ProbeResult.fail("cannot build a probe request: " + e.getMessage()));
+    }
+    byte[] sent = nonce;
     HttpRequest httpRequest = HttpRequest.newBuilder(baseUri)
-        .timeout(timeout)
+        .timeout(settings.timeout())
         .header("Content-Type", "application/ocsp-request")
         .POST(HttpRequest.BodyPublishers.ofByteArray(request))
         .build();
     return http.sendAsync(httpRequest, HttpResponse.BodyHandlers.ofByteArray())
-        .thenApply(this::judge)
+        .thenApply(response -> judge(response, sent))
         .exceptionally(e -> ProbeResult.fail("no OCSP answer for \"" + configuration + "\": " + describe(e)));
   }
 
-  private ProbeResult judge(HttpResponse<byte[]> response) {
+  private ProbeResult judge(HttpResponse<byte[]> response, byte[] nonce) {
+    String what = "the answer for \"" + configuration + "\"";
     if (response.statusCode() != 200) {
       return ProbeResult.fail("HTTP " + response.statusCode() + " for \"" + configuration + "\"");
+    }
+    String type = response.headers().firstValue("content-type").orElse("");
+    if (!type.toLowerCase().startsWith("application/ocsp-response")) {
+      return ProbeResult.fail(what + " has content type '" + type + "', not application/ocsp-response");
     }
     try {
       OCSPResp ocsp = new OCSPResp(response.body());
@@ -84,43 +123,104 @@ public final class OcspProbe {
         return ProbeResult.fail("OCSP status " + statusWord(ocsp.getStatus()) + " for \"" + configuration + "\"");
       }
       BasicOCSPResp basic = (BasicOCSPResp) ocsp.getResponseObject();
-      if (!signedByCaOrDelegate(basic)) {
-        return ProbeResult.fail("the answer for \"" + configuration + "\" is not signed by the CA or its OCSP signer");
+      Instant now = clock.instant();
+      String signer = verifySigner(basic, now);
+      if (signer != null) {
+        return ProbeResult.fail(what + " " + signer);
       }
       SingleResp[] singles = basic.getResponses();
       if (singles.length != 1 || !singles[0].getCertID().equals(certId)) {
-        return ProbeResult.fail("the answer for \"" + configuration + "\" is about another certificate");
+        return ProbeResult.fail(what + " is about another certificate");
       }
-      Instant now = clock.instant();
-      if (singles[0].getNextUpdate() != null && !singles[0].getNextUpdate().toInstant().isAfter(now)) {
-        return ProbeResult.fail("revocation data for \"" + configuration + "\" expired at "
-            + singles[0].getNextUpdate().toInstant());
+      SingleResp single = singles[0];
+      Instant nextUpdate = single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
+      String status = statusOf(single.getCertStatus());
+      if (expect != Probe.Expect.ANY && !expect.toString().equals(status)) {
+        return ProbeResult.fail(what + " says " + status + ", expected " + expect, nextUpdate);
       }
-      return ProbeResult.pass();
+      if (single.getThisUpdate().toInstant().isAfter(now.plus(settings.clockSkew()))) {
+        return ProbeResult.fail(what + " has thisUpdate " + single.getThisUpdate().toInstant()
+            + " in the future (clock skew?)", nextUpdate);
+      }
+      if (nextUpdate == null) {
+        return ProbeResult.fail(what + " has no nextUpdate", null);
+      }
+      if (!nextUpdate.isAfter(now.plus(settings.nextUpdateMargin()))) {
+        long ago = Duration.between(nextUpdate, now).getSeconds();
+        return ProbeResult.fail("revocation data for \"" + configuration + "\" "
+            + (ago >= 0 ? "expired " + ago + " s ago" : "expires in " + (-ago) + " s") + " (nextUpdate " + nextUpdate + ")",
+            nextUpdate);
+      }
+      if (nonce != null) {
+        Extension echoed = basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
+        if (echoed == null || !Arrays.equals(nonce, nonceValue(echoed))) {
+          return ProbeResult.fail(what + " does not echo the request's nonce", nextUpdate);
+        }
+      }
+      return ProbeResult.pass(signerWarning(basic, now), nextUpdate);
     } catch (IOException | RuntimeException | org.bouncycastle.cert.ocsp.OCSPException e) {
       return ProbeResult.fail("unreadable OCSP answer for \"" + configuration + "\": " + describe(e));
     }
   }
 
-  private boolean signedByCaOrDelegate(BasicOCSPResp basic) {
+  /** Null when the response is signed by the CA or a valid delegated OCSP signer; else why not. */
+  private String verifySigner(BasicOCSPResp basic, Instant now) {
     try {
       if (basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))) {
-        return true;
+        return null;
       }
       for (X509CertificateHolder cert : basic.getCerts()) {
-        ExtendedKeyUsage eku = ExtendedKeyUsage.fromExtensions(cert.getExtensions());
-        if (cert.getIssuer().equals(ca.getSubject())
-            && cert.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))
-            && eku != null && eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)
-            && cert.isValidOn(java.util.Date.from(clock.instant()))
-            && basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(cert))) {
-          return true;
+        if (!cert.getIssuer().equals(ca.getSubject())
+            || !cert.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))) {
+          continue;
         }
+        ExtendedKeyUsage eku = ExtendedKeyUsage.fromExtensions(cert.getExtensions());
+        if (eku == null || !eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)) {
+          return "is signed by \"" + cert.getSubject() + "\", which lacks EKU OCSPSigning";
+        }
+        if (!basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(cert))) {
+          continue;
+        }
+        if (!cert.isValidOn(Date.from(now))) {
+          return "is signed by \"" + cert.getSubject() + "\", whose certificate expired at "
+              + cert.getNotAfter().toInstant();
+        }
+        return null;
       }
-      return false;
+      return "has a signature that neither the CA nor an OCSP signer it issued verifies";
     } catch (Exception e) {
-      return false;
+      return "has a signature that cannot be checked: " + e.getMessage();
     }
+  }
+
+  private String signerWarning(BasicOCSPResp basic, Instant now) {
+    for (X509CertificateHolder cert : basic.getCerts()) {
+      Instant notAfter = cert.getNotAfter().toInstant();
+      if (notAfter.isBefore(now.plus(Duration.ofDays(settings.signerWarningDays())))) {
+        return "the signing certificate for \"" + configuration + "\" expires at " + notAfter + ", within "
+            + settings.signerWarningDays() + " days: assign a new one";
+      }
+    }
+    return null;
+  }
+
+  private static byte[] nonceValue(Extension extension) {
+    byte[] value = extension.getExtnValue().getOctets();
+    try {
+      return ASN1OctetString.getInstance(value).getOctets();
+    } catch (RuntimeException notWrapped) {
+      return value;
+    }
+  }
+
+  private static String statusOf(CertificateStatus status) {
+    if (status == null) {
+      return "good";
+    }
+    if (status instanceof RevokedStatus) {
+      return "revoked";
+    }
+    return "unknown";
   }
 
   private static String statusWord(int status) {
@@ -145,7 +245,7 @@ public final class OcspProbe {
       X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
       return new JcaX509CertificateHolder(cert);
     } catch (java.security.cert.CertificateException e) {
-      throw new IOException("cannot read the CA certificate " + file + ": " + e.getMessage(), e);
+      throw new IOException("cannot read the certificate " + file + ": " + e.getMessage(), e);
     }
   }
 }
