@@ -112,9 +112,12 @@ class EndToEndTest {
     String metrics = get("/metrics").body();
     String busy = sum(metrics, "nlb_connections_total", "member=\"responder-1\"")
         >= sum(metrics, "nlb_connections_total", "member=\"responder-2\"") ? "responder-1" : "responder-2";
+    long stoppedAt = System.nanoTime();
     cluster.stopMember(busy);
     await().atMost(Duration.ofSeconds(20)).until(
         () -> cluster.health().health(busy).state() == MemberHealth.State.DOWN);
+    System.out.printf("health: %s stopped with no traffic; probes removed it after %d ms (interval 2 s, fall 2)%n",
+        busy, (System.nanoTime() - stoppedAt) / 1_000_000);
     assertTrue(cluster.health().health(busy).reason().contains("no OCSP answer"),
         cluster.health().health(busy).reason());
     double before = sum(get("/metrics").body(), "nlb_connections_total", "member=\"" + busy + "\"");
