@@ -59,7 +59,7 @@ public final class Balancer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ScheduledExecutorService timer;
-  private final Map<String, MemberSelector> selectors = new LinkedHashMap<>();
+  private final Map<String, MemberSelector> selectors = new ConcurrentHashMap<>();
   private final Map<String, List<Channel>> listeners = new ConcurrentHashMap<>();
   private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
@@ -212,6 +212,18 @@ public final class Balancer implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes a newly applied configuration's selection (rule weights, handling priorities, affinity,
+   * filtering between multiple and single host): each rule's table is rebuilt and swapped whole.
+   * The listening side (IPs, ports, protocols, members' addresses) is fixed while running.
+   */
+  public void updateSelection(ClusterConfig next) {
+    for (PortRule rule : next.portRules()) {
+      selectors.put(rule.name(), new MemberSelector(rule, next.members()));
+    }
+    LOG.info("balancer: selection updated for rules {}", next.portRules().stream().map(PortRule::name).toList());
+  }
+
   /** Where the listeners are bound, in rule order. */
   public List<InetSocketAddress> localAddresses() {
     return config.portRules().stream()
@@ -305,8 +317,9 @@ public final class Balancer implements AutoCloseable {
         // Panic: no started member is healthy; try the started ones rather than refuse.
         live = started();
       }
-      long key = AffinityKey.of(rule.affinity(), client);
-      return selectors.get(rule.name()).candidates(key, live, config.balancer().connectAttempts());
+      MemberSelector selector = selectors.get(rule.name());
+      long key = AffinityKey.of(selector.rule().affinity(), client);
+      return selector.candidates(key, live, config.balancer().connectAttempts());
     }
 
     @Override

@@ -18,6 +18,15 @@ final class AdminClient {
     return send(admin, pathAndQuery, true);
   }
 
+  /** Prints a verb's answer (the body to stdout on success, else to stderr) and returns the exit status. */
+  static int report(HttpResponse<String> response, picocli.CommandLine.Model.CommandSpec spec) {
+    boolean ok = response.statusCode() == 200;
+    java.io.PrintWriter to = ok ? spec.commandLine().getOut() : spec.commandLine().getErr();
+    to.print(response.body());
+    to.flush();
+    return ok ? 0 : 1;
+  }
+
   static HttpResponse<String> get(String admin, String pathAndQuery) throws IOException, InterruptedException {
     return send(admin, pathAndQuery, false);
   }

@@ -1,7 +1,6 @@
 package org.ocspcluster.cli;
 
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -47,11 +46,7 @@ final class AssignSignerCommand implements Callable<Integer> {
     append(query, "key", key);
     append(query, "keystore", keystore);
     append(query, "passwordFile", passwordFile);
-    HttpResponse<String> response = AdminClient.post(admin, query.toString());
-    (response.statusCode() == 200 ? spec.commandLine().getOut() : spec.commandLine().getErr()).print(response.body());
-    spec.commandLine().getOut().flush();
-    spec.commandLine().getErr().flush();
-    return response.statusCode() == 200 ? 0 : 1;
+    return AdminClient.report(AdminClient.post(admin, query.toString()), spec);
   }
 
   private static void append(StringBuilder query, String name, Path path) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         ResponderCommand.class,
         BalancerCommand.class,
         CheckConfigCommand.class,
+        ConfigCommand.class,
         QueryCommand.class,
         HostVerbs.Start.class,
         HostVerbs.Stop.class,

@@ -1,6 +1,5 @@
 package org.ocspcluster.cli;
 
-import java.net.http.HttpResponse;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,10 +19,6 @@ final class RefreshCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    HttpResponse<String> response = AdminClient.post(admin, "/refresh");
-    (response.statusCode() == 200 ? spec.commandLine().getOut() : spec.commandLine().getErr()).print(response.body());
-    spec.commandLine().getOut().flush();
-    spec.commandLine().getErr().flush();
-    return response.statusCode() == 200 ? 0 : 1;
+    return AdminClient.report(AdminClient.post(admin, "/refresh"), spec);
   }
 }

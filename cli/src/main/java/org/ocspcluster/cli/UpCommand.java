@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.ocspcluster.balancer.BalancerException;
 import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.config.store.FolderConfigStore;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HostPort;
 import org.ocspcluster.config.RevocationConfiguration;
@@ -39,25 +40,45 @@ final class UpCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Path file = config;
+    FolderConfigStore store = new FolderConfigStore(data.resolve("revisions"));
+    String source = "up --config " + file;
     if (file == null) {
       if (!DemoCluster.usable(data)) {
         DemoCluster.write(data, "localhost", DemoCluster.Ports.DEFAULT, DemoPki.KeyType.EC);
         out.printf("created the demo PKI and cluster.yaml in %s%n", display(data));
       }
       file = data.resolve(DemoCluster.CONFIG_FILE);
+      source = "embedded default";
     }
-    ClusterConfig cluster = Configs.load(file, err);
-    if (cluster == null) {
+    String yaml = Files.readString(file);
+    Path baseDir = file.toAbsolutePath().normalize().getParent();
+    var stored = store.current();
+    if (config == null && stored.isPresent()) {
+      // The embedded default runs the revision last applied to it.
+      yaml = stored.get().yaml();
+      baseDir = stored.get().baseDir();
+      file = stored.get().anchor();
+      source = "revision " + stored.get().number();
+    }
+    ClusterConfig cluster;
+    try {
+      cluster = org.ocspcluster.config.ConfigLoader.parse(baseDir.resolve("cluster.yaml"), yaml);
+    } catch (org.ocspcluster.config.ConfigException e) {
+      err.println("configuration refused:");
+      e.problems().forEach(p -> err.println("  " + (config != null ? config.toAbsolutePath().normalize() : e.file())
+          + ": " + p.field() + ": " + p.reason()));
+      err.flush();
       return Main.CONFIG_ERROR;
     }
     ClusterProcess process = new ClusterProcess(cluster);
     try {
+      process.useStore(store, yaml, baseDir, source);
       process.startAllMembers();
       process.startBalancer();
       HostPort admin = cluster.admin().listen();
       process.startAdmin(new InetSocketAddress(admin.host(), admin.port()));
       out.printf("admin listener ready: http://%s/metrics and http://%s/ready%n", admin, admin);
-    } catch (ResponderException | BalancerException | RuntimeException e) {
+    } catch (ResponderException | BalancerException | IOException | RuntimeException e) {
       err.println("error: " + e.getMessage());
       err.flush();
       process.close();

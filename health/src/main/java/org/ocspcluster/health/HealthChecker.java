@@ -45,7 +45,7 @@ public final class HealthChecker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
 
   private final Map<String, URI> members = new LinkedHashMap<>();
-  private final List<OcspProbe> probes = new ArrayList<>();
+  private volatile List<OcspProbe> probes = List.of();
   private final Map<String, MemberHealth> health = new ConcurrentHashMap<>();
   private final Map<String, int[]> streaks = new ConcurrentHashMap<>();
   private final Map<String, Integer> passive = new ConcurrentHashMap<>();
@@ -71,9 +71,7 @@ public final class HealthChecker implements AutoCloseable {
         .connectTimeout(settings.timeout())
         .version(HttpClient.Version.HTTP_1_1)
         .build();
-    for (RevocationConfiguration rc : config.revocationConfigurations()) {
-      probes.add(new OcspProbe(rc.name(), rc.caCertificate(), rc.probe(), http, settings, clock));
-    }
+    this.probes = probesFor(config);
     for (Member m : config.members()) {
       URI uri = memberUris.getOrDefault(m.name(), URI.create("http://" + m.address() + "/"));
       members.put(m.name(), uri);
@@ -89,7 +87,7 @@ public final class HealthChecker implements AutoCloseable {
           .tag("member", m.name())
           .publishPercentileHistogram()
           .register(registry));
-      for (OcspProbe p : probes) {
+      for (OcspProbe p : this.probes) {
         String key = m.name() + '|' + p.configuration();
         Gauge.builder("ocsp.probe.response.next.update", nextUpdates,
                 n -> n.containsKey(key) ? n.get(key).getEpochSecond() : Double.NaN)
@@ -100,6 +98,19 @@ public final class HealthChecker implements AutoCloseable {
             .register(registry);
       }
     }
+  }
+
+  private List<OcspProbe> probesFor(ClusterConfig config) throws IOException {
+    List<OcspProbe> list = new ArrayList<>();
+    for (RevocationConfiguration rc : config.revocationConfigurations()) {
+      list.add(new OcspProbe(rc.name(), rc.caCertificate(), rc.probe(), http, settings, clock));
+    }
+    return List.copyOf(list);
+  }
+
+  /** Probes the revocation configurations of a newly applied configuration from the next round on. */
+  public void updateProbes(ClusterConfig next) throws IOException {
+    this.probes = probesFor(next);
   }
 
   /** For a balancer that runs without probing (tests): members stay UNKNOWN, hence usable. */
@@ -156,6 +167,7 @@ public final class HealthChecker implements AutoCloseable {
     }
     URI uri = members.get(member);
     Timer.Sample sample = Timer.start(registry);
+    List<OcspProbe> probes = this.probes;
     List<CompletableFuture<ProbeResult>> results = probes.stream().map(p -> p.probe(uri)).toList();
     CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
       sample.stop(durations.get(member));

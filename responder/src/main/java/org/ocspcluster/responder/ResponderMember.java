@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -41,20 +43,41 @@ public final class ResponderMember implements AutoCloseable {
   private final OcspHttpServer server;
   private final ExecutorService signing;
   private final ScheduledExecutorService refresher;
-
-  private final List<ServedCa> served;
-  private final OcspService service;
   private final ResponderMetrics metrics;
+  private final MeterRegistry registry;
+  private final AtomicReference<Serving> serving;
+
+  /**
+   * What the member answers with: its revocation configurations, the service built on them, and
+   * their refresh tasks. A new configuration is prepared beside the one in force and swapped in whole.
+   */
+  public static final class Serving {
+    private final List<ServedCa> served;
+    private final OcspService service;
+    private final Map<String, Long> refreshMillis;
+    private final List<ScheduledFuture<?>> refreshes = new ArrayList<>();
+
+    private Serving(List<ServedCa> served, OcspService service, Map<String, Long> refreshMillis) {
+      this.served = served;
+      this.service = service;
+      this.refreshMillis = refreshMillis;
+    }
+
+    public List<String> configurations() {
+      return served.stream().map(ServedCa::name).toList();
+    }
+  }
 
   private ResponderMember(String name, OcspHttpServer server, ExecutorService signing,
-      ScheduledExecutorService refresher, List<ServedCa> served, OcspService service, ResponderMetrics metrics) {
+      ScheduledExecutorService refresher, ResponderMetrics metrics, MeterRegistry registry,
+      AtomicReference<Serving> serving) {
+    this.serving = serving;
     this.name = name;
     this.server = server;
     this.signing = signing;
     this.refresher = refresher;
-    this.served = served;
-    this.service = service;
     this.metrics = metrics;
+    this.registry = registry;
   }
 
   /**
@@ -66,35 +89,28 @@ public final class ResponderMember implements AutoCloseable {
     Member member = config.member(memberName).orElseThrow(() -> new ResponderException(
         "no member \"" + memberName + "\" in the configuration; members are "
             + config.members().stream().map(Member::name).toList()));
-    ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(daemon(memberName + "-crl-refresh"));
-    List<ServedCa> served = new ArrayList<>();
-    try {
-      for (RevocationConfiguration rc : config.revocationConfigurations()) {
-        served.add(load(rc, refresher));
-      }
-    } catch (ResponderException e) {
-      refresher.shutdownNow();
-      throw e;
-    }
     int cores = Runtime.getRuntime().availableProcessors();
+    ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(daemon(memberName + "-crl-refresh"));
     ExecutorService signing = boundedSigningExecutor(cores, memberName);
     ResponderMetrics metrics = new ResponderMetrics(registry, member.name());
-    OcspService service = new OcspService(served, signing, Clock.systemUTC(),
-        new OcspService.Settings(config.responder().unknownIssuer() == ResponderSettings.UnknownIssuer.UNKNOWN,
-            config.responder().cacheEntries()), metrics);
-    for (ServedCa ca : served) {
-      metrics.declare(ca.name());
-      watch(registry, member.name(), ca);
-      long every = config.revocationConfigurations().stream().filter(rc -> rc.name().equals(ca.name()))
-          .findFirst().orElseThrow().refreshInterval().toMillis();
-      refresher.scheduleWithFixedDelay(() -> refresh(ca, service, metrics), every, every, TimeUnit.MILLISECONDS);
-    }
+    Serving first;
     try {
-      OcspHttpServer server = OcspHttpServer.start(listen, service, metrics, Math.max(1, cores / 2),
-          config.responder().acceptProxyProtocol());
+      first = prepare(config, signing, metrics);
+    } catch (ResponderException e) {
+      refresher.shutdownNow();
+      signing.shutdownNow();
+      throw e;
+    }
+    AtomicReference<Serving> current = new AtomicReference<>();
+    try {
+      OcspHttpServer server = OcspHttpServer.start(listen, () -> current.get().service, metrics,
+          Math.max(1, cores / 2), config.responder().acceptProxyProtocol());
+      ResponderMember started = new ResponderMember(member.name(), server, signing, refresher, metrics, registry,
+          current);
+      started.commit(first);
       LOG.info("member {} ready: answering OCSP on http://{} for {}", member.name(),
-          hostPort(server.localAddress()), served.stream().map(ServedCa::name).toList());
-      return new ResponderMember(member.name(), server, signing, refresher, served, service, metrics);
+          hostPort(server.localAddress()), first.configurations());
+      return started;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       signing.shutdownNow();
@@ -108,6 +124,43 @@ public final class ResponderMember implements AutoCloseable {
     }
   }
 
+  /**
+   * Loads everything {@code config} needs to answer (CAs, signers, first revocation data) without
+   * touching what is in force; throws, naming the configuration and the reason, if anything fails.
+   */
+  public Serving prepare(ClusterConfig config) throws ResponderException {
+    return prepare(config, signing, metrics);
+  }
+
+  private static Serving prepare(ClusterConfig config, ExecutorService signing, ResponderMetrics metrics)
+      throws ResponderException {
+    List<ServedCa> served = new ArrayList<>();
+    Map<String, Long> refresh = new java.util.HashMap<>();
+    for (RevocationConfiguration rc : config.revocationConfigurations()) {
+      served.add(load(rc));
+      refresh.put(rc.name(), rc.refreshInterval().toMillis());
+    }
+    OcspService service = new OcspService(served, signing, Clock.systemUTC(),
+        new OcspService.Settings(config.responder().unknownIssuer() == ResponderSettings.UnknownIssuer.UNKNOWN,
+            config.responder().cacheEntries()), metrics);
+    return new Serving(served, service, refresh);
+  }
+
+  /** Puts a prepared configuration in force: requests from now on are answered by it. */
+  public void commit(Serving next) {
+    for (ServedCa ca : next.served) {
+      metrics.declare(ca.name());
+      watch(registry, name, ca);
+      long every = next.refreshMillis.get(ca.name());
+      next.refreshes.add(refresher.scheduleWithFixedDelay(() -> refresh(ca, next.service, metrics), every, every,
+          TimeUnit.MILLISECONDS));
+    }
+    Serving previous = serving.getAndSet(next);
+    if (previous != null && previous != next) {
+      previous.refreshes.forEach(f -> f.cancel(false));
+    }
+  }
+
   public static ResponderMember start(ClusterConfig config, String memberName, MeterRegistry registry)
       throws ResponderException {
     Member member = config.member(memberName).orElseThrow(() -> new ResponderException(
@@ -116,8 +169,7 @@ public final class ResponderMember implements AutoCloseable {
         new InetSocketAddress(member.address().host(), member.address().port()), registry);
   }
 
-  private static ServedCa load(RevocationConfiguration rc, ScheduledExecutorService refresher)
-      throws ResponderException {
+  private static ServedCa load(RevocationConfiguration rc) throws ResponderException {
     X509CertificateHolder ca;
     try {
       ca = Pem.readCertificate(rc.caCertificate());
@@ -154,7 +206,8 @@ public final class ResponderMember implements AutoCloseable {
    * @return the new signer's subject and expiry, in words
    */
   public String assignSigner(RevocationConfiguration rc) throws ResponderException {
-    ServedCa ca = served.stream().filter(c -> c.name().equals(rc.name())).findFirst()
+    Serving now = serving.get();
+    ServedCa ca = now.served.stream().filter(c -> c.name().equals(rc.name())).findFirst()
         .orElseThrow(() -> new ResponderException("member " + name + " serves no configuration \"" + rc.name() + "\""));
     ResponseSigner signer;
     try {
@@ -164,7 +217,7 @@ public final class ResponderMember implements AutoCloseable {
           + "stays in force: " + e.getMessage());
     }
     ca.assign(signer);
-    service.resignAll(ca);
+    now.service.resignAll(ca);
     String said = "\"" + signer.certificate().getSubject() + "\", valid until " + signer.certificate().getNotAfter().toInstant();
     LOG.info("member {}: revocation configuration \"{}\" now signs with {}", name, rc.name(), said);
     return said;
@@ -192,9 +245,10 @@ public final class ResponderMember implements AutoCloseable {
   public Map<String, String> refreshNow() {
     try {
       return refresher.submit(() -> {
+        Serving now = serving.get();
         Map<String, String> results = new java.util.LinkedHashMap<>();
-        for (ServedCa ca : served) {
-          results.put(ca.name(), refresh(ca, service, metrics));
+        for (ServedCa ca : now.served) {
+          results.put(ca.name(), refresh(ca, now.service, metrics));
         }
         return results;
       }).get(60, TimeUnit.SECONDS);

@@ -19,7 +19,10 @@ import org.ocspcluster.balancer.Balancer;
 import org.ocspcluster.balancer.BalancerException;
 import org.ocspcluster.cli.admin.AdminServer;
 import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.ConfigException;
+import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.config.Member;
+import org.ocspcluster.config.store.ConfigStore;
 import org.ocspcluster.config.RevocationConfiguration;
 import java.nio.file.Path;
 import org.ocspcluster.health.HealthChecker;
@@ -38,7 +41,9 @@ public final class ClusterProcess implements AutoCloseable {
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-  private final ClusterConfig config;
+  private volatile ClusterConfig config;
+  private volatile ConfigStore store;
+  private volatile int revision;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final Map<String, InetSocketAddress> memberAddresses = new LinkedHashMap<>();
@@ -117,10 +122,138 @@ public final class ClusterProcess implements AutoCloseable {
         ? AdminServer.Reply.text(409, "this process runs no balancer\n")
         : AdminServer.Reply.json(200, JSON.writeValueAsString(balancer.query()) + "\n"));
     routes.put("/members/", (method, path, query, body) -> control(method, path, "/members/"));
+    routes.put("/config", this::configRoute);
+    routes.put("/config/", this::configRoute);
     routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
     admin = AdminServer.start(listen, routes);
     started.push(admin);
     return admin;
+  }
+
+  /**
+   * Keeps the configuration as revisions in {@code store}: the one running now becomes the first
+   * revision when the store is empty, or a new one when it differs from the store's current.
+   */
+  public void useStore(ConfigStore store, String yaml, Path baseDir, String source) throws IOException {
+    this.store = store;
+    var current = store.current();
+    if (current.isPresent() && current.get().yaml().equals(yaml)
+        && current.get().baseDir().equals(baseDir.toAbsolutePath().normalize())) {
+      revision = current.get().number();
+    } else {
+      revision = store.append(yaml, baseDir, source).number();
+    }
+    LOG.info("config revision {} in force ({})", revision, source);
+  }
+
+  /**
+   * Validates {@code yaml} and applies it to every part this process runs, without a restart: the
+   * members load everything the new revision needs beside the running one (any failure refuses the
+   * whole revision and the running one stays), then all switch at once. What a running process
+   * cannot change (listening addresses, cluster IPs, rule ports and protocols, members) is refused
+   * with the fields that differ.
+   */
+  public synchronized AdminServer.Reply apply(String yaml, Path baseDir, String source) throws IOException {
+    if (store == null) {
+      return AdminServer.Reply.text(409, "this process keeps no configuration revisions\n");
+    }
+    ClusterConfig next;
+    try {
+      next = ConfigLoader.parse(baseDir.resolve("cluster.yaml"), yaml);
+    } catch (ConfigException e) {
+      StringBuilder why = new StringBuilder("configuration refused; revision " + revision + " stays in force:\n");
+      e.problems().forEach(p -> why.append("  ").append(source).append(": ").append(p).append('\n'));
+      return AdminServer.Reply.text(422, why.toString());
+    }
+    List<String> fixed = LiveChanges.needingRestart(config, next);
+    if (!fixed.isEmpty()) {
+      return AdminServer.Reply.text(409, "refused; revision " + revision + " stays in force: a running cluster cannot "
+          + "change " + String.join(", ", fixed) + " (restart with the new file: up --config FILE)\n");
+    }
+    Map<ResponderMember, ResponderMember.Serving> prepared = new LinkedHashMap<>();
+    for (ResponderMember m : members) {
+      try {
+        prepared.put(m, m.prepare(next));
+      } catch (ResponderException e) {
+        return AdminServer.Reply.text(422, "refused; revision " + revision + " stays in force: member " + m.name()
+            + ": " + e.getMessage() + "\n");
+      }
+    }
+    if (health != null) {
+      health.updateProbes(next);
+    }
+    int number = store.append(yaml, baseDir, source).number();
+    prepared.forEach(ResponderMember::commit);
+    if (balancer != null) {
+      balancer.updateSelection(next);
+    }
+    config = next;
+    revision = number;
+    LOG.info("config revision {} applied ({})", number, source);
+    return AdminServer.Reply.json(200, JSON.writeValueAsString(Map.of("revision", number, "source", source)) + "\n");
+  }
+
+  public int revision() {
+    return revision;
+  }
+
+  private AdminServer.Reply configRoute(String method, String path, Map<String, List<String>> query, String body)
+      throws IOException {
+    if (store == null) {
+      return AdminServer.Reply.text(409, "this process keeps no configuration revisions\n");
+    }
+    switch (path) {
+      case "/config" -> {
+        if ("POST".equals(method)) {
+          String base = first(query, "baseDir");
+          if (base == null) {
+            return AdminServer.Reply.text(400, "name the folder relative paths are read from: ?baseDir=DIR\n");
+          }
+          String source = first(query, "source");
+          return apply(body, Path.of(base), source == null ? "admin API" : source);
+        }
+        int wanted = first(query, "revision") == null ? revision : Integer.parseInt(first(query, "revision"));
+        var r = store.get(wanted);
+        if (r.isEmpty()) {
+          return AdminServer.Reply.text(404, "no revision " + wanted + "\n");
+        }
+        return AdminServer.Reply.json(200, JSON.writeValueAsString(describe(r.get(), true)) + "\n");
+      }
+      case "/config/history" -> {
+        List<Map<String, Object>> all = new java.util.ArrayList<>();
+        for (var r : store.history()) {
+          all.add(describe(r, false));
+        }
+        return AdminServer.Reply.json(200, JSON.writeValueAsString(all) + "\n");
+      }
+      case "/config/rollback" -> {
+        if (!"POST".equals(method) || first(query, "revision") == null) {
+          return AdminServer.Reply.text(400, "use POST /config/rollback?revision=N\n");
+        }
+        int to = Integer.parseInt(first(query, "revision"));
+        var r = store.get(to);
+        if (r.isEmpty()) {
+          return AdminServer.Reply.text(404, "no revision " + to + "\n");
+        }
+        return apply(r.get().yaml(), r.get().baseDir(), "rollback to revision " + to);
+      }
+      default -> {
+        return AdminServer.Reply.text(404, "routes: /config, /config/history, /config/rollback\n");
+      }
+    }
+  }
+
+  private Map<String, Object> describe(org.ocspcluster.config.store.Revision r, boolean withText) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("revision", r.number());
+    d.put("current", r.number() == revision);
+    d.put("appliedAt", r.appliedAt().toString());
+    d.put("source", r.source());
+    d.put("baseDir", r.baseDir().toString());
+    if (withText) {
+      d.put("yaml", r.yaml());
+    }
+    return d;
   }
 
   /** POST /members/NAME/VERB and /rules/NAME/VERB: the nlb.exe verbs. */

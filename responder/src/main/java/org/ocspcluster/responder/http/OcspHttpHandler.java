@@ -36,13 +36,13 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OcspHttpHandler.class);
 
-  private final OcspService service;
+  private final java.util.function.Supplier<OcspService> service;
   private final RequestMetrics metrics;
   private final java.time.Clock clock;
   /** Completes when the previous response was written; only touched on the event loop. */
   private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
-  OcspHttpHandler(OcspService service, RequestMetrics metrics, java.time.Clock clock) {
+  OcspHttpHandler(java.util.function.Supplier<OcspService> service, RequestMetrics metrics, java.time.Clock clock) {
     this.service = service;
     this.metrics = metrics;
     this.clock = clock;
@@ -66,10 +66,10 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             "POST needs Content-Type: " + REQUEST_TYPE + "\n", keepAlive);
         return;
       }
-      answer = service.answer(ByteBufUtil.getBytes(request.content()));
+      answer = service.get().answer(ByteBufUtil.getBytes(request.content()));
     } else if (get) {
       byte[] der = GetRequestPath.decode(request.uri());
-      answer = der == null ? CompletableFuture.completedFuture(OcspService.malformed()) : service.answer(der);
+      answer = der == null ? CompletableFuture.completedFuture(OcspService.malformed()) : service.get().answer(der);
     } else {
       FullHttpResponse response = plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET or POST\n");
       response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");

@@ -44,12 +44,20 @@ public final class OcspHttpServer implements AutoCloseable {
 
   public static OcspHttpServer start(InetSocketAddress address, OcspService service, RequestMetrics metrics,
       int threads) throws InterruptedException {
-    return start(address, service, metrics, threads, false);
+    return start(address, () -> service, metrics, threads, false);
   }
 
-  /** With {@code acceptProxyProtocol}, a connection may begin with a PROXY protocol v1 or v2 header. */
   public static OcspHttpServer start(InetSocketAddress address, OcspService service, RequestMetrics metrics,
       int threads, boolean acceptProxyProtocol) throws InterruptedException {
+    return start(address, () -> service, metrics, threads, acceptProxyProtocol);
+  }
+
+  /**
+   * With {@code acceptProxyProtocol}, a connection may begin with a PROXY protocol v1 or v2 header.
+   * {@code service} is asked on every request, so a new configuration can be swapped in while serving.
+   */
+  public static OcspHttpServer start(InetSocketAddress address, java.util.function.Supplier<OcspService> service,
+      RequestMetrics metrics, int threads, boolean acceptProxyProtocol) throws InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
     try {
       Channel channel = new ServerBootstrap()

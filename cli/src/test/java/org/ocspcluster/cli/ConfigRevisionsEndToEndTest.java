@@ -1,0 +1,104 @@
+package org.ocspcluster.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.cli.demo.DemoCluster;
+import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.config.store.FolderConfigStore;
+import org.ocspcluster.responder.pki.DemoPki;
+import picocli.CommandLine;
+
+/** config apply, show, history and rollback against a running cluster: live, all-or-nothing, recorded. */
+class ConfigRevisionsEndToEndTest {
+  @TempDir
+  Path dir;
+
+  record Said(int exit, String out) {}
+
+  static Said cli(String... args) {
+    StringWriter out = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    PrintWriter writer = new PrintWriter(out, true);
+    cli.setOut(writer);
+    cli.setErr(writer);
+    return new Said(cli.execute(args), out.toString());
+  }
+
+  @Test
+  void aNewRevisionIsAppliedLiveABadOneRefusedAndARollbackRestoresTheOld() throws Exception {
+    int[] free = Clients.freePorts(4);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    DemoPki second = DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.RSA);
+    second.writeTo(dir.resolve("second"));
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    String admin = "127.0.0.1:" + ports.admin();
+    String url = "http://localhost:" + ports.cluster() + "/";
+    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(yaml))) {
+      cluster.useStore(new FolderConfigStore(dir.resolve("revisions")), Files.readString(yaml), dir, "test start");
+      cluster.startAllMembers();
+      cluster.startBalancer();
+      cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));
+      await().atMost(Duration.ofSeconds(20)).until(() -> cluster.health().anyUp());
+      Clients.Run before = Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString());
+      assertTrue(before.out().contains("unauthorized"), "the second CA is not served yet: " + before.out());
+
+      Path withSecond = dir.resolve("with-second.yaml");
+      Files.writeString(withSecond, Files.readString(yaml).replace("admin:\n", """
+            - name: second
+              caCertificate: second/ca.pem
+              signingCertificate: second/ocsp-signer.pem
+              signingKey: second/ocsp-signer.key
+              crl: second/ca.crl
+          admin:
+          """));
+      long started = System.nanoTime();
+      Said applied = cli("config", "apply", withSecond.toString(), "--admin", admin);
+      long appliedMillis = (System.nanoTime() - started) / 1_000_000;
+      assertEquals(0, applied.exit(), applied.out());
+      assertTrue(applied.out().contains("\"revision\":2"), applied.out());
+      Clients.Run after = Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/revoked.pem").toString());
+      assertTrue(after.out().contains("revoked.pem: revoked") && after.out().contains("Response verify OK"), after.out());
+      System.out.printf("config: revision 2 applied to both members and the balancer in %d ms (CLI round trip)%n",
+          appliedMillis);
+
+      Path bad = dir.resolve("bad.yaml");
+      Files.writeString(bad, Files.readString(withSecond).replace("crl: second/ca.crl", "crl: second/missing.crl"));
+      Said refused = cli("config", "apply", bad.toString(), "--admin", admin);
+      assertEquals(Main.CONFIG_ERROR, refused.exit());
+      assertTrue(refused.out().contains(bad.toAbsolutePath() + ": revocationConfigurations[1].crl:"), refused.out());
+
+      Path moved = dir.resolve("moved.yaml");
+      Files.writeString(moved, Files.readString(withSecond).replace("127.0.0.1:" + ports.member2(), "127.0.0.1:1"));
+      Said restart = cli("config", "apply", moved.toString(), "--admin", admin);
+      assertEquals(1, restart.exit());
+      assertTrue(restart.out().contains("members (names, addresses)") && restart.out().contains("revision 2 stays"),
+          restart.out());
+      assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
+          .out().contains("good.pem: good"), "revision 2 still in force");
+
+      Said history = cli("config", "history", "--admin", admin);
+      assertTrue(history.out().matches("(?s).*1 +.*test start.*2 +in force.*config apply.*"), history.out());
+      Said rollback = cli("config", "rollback", "1", "--admin", admin);
+      assertEquals(0, rollback.exit(), rollback.out());
+      assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
+          .out().contains("unauthorized"), "back to one CA");
+      Said show = cli("config", "show", "--admin", admin);
+      assertTrue(show.out().startsWith("# revision 3 (in force)") && show.out().contains("rollback to revision 1"),
+          show.out());
+      assertTrue(Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString())
+          .out().contains("good.pem: good"), "the first CA was served all along");
+    }
+  }
+}
