@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         BalancerCommand.class,
         CheckConfigCommand.class,
         ConfigCommand.class,
+        ArrayCommand.class,
         QueryCommand.class,
         HostVerbs.Start.class,
         HostVerbs.Stop.class,

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "refresh", mixinStandardHelpOptions = true,
     description = "Refresh Revocation Data now: every member of the process behind the admin listener reloads "
         + "its CRLs and CA databases, and prints per configuration: loaded, unchanged or refused.")
-final class RefreshCommand implements Callable<Integer> {
+class RefreshCommand implements Callable<Integer> {
   @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
       description = "the admin listener of the process running the members (default: ${DEFAULT-VALUE})")
   String admin;

@@ -73,6 +73,9 @@ class ConfigRevisionsEndToEndTest {
       System.out.printf("config: revision 2 applied to both members and the balancer in %d ms (CLI round trip)%n",
           appliedMillis);
 
+      Said status = cli("array", "status", "--admin", admin);
+      assertTrue(status.out().matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"), status.out());
+
       Path bad = dir.resolve("bad.yaml");
       Files.writeString(bad, Files.readString(withSecond).replace("crl: second/ca.crl", "crl: second/missing.crl"));
       Said refused = cli("config", "apply", bad.toString(), "--admin", admin);
@@ -94,8 +97,18 @@ class ConfigRevisionsEndToEndTest {
       assertEquals(0, rollback.exit(), rollback.out());
       assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
           .out().contains("unauthorized"), "back to one CA");
+      Files.writeString(dir.resolve("second/broken.crl"), "-----BEGIN X509 CRL-----\nbroken\n-----END X509 CRL-----\n");
+      Path broken = dir.resolve("broken.yaml");
+      Files.writeString(broken, Files.readString(withSecond).replace("crl: second/ca.crl", "crl: second/broken.crl"));
+      assertEquals(0, cli("config", "apply", broken.toString(), "--admin", admin).exit());
+      Said unloaded = cli("array", "status", "--admin", admin);
+      assertTrue(unloaded.out().matches("(?s).*responder-1 +4 +second +revocation data not yet retrieved.*"),
+          unloaded.out());
+      assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
+          .out().contains("trylater"), "no data: tryLater, never good");
+      assertEquals(0, cli("config", "rollback", "1", "--admin", admin).exit());
       Said show = cli("config", "show", "--admin", admin);
-      assertTrue(show.out().startsWith("# revision 3 (in force)") && show.out().contains("rollback to revision 1"),
+      assertTrue(show.out().startsWith("# revision 5 (in force)") && show.out().contains("rollback to revision 1"),
           show.out());
       assertTrue(Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString())
           .out().contains("good.pem: good"), "the first CA was served all along");

@@ -288,6 +288,30 @@ public final class ResponderMember implements AutoCloseable {
     return name;
   }
 
+  /**
+   * Each revocation configuration's state, as the CA console shows it: {@code ok}, {@code revocation
+   * data not yet retrieved}, {@code stale} (past nextUpdate), or {@code signer expired}.
+   */
+  public Map<String, String> status() {
+    Map<String, String> status = new java.util.LinkedHashMap<>();
+    java.time.Instant now = java.time.Instant.now();
+    for (ServedCa ca : serving.get().served) {
+      java.time.Instant next = ca.source().nextUpdate();
+      String s;
+      if (next == null) {
+        s = "revocation data not yet retrieved";
+      } else if (!now.isBefore(next)) {
+        s = "stale (nextUpdate " + next + ")";
+      } else if (!ca.signer().validAt(now)) {
+        s = "signer expired";
+      } else {
+        s = "ok";
+      }
+      status.put(ca.name(), s);
+    }
+    return status;
+  }
+
   public InetSocketAddress localAddress() {
     return server.localAddress();
   }

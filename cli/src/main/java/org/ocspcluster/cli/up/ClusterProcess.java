@@ -122,6 +122,17 @@ public final class ClusterProcess implements AutoCloseable {
         ? AdminServer.Reply.text(409, "this process runs no balancer\n")
         : AdminServer.Reply.json(200, JSON.writeValueAsString(balancer.query()) + "\n"));
     routes.put("/members/", (method, path, query, body) -> control(method, path, "/members/"));
+    routes.put("/array/status", (method, path, query, body) -> {
+      List<Map<String, Object>> rows = new java.util.ArrayList<>();
+      for (ResponderMember m : members) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("member", m.name());
+        row.put("revision", revision);
+        row.put("configurations", m.status());
+        rows.add(row);
+      }
+      return AdminServer.Reply.json(200, JSON.writeValueAsString(rows) + "\n");
+    });
     routes.put("/config", this::configRoute);
     routes.put("/config/", this::configRoute);
     routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
