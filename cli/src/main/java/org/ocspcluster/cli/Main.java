@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
         CheckConfigCommand.class,
         ConfigCommand.class,
         ArrayCommand.class,
+        ArrayProcesses.Controller.class,
+        ArrayProcesses.Member.class,
         QueryCommand.class,
         HostVerbs.Start.class,
         HostVerbs.Stop.class,

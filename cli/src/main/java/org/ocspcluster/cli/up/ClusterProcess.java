@@ -123,6 +123,10 @@ public final class ClusterProcess implements AutoCloseable {
         : AdminServer.Reply.json(200, JSON.writeValueAsString(balancer.query()) + "\n"));
     routes.put("/members/", (method, path, query, body) -> control(method, path, "/members/"));
     routes.put("/array/status", (method, path, query, body) -> {
+      if (array != null && controllerOnly()) {
+        List<Map<String, Object>> registered = new java.util.ArrayList<>(array.members().values());
+        return AdminServer.Reply.json(200, JSON.writeValueAsString(registered) + "\n");
+      }
       List<Map<String, Object>> rows = new java.util.ArrayList<>();
       for (ResponderMember m : members) {
         Map<String, Object> row = new LinkedHashMap<>();
@@ -176,6 +180,18 @@ public final class ClusterProcess implements AutoCloseable {
       e.problems().forEach(p -> why.append("  ").append(source).append(": ").append(p).append('\n'));
       return AdminServer.Reply.text(422, why.toString());
     }
+    if (controllerOnly()) {
+      // Array controller: it runs no part itself; members apply the revision when they see it.
+      if (latch != null && !latch.hasLeadership()) {
+        return AdminServer.Reply.text(409, "this controller is not the leader; apply on the leader, "
+            + leaderId() + "\n");
+      }
+      int number = store.append(yaml, baseDir, source).number();
+      config = next;
+      revision = number;
+      LOG.info("config revision {} stored for the array ({})", number, source);
+      return AdminServer.Reply.json(200, JSON.writeValueAsString(Map.of("revision", number, "source", source)) + "\n");
+    }
     List<String> fixed = LiveChanges.needingRestart(config, next);
     if (!fixed.isEmpty()) {
       return AdminServer.Reply.text(409, "refused; revision " + revision + " stays in force: a running cluster cannot "
@@ -206,6 +222,116 @@ public final class ClusterProcess implements AutoCloseable {
 
   public int revision() {
     return revision;
+  }
+
+  private org.apache.curator.framework.recipes.leader.LeaderLatch latch;
+  private org.ocspcluster.config.store.ZooKeeperConfigStore array;
+  private String lastRefusal;
+
+  private boolean controllerOnly() {
+    return members.isEmpty() && balancer == null;
+  }
+
+  private String leaderId() {
+    try {
+      return "the leader is " + latch.getLeader().getId();
+    } catch (Exception e) {
+      return "no leader is known (" + e.getMessage() + ")";
+    }
+  }
+
+  /** Makes this process an array controller on ZooKeeper: it stores revisions when it holds the latch. */
+  public void controlArray(org.ocspcluster.config.store.ZooKeeperConfigStore zookeeper, String id) throws IOException {
+    this.store = zookeeper;
+    this.array = zookeeper;
+    this.latch = zookeeper.controllerLatch(id);
+    started.push(latch);
+    this.revision = zookeeper.current().map(org.ocspcluster.config.store.Revision::number).orElse(0);
+  }
+
+  /**
+   * Makes this process's members follow the array on ZooKeeper: each new revision is applied as
+   * {@code config apply} would (all or nothing), kept in the local store so that a restart without
+   * ZooKeeper serves it, and reported in the member's registration.
+   */
+  public void followArray(org.ocspcluster.config.store.ZooKeeperConfigStore zookeeper, ConfigStore local)
+      throws IOException {
+    this.array = zookeeper;
+    this.store = local;
+    List<org.ocspcluster.config.store.ZooKeeperConfigStore.Registration> registrations = new java.util.ArrayList<>();
+    for (ResponderMember m : members) {
+      registrations.add(zookeeper.register(m.name(), registration(m)));
+    }
+    Runnable report = () -> {
+      for (int i = 0; i < members.size() && i < registrations.size(); i++) {
+        try {
+          registrations.get(i).update(registration(members.get(i)));
+        } catch (IOException e) {
+          LOG.debug("registration not updated: {}", e.getMessage());
+        }
+      }
+    };
+    zookeeper.watch(r -> {
+      if (r.number() != revision) {
+        follow(r);
+      }
+      report.run();
+    });
+    var heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(t -> {
+      Thread thread = new Thread(t, "array-heartbeat");
+      thread.setDaemon(true);
+      return thread;
+    });
+    heartbeat.scheduleWithFixedDelay(report, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+    started.push(heartbeat::shutdownNow);
+    started.push(zookeeper);
+  }
+
+  private Map<String, Object> registration(ResponderMember m) {
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("member", m.name());
+    status.put("revision", revision);
+    status.put("configurations", m.status());
+    status.put("heartbeat", java.time.Instant.now().toString());
+    if (lastRefusal != null) {
+      status.put("refused", lastRefusal);
+    }
+    return status;
+  }
+
+  /** A member's side of the array: applies revision {@code r} it was told of. */
+  synchronized void follow(org.ocspcluster.config.store.Revision r) {
+    try {
+      ClusterConfig next = ConfigLoader.parse(r.anchor(), r.yaml());
+      List<String> fixed = LiveChanges.needingRestart(config, next);
+      if (!fixed.isEmpty()) {
+        lastRefusal = "revision " + r.number() + " needs a restart of this member (it changes " + String.join(", ", fixed)
+            + ")";
+        LOG.error("{}; revision {} stays in force", lastRefusal, revision);
+        return;
+      }
+      Map<ResponderMember, ResponderMember.Serving> prepared = new LinkedHashMap<>();
+      for (ResponderMember m : members) {
+        prepared.put(m, m.prepare(next));
+      }
+      store.append(r.yaml(), r.baseDir(), "revision " + r.number() + " from the array");
+      prepared.forEach(ResponderMember::commit);
+      if (balancer != null) {
+        balancer.updateSelection(next);
+      }
+      config = next;
+      revision = r.number();
+      lastRefusal = null;
+      LOG.info("config revision {} applied (from the array: {})", r.number(), r.source());
+    } catch (ConfigException | ResponderException | IOException e) {
+      lastRefusal = "revision " + r.number() + " refused: " + e.getMessage().replace('\n', ' ');
+      LOG.error("{}; revision {} stays in force", lastRefusal, revision);
+    }
+  }
+
+  /** Starts with {@code revision} as the one in force (a member that read it from the array or disk). */
+  public void startAt(int revision) {
+    this.revision = revision;
   }
 
   private AdminServer.Reply configRoute(String method, String path, Map<String, List<String>> query, String body)
@@ -365,6 +491,9 @@ public final class ClusterProcess implements AutoCloseable {
   }
 
   private String notReadyReason() {
+    if (latch != null) {
+      return latch.hasLeadership() ? null : "this controller is standing by; " + leaderId();
+    }
     if (balancer != null) {
       if (!balancer.listening()) {
         return "the balancer is not listening";

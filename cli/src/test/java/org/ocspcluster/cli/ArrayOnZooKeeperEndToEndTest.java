@@ -1,0 +1,166 @@
+package org.ocspcluster.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.cli.demo.DemoCluster;
+import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.config.store.FolderConfigStore;
+import org.ocspcluster.config.store.Revision;
+import org.ocspcluster.config.store.ZooKeeperConfigStore;
+import org.ocspcluster.responder.pki.DemoPki;
+import picocli.CommandLine;
+
+/**
+ * An array on ZooKeeper (Curator's in-process server): a controller takes config apply, two members
+ * follow it without restarts, array status shows them, a member restarted while ZooKeeper is down
+ * serves its last revision, and a standby controller takes over.
+ */
+class ArrayOnZooKeeperEndToEndTest {
+  @TempDir
+  Path dir;
+  final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      try {
+        toClose.get(i).close();
+      } catch (Exception ignored) {
+        // closing anyway
+      }
+    }
+  }
+
+  record Said(int exit, String out) {}
+
+  static Said cli(String... args) {
+    StringWriter out = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    PrintWriter writer = new PrintWriter(out, true);
+    cli.setOut(writer);
+    cli.setErr(writer);
+    return new Said(cli.execute(args), out.toString());
+  }
+
+  private ZooKeeperConfigStore store(TestingServer zookeeper) {
+    CuratorFramework client = CuratorFrameworkFactory.newClient(zookeeper.getConnectString(),
+        new ExponentialBackoffRetry(100, 3));
+    client.start();
+    toClose.add(client);
+    ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, "demo");
+    toClose.add(store);
+    return store;
+  }
+
+  private ClusterProcess controller(TestingServer zookeeper, int adminPort, String id) throws Exception {
+    ZooKeeperConfigStore store = store(zookeeper);
+    ClusterProcess controller = new ClusterProcess(null);
+    toClose.add(controller);
+    controller.controlArray(store, id);
+    controller.startAdmin(new InetSocketAddress("127.0.0.1", adminPort));
+    return controller;
+  }
+
+  private ClusterProcess member(TestingServer zookeeper, String name, Revision start) throws Exception {
+    ClusterProcess member = new ClusterProcess(ConfigLoader.parse(start.anchor(), start.yaml()));
+    toClose.add(member);
+    member.startMember(name, null);
+    member.startAt(start.number());
+    FolderConfigStore local = new FolderConfigStore(dir.resolve("member-" + name));
+    local.append(start.yaml(), start.baseDir(), "start");
+    member.followArray(store(zookeeper), local);
+    return member;
+  }
+
+  private Clients.Run ask(String ca, String leaf, int port) throws Exception {
+    return Clients.openssl(dir.resolve(ca), "http://127.0.0.1:" + port + "/", "-cert", dir.resolve(leaf).toString());
+  }
+
+  @Test
+  void membersFollowTheControllerAndSurviveZooKeeperAndControllerLoss() throws Exception {
+    TestingServer zookeeper = new TestingServer(true);
+    toClose.add(zookeeper);
+    int[] free = Clients.freePorts(6);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.EC).writeTo(dir.resolve("second"));
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    String admin = "127.0.0.1:" + free[4];
+
+    ClusterProcess leader = controller(zookeeper, free[4], "controller-a");
+    await().atMost(Duration.ofSeconds(10)).until(() -> cli("config", "history", "--admin", admin).exit() == 0);
+    Said first = cli("config", "apply", yaml.toString(), "--admin", admin);
+    assertEquals(0, first.exit(), first.out());
+
+    Revision one = store(zookeeper).current().orElseThrow();
+    member(zookeeper, "responder-1", one);
+    ClusterProcess two = member(zookeeper, "responder-2", one);
+    assertTrue(ask("ca.pem", "good.pem", ports.member1()).out().contains("good.pem: good"));
+
+    Path withSecond = dir.resolve("with-second.yaml");
+    Files.writeString(withSecond, Files.readString(yaml).replace("admin:\n", """
+          - name: second
+            caCertificate: second/ca.pem
+            signingCertificate: second/ocsp-signer.pem
+            signingKey: second/ocsp-signer.key
+            crl: second/ca.crl
+        admin:
+        """));
+    long applied = System.nanoTime();
+    assertEquals(0, cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
+    await().atMost(Duration.ofSeconds(5)).until(() -> ask("second/ca.pem", "second/good.pem", ports.member2())
+        .out().contains("good.pem: good"));
+    System.out.printf("array: revision 2 served by responder-2 %d ms after config apply returned%n",
+        (System.nanoTime() - applied) / 1_000_000);
+    assertTrue(ask("second/ca.pem", "second/revoked.pem", ports.member1()).out().contains("revoked.pem: revoked"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> cli("array", "status", "--admin", admin).out()
+        .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
+
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, Files.readString(withSecond).replace("priority: 2", "priority: 99"));
+    Said refused = cli("config", "apply", bad.toString(), "--admin", admin);
+    assertEquals(Main.CONFIG_ERROR, refused.exit());
+    assertTrue(refused.out().contains(bad.toAbsolutePath() + ": members[1].priority"), refused.out());
+
+    // ZooKeeper goes away; responder-2 restarts and serves the revision it kept on disk.
+    zookeeper.stop();
+    two.stopMember("responder-2");
+    FolderConfigStore kept = new FolderConfigStore(dir.resolve("member-responder-2"));
+    Revision last = kept.current().orElseThrow();
+    assertTrue(last.yaml().contains("name: second"), "the member kept revision 2 locally");
+    ClusterProcess restarted = new ClusterProcess(ConfigLoader.parse(last.anchor(), last.yaml()));
+    toClose.add(restarted);
+    restarted.startMember("responder-2", null);
+    assertTrue(ask("second/ca.pem", "second/good.pem", ports.member2()).out().contains("good.pem: good"),
+        "served without ZooKeeper");
+    zookeeper.restart();
+
+    // Controller failover: a second controller stands by, and leads once the first is gone.
+    String standbyAdmin = "127.0.0.1:" + free[5];
+    controller(zookeeper, free[5], "controller-b");
+    Said standby = cli("config", "apply", yaml.toString(), "--admin", standbyAdmin);
+    assertEquals(1, standby.exit(), "the standby refuses: " + standby.out());
+    assertTrue(standby.out().contains("not the leader"), standby.out());
+    leader.close();
+    await().atMost(Duration.ofSeconds(30)).until(() -> cli("config", "apply", withSecond.toString(), "--admin",
+        standbyAdmin).exit() == 0);
+  }
+}
