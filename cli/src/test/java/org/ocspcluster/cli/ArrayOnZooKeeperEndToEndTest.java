@@ -60,18 +60,28 @@ class ArrayOnZooKeeperEndToEndTest {
     return new Said(cli.execute(args), out.toString());
   }
 
+  String cluster = "demo";
+
   private ZooKeeperConfigStore store(TestingServer zookeeper) {
-    CuratorFramework client = CuratorFrameworkFactory.newClient(zookeeper.getConnectString(),
+    return store(zookeeper.getConnectString());
+  }
+
+  ZooKeeperConfigStore store(String connect) {
+    CuratorFramework client = CuratorFrameworkFactory.newClient(connect,
         new ExponentialBackoffRetry(100, 3));
     client.start();
     toClose.add(client);
-    ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, "demo");
+    ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, cluster);
     toClose.add(store);
     return store;
   }
 
   private ClusterProcess controller(TestingServer zookeeper, int adminPort, String id) throws Exception {
-    ZooKeeperConfigStore store = store(zookeeper);
+    return controller(zookeeper.getConnectString(), adminPort, id);
+  }
+
+  ClusterProcess controller(String connect, int adminPort, String id) throws Exception {
+    ZooKeeperConfigStore store = store(connect);
     ClusterProcess controller = new ClusterProcess(null);
     toClose.add(controller);
     controller.controlArray(store, id);
@@ -80,18 +90,62 @@ class ArrayOnZooKeeperEndToEndTest {
   }
 
   private ClusterProcess member(TestingServer zookeeper, String name, Revision start) throws Exception {
+    return member(zookeeper.getConnectString(), name, start);
+  }
+
+  ClusterProcess member(String connect, String name, Revision start) throws Exception {
     ClusterProcess member = new ClusterProcess(ConfigLoader.parse(start.anchor(), start.yaml()));
     toClose.add(member);
     member.startMember(name, null);
     member.startAt(start.number());
     FolderConfigStore local = new FolderConfigStore(dir.resolve("member-" + name));
     local.append(start.yaml(), start.baseDir(), "start");
-    member.followArray(store(zookeeper), local);
+    member.followArray(store(connect), local);
     return member;
   }
 
   private Clients.Run ask(String ca, String leaf, int port) throws Exception {
     return Clients.openssl(dir.resolve(ca), "http://127.0.0.1:" + port + "/", "-cert", dir.resolve(leaf).toString());
+  }
+
+  /**
+   * Against a real ZooKeeper server from Debian's package, which {@code .ci/run} starts on loopback
+   * and names in OCSP_CLUSTER_ZOOKEEPER; skipped when that is not set.
+   */
+  @Test
+  void membersFollowARevisionOnARealZooKeeperServer() throws Exception {
+    String connect = System.getenv("OCSP_CLUSTER_ZOOKEEPER");
+    org.junit.jupiter.api.Assumptions.assumeTrue(connect != null && !connect.isBlank(),
+        "OCSP_CLUSTER_ZOOKEEPER is not set (.ci/run starts Debian's zookeeper and sets it)");
+    cluster = "it-" + System.nanoTime();
+    int[] free = Clients.freePorts(5);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.EC).writeTo(dir.resolve("second"));
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    String admin = "127.0.0.1:" + free[4];
+    controller(connect, free[4], "controller-it");
+    await().atMost(Duration.ofSeconds(20)).until(() -> cli("config", "apply", yaml.toString(), "--admin", admin)
+        .exit() == 0);
+    Revision one = store(connect).current().orElseThrow();
+    member(connect, "responder-1", one);
+    member(connect, "responder-2", one);
+    Path withSecond = dir.resolve("with-second.yaml");
+    Files.writeString(withSecond, Files.readString(yaml).replace("admin:\n", """
+          - name: second
+            caCertificate: second/ca.pem
+            signingCertificate: second/ocsp-signer.pem
+            signingKey: second/ocsp-signer.key
+            crl: second/ca.crl
+        admin:
+        """));
+    assertEquals(0, cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
+    for (int port : new int[] {ports.member1(), ports.member2()}) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> ask("second/ca.pem", "second/good.pem", port).out()
+          .contains("good.pem: good"));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> cli("array", "status", "--admin", admin).out()
+        .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
   }
 
   @Test
