@@ -44,6 +44,10 @@ final class ArrayProcesses {
           .connectionTimeoutMs(5_000)
           .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
           .build();
+      // One line per change of the ZooKeeper session, instead of ZooKeeper's own chatter.
+      client.getConnectionStateListenable().addListener((c, state) ->
+          org.slf4j.LoggerFactory.getLogger(ArrayProcesses.class).info("ZooKeeper {} ({})",
+              state.name().toLowerCase(java.util.Locale.ROOT), zookeeper));
       client.start();
       return client;
     }
