@@ -1,5 +1,6 @@
 package org.ocspcluster.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -64,6 +65,90 @@ final class ArrayProcesses {
     }
   }
 
+  /**
+   * What a process that follows the array needs at start: the revision to run (from ZooKeeper, or
+   * from local disk when ZooKeeper cannot be reached) and, once its parts run, the watch.
+   */
+  static final class Follower {
+    private final CuratorFramework client;
+    private final ZooKeeperConfigStore array;
+    private final FolderConfigStore local;
+    private final Revision start;
+    private final ClusterConfig config;
+    private final String from;
+
+    private Follower(CuratorFramework client, ZooKeeperConfigStore array, FolderConfigStore local, Revision start,
+        ClusterConfig config, String from) {
+      this.client = client;
+      this.array = array;
+      this.local = local;
+      this.start = start;
+      this.config = config;
+      this.from = from;
+    }
+
+    /** Null after saying why on {@code err}. */
+    static Follower start(String zookeeper, String cluster, Path data, PrintWriter err) throws Exception {
+      OnZooKeeper connector = new OnZooKeeper() {
+        @Override
+        public Integer call() {
+          return 0;
+        }
+      };
+      connector.zookeeper = zookeeper;
+      connector.cluster = cluster;
+      CuratorFramework client = connector.connect();
+      ZooKeeperConfigStore array = new ZooKeeperConfigStore(client, cluster);
+      FolderConfigStore local = new FolderConfigStore(data.resolve("revisions"));
+      boolean reached = client.blockUntilConnected(5, java.util.concurrent.TimeUnit.SECONDS);
+      Optional<Revision> start;
+      String from;
+      if (reached && array.current().isPresent()) {
+        start = array.current();
+        from = "the array";
+      } else {
+        start = local.current();
+        from = "local disk (ZooKeeper " + (reached ? "has no revision yet" : "is unreachable") + ")";
+      }
+      if (start.isEmpty()) {
+        err.println("no configuration to run: apply one on the controller (ocsp-cluster config apply FILE --admin "
+            + "CONTROLLER) and start again");
+        err.flush();
+        client.close();
+        return null;
+      }
+      ClusterConfig config = OnZooKeeper.parse(start.get(), err);
+      if (config == null) {
+        client.close();
+        return null;
+      }
+      return new Follower(client, array, local, start.get(), config, from);
+    }
+
+    ClusterConfig config() {
+      return config;
+    }
+
+    Revision revision() {
+      return start;
+    }
+
+    String from() {
+      return from;
+    }
+
+    /** Once {@code process} runs its parts: keep the revision locally and follow the array. */
+    void follow(ClusterProcess process) throws IOException {
+      process.startAt(start.number());
+      if (local.current().map(Revision::number).orElse(-1) != start.number()
+          || !local.current().get().yaml().equals(start.yaml())) {
+        local.append(start.yaml(), start.baseDir(), "revision " + start.number() + " from " + from);
+      }
+      process.followArray(array, local);
+      Runtime.getRuntime().addShutdownHook(new Thread(client::close));
+    }
+  }
+
   @Command(name = "controller", mixinStandardHelpOptions = true,
       description = "Runs an array controller on ZooKeeper: the leader among controllers takes config apply and "
           + "rollback and stores revisions; the others stand by and take over when it dies.")
@@ -113,40 +198,14 @@ final class ArrayProcesses {
     @Override
     public Integer call() throws Exception {
       PrintWriter err = spec.commandLine().getErr();
-      FolderConfigStore local = new FolderConfigStore((data == null ? Path.of("member-data", member) : data)
-          .resolve("revisions"));
-      CuratorFramework client = connect();
-      ZooKeeperConfigStore array = new ZooKeeperConfigStore(client, cluster);
-      Optional<Revision> start;
-      String from;
-      boolean reached = client.blockUntilConnected(5, java.util.concurrent.TimeUnit.SECONDS);
-      if (reached && array.current().isPresent()) {
-        start = array.current();
-        from = "the array";
-      } else {
-        start = local.current();
-        from = "local disk (ZooKeeper " + (reached ? "has no revision yet" : "is unreachable") + ")";
-      }
-      if (start.isEmpty()) {
-        err.println("no configuration to serve: apply one on the controller (ocsp-cluster config apply FILE --admin "
-            + "CONTROLLER) and start this member again");
-        client.close();
+      Follower follower = Follower.start(zookeeper, cluster, data == null ? Path.of("member-data", member) : data, err);
+      if (follower == null) {
         return 1;
       }
-      ClusterConfig config = parse(start.get(), err);
-      if (config == null) {
-        client.close();
-        return Main.CONFIG_ERROR;
-      }
-      ClusterProcess process = new ClusterProcess(config);
+      ClusterProcess process = new ClusterProcess(follower.config());
       try {
         process.startMember(member, null);
-        process.startAt(start.get().number());
-        if (local.current().map(Revision::number).orElse(-1) != start.get().number()
-            || !local.current().get().yaml().equals(start.get().yaml())) {
-          local.append(start.get().yaml(), start.get().baseDir(), "revision " + start.get().number() + " from " + from);
-        }
-        process.followArray(array, local);
+        follower.follow(process);
         if (admin != null) {
           HostPort at = HostPort.parse(admin);
           process.startAdmin(new InetSocketAddress(at.host(), at.port()));
@@ -154,13 +213,11 @@ final class ArrayProcesses {
       } catch (Exception e) {
         err.println("error: " + e.getMessage());
         process.close();
-        client.close();
         return 1;
       }
       spec.commandLine().getOut().printf("member %s of array %s serving revision %d (from %s)%n", member, cluster,
-          start.get().number(), from);
+          follower.revision().number(), follower.from());
       spec.commandLine().getOut().flush();
-      Runtime.getRuntime().addShutdownHook(new Thread(client::close));
       return Foreground.runUntilSignalled(process);
     }
   }

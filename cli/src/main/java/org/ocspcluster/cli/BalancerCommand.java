@@ -15,21 +15,51 @@ import picocli.CommandLine.Spec;
     description = {"Runs the front end: listens on the cluster IP for every port rule, probes the members",
         "with real OCSP requests and forwards clients to healthy ones; serves the admin listener. Ctrl-C stops it."})
 final class BalancerCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "the cluster.yaml")
+  @Option(names = "--config", paramLabel = "FILE", description = "the cluster.yaml (or --zookeeper)")
   Path config;
+
+  @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,...]",
+      description = "follow the array's revisions on ZooKeeper instead of a file")
+  String zookeeper;
+
+  @Option(names = "--cluster", defaultValue = "demo", paramLabel = "NAME",
+      description = "the array's name in ZooKeeper (default: ${DEFAULT-VALUE})")
+  String cluster;
+
+  @Option(names = "--data", defaultValue = "balancer-data", paramLabel = "DIR",
+      description = "with --zookeeper: the local copy of the last revision (default: ./${DEFAULT-VALUE})")
+  Path data;
 
   @Spec
   CommandSpec spec;
 
   @Override
-  public Integer call() {
-    ClusterConfig cluster = Configs.load(config, spec.commandLine().getErr());
-    if (cluster == null) {
+  public Integer call() throws Exception {
+    if ((config == null) == (zookeeper == null)) {
+      spec.commandLine().getErr().println("give either --config FILE or --zookeeper HOSTS");
+      return 2;
+    }
+    ArrayProcesses.Follower follower = null;
+    ClusterConfig loaded;
+    if (zookeeper != null) {
+      follower = ArrayProcesses.Follower.start(zookeeper, this.cluster, data, spec.commandLine().getErr());
+      if (follower == null) {
+        return 1;
+      }
+      loaded = follower.config();
+    } else {
+      loaded = Configs.load(config, spec.commandLine().getErr());
+    }
+    if (loaded == null) {
       return Main.CONFIG_ERROR;
     }
+    ClusterConfig cluster = loaded;
     ClusterProcess process = new ClusterProcess(cluster);
     try {
       process.startBalancer();
+      if (follower != null) {
+        follower.follow(process);
+      }
       HostPort admin = cluster.admin().listen();
       process.startAdmin(new InetSocketAddress(admin.host(), admin.port()));
       spec.commandLine().getOut().printf("admin listener ready: http://%s/metrics and http://%s/ready%n", admin, admin);

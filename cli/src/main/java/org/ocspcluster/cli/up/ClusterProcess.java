@@ -303,7 +303,8 @@ public final class ClusterProcess implements AutoCloseable {
   synchronized void follow(org.ocspcluster.config.store.Revision r) {
     try {
       ClusterConfig next = ConfigLoader.parse(r.anchor(), r.yaml());
-      List<String> fixed = LiveChanges.needingRestart(config, next);
+      List<String> fixed = LiveChanges.needingRestart(config, next,
+          members.stream().map(ResponderMember::name).collect(java.util.stream.Collectors.toSet()), balancer != null);
       if (!fixed.isEmpty()) {
         lastRefusal = "revision " + r.number() + " needs a restart of this member (it changes " + String.join(", ", fixed)
             + ")";
@@ -313,6 +314,9 @@ public final class ClusterProcess implements AutoCloseable {
       Map<ResponderMember, ResponderMember.Serving> prepared = new LinkedHashMap<>();
       for (ResponderMember m : members) {
         prepared.put(m, m.prepare(next));
+      }
+      if (health != null) {
+        health.updateProbes(next);
       }
       store.append(r.yaml(), r.baseDir(), "revision " + r.number() + " from the array");
       prepared.forEach(ResponderMember::commit);

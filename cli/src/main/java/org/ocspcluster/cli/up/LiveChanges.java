@@ -18,6 +18,32 @@ import org.ocspcluster.config.PortRule;
 final class LiveChanges {
   private LiveChanges() {}
 
+  /**
+   * What in {@code next} a process cannot take live, given what it runs: a process with only
+   * responder members minds only those members' addresses and how they listen; a balancer (or a
+   * whole cluster) minds everything that listens or is probed.
+   */
+  static List<String> needingRestart(ClusterConfig running, ClusterConfig next, java.util.Set<String> members,
+      boolean balancer) {
+    if (balancer) {
+      return needingRestart(running, next);
+    }
+    List<String> fixed = new ArrayList<>();
+    for (String name : members) {
+      var before = running.member(name).map(Member::address);
+      var after = next.member(name).map(Member::address);
+      if (after.isEmpty()) {
+        fixed.add("members (" + name + " is no longer a member)");
+      } else if (!before.equals(after)) {
+        fixed.add("members (" + name + "'s address)");
+      }
+    }
+    if (running.responder().acceptProxyProtocol() != next.responder().acceptProxyProtocol()) {
+      fixed.add("responder.acceptProxyProtocol");
+    }
+    return fixed;
+  }
+
   static List<String> needingRestart(ClusterConfig running, ClusterConfig next) {
     List<String> fixed = new ArrayList<>();
     if (!running.cluster().equals(next.cluster())) {
