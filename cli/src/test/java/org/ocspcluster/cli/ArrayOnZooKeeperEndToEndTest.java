@@ -49,16 +49,6 @@ class ArrayOnZooKeeperEndToEndTest {
     }
   }
 
-  record Said(int exit, String out) {}
-
-  static Said cli(String... args) {
-    StringWriter out = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    PrintWriter writer = new PrintWriter(out, true);
-    cli.setOut(writer);
-    cli.setErr(writer);
-    return new Said(cli.execute(args), out.toString());
-  }
 
   String cluster = "demo";
 
@@ -125,26 +115,19 @@ class ArrayOnZooKeeperEndToEndTest {
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
     String admin = "127.0.0.1:" + free[4];
     controller(connect, free[4], "controller-it");
-    await().atMost(Duration.ofSeconds(20)).until(() -> cli("config", "apply", yaml.toString(), "--admin", admin)
+    await().atMost(Duration.ofSeconds(20)).until(() -> Clients.cli("config", "apply", yaml.toString(), "--admin", admin)
         .exit() == 0);
     Revision one = store(connect).current().orElseThrow();
     member(connect, "responder-1", one);
     member(connect, "responder-2", one);
     Path withSecond = dir.resolve("with-second.yaml");
-    Files.writeString(withSecond, Files.readString(yaml).replace("admin:\n", """
-          - name: second
-            caCertificate: second/ca.pem
-            signingCertificate: second/ocsp-signer.pem
-            signingKey: second/ocsp-signer.key
-            crl: second/ca.crl
-        admin:
-        """));
-    assertEquals(0, cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
+    Clients.withSecondCa(yaml, withSecond);
+    assertEquals(0, Clients.cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
     for (int port : new int[] {ports.member1(), ports.member2()}) {
       await().atMost(Duration.ofSeconds(5)).until(() -> ask("second/ca.pem", "second/good.pem", port).out()
           .contains("good.pem: good"));
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> cli("array", "status", "--admin", admin).out()
+    await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("array", "status", "--admin", admin).out()
         .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
   }
 
@@ -160,8 +143,8 @@ class ArrayOnZooKeeperEndToEndTest {
     String admin = "127.0.0.1:" + free[4];
 
     ClusterProcess leader = controller(zookeeper, free[4], "controller-a");
-    await().atMost(Duration.ofSeconds(10)).until(() -> cli("config", "history", "--admin", admin).exit() == 0);
-    Said first = cli("config", "apply", yaml.toString(), "--admin", admin);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("config", "history", "--admin", admin).exit() == 0);
+    Clients.Said first = Clients.cli("config", "apply", yaml.toString(), "--admin", admin);
     assertEquals(0, first.exit(), first.out());
 
     Revision one = store(zookeeper).current().orElseThrow();
@@ -170,27 +153,20 @@ class ArrayOnZooKeeperEndToEndTest {
     assertTrue(ask("ca.pem", "good.pem", ports.member1()).out().contains("good.pem: good"));
 
     Path withSecond = dir.resolve("with-second.yaml");
-    Files.writeString(withSecond, Files.readString(yaml).replace("admin:\n", """
-          - name: second
-            caCertificate: second/ca.pem
-            signingCertificate: second/ocsp-signer.pem
-            signingKey: second/ocsp-signer.key
-            crl: second/ca.crl
-        admin:
-        """));
+    Clients.withSecondCa(yaml, withSecond);
     long applied = System.nanoTime();
-    assertEquals(0, cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
+    assertEquals(0, Clients.cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
     await().atMost(Duration.ofSeconds(5)).until(() -> ask("second/ca.pem", "second/good.pem", ports.member2())
         .out().contains("good.pem: good"));
     System.out.printf("array: revision 2 served by responder-2 %d ms after config apply returned%n",
         (System.nanoTime() - applied) / 1_000_000);
     assertTrue(ask("second/ca.pem", "second/revoked.pem", ports.member1()).out().contains("revoked.pem: revoked"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> cli("array", "status", "--admin", admin).out()
+    await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("array", "status", "--admin", admin).out()
         .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
 
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, Files.readString(withSecond).replace("priority: 2", "priority: 99"));
-    Said refused = cli("config", "apply", bad.toString(), "--admin", admin);
+    Clients.Said refused = Clients.cli("config", "apply", bad.toString(), "--admin", admin);
     assertEquals(Main.CONFIG_ERROR, refused.exit());
     assertTrue(refused.out().contains(bad.toAbsolutePath() + ": members[1].priority"), refused.out());
 
@@ -210,11 +186,11 @@ class ArrayOnZooKeeperEndToEndTest {
     // Controller failover: a second controller stands by, and leads once the first is gone.
     String standbyAdmin = "127.0.0.1:" + free[5];
     controller(zookeeper, free[5], "controller-b");
-    Said standby = cli("config", "apply", yaml.toString(), "--admin", standbyAdmin);
+    Clients.Said standby = Clients.cli("config", "apply", yaml.toString(), "--admin", standbyAdmin);
     assertEquals(1, standby.exit(), "the standby refuses: " + standby.out());
     assertTrue(standby.out().contains("not the leader"), standby.out());
     leader.close();
-    await().atMost(Duration.ofSeconds(30)).until(() -> cli("config", "apply", withSecond.toString(), "--admin",
+    await().atMost(Duration.ofSeconds(30)).until(() -> Clients.cli("config", "apply", withSecond.toString(), "--admin",
         standbyAdmin).exit() == 0);
   }
 }

@@ -39,6 +39,35 @@ final class Clients {
     return new Run(process.exitValue(), out);
   }
 
+  /** What an ocsp-cluster verb printed (stdout and stderr together) and its exit status. */
+  record Said(int exit, String out) {}
+
+  /** Runs an ocsp-cluster verb in this JVM, as the launcher would. */
+  static Said cli(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    java.io.PrintWriter writer = new java.io.PrintWriter(out, true);
+    cli.setOut(writer);
+    cli.setErr(writer);
+    return new Said(cli.execute(args), out.toString());
+  }
+
+  /**
+   * Writes {@code target}: the demo's cluster.yaml with a second revocation configuration, "second",
+   * for the demo PKI written under {@code second/}.
+   */
+  static Path withSecondCa(Path demoYaml, Path target) throws IOException {
+    Files.writeString(target, Files.readString(demoYaml).replace("admin:\n", """
+          - name: second
+            caCertificate: second/ca.pem
+            signingCertificate: second/ocsp-signer.pem
+            signingKey: second/ocsp-signer.key
+            crl: second/ca.crl
+        admin:
+        """));
+    return target;
+  }
+
   /** {@code openssl ocsp} against {@code url} with the CA as issuer and trust anchor, then {@code extra}. */
   static Run openssl(Path ca, String url, String... extra) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("openssl", "ocsp", "-issuer", ca.toString(), "-CAfile",

@@ -24,16 +24,6 @@ class ConfigRevisionsEndToEndTest {
   @TempDir
   Path dir;
 
-  record Said(int exit, String out) {}
-
-  static Said cli(String... args) {
-    StringWriter out = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    PrintWriter writer = new PrintWriter(out, true);
-    cli.setOut(writer);
-    cli.setErr(writer);
-    return new Said(cli.execute(args), out.toString());
-  }
 
   @Test
   void aNewRevisionIsAppliedLiveABadOneRefusedAndARollbackRestoresTheOld() throws Exception {
@@ -55,16 +45,9 @@ class ConfigRevisionsEndToEndTest {
       assertTrue(before.out().contains("unauthorized"), "the second CA is not served yet: " + before.out());
 
       Path withSecond = dir.resolve("with-second.yaml");
-      Files.writeString(withSecond, Files.readString(yaml).replace("admin:\n", """
-            - name: second
-              caCertificate: second/ca.pem
-              signingCertificate: second/ocsp-signer.pem
-              signingKey: second/ocsp-signer.key
-              crl: second/ca.crl
-          admin:
-          """));
+      Clients.withSecondCa(yaml, withSecond);
       long started = System.nanoTime();
-      Said applied = cli("config", "apply", withSecond.toString(), "--admin", admin);
+      Clients.Said applied = Clients.cli("config", "apply", withSecond.toString(), "--admin", admin);
       long appliedMillis = (System.nanoTime() - started) / 1_000_000;
       assertEquals(0, applied.exit(), applied.out());
       assertTrue(applied.out().contains("\"revision\":2"), applied.out());
@@ -73,41 +56,41 @@ class ConfigRevisionsEndToEndTest {
       System.out.printf("config: revision 2 applied to both members and the balancer in %d ms (CLI round trip)%n",
           appliedMillis);
 
-      Said status = cli("array", "status", "--admin", admin);
+      Clients.Said status = Clients.cli("array", "status", "--admin", admin);
       assertTrue(status.out().matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"), status.out());
 
       Path bad = dir.resolve("bad.yaml");
       Files.writeString(bad, Files.readString(withSecond).replace("crl: second/ca.crl", "crl: second/missing.crl"));
-      Said refused = cli("config", "apply", bad.toString(), "--admin", admin);
+      Clients.Said refused = Clients.cli("config", "apply", bad.toString(), "--admin", admin);
       assertEquals(Main.CONFIG_ERROR, refused.exit());
       assertTrue(refused.out().contains(bad.toAbsolutePath() + ": revocationConfigurations[1].crl:"), refused.out());
 
       Path moved = dir.resolve("moved.yaml");
       Files.writeString(moved, Files.readString(withSecond).replace("127.0.0.1:" + ports.member2(), "127.0.0.1:1"));
-      Said restart = cli("config", "apply", moved.toString(), "--admin", admin);
+      Clients.Said restart = Clients.cli("config", "apply", moved.toString(), "--admin", admin);
       assertEquals(1, restart.exit());
       assertTrue(restart.out().contains("members (names, addresses)") && restart.out().contains("revision 2 stays"),
           restart.out());
       assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
           .out().contains("good.pem: good"), "revision 2 still in force");
 
-      Said history = cli("config", "history", "--admin", admin);
+      Clients.Said history = Clients.cli("config", "history", "--admin", admin);
       assertTrue(history.out().matches("(?s).*1 +.*test start.*2 +in force.*config apply.*"), history.out());
-      Said rollback = cli("config", "rollback", "1", "--admin", admin);
+      Clients.Said rollback = Clients.cli("config", "rollback", "1", "--admin", admin);
       assertEquals(0, rollback.exit(), rollback.out());
       assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
           .out().contains("unauthorized"), "back to one CA");
       Files.writeString(dir.resolve("second/broken.crl"), "-----BEGIN X509 CRL-----\nbroken\n-----END X509 CRL-----\n");
       Path broken = dir.resolve("broken.yaml");
       Files.writeString(broken, Files.readString(withSecond).replace("crl: second/ca.crl", "crl: second/broken.crl"));
-      assertEquals(0, cli("config", "apply", broken.toString(), "--admin", admin).exit());
-      Said unloaded = cli("array", "status", "--admin", admin);
+      assertEquals(0, Clients.cli("config", "apply", broken.toString(), "--admin", admin).exit());
+      Clients.Said unloaded = Clients.cli("array", "status", "--admin", admin);
       assertTrue(unloaded.out().matches("(?s).*responder-1 +4 +second +revocation data not yet retrieved.*"),
           unloaded.out());
       assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
           .out().contains("trylater"), "no data: tryLater, never good");
-      assertEquals(0, cli("config", "rollback", "1", "--admin", admin).exit());
-      Said show = cli("config", "show", "--admin", admin);
+      assertEquals(0, Clients.cli("config", "rollback", "1", "--admin", admin).exit());
+      Clients.Said show = Clients.cli("config", "show", "--admin", admin);
       assertTrue(show.out().startsWith("# revision 5 (in force)") && show.out().contains("rollback to revision 1"),
           show.out());
       assertTrue(Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString())

@@ -71,22 +71,12 @@ class HostControlEndToEndTest {
     }
   }
 
-  record Said(int exit, String out) {}
 
-  static Said cli(String... args) {
-    StringWriter out = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    PrintWriter writer = new PrintWriter(out, true);
-    cli.setOut(writer);
-    cli.setErr(writer);
-    return new Said(cli.execute(args), out.toString());
-  }
-
-  Said verb(String... args) {
+  Clients.Said verb(String... args) {
     String[] withAdmin = java.util.Arrays.copyOf(args, args.length + 2);
     withAdmin[args.length] = "--admin";
     withAdmin[args.length + 1] = admin;
-    return cli(withAdmin);
+    return Clients.cli(withAdmin);
   }
 
   private String good() throws Exception {
@@ -102,13 +92,13 @@ class HostControlEndToEndTest {
   @Test
   @Order(1)
   void queryPrintsMembersStatesAndRules() {
-    Said q = verb("query");
+    Clients.Said q = verb("query");
     assertEquals(0, q.exit(), q.out());
     assertTrue(q.out().contains("MEMBER") && q.out().contains("responder-1") && q.out().contains("responder-2"), q.out());
     assertTrue(q.out().contains("started"), q.out());
     assertTrue(q.out().contains("ocsp-http") && q.out().contains("multipleHost") && q.out().contains("enabled"), q.out());
     assertTrue(q.out().matches("(?s).*responder-1 \\d+\\.\\d%, responder-2 \\d+\\.\\d%.*"), "Maglev shares: " + q.out());
-    Said json = verb("query", "--json");
+    Clients.Said json = verb("query", "--json");
     assertTrue(json.out().startsWith("{\"cluster\":\"demo\""), json.out());
   }
 
@@ -127,7 +117,7 @@ class HostControlEndToEndTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> cluster.balancer().query().members().stream()
           .anyMatch(m -> m.activeConnections() > 0));
       String busy = memberOfThisClient();
-      Said drained = verb("drainstop", busy);
+      Clients.Said drained = verb("drainstop", busy);
       assertEquals(0, drained.exit(), drained.out());
       assertTrue(verb("query").out().matches("(?s).*" + busy + " .*draining.*"), verb("query").out());
       assertTrue(good().contains("good.pem: good"), "new clients go to the other member");
@@ -153,11 +143,11 @@ class HostControlEndToEndTest {
   @Test
   @Order(5)
   void unknownNamesAndBadTransitionsAreRefusedWithTheReason() {
-    Said unknown = verb("stop", "responder-9");
+    Clients.Said unknown = verb("stop", "responder-9");
     assertEquals(1, unknown.exit());
     assertTrue(unknown.out().contains("no member \"responder-9\""), unknown.out());
     assertEquals(0, verb("suspend", "responder-2").exit());
-    Said blocked = verb("start", "responder-2");
+    Clients.Said blocked = verb("start", "responder-2");
     assertEquals(1, blocked.exit());
     assertTrue(blocked.out().contains("resume it first"), blocked.out());
     assertEquals(0, verb("resume", "responder-2").exit());
