@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 /** {@code array status|refresh}: the Online Responder array's view of its members. */
 @Command(name = "array", mixinStandardHelpOptions = true,
     description = "The array: every member's configuration revision and the state of each revocation configuration.",
-    subcommands = {ArrayCommand.Status.class, ArrayCommand.Refresh.class})
+    subcommands = {ArrayCommand.Status.class, ArrayCommand.Refresh.class, ArrayCommand.AddMember.class,
+        ArrayCommand.RemoveMember.class})
 final class ArrayCommand implements Runnable {
   @Spec
   CommandSpec spec;
@@ -64,4 +65,55 @@ final class ArrayCommand implements Runnable {
   @Command(name = "refresh", mixinStandardHelpOptions = true,
       description = "Refresh Revocation Data on every member of the array.")
   static final class Refresh extends RefreshCommand {}
+
+  @Command(name = "add-member", mixinStandardHelpOptions = true,
+      description = "Add Array Member: a new revision with NAME at ADDRESS; then start the member (ocsp-cluster member "
+          + "--member NAME ...), and it receives the array's configuration.")
+  static final class AddMember implements Callable<Integer> {
+    @picocli.CommandLine.Parameters(paramLabel = "NAME", description = "the new member's name")
+    String name;
+
+    @Option(names = "--address", required = true, paramLabel = "HOST:PORT", description = "where it answers OCSP")
+    String address;
+
+    @Option(names = "--priority", paramLabel = "N", description = "its host priority (default: after the others)")
+    Integer priority;
+
+    @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
+        description = "the controller's admin listener (default: ${DEFAULT-VALUE})")
+    String admin;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      String query = "/array/add-member?name=" + encode(name) + "&address=" + encode(address)
+          + (priority == null ? "" : "&priority=" + priority);
+      return AdminClient.report(AdminClient.post(admin, query), spec);
+    }
+  }
+
+  @Command(name = "remove-member", mixinStandardHelpOptions = true,
+      description = "Remove Array Member: a new revision without NAME.")
+  static final class RemoveMember implements Callable<Integer> {
+    @picocli.CommandLine.Parameters(paramLabel = "NAME", description = "the member to remove")
+    String name;
+
+    @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
+        description = "the controller's admin listener (default: ${DEFAULT-VALUE})")
+    String admin;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      return AdminClient.report(AdminClient.post(admin, "/array/remove-member?name=" + encode(name)), spec);
+    }
+  }
+
+  static String encode(String text) {
+    return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
+  }
 }

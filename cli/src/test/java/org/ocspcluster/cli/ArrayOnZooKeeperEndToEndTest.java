@@ -135,7 +135,7 @@ class ArrayOnZooKeeperEndToEndTest {
   void membersFollowTheControllerAndSurviveZooKeeperAndControllerLoss() throws Exception {
     TestingServer zookeeper = new TestingServer(true);
     toClose.add(zookeeper);
-    int[] free = Clients.freePorts(6);
+    int[] free = Clients.freePorts(7);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.EC).writeTo(dir.resolve("second"));
@@ -169,6 +169,18 @@ class ArrayOnZooKeeperEndToEndTest {
     Clients.Said refused = Clients.cli("config", "apply", bad.toString(), "--admin", admin);
     assertEquals(Main.CONFIG_ERROR, refused.exit());
     assertTrue(refused.out().contains(bad.toAbsolutePath() + ": members[1].priority"), refused.out());
+
+    // Add Array Member: a new revision names responder-3; started, it receives the array's configuration.
+    Clients.Said added = Clients.cli("array", "add-member", "responder-3", "--address", "127.0.0.1:" + free[6],
+        "--admin", admin);
+    assertEquals(0, added.exit(), added.out());
+    member(zookeeper, "responder-3", store(zookeeper).current().orElseThrow());
+    assertTrue(ask("second/ca.pem", "second/good.pem", free[6]).out().contains("good.pem: good"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("array", "status", "--admin", admin).out()
+        .matches("(?s).*responder-1 +3 +second +ok.*responder-2 +3 .*responder-3 +3 +second +ok.*"));
+    Clients.Said duplicate = Clients.cli("array", "add-member", "responder-3", "--address", "127.0.0.1:1", "--admin", admin);
+    assertEquals(1, duplicate.exit());
+    assertTrue(duplicate.out().contains("already a member"), duplicate.out());
 
     // ZooKeeper goes away; responder-2 restarts and serves the revision it kept on disk.
     zookeeper.stop();

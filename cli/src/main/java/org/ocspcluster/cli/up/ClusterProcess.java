@@ -137,6 +137,8 @@ public final class ClusterProcess implements AutoCloseable {
       }
       return AdminServer.Reply.json(200, JSON.writeValueAsString(rows) + "\n");
     });
+    routes.put("/array/add-member", (method, path, query, body) -> editMembers(method, query, true));
+    routes.put("/array/remove-member", (method, path, query, body) -> editMembers(method, query, false));
     routes.put("/config", this::configRoute);
     routes.put("/config/", this::configRoute);
     routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
@@ -382,6 +384,28 @@ public final class ClusterProcess implements AutoCloseable {
         return AdminServer.Reply.text(404, "routes: /config, /config/history, /config/rollback\n");
       }
     }
+  }
+
+  /** "Add Array Member" / "Remove Array Member": the revision in force, edited, applied as a new one. */
+  private AdminServer.Reply editMembers(String method, Map<String, List<String>> query, boolean add) throws IOException {
+    if (!"POST".equals(method) || first(query, "name") == null || (add && first(query, "address") == null)) {
+      return AdminServer.Reply.text(400, add ? "use POST /array/add-member?name=NAME&address=HOST:PORT[&priority=N]\n"
+          : "use POST /array/remove-member?name=NAME\n");
+    }
+    if (store == null || store.current().isEmpty()) {
+      return AdminServer.Reply.text(409, "no revision in force to add to; config apply one first\n");
+    }
+    var current = store.current().get();
+    String edited;
+    try {
+      edited = add
+          ? org.ocspcluster.config.store.ConfigEdits.addMember(current.yaml(), first(query, "name"),
+              first(query, "address"), first(query, "priority") == null ? null : Integer.valueOf(first(query, "priority")))
+          : org.ocspcluster.config.store.ConfigEdits.removeMember(current.yaml(), first(query, "name"));
+    } catch (IllegalArgumentException e) {
+      return AdminServer.Reply.text(409, e.getMessage() + "\n");
+    }
+    return apply(edited, current.baseDir(), (add ? "array add-member " : "array remove-member ") + first(query, "name"));
   }
 
   private Map<String, Object> describe(org.ocspcluster.config.store.Revision r, boolean withText) {
