@@ -1,6 +1,7 @@
 package org.ocspcluster.config;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -40,6 +41,20 @@ public record ClusterConfig(
 
   public Optional<PortRule> rule(String name) {
     return portRules.stream().filter(r -> r.name().equals(name)).findFirst();
+  }
+
+  /**
+   * The revocation configurations as member {@code name} runs them: with the member's own signing
+   * credential where it has one.
+   */
+  public List<RevocationConfiguration> revocationConfigurationsFor(String name) {
+    Map<String, SignerFiles> own = member(name).map(Member::signers).orElse(Map.of());
+    return revocationConfigurations.stream().map(rc -> {
+      SignerFiles f = own.get(rc.name());
+      return f == null ? rc : new RevocationConfiguration(rc.name(), rc.caCertificate(), f.certificate(), f.key(),
+          f.keystore(), f.passwordFile(), rc.responderId(), rc.crl(), rc.deltaCrl(), rc.opensslIndex(),
+          rc.extendedRevoke(), rc.refreshInterval(), rc.responseValidity(), rc.probe());
+    }).toList();
   }
 
   public Optional<Member> member(String name) {

@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -74,7 +75,9 @@ public final class ConfigLoader {
             .map(rc -> rc == null ? null : rc.resolvedAgainst(folder))
             .collect(Collectors.toList()),
         raw.responder(), raw.balancer(), raw.health(), raw.admin());
-    resolved = new ClusterConfig(resolved.cluster(), resolved.portRules(), resolved.members(),
+    List<Member> members = resolved.members() == null ? null : resolved.members().stream()
+        .map(m -> m == null ? null : m.resolvedAgainst(folder)).collect(Collectors.toList());
+    resolved = new ClusterConfig(resolved.cluster(), resolved.portRules(), members,
         resolved.revocationConfigurations(), resolved.responder(), resolved.balancer().resolvedAgainst(folder),
         resolved.health(), resolved.admin());
     new Validator(absolute).validate(resolved);

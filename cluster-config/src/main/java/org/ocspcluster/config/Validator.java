@@ -32,6 +32,7 @@ final class Validator {
     balancer(config.balancer());
     health(config.health());
     revocationConfigurations(config.revocationConfigurations());
+    memberSigners(config);
     if (config.responder().cacheEntries() < 0) {
       problem("responder.cacheEntries", "must be 0 (no pre-produced responses) or more");
     }
@@ -187,8 +188,41 @@ final class Validator {
       if (m.weight() != null && (m.weight() < 0 || m.weight() > 100)) {
         problem(at + ".weight", m.weight() + " is outside 0..100 (leave it out for equal load)");
       }
+      m.signers().forEach((configuration, files) -> {
+        String field = at + ".signers." + configuration;
+        if (files == null) {
+          problem(field, "is empty: give certificate and key, or keystore");
+          return;
+        }
+        if (files.keystore() != null) {
+          readable(field + ".keystore", files.keystore(), "the member's PKCS#12 signing credential");
+        } else {
+          readable(field + ".certificate", files.certificate(), "the member's signing certificate (PEM)");
+          readable(field + ".key", files.key(), "the member's signing key (PEM)");
+        }
+      });
       if (m.initialState() == Member.HostState.DRAINING) {
         problem(at + ".initialState", "draining is reached by drainstop; start as started, stopped or suspended");
+      }
+    }
+  }
+
+  private void memberSigners(ClusterConfig config) {
+    if (config.members() == null || config.revocationConfigurations() == null) {
+      return;
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    config.revocationConfigurations().stream().filter(java.util.Objects::nonNull).forEach(rc -> names.add(rc.name()));
+    for (int i = 0; i < config.members().size(); i++) {
+      Member m = config.members().get(i);
+      if (m == null) {
+        continue;
+      }
+      for (String configuration : m.signers().keySet()) {
+        if (!names.contains(configuration)) {
+          problem("members[" + i + "].signers." + configuration, "is not a revocation configuration; they are "
+              + new java.util.TreeSet<>(names));
+        }
       }
     }
   }

@@ -249,6 +249,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aMembersOwnSignerMustNameAConfigurationAndExist() {
+    assertEquals("members[0].signers.other",
+        refusal(VALID.replace("priority: 1", "priority: 1\n    signers:\n      other: {certificate: pki/ca.pem, key: pki/signer.key}"))
+            .field());
+    assertEquals("members[0].signers.demo.key",
+        refusal(VALID.replace("priority: 1", "priority: 1\n    signers:\n      demo: {certificate: pki/ca.pem, key: pki/none.key}"))
+            .field());
+  }
+
+  @Test
   void drainingIsNotAnInitialState() {
     assertEquals("members[0].initialState",
         refusal(VALID.replace("priority: 1", "priority: 1\n    initialState: draining")).field());

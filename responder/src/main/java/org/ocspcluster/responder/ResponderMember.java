@@ -95,7 +95,7 @@ public final class ResponderMember implements AutoCloseable {
     ResponderMetrics metrics = new ResponderMetrics(registry, member.name());
     Serving first;
     try {
-      first = prepare(config, signing, metrics);
+      first = prepare(config, member.name(), signing, metrics);
     } catch (ResponderException e) {
       refresher.shutdownNow();
       signing.shutdownNow();
@@ -129,14 +129,16 @@ public final class ResponderMember implements AutoCloseable {
    * touching what is in force; throws, naming the configuration and the reason, if anything fails.
    */
   public Serving prepare(ClusterConfig config) throws ResponderException {
-    return prepare(config, signing, metrics);
+    return prepare(config, name, signing, metrics);
   }
 
-  private static Serving prepare(ClusterConfig config, ExecutorService signing, ResponderMetrics metrics)
+  private static Serving prepare(ClusterConfig config, String member, ExecutorService signing,
+      ResponderMetrics metrics)
       throws ResponderException {
     List<ServedCa> served = new ArrayList<>();
     Map<String, Long> refresh = new java.util.HashMap<>();
-    for (RevocationConfiguration rc : config.revocationConfigurations()) {
+    // The member's own signing credentials where it has them (manual assignment), else the configuration's.
+    for (RevocationConfiguration rc : config.revocationConfigurationsFor(member)) {
       served.add(load(rc));
       refresh.put(rc.name(), rc.refreshInterval().toMillis());
     }

@@ -503,9 +503,13 @@ public final class ClusterProcess implements AutoCloseable {
           rc.responseValidity(), rc.probe());
     }
     Map<String, String> results = new LinkedHashMap<>();
+    boolean named = certificate != null || key != null || keystore != null;
     for (ResponderMember m : members) {
+      // With no files named, each member re-reads its own credential (or the configuration's).
+      RevocationConfiguration forMember = named ? rc : config.revocationConfigurationsFor(m.name()).stream()
+          .filter(c -> c.name().equals(configuration)).findFirst().orElse(rc);
       try {
-        results.put(m.name(), m.assignSigner(rc));
+        results.put(m.name(), m.assignSigner(forMember));
       } catch (ResponderException e) {
         return AdminServer.Reply.text(422, e.getMessage() + "\n");
       }
