@@ -90,6 +90,7 @@ class ArrayOnZooKeeperEndToEndTest {
     member.startAt(start.number());
     FolderConfigStore local = new FolderConfigStore(dir.resolve("member-" + name));
     local.append(start.yaml(), start.baseDir(), "start");
+    member.startAdmin(new InetSocketAddress("127.0.0.1", Clients.freePorts(1)[0]));
     member.followArray(store(connect), local);
     return member;
   }
@@ -163,6 +164,11 @@ class ArrayOnZooKeeperEndToEndTest {
     assertTrue(ask("second/ca.pem", "second/revoked.pem", ports.member1()).out().contains("revoked.pem: revoked"));
     await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("array", "status", "--admin", admin).out()
         .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
+
+    Clients.Said refreshed = Clients.cli("array", "refresh", "--admin", admin);
+    assertEquals(0, refreshed.exit(), refreshed.out());
+    assertTrue(refreshed.out().contains("\"responder-1\":{\"demo\":\"unchanged\",\"second\":\"unchanged\"}")
+        && refreshed.out().contains("\"responder-2\":"), refreshed.out());
 
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, Files.readString(withSecond).replace("priority: 2", "priority: 99"));

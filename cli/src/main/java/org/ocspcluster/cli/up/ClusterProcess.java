@@ -295,6 +295,10 @@ public final class ClusterProcess implements AutoCloseable {
     status.put("revision", revision);
     status.put("configurations", m.status());
     status.put("heartbeat", java.time.Instant.now().toString());
+    if (admin != null) {
+      InetSocketAddress a = admin.localAddress();
+      status.put("admin", a.getHostString() + ":" + a.getPort());
+    }
     if (lastRefusal != null) {
       status.put("refused", lastRefusal);
     }
@@ -421,6 +425,32 @@ public final class ClusterProcess implements AutoCloseable {
     return d;
   }
 
+  /** Refresh Revocation Data on every registered member of the array, through each member's admin listener. */
+  private AdminServer.Reply refreshArray() throws Exception {
+    Map<String, Object> results = new LinkedHashMap<>();
+    boolean failed = false;
+    var http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    for (var entry : array.members().entrySet()) {
+      Object address = entry.getValue().get("admin");
+      if (address == null) {
+        results.put(entry.getKey(), "no admin listener: start the member with --admin HOST:PORT");
+        failed = true;
+        continue;
+      }
+      try {
+        var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + address + "/refresh"))
+            .timeout(java.time.Duration.ofSeconds(90)).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        results.put(entry.getKey(), JSON.readTree(response.body()).get(entry.getKey()));
+        failed |= response.statusCode() != 200;
+      } catch (Exception e) {
+        results.put(entry.getKey(), "unreachable at " + address + ": " + e.getMessage());
+        failed = true;
+      }
+    }
+    return AdminServer.Reply.json(failed ? 422 : 200, JSON.writeValueAsString(results) + "\n");
+  }
+
   /** POST /members/NAME/VERB and /rules/NAME/VERB: the nlb.exe verbs. */
   private AdminServer.Reply control(String method, String path, String prefix) {
     if (!"POST".equals(method)) {
@@ -468,6 +498,9 @@ public final class ClusterProcess implements AutoCloseable {
   }
 
   private AdminServer.Reply refreshAll() throws Exception {
+    if (array != null && controllerOnly()) {
+      return refreshArray();
+    }
     if (members.isEmpty()) {
       return AdminServer.Reply.text(409, "this process runs no responder member; ask the members' admin listeners\n");
     }
