@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class Balancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Balancer.class);
 
-  private final ClusterConfig config;
+  private volatile ClusterConfig config;
   private final HealthChecker health;
   private final Transport transport;
   private final EventLoopGroup boss;
@@ -224,6 +224,32 @@ public final class Balancer implements AutoCloseable {
     LOG.info("balancer: selection updated for rules {}", next.portRules().stream().map(PortRule::name).toList());
   }
 
+  /**
+   * Follows a new member list: new members get an address, connection tracking, metrics and a host
+   * state (their initialState); members that left stop getting connections and their open ones are
+   * closed; every rule's table is rebuilt.
+   */
+  public synchronized void updateMembers(ClusterConfig next, Map<String, InetSocketAddress> overrides) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Member m : next.members()) {
+      names.add(m.name());
+      addresses.put(m.name(), overrides.getOrDefault(m.name(),
+          new InetSocketAddress(m.address().host(), m.address().port())));
+      if (active.putIfAbsent(m.name(), new AtomicInteger()) == null) {
+        byMember.put(m.name(), new DefaultChannelGroup(m.name(), GlobalEventExecutor.INSTANCE));
+        metrics.addMember(m, next, control, active);
+      }
+      control.addMember(m);
+    }
+    for (Member m : config.members()) {
+      if (!names.contains(m.name())) {
+        control.removeMember(m.name());
+      }
+    }
+    config = next;
+    updateSelection(next);
+  }
+
   /** Where the listeners are bound, in rule order. */
   public List<InetSocketAddress> localAddresses() {
     return config.portRules().stream()
@@ -367,22 +393,7 @@ public final class Balancer implements AutoCloseable {
     Metrics(MeterRegistry registry, ClusterConfig config, HostControl control, Map<String, AtomicInteger> active) {
       this.registry = registry;
       for (Member m : config.members()) {
-        Gauge.builder("nlb.active.connections", active.get(m.name()), AtomicInteger::get)
-            .description("Client connections open through the balancer, by member")
-            .tag("member", m.name())
-            .register(registry);
-        for (HostState state : HostState.values()) {
-          Gauge.builder("nlb.member.state", control, c -> c.state(m.name()) == state ? 1 : 0)
-              .description("1 for the member's current host state")
-              .tag("member", m.name())
-              .tag("state", state.toString())
-              .register(registry);
-        }
-        connectFailure(m.name(), 0);
-        for (PortRule r : config.portRules()) {
-          counter("nlb.connections", "Client connections forwarded, by port rule and member",
-              "rule", r.name(), "member", m.name());
-        }
+        addMember(m, config, control, active);
       }
       for (PortRule r : config.portRules()) {
         for (RuleState state : RuleState.values()) {
@@ -392,6 +403,25 @@ public final class Balancer implements AutoCloseable {
               .tag("state", state.toString())
               .register(registry);
         }
+      }
+    }
+
+    void addMember(Member m, ClusterConfig config, HostControl control, Map<String, AtomicInteger> active) {
+      Gauge.builder("nlb.active.connections", active.get(m.name()), AtomicInteger::get)
+          .description("Client connections open through the balancer, by member")
+          .tag("member", m.name())
+          .register(registry);
+      for (HostState state : HostState.values()) {
+        Gauge.builder("nlb.member.state", control, c -> c.state(m.name()) == state ? 1 : 0)
+            .description("1 for the member's current host state")
+            .tag("member", m.name())
+            .tag("state", state.toString())
+            .register(registry);
+      }
+      connectFailure(m.name(), 0);
+      for (PortRule r : config.portRules()) {
+        counter("nlb.connections", "Client connections forwarded, by port rule and member",
+            "rule", r.name(), "member", m.name());
       }
     }
 

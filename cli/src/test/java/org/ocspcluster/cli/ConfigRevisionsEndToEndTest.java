@@ -69,13 +69,30 @@ class ConfigRevisionsEndToEndTest {
       Files.writeString(moved, Files.readString(withSecond).replace("127.0.0.1:" + ports.member2(), "127.0.0.1:1"));
       Clients.Said restart = Clients.cli("config", "apply", moved.toString(), "--admin", admin);
       assertEquals(1, restart.exit());
-      assertTrue(restart.out().contains("members (names, addresses)") && restart.out().contains("revision 2 stays"),
+      assertTrue(restart.out().contains("responder-2's address") && restart.out().contains("revision 2 stays"),
           restart.out());
       assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
           .out().contains("good.pem: good"), "revision 2 still in force");
 
+      // A member joins and leaves the running cluster: the balancer, the probes and query follow.
+      int third = Clients.freePorts(1)[0];
+      Clients.Said joined = Clients.cli("array", "add-member", "responder-3", "--address", "127.0.0.1:" + third,
+          "--admin", admin);
+      assertEquals(0, joined.exit(), joined.out());
+      assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), "http://127.0.0.1:" + third + "/", "-cert",
+          dir.resolve("second/good.pem").toString()).out().contains("good.pem: good"));
+      await().atMost(Duration.ofSeconds(20)).until(() -> Clients.cli("query", "--admin", admin).out()
+          .matches("(?s).*responder-3 +127.0.0.1:" + third + " +3 +started +up.*"));
+      Clients.Said left = Clients.cli("array", "remove-member", "responder-3", "--admin", admin);
+      assertEquals(0, left.exit(), left.out());
+      assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), "http://127.0.0.1:" + third + "/", "-cert",
+          dir.resolve("second/good.pem").toString()).out().contains("Connection refused"), "responder-3 stopped");
+      assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
+          .out().contains("good.pem: good"), "the cluster answers on");
+
       Clients.Said history = Clients.cli("config", "history", "--admin", admin);
-      assertTrue(history.out().matches("(?s).*1 +.*test start.*2 +in force.*config apply.*"), history.out());
+      assertTrue(history.out().matches("(?s).*1 +.*test start.*2 +.*config apply.*3 +.*add-member.*4 +in force.*"),
+          history.out());
       Clients.Said rollback = Clients.cli("config", "rollback", "1", "--admin", admin);
       assertEquals(0, rollback.exit(), rollback.out());
       assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
@@ -85,13 +102,13 @@ class ConfigRevisionsEndToEndTest {
       Files.writeString(broken, Files.readString(withSecond).replace("crl: second/ca.crl", "crl: second/broken.crl"));
       assertEquals(0, Clients.cli("config", "apply", broken.toString(), "--admin", admin).exit());
       Clients.Said unloaded = Clients.cli("array", "status", "--admin", admin);
-      assertTrue(unloaded.out().matches("(?s).*responder-1 +4 +second +revocation data not yet retrieved.*"),
+      assertTrue(unloaded.out().matches("(?s).*responder-1 +6 +second +revocation data not yet retrieved.*"),
           unloaded.out());
       assertTrue(Clients.openssl(dir.resolve("second/ca.pem"), url, "-cert", dir.resolve("second/good.pem").toString())
           .out().contains("trylater"), "no data: tryLater, never good");
       assertEquals(0, Clients.cli("config", "rollback", "1", "--admin", admin).exit());
       Clients.Said show = Clients.cli("config", "show", "--admin", admin);
-      assertTrue(show.out().startsWith("# revision 5 (in force)") && show.out().contains("rollback to revision 1"),
+      assertTrue(show.out().startsWith("# revision 7 (in force)") && show.out().contains("rollback to revision 1"),
           show.out());
       assertTrue(Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString())
           .out().contains("good.pem: good"), "the first CA was served all along");

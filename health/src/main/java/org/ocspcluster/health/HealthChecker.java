@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class HealthChecker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
 
-  private final Map<String, URI> members = new LinkedHashMap<>();
+  private final Map<String, URI> members = new ConcurrentHashMap<>();
   private volatile List<OcspProbe> probes = List.of();
   private final Map<String, MemberHealth> health = new ConcurrentHashMap<>();
   private final Map<String, int[]> streaks = new ConcurrentHashMap<>();
@@ -73,32 +73,61 @@ public final class HealthChecker implements AutoCloseable {
         .build();
     this.probes = probesFor(config);
     for (Member m : config.members()) {
-      URI uri = memberUris.getOrDefault(m.name(), URI.create("http://" + m.address() + "/"));
-      members.put(m.name(), uri);
-      health.put(m.name(), new MemberHealth(MemberHealth.State.UNKNOWN, "not probed yet", clock.instant()));
-      streaks.put(m.name(), new int[2]);
-      Gauge.builder("nlb.member.healthy", health, h -> h.get(m.name()).usable()
-              && h.get(m.name()).state() != MemberHealth.State.UNKNOWN ? 1 : 0)
-          .description("1 when the member passes its health probes")
+      addMember(m, memberUris.getOrDefault(m.name(), URI.create("http://" + m.address() + "/")));
+    }
+  }
+
+  /** Starts watching a member (a new one, or at construction); its probes begin with {@link #start}. */
+  private void addMember(Member m, URI uri) {
+    members.put(m.name(), uri);
+    health.putIfAbsent(m.name(), new MemberHealth(MemberHealth.State.UNKNOWN, "not probed yet", clock.instant()));
+    streaks.putIfAbsent(m.name(), new int[2]);
+    Gauge.builder("nlb.member.healthy", health, h -> h.containsKey(m.name()) && h.get(m.name()).usable()
+            && h.get(m.name()).state() != MemberHealth.State.UNKNOWN ? 1 : 0)
+        .description("1 when the member passes its health probes")
+        .tag("member", m.name())
+        .register(registry);
+    durations.computeIfAbsent(m.name(), name -> Timer.builder("ocsp.probe.duration")
+        .description("Time for a round of OCSP probes of one member")
+        .tag("member", name)
+        .publishPercentileHistogram()
+        .register(registry));
+    for (OcspProbe p : this.probes) {
+      String key = m.name() + '|' + p.configuration();
+      Gauge.builder("ocsp.probe.response.next.update", nextUpdates,
+              n -> n.containsKey(key) ? n.get(key).getEpochSecond() : Double.NaN)
+          .description("nextUpdate of the member's last probe answer (Unix time)")
+          .baseUnit("seconds")
           .tag("member", m.name())
+          .tag("configuration", p.configuration())
           .register(registry);
-      durations.put(m.name(), Timer.builder("ocsp.probe.duration")
-          .description("Time for a round of OCSP probes of one member")
-          .tag("member", m.name())
-          .publishPercentileHistogram()
-          .register(registry));
-      for (OcspProbe p : this.probes) {
-        String key = m.name() + '|' + p.configuration();
-        Gauge.builder("ocsp.probe.response.next.update", nextUpdates,
-                n -> n.containsKey(key) ? n.get(key).getEpochSecond() : Double.NaN)
-            .description("nextUpdate of the member's last probe answer (Unix time)")
-            .baseUnit("seconds")
-            .tag("member", m.name())
-            .tag("configuration", p.configuration())
-            .register(registry);
+    }
+  }
+
+  /**
+   * Follows a new member list: new members are probed from now on (starting UNKNOWN, so usable until
+   * their first round), members that left are no longer probed.
+   */
+  public void updateMembers(ClusterConfig next, Map<String, URI> memberUris) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Member m : next.members()) {
+      names.add(m.name());
+      if (!members.containsKey(m.name())) {
+        addMember(m, memberUris.getOrDefault(m.name(), URI.create("http://" + m.address() + "/")));
+        if (started) {
+          scheduler.schedule(() -> probeAndReschedule(m.name()), 0, TimeUnit.MILLISECONDS);
+        }
+      }
+    }
+    for (String name : List.copyOf(members.keySet())) {
+      if (!names.contains(name)) {
+        members.remove(name);
+        health.put(name, new MemberHealth(MemberHealth.State.DOWN, "no longer a member", clock.instant()));
       }
     }
   }
+
+  private volatile boolean started;
 
   private List<OcspProbe> probesFor(ClusterConfig config) throws IOException {
     List<OcspProbe> list = new ArrayList<>();
@@ -124,6 +153,7 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   public void start() {
+    started = true;
     for (String member : members.keySet()) {
       long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, settings.interval().toMillis() / 5));
       scheduler.schedule(() -> probeAndReschedule(member), jitter, TimeUnit.MILLISECONDS);
@@ -166,6 +196,9 @@ public final class HealthChecker implements AutoCloseable {
       return;
     }
     URI uri = members.get(member);
+    if (uri == null) {
+      return; // no longer a member
+    }
     Timer.Sample sample = Timer.start(registry);
     List<OcspProbe> probes = this.probes;
     List<CompletableFuture<ProbeResult>> results = probes.stream().map(p -> p.probe(uri)).toList();

@@ -73,6 +73,23 @@ public final class HostControl {
     }
   }
 
+  /** A member added by a new revision: it starts in its initialState. */
+  public synchronized void addMember(Member m) {
+    members.put(m.name(), m);
+    if (states.putIfAbsent(m.name(), m.initialState()) == null) {
+      LOG.info("{} joined the cluster, {}", m.name(), m.initialState());
+    }
+  }
+
+  /** A member a new revision removed: its connections are closed. */
+  public synchronized void removeMember(String name) {
+    cancelDrain(name);
+    if (states.remove(name) != null) {
+      int closed = connections.closeMember(name);
+      LOG.info("{} left the cluster; {} connection(s) closed", name, closed);
+    }
+  }
+
   /** Called with (rule, new state) whenever a rule's state changes, so listeners follow it. */
   public void onRuleChange(BiConsumer<String, RuleState> listener) {
     this.ruleListener = listener;

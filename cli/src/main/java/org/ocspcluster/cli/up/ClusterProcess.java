@@ -85,7 +85,10 @@ public final class ClusterProcess implements AutoCloseable {
     });
   }
 
+  private boolean runsAllMembers;
+
   public void startAllMembers() throws ResponderException {
+    runsAllMembers = true;
     for (Member m : config.members()) {
       startMember(m.name(), null);
     }
@@ -194,13 +197,16 @@ public final class ClusterProcess implements AutoCloseable {
       LOG.info("config revision {} stored for the array ({})", number, source);
       return AdminServer.Reply.json(200, JSON.writeValueAsString(Map.of("revision", number, "source", source)) + "\n");
     }
-    List<String> fixed = LiveChanges.needingRestart(config, next);
+    List<String> fixed = LiveChanges.needingRestart(config, next, runningNames(), balancer != null, runsAllMembers);
     if (!fixed.isEmpty()) {
       return AdminServer.Reply.text(409, "refused; revision " + revision + " stays in force: a running cluster cannot "
           + "change " + String.join(", ", fixed) + " (restart with the new file: up --config FILE)\n");
     }
     Map<ResponderMember, ResponderMember.Serving> prepared = new LinkedHashMap<>();
     for (ResponderMember m : members) {
+      if (next.member(m.name()).isEmpty()) {
+        continue;
+      }
       try {
         prepared.put(m, m.prepare(next));
       } catch (ResponderException e) {
@@ -208,14 +214,29 @@ public final class ClusterProcess implements AutoCloseable {
             + ": " + e.getMessage() + "\n");
       }
     }
+    ClusterConfig running = config;
+    config = next;
+    List<String> joined = new java.util.ArrayList<>();
+    if (runsAllMembers) {
+      try {
+        for (Member m : next.members()) {
+          if (running.member(m.name()).isEmpty()) {
+            startMember(m.name(), null);
+            joined.add(m.name());
+          }
+        }
+      } catch (ResponderException e) {
+        joined.forEach(this::stopMember);
+        config = running;
+        return AdminServer.Reply.text(422, "refused; revision " + revision + " stays in force: " + e.getMessage() + "\n");
+      }
+    }
     if (health != null) {
       health.updateProbes(next);
     }
     int number = store.append(yaml, baseDir, source).number();
     prepared.forEach(ResponderMember::commit);
-    if (balancer != null) {
-      balancer.updateSelection(next);
-    }
+    followMembers(running, next);
     config = next;
     revision = number;
     LOG.info("config revision {} applied ({})", number, source);
@@ -224,6 +245,25 @@ public final class ClusterProcess implements AutoCloseable {
 
   public int revision() {
     return revision;
+  }
+
+  private java.util.Set<String> runningNames() {
+    return members.stream().map(ResponderMember::name).collect(java.util.stream.Collectors.toSet());
+  }
+
+  /** After a revision is committed: the balancer and probes follow the member list; members that left stop. */
+  private void followMembers(ClusterConfig running, ClusterConfig next) throws IOException {
+    if (balancer != null) {
+      balancer.updateMembers(next, memberAddresses);
+      Map<String, URI> uris = new LinkedHashMap<>();
+      memberAddresses.forEach((name, a) -> uris.put(name, URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/")));
+      health.updateMembers(next, uris);
+    }
+    for (Member m : running.members()) {
+      if (next.member(m.name()).isEmpty() && runningNames().contains(m.name())) {
+        stopMember(m.name());
+      }
+    }
   }
 
   private org.apache.curator.framework.recipes.leader.LeaderLatch latch;
@@ -309,8 +349,7 @@ public final class ClusterProcess implements AutoCloseable {
   synchronized void follow(org.ocspcluster.config.store.Revision r) {
     try {
       ClusterConfig next = ConfigLoader.parse(r.anchor(), r.yaml());
-      List<String> fixed = LiveChanges.needingRestart(config, next,
-          members.stream().map(ResponderMember::name).collect(java.util.stream.Collectors.toSet()), balancer != null);
+      List<String> fixed = LiveChanges.needingRestart(config, next, runningNames(), balancer != null, runsAllMembers);
       if (!fixed.isEmpty()) {
         lastRefusal = "revision " + r.number() + " needs a restart of this member (it changes " + String.join(", ", fixed)
             + ")";
@@ -326,9 +365,7 @@ public final class ClusterProcess implements AutoCloseable {
       }
       store.append(r.yaml(), r.baseDir(), "revision " + r.number() + " from the array");
       prepared.forEach(ResponderMember::commit);
-      if (balancer != null) {
-        balancer.updateSelection(next);
-      }
+      followMembers(config, next);
       config = next;
       revision = r.number();
       lastRefusal = null;

@@ -10,9 +10,10 @@ import org.ocspcluster.config.PortRule;
 
 /**
  * What a running process can take from a new revision and what needs a restart. Live: revocation
- * configurations (CAs, signers, sources, probes), responder answers, and how rules choose members
- * (weights, handling priorities, affinity, multiple or single host). Fixed while running: the
- * cluster's addresses, the rules' ports, protocols and enabled-ness, the members and their addresses,
+ * configurations (CAs, signers, sources, probes), responder answers, how rules choose members
+ * (weights, handling priorities, affinity, multiple or single host), and the member list (members
+ * added or removed; a balancer follows their addresses). Fixed while running: the cluster's
+ * addresses, the rules' ports, protocols and enabled-ness, where this process's own members listen,
  * the balancer, health schedule and admin settings.
  */
 final class LiveChanges {
@@ -24,21 +25,18 @@ final class LiveChanges {
    * whole cluster) minds everything that listens or is probed.
    */
   static List<String> needingRestart(ClusterConfig running, ClusterConfig next, java.util.Set<String> members,
-      boolean balancer) {
-    if (balancer) {
-      return needingRestart(running, next);
-    }
-    List<String> fixed = new ArrayList<>();
+      boolean balancer, boolean runsAllMembers) {
+    List<String> fixed = balancer ? needingRestart(running, next) : new ArrayList<>();
     for (String name : members) {
       var before = running.member(name).map(Member::address);
       var after = next.member(name).map(Member::address);
-      if (after.isEmpty()) {
-        fixed.add("members (" + name + " is no longer a member)");
-      } else if (!before.equals(after)) {
-        fixed.add("members (" + name + "'s address)");
+      if (after.isEmpty() && !runsAllMembers) {
+        fixed.add("members (" + name + ", which this process runs, is no longer a member)");
+      } else if (after.isPresent() && !before.equals(after)) {
+        fixed.add("members (" + name + "'s address, where this process listens)");
       }
     }
-    if (running.responder().acceptProxyProtocol() != next.responder().acceptProxyProtocol()) {
+    if (!balancer && running.responder().acceptProxyProtocol() != next.responder().acceptProxyProtocol()) {
       fixed.add("responder.acceptProxyProtocol");
     }
     return fixed;
@@ -51,9 +49,6 @@ final class LiveChanges {
     }
     if (!listening(running.portRules()).equals(listening(next.portRules()))) {
       fixed.add("portRules (names, cluster IPs, ports, protocols, disabled)");
-    }
-    if (!addresses(running.members()).equals(addresses(next.members()))) {
-      fixed.add("members (names, addresses)");
     }
     if (!running.balancer().equals(next.balancer())) {
       fixed.add("balancer");
@@ -75,7 +70,4 @@ final class LiveChanges {
         r.protocol().toString(), Boolean.toString(r.filteringMode() == FilteringMode.DISABLED))).toList();
   }
 
-  private static List<String> addresses(List<Member> members) {
-    return members.stream().map(m -> m.name() + "@" + Objects.toString(m.address())).toList();
-  }
 }
