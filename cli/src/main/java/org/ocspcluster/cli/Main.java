@@ -41,7 +41,19 @@ public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
+      description = "log lines as readable text (default) or one JSON object per line", scope =
+      CommandLine.ScopeType.INHERIT)
+  String logFormat;
+
   public static void main(String[] args) {
+    // Chosen before anything logs, since logging configures itself on first use.
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--log-format=json") || (args[i].equals("--log-format") && i + 1 < args.length
+          && args[i + 1].equals("json"))) {
+        System.setProperty("logback.configurationFile", "logback-json.xml");
+      }
+    }
     System.exit(commandLine().execute(args));
   }
 

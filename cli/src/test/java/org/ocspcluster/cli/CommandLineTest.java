@@ -55,8 +55,35 @@ class CommandLineTest {
   }
 
   @Test
+  void logFormatJsonWritesOneJsonObjectPerLine() throws Exception {
+    int[] free = Clients.freePorts(4);
+    org.ocspcluster.cli.demo.DemoCluster.write(dir, "localhost",
+        new org.ocspcluster.cli.demo.DemoCluster.Ports(free[0], free[1], free[2], free[3]),
+        org.ocspcluster.responder.pki.DemoPki.KeyType.EC);
+    Process process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), "--log-format", "json", "responder", "--config",
+        dir.resolve("cluster.yaml").toString(), "--member", "responder-1").redirectErrorStream(true).start();
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()))) {
+      String line = lines.readLine();
+      while (line != null && !line.contains("ready")) {
+        assertTrue(line.startsWith("{") && line.endsWith("}"), "not a JSON line: " + line);
+        line = lines.readLine();
+      }
+      assertTrue(line != null, "the member said it was ready");
+      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      assertEquals("INFO", json.get("level").asText());
+      assertTrue(json.get("formattedMessage").asText().startsWith("member responder-1 ready"), line);
+    } finally {
+      process.destroy();
+      assertTrue(process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "stopped on SIGTERM");
+    }
+  }
+
+  @Test
   void everyCommandHasHelp() {
-    for (String command : new String[] {"up", "demo-pki", "responder", "balancer", "check-config"}) {
+    for (String command : new String[] {"up", "demo-pki", "responder", "balancer", "check-config", "query", "config",
+        "array", "controller", "member", "refresh", "assign-signer", "signer-request", "start", "stop", "drainstop",
+        "suspend", "resume", "enable", "disable", "drain"}) {
       assertEquals(0, run(command, "--help"), command);
     }
     assertTrue(out.toString().contains("Usage: ocsp-cluster up"), out.toString());
