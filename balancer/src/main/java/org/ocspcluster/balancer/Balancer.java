@@ -422,6 +422,11 @@ public final class Balancer implements AutoCloseable {
       for (PortRule r : config.portRules()) {
         counter("nlb.connections", "Client connections forwarded, by port rule and member",
             "rule", r.name(), "member", m.name());
+        if (r.coversUdp()) {
+          for (boolean toMember : new boolean[] {true, false}) {
+            datagram(r, m, toMember, 0);
+          }
+        }
       }
     }
 
@@ -445,8 +450,12 @@ public final class Balancer implements AutoCloseable {
     }
 
     void datagram(PortRule rule, Member member, boolean toMember) {
+      datagram(rule, member, toMember, 1);
+    }
+
+    private void datagram(PortRule rule, Member member, boolean toMember, int n) {
       counter("nlb.udp.datagrams", "UDP datagrams relayed, by rule, member and direction", "rule", rule.name(),
-          "member", member.name(), "direction", toMember ? "to_member" : "to_client").increment();
+          "member", member.name(), "direction", toMember ? "to_member" : "to_client").increment(n);
     }
 
     private Counter counter(String name, String description, String... tags) {

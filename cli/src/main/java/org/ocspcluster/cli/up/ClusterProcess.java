@@ -69,6 +69,10 @@ public final class ClusterProcess implements AutoCloseable {
         : ResponderMember.start(config, name, listen, registry);
     started.push(member);
     members.add(member);
+    io.micrometer.core.instrument.Gauge.builder("ocsp.config.revision", this, p -> p.revision)
+        .description("The configuration revision the member runs")
+        .tag("member", name)
+        .register(registry);
     memberAddresses.put(name, member.localAddress());
     return member;
   }
