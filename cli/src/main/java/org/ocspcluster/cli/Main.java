@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         ResponderCommand.class,
         BalancerCommand.class,
         CheckConfigCommand.class,
+        DoctorCommand.class,
         ConfigCommand.class,
         ArrayCommand.class,
         ArrayProcesses.Controller.class,

@@ -157,7 +157,7 @@ public final class OcspProbe {
           return ProbeResult.fail(what + " does not echo the request's nonce", nextUpdate);
         }
       }
-      return ProbeResult.pass(signerWarning(basic, now), nextUpdate);
+      return ProbeResult.pass(signerWarning(basic, now), nextUpdate, status);
     } catch (IOException | RuntimeException | org.bouncycastle.cert.ocsp.OCSPException e) {
       return ProbeResult.fail("unreadable OCSP answer for \"" + configuration + "\": " + describe(e));
     }
