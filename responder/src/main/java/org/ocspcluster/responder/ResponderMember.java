@@ -290,6 +290,21 @@ public final class ResponderMember implements AutoCloseable {
     return name;
   }
 
+  /** Per revocation configuration: its status, the data's nextUpdate and the signer's expiry, for the status page. */
+  public Map<String, Map<String, String>> details() {
+    Map<String, String> status = status();
+    Map<String, Map<String, String>> details = new java.util.LinkedHashMap<>();
+    for (ServedCa ca : serving.get().served) {
+      Map<String, String> d = new java.util.LinkedHashMap<>();
+      d.put("status", status.get(ca.name()));
+      java.time.Instant next = ca.source().nextUpdate();
+      d.put("nextUpdate", next == null ? null : next.toString());
+      d.put("signerNotAfter", ca.signer().certificate().getNotAfter().toInstant().toString());
+      details.put(ca.name(), d);
+    }
+    return details;
+  }
+
   /**
    * Each revocation configuration's state, as the CA console shows it: {@code ok}, {@code revocation
    * data not yet retrieved}, {@code stale} (past nextUpdate), or {@code signer expired}.

@@ -122,7 +122,7 @@ public final class AdminServer implements AutoCloseable {
       if (route == null) {
         // Routes ending in '/' take every path below them (e.g. /members/NAME/start).
         route = routes.entrySet().stream()
-            .filter(e -> e.getKey().endsWith("/") && uri.path().startsWith(e.getKey()))
+            .filter(e -> e.getKey().length() > 1 && e.getKey().endsWith("/") && uri.path().startsWith(e.getKey()))
             .max(java.util.Comparator.comparingInt(e -> e.getKey().length()))
             .map(Map.Entry::getValue).orElse(null);
       }

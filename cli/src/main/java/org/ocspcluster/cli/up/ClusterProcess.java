@@ -113,6 +113,12 @@ public final class ClusterProcess implements AutoCloseable {
   /** Starts the admin listener (metrics, readiness, refresh, signer assignment) at {@code listen}. */
   public AdminServer startAdmin(InetSocketAddress listen) {
     Map<String, AdminServer.Route> routes = new LinkedHashMap<>();
+    routes.put("/", (method, path, query, body) -> {
+      try (var in = ClusterProcess.class.getResourceAsStream("/status/index.html")) {
+        return new AdminServer.Reply(200, "text/html; charset=utf-8",
+            new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+    });
     routes.put("/metrics", (method, path, query, body) -> "GET".equals(method)
         ? new AdminServer.Reply(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())
         : AdminServer.Reply.text(405, "use GET\n"));
@@ -140,6 +146,7 @@ public final class ClusterProcess implements AutoCloseable {
         row.put("member", m.name());
         row.put("revision", revision);
         row.put("configurations", m.status());
+        row.put("details", m.details());
         rows.add(row);
       }
       return AdminServer.Reply.json(200, JSON.writeValueAsString(rows) + "\n");
