@@ -148,6 +148,8 @@ public final class ResponderMember implements AutoCloseable {
     return new Serving(served, service, refresh);
   }
 
+  private boolean pendingGauge;
+
   /** Puts a prepared configuration in force: requests from now on are answered by it. */
   public void commit(Serving next) {
     for (ServedCa ca : next.served) {
@@ -158,6 +160,13 @@ public final class ResponderMember implements AutoCloseable {
           TimeUnit.MILLISECONDS));
     }
     Serving previous = serving.getAndSet(next);
+    if (!pendingGauge) {
+      pendingGauge = true;
+      Gauge.builder("ocsp.cache.resign.pending", serving, s -> s.get().service.resignsPending())
+          .description("Pre-produced responses being re-signed in the background")
+          .tag("member", name)
+          .register(registry);
+    }
     if (previous != null && previous != next) {
       previous.refreshes.forEach(f -> f.cancel(false));
     }
@@ -264,6 +273,16 @@ public final class ResponderMember implements AutoCloseable {
             c -> c.source().nextUpdate() == null ? Double.NaN : c.source().nextUpdate().getEpochSecond())
         .description("When the revocation data in force promises newer data (Unix time)")
         .baseUnit("seconds")
+        .tag("member", member)
+        .tag("configuration", ca.name())
+        .register(registry);
+    Gauge.builder("ocsp.revocation.source.load.progress", ca, c -> c.source().loadProgress())
+        .description("Progress of the revocation data load under way, 0..1 (1 when idle)")
+        .tag("member", member)
+        .tag("configuration", ca.name())
+        .register(registry);
+    Gauge.builder("ocsp.revocation.source.revoked", ca, c -> c.source().revokedCount())
+        .description("Revoked certificates listed by the revocation data in force")
         .tag("member", member)
         .tag("configuration", ca.name())
         .register(registry);

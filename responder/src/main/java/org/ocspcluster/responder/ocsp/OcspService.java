@@ -133,6 +133,11 @@ public final class OcspService {
     return CompletableFuture.supplyAsync(() -> sign(ca, ids, nonce), signingExecutor);
   }
 
+  /** Pre-produced responses being re-signed in the background now. */
+  public int resignsPending() {
+    return cache == null ? 0 : cache.resignsPending();
+  }
+
   /** Re-signs in the background every pre-produced response of {@code ca} (its data or signer changed). */
   public void resignAll(ServedCa ca) {
     if (cache != null) {

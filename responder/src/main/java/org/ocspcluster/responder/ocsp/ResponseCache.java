@@ -64,6 +64,11 @@ final class ResponseCache {
 
   /** Re-signs, in the background, every cached response of {@code ca} (its data or signer changed). */
   void resignAll(ServedCa ca) {
+    long count = cache.asMap().keySet().stream().filter(k -> k.configuration().equals(ca.name())).count();
+    if (count > 0) {
+      org.slf4j.LoggerFactory.getLogger(ResponseCache.class).info(
+          "revocation configuration \"{}\": re-signing {} pre-produced response(s) in the background", ca.name(), count);
+    }
     cache.asMap().forEach((key, future) -> {
       if (key.configuration().equals(ca.name())) {
         refreshInBackground(key, ca, future);
@@ -73,6 +78,11 @@ final class ResponseCache {
 
   long size() {
     return cache.synchronous().estimatedSize();
+  }
+
+  /** Background re-signs queued or running: how far pre-production has still to go. */
+  int resignsPending() {
+    return refreshing.size();
   }
 
   private CompletableFuture<Answer> produce(Key key, ServedCa ca) {

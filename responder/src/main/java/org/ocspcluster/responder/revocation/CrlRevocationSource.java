@@ -37,6 +37,8 @@ public final class CrlRevocationSource implements RevocationSource {
   private final X509CertificateHolder ca;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
   private final AtomicLong generation = new AtomicLong();
+  /** Progress of the load under way, 0..1 (1 when idle), for a gauge during long loads. */
+  private volatile double loadProgress = 1.0;
 
   private record Snapshot(Instant baseThisUpdate, Instant deltaThisUpdate, Instant thisUpdate, Instant nextUpdate,
       Map<BigInteger, CertStatus.Revoked> revoked) {}
@@ -54,6 +56,14 @@ public final class CrlRevocationSource implements RevocationSource {
 
   @Override
   public boolean refresh() {
+    try {
+      return load();
+    } finally {
+      loadProgress = 1.0;
+    }
+  }
+
+  private boolean load() {
     Snapshot loaded;
     try {
       X509CRLHolder baseCrl = verified(base, false);
@@ -79,6 +89,19 @@ public final class CrlRevocationSource implements RevocationSource {
         name, base, delta == null ? "" : " with delta " + delta, loaded.revoked().size(), loaded.thisUpdate(),
         loaded.nextUpdate());
     return true;
+  }
+
+  /** How far the load under way is, 0..1; 1 when no load is running. */
+  @Override
+  public double loadProgress() {
+    return loadProgress;
+  }
+
+  /** How many certificates the data in force lists as revoked. */
+  @Override
+  public long revokedCount() {
+    Snapshot s = current.get();
+    return s == null ? 0 : s.revoked().size();
   }
 
   @Override
@@ -130,6 +153,18 @@ public final class CrlRevocationSource implements RevocationSource {
   }
 
   private Snapshot merge(X509CRLHolder baseCrl, X509CRLHolder deltaCrl) throws InvalidCrlException {
+    long started = System.nanoTime();
+    try {
+      return mergeTimed(baseCrl, deltaCrl);
+    } finally {
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      if (millis > 1000) {
+        LOG.info("revocation configuration \"{}\": CRL entries read in {} ms", name, millis);
+      }
+    }
+  }
+
+  private Snapshot mergeTimed(X509CRLHolder baseCrl, X509CRLHolder deltaCrl) throws InvalidCrlException {
     Map<BigInteger, CertStatus.Revoked> revoked = new HashMap<>();
     apply(baseCrl, revoked);
     Instant thisUpdate = baseCrl.getThisUpdate().toInstant();
@@ -152,8 +187,18 @@ public final class CrlRevocationSource implements RevocationSource {
         Map.copyOf(revoked));
   }
 
-  private static void apply(X509CRLHolder crl, Map<BigInteger, CertStatus.Revoked> revoked) {
-    for (Object o : crl.getRevokedCertificates()) {
+  /** Large CRLs log their progress every this many entries. */
+  static final int PROGRESS_EVERY = 100_000;
+
+  private void apply(X509CRLHolder crl, Map<BigInteger, CertStatus.Revoked> revoked) {
+    java.util.Collection<?> entries = crl.getRevokedCertificates();
+    int total = entries.size();
+    int done = 0;
+    for (Object o : entries) {
+      if (++done % PROGRESS_EVERY == 0) {
+        LOG.info("revocation configuration \"{}\": reading CRL entries, {} of {}", name, done, total);
+      }
+      loadProgress = done / (double) total;
       X509CRLEntryHolder entry = (X509CRLEntryHolder) o;
       int reason = -1;
       Extension reasonExtension = entry.getExtension(Extension.reasonCode);

@@ -39,4 +39,14 @@ public interface RevocationSource {
   default boolean extendedRevokedDefinition() {
     return false;
   }
+
+  /** How far a load under way is, 0..1; 1 when none is running. */
+  default double loadProgress() {
+    return 1.0;
+  }
+
+  /** How many revoked certificates the data in force lists. */
+  default long revokedCount() {
+    return 0;
+  }
 }

@@ -37,6 +37,23 @@ class CrlRevocationSourceTest {
   }
 
   @Test
+  void aLargeCrlIsReadCompletelyAndItsSizeReported() throws Exception {
+    DemoPki pki = DemoPki.create("localhost", 8080, DemoPki.KeyType.EC);
+    java.util.Map<java.math.BigInteger, Integer> many = new java.util.HashMap<>();
+    for (int i = 1; i <= CrlRevocationSource.PROGRESS_EVERY + 5_000; i++) {
+      many.put(java.math.BigInteger.valueOf(1_000_000L + i), org.bouncycastle.asn1.x509.CRLReason.superseded);
+    }
+    Instant now = Instant.now();
+    Path file = dir.resolve("large.crl");
+    Files.write(file, pki.crl(now, now.plusSeconds(86_400), many).getEncoded());
+    CrlRevocationSource source = new CrlRevocationSource("large", file, pki.ca());
+    assertTrue(source.refresh());
+    assertEquals(many.size() + 1, source.revokedCount());
+    assertEquals(1.0, source.loadProgress(), "no load under way");
+    assertInstanceOf(CertStatus.Revoked.class, source.status(java.math.BigInteger.valueOf(1_000_777L), now).status());
+  }
+
+  @Test
   void noCrlYetMeansNoAnswer() {
     DemoPki pki = DemoPki.create("localhost", 8080, DemoPki.KeyType.EC);
     CrlRevocationSource source = new CrlRevocationSource("demo", dir.resolve("missing.crl"), pki.ca());
