@@ -30,9 +30,8 @@ final class ArrayCommand implements Runnable {
       description = "Every member, the revision it runs, and per revocation configuration: ok, revocation data not "
           + "yet retrieved, stale, or signer expired.")
   static final class Status implements Callable<Integer> {
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-        description = "the admin listener of the process running the members (default: ${DEFAULT-VALUE})")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminOption admin;
 
     @Option(names = "--json", description = "print the JSON the admin listener answers")
     boolean json;
@@ -42,7 +41,7 @@ final class ArrayCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      var response = AdminClient.get(admin, "/array/status");
+      var response = AdminClient.get(admin.address, "/array/status");
       if (response.statusCode() != 200 || json) {
         return AdminClient.report(response, spec);
       }
@@ -79,9 +78,8 @@ final class ArrayCommand implements Runnable {
     @Option(names = "--priority", paramLabel = "N", description = "its host priority (default: after the others)")
     Integer priority;
 
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-        description = "the controller's admin listener (default: ${DEFAULT-VALUE})")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminOption admin;
 
     @Spec
     CommandSpec spec;
@@ -90,7 +88,7 @@ final class ArrayCommand implements Runnable {
     public Integer call() throws Exception {
       String query = "/array/add-member?name=" + encode(name) + "&address=" + encode(address)
           + (priority == null ? "" : "&priority=" + priority);
-      return AdminClient.report(AdminClient.post(admin, query), spec);
+      return AdminClient.report(AdminClient.post(admin.address, query), spec);
     }
   }
 
@@ -100,16 +98,15 @@ final class ArrayCommand implements Runnable {
     @picocli.CommandLine.Parameters(paramLabel = "NAME", description = "the member to remove")
     String name;
 
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-        description = "the controller's admin listener (default: ${DEFAULT-VALUE})")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminOption admin;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-      return AdminClient.report(AdminClient.post(admin, "/array/remove-member?name=" + encode(name)), spec);
+      return AdminClient.report(AdminClient.post(admin.address, "/array/remove-member?name=" + encode(name)), spec);
     }
   }
 

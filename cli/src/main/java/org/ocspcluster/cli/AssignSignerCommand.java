@@ -28,9 +28,8 @@ final class AssignSignerCommand implements Callable<Integer> {
   @Option(names = "--password-file", paramLabel = "FILE", description = "the PKCS#12 file's password")
   Path passwordFile;
 
-  @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-      description = "the admin listener of the process running the members (default: ${DEFAULT-VALUE})")
-  String admin;
+  @picocli.CommandLine.Mixin
+  AdminOption admin;
 
   @Spec
   CommandSpec spec;
@@ -46,7 +45,7 @@ final class AssignSignerCommand implements Callable<Integer> {
     append(query, "key", key);
     append(query, "keystore", keystore);
     append(query, "passwordFile", passwordFile);
-    return AdminClient.report(AdminClient.post(admin, query.toString()), spec);
+    return AdminClient.report(AdminClient.post(admin.address, query.toString()), spec);
   }
 
   private static void append(StringBuilder query, String name, Path path) {

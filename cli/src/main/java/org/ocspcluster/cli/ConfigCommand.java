@@ -36,9 +36,8 @@ final class ConfigCommand implements Runnable {
   }
 
   abstract static class Verb implements Callable<Integer> {
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-        description = "the admin listener of the process running the cluster (default: ${DEFAULT-VALUE})")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminOption admin;
 
     @Spec
     CommandSpec spec;
@@ -62,7 +61,7 @@ final class ConfigCommand implements Runnable {
       String query = "/config?baseDir=" + URLEncoder.encode(absolute.getParent().toString(), StandardCharsets.UTF_8)
           + "&source=" + URLEncoder.encode("config apply " + absolute, StandardCharsets.UTF_8);
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-              URI.create("http://" + admin + query)).POST(HttpRequest.BodyPublishers.ofString(Files.readString(file)))
+              URI.create("http://" + admin.address + query)).POST(HttpRequest.BodyPublishers.ofString(Files.readString(file)))
           .build(), HttpResponse.BodyHandlers.ofString());
       return AdminClient.report(response, spec);
     }
@@ -75,7 +74,7 @@ final class ConfigCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      var response = AdminClient.get(admin, "/config" + (revision == null ? "" : "?revision=" + revision));
+      var response = AdminClient.get(admin.address, "/config" + (revision == null ? "" : "?revision=" + revision));
       if (response.statusCode() != 200) {
         return AdminClient.report(response, spec);
       }
@@ -94,7 +93,7 @@ final class ConfigCommand implements Runnable {
   static final class History extends Verb {
     @Override
     public Integer call() throws Exception {
-      var response = AdminClient.get(admin, "/config/history");
+      var response = AdminClient.get(admin.address, "/config/history");
       if (response.statusCode() != 200) {
         return AdminClient.report(response, spec);
       }
@@ -118,7 +117,7 @@ final class ConfigCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      return AdminClient.report(AdminClient.post(admin, "/config/rollback?revision=" + revision), spec);
+      return AdminClient.report(AdminClient.post(admin.address, "/config/rollback?revision=" + revision), spec);
     }
   }
 }

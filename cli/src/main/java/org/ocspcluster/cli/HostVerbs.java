@@ -14,9 +14,8 @@ final class HostVerbs {
   private HostVerbs() {}
 
   abstract static class Verb implements Callable<Integer> {
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-        description = "the balancer's admin listener (default: ${DEFAULT-VALUE})")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminOption admin;
 
     @Parameters(paramLabel = "NAME", description = "the member or port rule")
     String name;
@@ -29,7 +28,7 @@ final class HostVerbs {
     @Override
     public Integer call() throws Exception {
       String verb = spec.name();
-      var response = AdminClient.post(admin, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
+      var response = AdminClient.post(admin.address, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
       if (response.statusCode() == 200) {
         spec.commandLine().getOut().println(new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body())
             .get("message").asText());

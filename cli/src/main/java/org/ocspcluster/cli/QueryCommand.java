@@ -15,9 +15,8 @@ import picocli.CommandLine.Spec;
     description = "Shows the cluster as nlb.exe query does: every member with its host state, health, last reason "
         + "and open connections, and every port rule with its state and who handles it.")
 final class QueryCommand implements Callable<Integer> {
-  @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-      description = "the balancer's admin listener (default: ${DEFAULT-VALUE})")
-  String admin;
+  @picocli.CommandLine.Mixin
+  AdminOption admin;
 
   @Option(names = "--json", description = "print the JSON the admin listener answers")
   boolean json;
@@ -27,7 +26,7 @@ final class QueryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    var response = AdminClient.get(admin, "/query");
+    var response = AdminClient.get(admin.address, "/query");
     PrintWriter out = spec.commandLine().getOut();
     if (response.statusCode() != 200) {
       spec.commandLine().getErr().print(response.body());

@@ -10,15 +10,14 @@ import picocli.CommandLine.Spec;
     description = "Refresh Revocation Data now: every member of the process behind the admin listener reloads "
         + "its CRLs and CA databases, and prints per configuration: loaded, unchanged or refused.")
 class RefreshCommand implements Callable<Integer> {
-  @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-      description = "the admin listener of the process running the members (default: ${DEFAULT-VALUE})")
-  String admin;
+  @picocli.CommandLine.Mixin
+  AdminOption admin;
 
   @Spec
   CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    return AdminClient.report(AdminClient.post(admin, "/refresh"), spec);
+    return AdminClient.report(AdminClient.post(admin.address, "/refresh"), spec);
   }
 }
