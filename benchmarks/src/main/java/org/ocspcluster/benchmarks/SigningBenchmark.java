@@ -44,11 +44,28 @@ public class SigningBenchmark {
   @Param({"RSA-2048", "RSA-3072", "P-256", "P-384"})
   public String key;
 
+  /**
+   * A folder with the responder's own signer (ca.pem, ocsp-signer.pem, ocsp-signer.key), so the
+   * end-to-end harness measures the very key the responder signs with; empty: a new key of type
+   * {@link #key}.
+   */
+  @Param({""})
+  public String pkiDir;
+
   private ResponseSigner signer;
   private CertificateID id;
 
   @Setup
   public void setUp() throws Exception {
+    if (!pkiDir.isEmpty()) {
+      java.nio.file.Path dir = java.nio.file.Path.of(pkiDir);
+      X509CertificateHolder ca = org.ocspcluster.responder.pki.Pem.readCertificate(dir.resolve("ca.pem"));
+      signer = ResponseSigner.create(org.ocspcluster.responder.pki.Pem.readCertificate(dir.resolve("ocsp-signer.pem")),
+          org.ocspcluster.responder.pki.Pem.readPrivateKey(dir.resolve("ocsp-signer.key")), ca);
+      id = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1), ca,
+          BigInteger.TEN);
+      return;
+    }
     KeyPair keys;
     String algorithm;
     if (key.startsWith("RSA")) {
