@@ -76,7 +76,8 @@ public final class Balancer implements AutoCloseable {
     this.health = health;
     this.transport = transport;
     this.boss = new MultiThreadIoEventLoopGroup(1, transport.handlers());
-    this.workers = new MultiThreadIoEventLoopGroup(0, transport.handlers());
+    // One event loop per core: a relay is pure I/O, more threads only add context switches.
+    this.workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), transport.handlers());
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "balancer-control");
       t.setDaemon(true);
@@ -175,7 +176,7 @@ public final class Balancer implements AutoCloseable {
         for (int port = rule.ports().from(); port <= rule.ports().to(); port++) {
           InetSocketAddress address = new InetSocketAddress(ip, port);
           if (rule.coversTcp()) {
-            bound.add(TcpListener.bind(boss, workers, transport, address, rule, routing, config.balancer()));
+            bound.addAll(TcpListener.bind(boss, workers, transport, address, rule, routing, config.balancer()));
           }
           if (rule.coversUdp()) {
             bound.add(UdpRelay.bind(workers, transport, address, rule, routing, metrics::datagram,
@@ -255,6 +256,7 @@ public final class Balancer implements AutoCloseable {
     return config.portRules().stream()
         .flatMap(r -> listeners.getOrDefault(r.name(), List.of()).stream())
         .map(c -> (InetSocketAddress) c.localAddress())
+        .distinct()
         .toList();
   }
 
@@ -322,12 +324,18 @@ public final class Balancer implements AutoCloseable {
 
   /** The balancer's answers to the proxy. */
   private final class RoutingImpl implements Routing {
+    /** Asked on every new connection, so a plain loop: no stream, one small set. */
     Set<String> started() {
       int perMember = config.balancer().maxConnectionsPerMember();
-      return config.members().stream().map(Member::name)
-          .filter(control::takesNewConnections)
-          .filter(name -> active.get(name).get() < perMember)
-          .collect(Collectors.toSet());
+      List<Member> members = config.members();
+      Set<String> started = new java.util.HashSet<>(members.size() * 2);
+      for (Member m : members) {
+        String name = m.name();
+        if (control.takesNewConnections(name) && active.get(name).get() < perMember) {
+          started.add(name);
+        }
+      }
+      return started;
     }
 
     Set<String> live() {
@@ -430,8 +438,12 @@ public final class Balancer implements AutoCloseable {
       }
     }
 
+    private final Map<String, Map<String, Counter>> connectionsByRule = new ConcurrentHashMap<>();
+
     void connection(String rule, String member) {
-      counter("nlb.connections", "Client connections forwarded, by port rule and member", "rule", rule, "member", member)
+      connectionsByRule.computeIfAbsent(rule, r -> new ConcurrentHashMap<>())
+          .computeIfAbsent(member, m -> counter("nlb.connections",
+              "Client connections forwarded, by port rule and member", "rule", rule, "member", m))
           .increment();
     }
 
@@ -444,9 +456,15 @@ public final class Balancer implements AutoCloseable {
           .increment(n);
     }
 
+    /** Per read of a relay, so the two counters of a member are looked up by its name alone. */
+    private final Map<String, Counter[]> byteCounters = new ConcurrentHashMap<>();
+
     void bytes(String member, boolean toMember, long count) {
-      counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", member,
-          "direction", toMember ? "to_member" : "to_client").increment(count);
+      byteCounters.computeIfAbsent(member, m -> new Counter[] {
+          counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", m,
+              "direction", "to_member"),
+          counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", m,
+              "direction", "to_client")})[toMember ? 0 : 1].increment(count);
     }
 
     void datagram(PortRule rule, Member member, boolean toMember) {

@@ -104,7 +104,7 @@ public final class ResponderMember implements AutoCloseable {
     AtomicReference<Serving> current = new AtomicReference<>();
     try {
       OcspHttpServer server = OcspHttpServer.start(listen, () -> current.get().service, metrics,
-          Math.max(1, cores / 2), config.responder().acceptProxyProtocol());
+          cores, config.responder().acceptProxyProtocol());
       ResponderMember started = new ResponderMember(member.name(), server, signing, refresher, metrics, registry,
           current);
       started.commit(first);

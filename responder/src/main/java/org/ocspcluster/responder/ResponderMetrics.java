@@ -29,22 +29,32 @@ final class ResponderMetrics implements RequestMetrics, OcspEvents {
         .register(registry);
   }
 
+  // The per-request counters, found without building a key string on every request.
+  private final Map<String, Counter> requestsByMethod = new ConcurrentHashMap<>();
+  private final Map<String, Map<org.ocspcluster.responder.ocsp.Outcome, Counter>> responsesByConfiguration =
+      new ConcurrentHashMap<>();
+  private final Map<String, Counter> hitsByConfiguration = new ConcurrentHashMap<>();
+
   @Override
   public void request(String method) {
-    counter("ocsp.requests", "OCSP requests received, by HTTP method", "method", method).increment();
+    requestsByMethod.computeIfAbsent(method,
+        m -> counter("ocsp.requests", "OCSP requests received, by HTTP method", "method", m)).increment();
   }
 
   @Override
   public void answered(Answer answer, long nanos) {
     duration.record(nanos, TimeUnit.NANOSECONDS);
-    counter("ocsp.responses", "OCSP responses sent, by configuration and outcome",
-        "configuration", configuration(answer.configuration()), "status", answer.outcome().label()).increment();
+    responsesByConfiguration.computeIfAbsent(configuration(answer.configuration()), c -> new ConcurrentHashMap<>())
+        .computeIfAbsent(answer.outcome(), o -> counter("ocsp.responses",
+            "OCSP responses sent, by configuration and outcome", "configuration",
+            configuration(answer.configuration()), "status", o.label()))
+        .increment();
   }
 
   @Override
   public void cacheHit(String configuration) {
-    counter("ocsp.cache.hits", "Requests answered with a pre-produced response", "configuration",
-        configuration).increment();
+    hitsByConfiguration.computeIfAbsent(configuration, c -> counter("ocsp.cache.hits",
+        "Requests answered with a pre-produced response", "configuration", c)).increment();
   }
 
   @Override

@@ -12,10 +12,11 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.function.LongConsumer;
 
 /**
- * Copies bytes from its channel to a peer with back-pressure: the channel is read again only once
- * the last write to the peer is done (both channels run with auto-read off). A half-close is relayed
- * (the peer's output is shut when this side's input ends); the pair is closed once both directions
- * are done, or when either side fails.
+ * Copies bytes from its channel to a peer with back-pressure on writability: both channels read on
+ * their own (auto-read), writes are flushed once per read burst, and a channel stops reading while
+ * its peer cannot take more (the peer's outbound buffer is over its high-water mark), starting
+ * again when the peer drains. A half-close is relayed (the peer's output is shut when this side's
+ * input ends); the pair is closed once both directions are done, or when either side fails.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
   private final Channel peer;
@@ -26,9 +27,21 @@ final class Relay extends ChannelInboundHandlerAdapter {
     this.bytes = bytes;
   }
 
+  /** Starts relaying once both channels are set up: from here on the channel reads by itself. */
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    Channel channel = ctx.channel();
+    // A client that sent its request and shut its side before the member was connected has nothing
+    // more to read; asking to read would only fail.
+    if (channel.isActive() && !(channel instanceof DuplexChannel duplex && duplex.isInputShutdown())) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    ctx.read();
+    ctx.channel().config().setAutoRead(true);
+    ctx.fireChannelActive();
   }
 
   @Override
@@ -41,14 +54,25 @@ final class Relay extends ChannelInboundHandlerAdapter {
     if (msg instanceof ByteBuf buf) {
       bytes.accept(buf.readableBytes());
     }
-    peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
-      if (f.isSuccess()) {
-        ctx.read();
-      } else {
-        f.channel().close();
-        ctx.close();
-      }
-    });
+    // A failed write surfaces as exceptionCaught on the peer, whose relay closes the pair.
+    peer.write(msg, peer.voidPromise());
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    peer.flush();
+    if (!peer.isWritable()) {
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  /** This channel drained: its peer, paused because of it, may read again. */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && peer.isActive()) {
+      peer.config().setAutoRead(true);
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override

@@ -5,20 +5,55 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.ocspcluster.config.BalancerSettings;
 import org.ocspcluster.config.PortRule;
 
-/** One listening socket of a TCP port rule: an idle timeout, then the frontend. */
+/**
+ * The listening sockets of a TCP port rule's address: an idle timeout, then the frontend. With
+ * epoll, one socket per event loop on the same port (SO_REUSEPORT): the kernel spreads new
+ * connections over them, and each connection stays on the loop that accepted it, with no hand-off
+ * between threads. Elsewhere, one socket accepting for all the loops.
+ */
 public final class TcpListener {
   private TcpListener() {}
 
-  public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Transport transport,
+  public static List<Channel> bind(EventLoopGroup boss, EventLoopGroup workers, Transport transport,
       InetSocketAddress address, PortRule rule, Routing routing, BalancerSettings settings) {
+    if (!transport.reusePort()) {
+      return List.of(bootstrap(boss, workers, transport, rule, routing, settings).bind(address).syncUninterruptibly()
+          .channel());
+    }
+    List<Channel> bound = new ArrayList<>();
+    InetSocketAddress at = address;
+    try {
+      for (EventExecutor executor : workers) {
+        EventLoop loop = (EventLoop) executor;
+        Channel channel = bootstrap(loop, loop, transport, rule, routing, settings)
+            .option(EpollChannelOption.SO_REUSEPORT, true)
+            .bind(at).syncUninterruptibly().channel();
+        bound.add(channel);
+        // Port 0 means "any": the other sockets join the port the first one got.
+        at = new InetSocketAddress(address.getAddress(), ((InetSocketAddress) channel.localAddress()).getPort());
+      }
+    } catch (RuntimeException e) {
+      bound.forEach(Channel::close);
+      throw e;
+    }
+    return bound;
+  }
+
+  private static ServerBootstrap bootstrap(EventLoopGroup boss, EventLoopGroup workers, Transport transport,
+      PortRule rule, Routing routing, BalancerSettings settings) {
     long idle = settings.idleTimeout().toMillis();
     return new ServerBootstrap()
         .group(boss, workers)
@@ -39,7 +74,6 @@ public final class TcpListener {
             });
             ch.pipeline().addLast(new FrontendHandler(rule, routing, settings, transport));
           }
-        })
-        .bind(address).syncUninterruptibly().channel();
+        });
   }
 }

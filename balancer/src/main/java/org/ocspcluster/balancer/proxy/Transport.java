@@ -26,6 +26,11 @@ public record Transport(String name, IoHandlerFactory handlers, Class<? extends 
     return nio();
   }
 
+  /** True where listeners can share a port, one per event loop (epoll's SO_REUSEPORT). */
+  public boolean reusePort() {
+    return name.equals("epoll");
+  }
+
   public static Transport nio() {
     return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class,
         NioDatagramChannel.class);

@@ -49,6 +49,12 @@ public final class EndToEnd implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "8", paramLabel = "SECONDS", description = "length of one keep-alive run (default: ${DEFAULT-VALUE})")
   int duration;
 
+  @Option(names = "--jit-warmup", defaultValue = "60", paramLabel = "SECONDS", description = "load sent through the balancer (keep-alive, then new connections) and to a member (GET) before any measurement, so the JVMs run compiled code as a long-running server does; 0 to skip (default: ${DEFAULT-VALUE})")
+  int jitWarmup;
+
+  @Option(names = "--warmup", defaultValue = "15", paramLabel = "SECONDS", description = "length of each target's warm-up run (round 0, not counted), so the JIT has compiled the hot paths (default: ${DEFAULT-VALUE})")
+  int warmup;
+
   @Option(names = "--rounds", defaultValue = "3", paramLabel = "N", description = "measured rounds per comparison, after one warm-up round (default: ${DEFAULT-VALUE})")
   int rounds;
 
@@ -156,6 +162,7 @@ public final class EndToEnd implements Callable<Integer> {
       awaitGood(viaHaproxy.url, body, Duration.ofSeconds(20));
       awaitGood(staticNginx.url + getPath.substring(1), null, Duration.ofSeconds(20));
 
+      warmUpJvms(viaBalancer, direct.url + getPath.substring(1), request);
       if (!skipped("balancer")) {
         section(KEEP_ALIVE, Tool.WRK_POST, List.of(viaBalancer, viaHaproxy, direct), request);
         section(NEW_CONNECTION, Tool.AB_POST, List.of(viaBalancer, viaHaproxy, direct), request);
@@ -323,6 +330,26 @@ public final class EndToEnd implements Callable<Integer> {
     }
   }
 
+  /**
+   * The JIT keeps compiling for the first minute under load (measured: the balancer's CPU per
+   * request fell from 29 to 14 us between 15 s and 60 s of load, with the C2 compiler thread at 18%
+   * of its CPU until then). Without this, the first minute measures the compiler, not the server.
+   */
+  private void warmUpJvms(Endpoint balancerEndpoint, String getUrl, Path request) throws Exception {
+    if (jitWarmup <= 0) {
+      return;
+    }
+    console.printf("%nwarming up the JVMs for about %d s (keep-alive and new connections through the balancer, GET to a member)...%n",
+        jitWarmup * 3 / 2);
+    Duration limit = Duration.ofSeconds(jitWarmup + 120L);
+    Processes.run(Wrk.command(wrkThreads, connections, Duration.ofSeconds(jitWarmup), work.resolve("post.lua"),
+        balancerEndpoint.url()), limit);
+    Path percentiles = work.resolve("ab-percentiles.csv");
+    Processes.run(Ab.command(connections, requests, request, percentiles, balancerEndpoint.url()), limit);
+    Processes.run(Wrk.command(wrkThreads, connections, Duration.ofSeconds(Math.max(1, jitWarmup / 3)), null, getUrl),
+        limit);
+  }
+
   private void nonceSection(Endpoint direct, Path nonceRequest) throws Exception {
     console.printf("%n== %s: responder (a member, direct) | JMH signing ceiling, same key, %d threads ==%n", NONCE,
         Runtime.getRuntime().availableProcessors());
@@ -344,7 +371,8 @@ public final class EndToEnd implements Callable<Integer> {
     long frontBefore = Processes.cpuMicros(e.front().get());
     long membersBefore = Processes.cpuMicros(member1) + Processes.cpuMicros(member2);
     Load load;
-    Duration limit = Duration.ofSeconds(duration + 120L);
+    Duration length = Duration.ofSeconds(round == 0 ? warmup : duration);
+    Duration limit = length.plusSeconds(120);
     switch (tool) {
       case AB_POST -> {
         Path percentiles = work.resolve("ab-percentiles.csv");
@@ -352,8 +380,8 @@ public final class EndToEnd implements Callable<Integer> {
         load = Ab.parse(report, Files.readAllLines(percentiles));
       }
       case WRK_GET -> load = Wrk.parse(Processes.run(
-          Wrk.command(wrkThreads, connections, Duration.ofSeconds(duration), null, e.url()), limit));
-      default -> load = Wrk.parse(Processes.run(Wrk.command(wrkThreads, connections, Duration.ofSeconds(duration),
+          Wrk.command(wrkThreads, connections, length, null, e.url()), limit));
+      default -> load = Wrk.parse(Processes.run(Wrk.command(wrkThreads, connections, length,
           work.resolve(tool == Tool.WRK_POST ? "post.lua" : "post-nonce.lua"), e.url()), limit));
     }
     long frontCpu = Processes.cpuMicros(e.front().get()) - frontBefore;

@@ -18,8 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
-import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.ocspcluster.responder.ocsp.Answer;
 import org.ocspcluster.responder.ocsp.OcspService;
@@ -81,22 +79,32 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       LOG.debug("{} {} from {}", request.method(), request.uri().length() > 80 ? request.uri().substring(0, 80) + "..."
           : request.uri(), ProxyHeader.client(ctx.channel()));
     }
+    if (previous.isDone() && answer.isDone() && !answer.isCompletedExceptionally()) {
+      // A pre-produced answer with nothing queued before it: write it now, no hop through a task.
+      respond(ctx, answer.join(), started, get, ifNoneMatch, keepAlive);
+      return;
+    }
     previous = previous.thenCombineAsync(answer, (ignored, a) -> {
-      metrics.answered(a, System.nanoTime() - started);
-      boolean cacheHeaders = get && a.cacheable();
-      boolean notModified = cacheHeaders && matches(ifNoneMatch, a.etag());
-      FullHttpResponse response = notModified
-          ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER)
-          : new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(a.encoded()));
-      if (!notModified) {
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
-      }
-      if (cacheHeaders) {
-        cachingHeaders(response.headers(), a, clock.instant());
-      }
-      write(ctx, response, keepAlive);
+      respond(ctx, a, started, get, ifNoneMatch, keepAlive);
       return null;
     }, ctx.executor());
+  }
+
+  private void respond(ChannelHandlerContext ctx, Answer a, long started, boolean get, String ifNoneMatch,
+      boolean keepAlive) {
+    metrics.answered(a, System.nanoTime() - started);
+    boolean cacheHeaders = get && a.cacheable();
+    boolean notModified = cacheHeaders && matches(ifNoneMatch, a.etag());
+    FullHttpResponse response = notModified
+        ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER)
+        : new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(a.encoded()));
+    if (!notModified) {
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
+    }
+    if (cacheHeaders) {
+      cachingHeaders(response.headers(), a, clock.instant());
+    }
+    write(ctx, response, keepAlive);
   }
 
   /**
@@ -106,10 +114,10 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   static void cachingHeaders(HttpHeaders headers, Answer a, Instant now) {
     long maxAge = Math.max(0, Duration.between(now, a.nextUpdate()).getSeconds());
     headers.set(HttpHeaderNames.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate");
-    headers.set(HttpHeaderNames.LAST_MODIFIED, DateFormatter.format(Date.from(a.thisUpdate())));
-    headers.set(HttpHeaderNames.EXPIRES, DateFormatter.format(Date.from(a.nextUpdate())));
+    headers.set(HttpHeaderNames.LAST_MODIFIED, HttpDates.format(a.thisUpdate()));
+    headers.set(HttpHeaderNames.EXPIRES, HttpDates.format(a.nextUpdate()));
     headers.set(HttpHeaderNames.ETAG, a.etag());
-    headers.set(HttpHeaderNames.DATE, DateFormatter.format(Date.from(now)));
+    headers.set(HttpHeaderNames.DATE, HttpDates.format(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
   }
 
   static boolean matches(String ifNoneMatch, String etag) {

@@ -58,11 +58,15 @@ public final class OcspHttpServer implements AutoCloseable {
    */
   public static OcspHttpServer start(InetSocketAddress address, java.util.function.Supplier<OcspService> service,
       RequestMetrics metrics, int threads, boolean acceptProxyProtocol) throws InterruptedException {
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+    boolean epoll = io.netty.channel.epoll.Epoll.isAvailable() && !Boolean.getBoolean("ocsp.cluster.nio")
+        && System.getenv("OCSP_CLUSTER_NIO") == null;
+    // Native epoll where the platform has it: fewer copies and syscalls per request than NIO.
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
+        epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     try {
       Channel channel = new ServerBootstrap()
           .group(group)
-          .channel(NioServerSocketChannel.class)
+          .channel(epoll ? io.netty.channel.epoll.EpollServerSocketChannel.class : NioServerSocketChannel.class)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override

@@ -41,7 +41,7 @@ public final class CrlRevocationSource implements RevocationSource {
   private volatile double loadProgress = 1.0;
 
   private record Snapshot(Instant baseThisUpdate, Instant deltaThisUpdate, Instant thisUpdate, Instant nextUpdate,
-      Map<BigInteger, CertStatus.Revoked> revoked) {}
+      RevokedSerials revoked) {}
 
   public CrlRevocationSource(String name, Location base, Location delta, X509CertificateHolder ca) {
     this.name = name;
@@ -184,7 +184,7 @@ public final class CrlRevocationSource implements RevocationSource {
       nextUpdate = deltaNext.isBefore(nextUpdate) ? deltaNext : nextUpdate;
     }
     return new Snapshot(baseCrl.getThisUpdate().toInstant(), deltaThisUpdate, thisUpdate, nextUpdate,
-        Map.copyOf(revoked));
+        RevokedSerials.of(revoked));
   }
 
   /** Large CRLs log their progress every this many entries. */
