@@ -111,6 +111,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       if (inputShutdown) {
         // The client finished sending before the member was connected: pass the half-close on.
         ((io.netty.channel.socket.DuplexChannel) backend).shutdownOutput();
+        backend.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
       } else {
         client.read();
       }

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -78,9 +79,13 @@ final class Relay extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ChannelInputShutdownEvent) {
-      // This side will send no more: tell the peer the same, keep the other direction open.
+      // This side will send no more: tell the peer the same, keep the other direction open. When
+      // the peer's own input ends later, both directions are done: it is closed outright rather
+      // than half-closed again (a shutdown of an already finished socket fails, and Netty builds an
+      // exception for that on every such connection).
       if (peer instanceof DuplexChannel duplex && peer.isActive()) {
         duplex.shutdownOutput();
+        peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
       }
       if (ctx.channel() instanceof DuplexChannel self && self.isOutputShutdown()) {
         ctx.close();

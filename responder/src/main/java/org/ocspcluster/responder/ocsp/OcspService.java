@@ -71,6 +71,14 @@ public final class OcspService {
   private final Settings settings;
   private final OcspEvents events;
   private final ResponseCache cache;
+  /**
+   * The exact bytes of recent cacheable requests (no nonce, one CertID of a served CA) and what
+   * they ask: most clients send byte-identical requests for the same certificate, so the repeat
+   * skips parsing. Bounded, so unique requests cannot grow it.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<java.nio.ByteBuffer, Asked> recentRequests;
+
+  private record Asked(ServedCa ca, CertificateID id) {}
 
   public OcspService(List<ServedCa> served, Executor signingExecutor, Clock clock, Settings settings,
       OcspEvents events) {
@@ -82,7 +90,12 @@ public final class OcspService {
     this.events = events;
     this.cache = settings.cacheEntries() == 0 ? null : new ResponseCache(settings.cacheEntries(), signingExecutor,
         clock, (ca, id) -> sign(ca, new CertificateID[] {id}, null), events);
+    this.recentRequests = cache == null ? null
+        : com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(RECENT_REQUESTS).build();
   }
+
+  /** Distinct request encodings remembered (about 200 bytes each). */
+  static final int RECENT_REQUESTS = 10_000;
 
   public OcspService(List<ServedCa> served, Executor signingExecutor, Clock clock) {
     this(served, signingExecutor, clock, Settings.DEFAULT, OcspEvents.NONE);
@@ -93,6 +106,12 @@ public final class OcspService {
   }
 
   public CompletableFuture<Answer> answer(byte[] der) {
+    if (recentRequests != null) {
+      Asked asked = recentRequests.getIfPresent(java.nio.ByteBuffer.wrap(der));
+      if (asked != null) {
+        return cache.get(asked.ca(), asked.id());
+      }
+    }
     OCSPReq request;
     Req[] requests;
     try {
@@ -128,6 +147,7 @@ public final class OcspService {
       return done(Answer.error(UNAUTHORIZED, Outcome.UNAUTHORIZED, null));
     }
     if (nonce == null && ids.length == 1 && cache != null) {
+      recentRequests.put(java.nio.ByteBuffer.wrap(der.clone()), new Asked(ca, ids[0]));
       return cache.get(ca, ids[0]);
     }
     return CompletableFuture.supplyAsync(() -> sign(ca, ids, nonce), signingExecutor);
