@@ -14,7 +14,9 @@ record Comparison(String label, String section, String a, String b, Metric metri
 
   enum Metric {
     THROUGHPUT("req/s", r -> r.load().requestsPerSecond()),
-    P99("p99", r -> r.load().p99Millis());
+    P99("p99", r -> r.load().p99Millis()),
+    /** Time per operation, from a rate: for lookups measured by JMH. */
+    TIME("time per lookup", r -> 1e9 / r.load().requestsPerSecond());
 
     final String label;
     final ToDoubleFunction<Run> value;

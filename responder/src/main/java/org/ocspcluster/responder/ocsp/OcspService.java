@@ -94,8 +94,10 @@ public final class OcspService {
         : com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(RECENT_REQUESTS).build();
   }
 
-  /** Distinct request encodings remembered (about 200 bytes each). */
+  /** Distinct request encodings remembered, each at most {@link #RECENT_REQUEST_MAX_BYTES}: a few MiB at most. */
   static final int RECENT_REQUESTS = 10_000;
+  /** A plain one-CertID request is about 80 to 120 bytes; larger ones (padded with extensions) are not remembered. */
+  static final int RECENT_REQUEST_MAX_BYTES = 512;
 
   public OcspService(List<ServedCa> served, Executor signingExecutor, Clock clock) {
     this(served, signingExecutor, clock, Settings.DEFAULT, OcspEvents.NONE);
@@ -147,7 +149,9 @@ public final class OcspService {
       return done(Answer.error(UNAUTHORIZED, Outcome.UNAUTHORIZED, null));
     }
     if (nonce == null && ids.length == 1 && cache != null) {
-      recentRequests.put(java.nio.ByteBuffer.wrap(der.clone()), new Asked(ca, ids[0]));
+      if (der.length <= RECENT_REQUEST_MAX_BYTES) {
+        recentRequests.put(java.nio.ByteBuffer.wrap(der.clone()), new Asked(ca, ids[0]));
+      }
       return cache.get(ca, ids[0]);
     }
     return CompletableFuture.supplyAsync(() -> sign(ca, ids, nonce), signingExecutor);

@@ -178,6 +178,21 @@ class OcspServiceTest {
   }
 
   @Test
+  void aBufferReusedForAnotherCertificateGetsThatCertificatesAnswer() throws Exception {
+    OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC());
+    BigInteger good = demo.pki.good().getSerialNumber();
+    BigInteger revoked = demo.pki.revoked().getSerialNumber();
+    byte[] buffer = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), good));
+    byte[] other = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), revoked));
+    assertEquals(buffer.length, other.length, "same-length serials, so one buffer can hold either request");
+    assertNull(OcspRequests.basic(cached.answer(buffer).join().encoded()).getResponses()[0].getCertStatus());
+    System.arraycopy(other, 0, buffer, 0, other.length);
+    SingleResp second = OcspRequests.basic(cached.answer(buffer).join().encoded()).getResponses()[0];
+    assertEquals(revoked, second.getCertID().getSerialNumber());
+    assertTrue(second.getCertStatus() instanceof RevokedStatus);
+  }
+
+  @Test
   void requestsWithANonceAreAlwaysSignedOnline() throws Exception {
     Counting events = new Counting();
     OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC(),
