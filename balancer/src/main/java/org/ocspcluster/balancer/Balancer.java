@@ -357,9 +357,23 @@ public final class Balancer implements AutoCloseable {
     }
 
     @Override
-    public boolean admit(PortRule rule) {
-      return total.get() < config.balancer().maxConnections();
+    public boolean admit(PortRule rule, InetSocketAddress client) {
+      if (total.get() >= config.balancer().maxConnections()) {
+        return false;
+      }
+      int perClient = config.balancer().maxConnectionsPerClient();
+      if (perClient > 0 && client != null) {
+        AtomicInteger fromClient = byClient.get(client.getAddress());
+        if (fromClient != null && fromClient.get() >= perClient) {
+          metrics.refusedPerClient();
+          return false;
+        }
+      }
+      return true;
     }
+
+    /** Connections open now per client address, for the per-client limit; entries go when they reach 0. */
+    private final Map<java.net.InetAddress, AtomicInteger> byClient = new ConcurrentHashMap<>();
 
     @Override
     public InetSocketAddress addressOf(Member member) {
@@ -372,11 +386,19 @@ public final class Balancer implements AutoCloseable {
       metrics.connection(rule.name(), member.name());
       active.get(member.name()).incrementAndGet();
       total.incrementAndGet();
+      java.net.InetAddress from = client.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+      boolean perClient = config.balancer().maxConnectionsPerClient() > 0 && from != null;
+      if (perClient) {
+        byClient.computeIfAbsent(from, c -> new AtomicInteger()).incrementAndGet();
+      }
       byMember.get(member.name()).add(client);
       byRule.get(rule.name()).add(client);
       backend.closeFuture().addListener(f -> {
         active.get(member.name()).decrementAndGet();
         total.decrementAndGet();
+        if (perClient) {
+          byClient.computeIfPresent(from, (c, n) -> n.decrementAndGet() <= 0 ? null : n);
+        }
         client.close();
       });
     }
@@ -400,6 +422,10 @@ public final class Balancer implements AutoCloseable {
 
     Metrics(MeterRegistry registry, ClusterConfig config, HostControl control, Map<String, AtomicInteger> active) {
       this.registry = registry;
+      this.refusedPerClient = Counter.builder("nlb.connections.refused")
+          .description("Client connections refused because their address already held maxConnectionsPerClient")
+          .tag("reason", "per_client_limit")
+          .register(registry);
       for (Member m : config.members()) {
         addMember(m, config, control, active);
       }
@@ -445,6 +471,12 @@ public final class Balancer implements AutoCloseable {
           .computeIfAbsent(member, m -> counter("nlb.connections",
               "Client connections forwarded, by port rule and member", "rule", rule, "member", m))
           .increment();
+    }
+
+    private final Counter refusedPerClient;
+
+    void refusedPerClient() {
+      refusedPerClient.increment();
     }
 
     void connectFailure(String member) {

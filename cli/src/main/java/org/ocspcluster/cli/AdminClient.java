@@ -14,8 +14,14 @@ final class AdminClient {
 
   private AdminClient() {}
 
-  static HttpResponse<String> post(String admin, String pathAndQuery) throws IOException, InterruptedException {
-    return send(admin, pathAndQuery, true);
+  static HttpResponse<String> post(AdminOption admin, String pathAndQuery) throws IOException, InterruptedException {
+    return send(admin, pathAndQuery, HttpRequest.BodyPublishers.noBody());
+  }
+
+  /** A POST with a body (e.g. a configuration to apply). */
+  static HttpResponse<String> post(AdminOption admin, String pathAndQuery, String body)
+      throws IOException, InterruptedException {
+    return send(admin, pathAndQuery, HttpRequest.BodyPublishers.ofString(body));
   }
 
   /** Prints a verb's answer (the body to stdout on success, else to stderr) and returns the exit status. */
@@ -27,16 +33,21 @@ final class AdminClient {
     return ok ? 0 : 1;
   }
 
-  static HttpResponse<String> get(String admin, String pathAndQuery) throws IOException, InterruptedException {
-    return send(admin, pathAndQuery, false);
+  static HttpResponse<String> get(AdminOption admin, String pathAndQuery) throws IOException, InterruptedException {
+    return send(admin, pathAndQuery, null);
   }
 
-  private static HttpResponse<String> send(String admin, String pathAndQuery, boolean post)
+  private static HttpResponse<String> send(AdminOption admin, String pathAndQuery, HttpRequest.BodyPublisher post)
       throws IOException, InterruptedException {
-    URI uri = URI.create((admin.startsWith("http") ? admin : "http://" + admin) + pathAndQuery);
+    String address = admin.address;
+    URI uri = URI.create((address.startsWith("http") ? address : "http://" + address) + pathAndQuery);
     try {
       HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90));
-      return HTTP.send((post ? request.POST(HttpRequest.BodyPublishers.noBody()) : request.GET()).build(),
+      var token = admin.token();
+      if (token.isPresent()) {
+        request.header("Authorization", "Bearer " + token.get());
+      }
+      return HTTP.send((post != null ? request.POST(post) : request.GET()).build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
       throw new IOException("nothing answers at " + uri.getAuthority()

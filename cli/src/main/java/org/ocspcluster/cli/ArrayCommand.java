@@ -41,7 +41,7 @@ final class ArrayCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      var response = AdminClient.get(admin.address, "/array/status");
+      var response = AdminClient.get(admin, "/array/status");
       if (response.statusCode() != 200 || json) {
         return AdminClient.report(response, spec);
       }
@@ -88,7 +88,7 @@ final class ArrayCommand implements Runnable {
     public Integer call() throws Exception {
       String query = "/array/add-member?name=" + encode(name) + "&address=" + encode(address)
           + (priority == null ? "" : "&priority=" + priority);
-      return AdminClient.report(AdminClient.post(admin.address, query), spec);
+      return AdminClient.report(AdminClient.post(admin, query), spec);
     }
   }
 
@@ -106,7 +106,7 @@ final class ArrayCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      return AdminClient.report(AdminClient.post(admin.address, "/array/remove-member?name=" + encode(name)), spec);
+      return AdminClient.report(AdminClient.post(admin, "/array/remove-member?name=" + encode(name)), spec);
     }
   }
 

@@ -45,7 +45,7 @@ final class AssignSignerCommand implements Callable<Integer> {
     append(query, "key", key);
     append(query, "keystore", keystore);
     append(query, "passwordFile", passwordFile);
-    return AdminClient.report(AdminClient.post(admin.address, query.toString()), spec);
+    return AdminClient.report(AdminClient.post(admin, query.toString()), spec);
   }
 
   private static void append(StringBuilder query, String name, Path path) {

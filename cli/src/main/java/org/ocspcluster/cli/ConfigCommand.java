@@ -60,10 +60,7 @@ final class ConfigCommand implements Runnable {
       Path absolute = file.toAbsolutePath().normalize();
       String query = "/config?baseDir=" + URLEncoder.encode(absolute.getParent().toString(), StandardCharsets.UTF_8)
           + "&source=" + URLEncoder.encode("config apply " + absolute, StandardCharsets.UTF_8);
-      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-              URI.create("http://" + admin.address + query)).POST(HttpRequest.BodyPublishers.ofString(Files.readString(file)))
-          .build(), HttpResponse.BodyHandlers.ofString());
-      return AdminClient.report(response, spec);
+      return AdminClient.report(AdminClient.post(admin, query, Files.readString(file)), spec);
     }
   }
 
@@ -74,7 +71,7 @@ final class ConfigCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      var response = AdminClient.get(admin.address, "/config" + (revision == null ? "" : "?revision=" + revision));
+      var response = AdminClient.get(admin, "/config" + (revision == null ? "" : "?revision=" + revision));
       if (response.statusCode() != 200) {
         return AdminClient.report(response, spec);
       }
@@ -93,7 +90,7 @@ final class ConfigCommand implements Runnable {
   static final class History extends Verb {
     @Override
     public Integer call() throws Exception {
-      var response = AdminClient.get(admin.address, "/config/history");
+      var response = AdminClient.get(admin, "/config/history");
       if (response.statusCode() != 200) {
         return AdminClient.report(response, spec);
       }
@@ -117,7 +114,7 @@ final class ConfigCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      return AdminClient.report(AdminClient.post(admin.address, "/config/rollback?revision=" + revision), spec);
+      return AdminClient.report(AdminClient.post(admin, "/config/rollback?revision=" + revision), spec);
     }
   }
 }

@@ -28,7 +28,7 @@ final class HostVerbs {
     @Override
     public Integer call() throws Exception {
       String verb = spec.name();
-      var response = AdminClient.post(admin.address, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
+      var response = AdminClient.post(admin, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
       if (response.statusCode() == 200) {
         spec.commandLine().getOut().println(new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body())
             .get("message").asText());

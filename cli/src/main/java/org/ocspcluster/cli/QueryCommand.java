@@ -26,7 +26,7 @@ final class QueryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    var response = AdminClient.get(admin.address, "/query");
+    var response = AdminClient.get(admin, "/query");
     PrintWriter out = spec.commandLine().getOut();
     if (response.statusCode() != 200) {
       spec.commandLine().getErr().print(response.body());

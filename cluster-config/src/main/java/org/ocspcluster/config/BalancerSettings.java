@@ -18,7 +18,8 @@ public record BalancerSettings(
     Integer maxConnectionsPerMember,
     ProxyProtocol proxyProtocol,
     Duration udpIdleTimeout,
-    Path stateFile) {
+    Path stateFile,
+    Integer maxConnectionsPerClient) {
 
   public BalancerSettings {
     connectTimeout = connectTimeout == null ? Duration.ofSeconds(2) : connectTimeout;
@@ -29,16 +30,26 @@ public record BalancerSettings(
     maxConnectionsPerMember = maxConnectionsPerMember == null ? 10_000 : maxConnectionsPerMember;
     proxyProtocol = proxyProtocol == null ? ProxyProtocol.NONE : proxyProtocol;
     udpIdleTimeout = udpIdleTimeout == null ? Duration.ofSeconds(60) : udpIdleTimeout;
+    // One address may hold this many connections through the balancer at once (0: no limit): a
+    // single client cannot take every slot. Generous, since many clients may share one NAT address.
+    maxConnectionsPerClient = maxConnectionsPerClient == null ? 1_000 : maxConnectionsPerClient;
+  }
+
+  public BalancerSettings(Duration connectTimeout, Integer connectAttempts, Duration idleTimeout, Duration drainTimeout,
+      Integer maxConnections, Integer maxConnectionsPerMember, ProxyProtocol proxyProtocol, Duration udpIdleTimeout,
+      Path stateFile) {
+    this(connectTimeout, connectAttempts, idleTimeout, drainTimeout, maxConnections, maxConnectionsPerMember,
+        proxyProtocol, udpIdleTimeout, stateFile, null);
   }
 
   public static BalancerSettings defaults() {
-    return new BalancerSettings(null, null, null, null, null, null, null, null, null);
+    return new BalancerSettings(null, null, null, null, null, null, null, null, null, null);
   }
 
   BalancerSettings resolvedAgainst(Path folder) {
     return new BalancerSettings(connectTimeout, connectAttempts, idleTimeout, drainTimeout, maxConnections,
         maxConnectionsPerMember, proxyProtocol, udpIdleTimeout,
-        folder.resolve(stateFile == null ? Path.of("host-state.json") : stateFile).normalize());
+        folder.resolve(stateFile == null ? Path.of("host-state.json") : stateFile).normalize(), maxConnectionsPerClient);
   }
 
   /** Whether (and which) PROXY protocol header the balancer sends a member first, with the client's address. */

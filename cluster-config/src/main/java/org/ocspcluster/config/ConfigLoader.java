@@ -79,7 +79,7 @@ public final class ConfigLoader {
         .map(m -> m == null ? null : m.resolvedAgainst(folder)).collect(Collectors.toList());
     resolved = new ClusterConfig(resolved.cluster(), resolved.portRules(), members,
         resolved.revocationConfigurations(), resolved.responder(), resolved.balancer().resolvedAgainst(folder),
-        resolved.health(), resolved.admin());
+        resolved.health(), resolved.admin().resolvedAgainst(folder));
     new Validator(absolute).validate(resolved);
     return resolved;
   }

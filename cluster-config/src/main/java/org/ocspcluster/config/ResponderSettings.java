@@ -8,14 +8,30 @@ package org.ocspcluster.config;
  * @param cacheEntries pre-produced responses kept per member (default 100000)
  * @param acceptProxyProtocol members expect a PROXY protocol (v1 or v2) header first on every
  *     connection, as the balancer sends with {@code balancer.proxyProtocol}
+ * @param maxConnections connections a member keeps open at once; past it a new one is answered 503
+ *     and closed (default 10000)
+ * @param maxConnectionsPerClient the same, per client address (default 0: no per-client limit, since
+ *     behind the balancer every connection comes from the balancer's address)
+ * @param requestTimeout how long a request may take to arrive whole once its first byte came: a
+ *     client that trickles (slowloris) is cut off (default 10s)
  */
-public record ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol) {
+public record ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol,
+    Integer maxConnections, Integer maxConnectionsPerClient, java.time.Duration requestTimeout) {
   public static final int DEFAULT_CACHE_ENTRIES = 100_000;
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  public static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofSeconds(10);
 
   public ResponderSettings {
     unknownIssuer = unknownIssuer == null ? UnknownIssuer.UNAUTHORIZED : unknownIssuer;
     cacheEntries = cacheEntries == null ? DEFAULT_CACHE_ENTRIES : cacheEntries;
     acceptProxyProtocol = acceptProxyProtocol != null && acceptProxyProtocol;
+    maxConnections = maxConnections == null ? DEFAULT_MAX_CONNECTIONS : maxConnections;
+    maxConnectionsPerClient = maxConnectionsPerClient == null ? 0 : maxConnectionsPerClient;
+    requestTimeout = requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : requestTimeout;
+  }
+
+  public ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol) {
+    this(unknownIssuer, cacheEntries, acceptProxyProtocol, null, null, null);
   }
 
   /** The answer to a CertID whose issuer no configuration serves. */

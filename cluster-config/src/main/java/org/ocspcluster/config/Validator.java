@@ -33,6 +33,15 @@ final class Validator {
     health(config.health());
     revocationConfigurations(config.revocationConfigurations());
     memberSigners(config);
+    admin(config.admin());
+    ResponderSettings r = config.responder();
+    if (r.maxConnections() < 1) {
+      problem("responder.maxConnections", "must be 1 or more");
+    }
+    if (r.maxConnectionsPerClient() < 0) {
+      problem("responder.maxConnectionsPerClient", "must be 0 (no per-client limit) or more");
+    }
+    positive("responder.requestTimeout", r.requestTimeout());
     if (config.responder().cacheEntries() < 0) {
       problem("responder.cacheEntries", "must be 0 (no pre-produced responses) or more");
     }
@@ -218,10 +227,20 @@ final class Validator {
       if (m == null) {
         continue;
       }
-      for (String configuration : m.signers().keySet()) {
-        if (!names.contains(configuration)) {
-          problem("members[" + i + "].signers." + configuration, "is not a revocation configuration; they are "
-              + new java.util.TreeSet<>(names));
+      for (Map.Entry<String, SignerFiles> signer : m.signers().entrySet()) {
+        String at = "members[" + i + "].signers." + signer.getKey();
+        if (!names.contains(signer.getKey())) {
+          problem(at, "is not a revocation configuration; they are " + new java.util.TreeSet<>(names));
+        }
+        SignerFiles files = signer.getValue();
+        if (files != null && files.key() != null) {
+          secret(at + ".signingKey", files.key(), "the member's signing key (PEM)");
+        }
+        if (files != null && files.keystore() != null) {
+          secret(at + ".signingKeystore", files.keystore(), "the member's PKCS#12 signing keystore");
+        }
+        if (files != null && files.passwordFile() != null) {
+          secret(at + ".signingKeystorePasswordFile", files.passwordFile(), "a file holding the keystore's password");
         }
       }
     }
@@ -240,6 +259,9 @@ final class Validator {
     }
     if (b.maxConnectionsPerMember() < 1) {
       problem("balancer.maxConnectionsPerMember", "must be at least 1");
+    }
+    if (b.maxConnectionsPerClient() < 0) {
+      problem("balancer.maxConnectionsPerClient", "must be 0 (no per-client limit) or more");
     }
   }
 
@@ -306,14 +328,14 @@ final class Validator {
     if (pem && rc.signingKeystore() != null) {
       problem(at + ".signingKeystore", "give either signingCertificate and signingKey, or signingKeystore, not both");
     } else if (rc.signingKeystore() != null) {
-      readable(at + ".signingKeystore", rc.signingKeystore(), "the PKCS#12 file with the signing key and certificate");
+      secret(at + ".signingKeystore", rc.signingKeystore(), "the PKCS#12 file with the signing key and certificate");
       if (rc.signingKeystorePasswordFile() != null) {
-        readable(at + ".signingKeystorePasswordFile", rc.signingKeystorePasswordFile(), "a file holding the keystore's password");
+        secret(at + ".signingKeystorePasswordFile", rc.signingKeystorePasswordFile(), "a file holding the keystore's password");
       }
     } else {
       readable(at + ".signingCertificate", rc.signingCertificate(),
           "the OCSP signing certificate (PEM), or signingKeystore for a PKCS#12 file");
-      readable(at + ".signingKey", rc.signingKey(), "the signing certificate's private key (PEM)");
+      secret(at + ".signingKey", rc.signingKey(), "the signing certificate's private key (PEM)");
       if (rc.signingKeystorePasswordFile() != null) {
         problem(at + ".signingKeystorePasswordFile", "only goes with signingKeystore");
       }
@@ -362,6 +384,66 @@ final class Validator {
     if (location.isFile()) {
       readable(field, location.file(), what);
     }
+  }
+
+  /** The smallest bearer token accepted: 16 characters (e.g. {@code openssl rand -hex 16} gives 32). */
+  static final int MIN_TOKEN_LENGTH = 16;
+
+  private void admin(Admin admin) {
+    if (admin.tokenFile() != null) {
+      if (secret("admin.tokenFile", admin.tokenFile(), "a file holding the admin bearer token")) {
+        try {
+          String token = Files.readString(admin.tokenFile()).strip();
+          if (token.length() < MIN_TOKEN_LENGTH || token.chars().anyMatch(Character::isWhitespace)) {
+            problem("admin.tokenFile", admin.tokenFile() + " must hold one token of at least " + MIN_TOKEN_LENGTH
+                + " characters without spaces (e.g. openssl rand -hex 32 > " + admin.tokenFile() + ")");
+          }
+        } catch (java.io.IOException | RuntimeException e) {
+          problem("admin.tokenFile", admin.tokenFile() + " cannot be read: " + e.getMessage());
+        }
+      }
+    } else if (!isLoopback(admin.listen().host())) {
+      problem("admin.listen", admin.listen() + " is not a loopback address, so anyone who can reach it could stop "
+          + "members or apply a configuration: set admin.tokenFile (a file holding a bearer token, mode 0600), "
+          + "or listen on 127.0.0.1");
+    }
+  }
+
+  static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A file holding a secret (a private key, a password, a token): readable, and by its owner only.
+   * Returns true when it passed.
+   */
+  private boolean secret(String field, Path path, String what) {
+    int before = problems.size();
+    readable(field, path, what);
+    if (problems.size() > before) {
+      return false;
+    }
+    try {
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> wider = java.util.EnumSet.copyOf(permissions);
+      wider.removeAll(java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+          java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
+      if (!wider.isEmpty()) {
+        problem(field, path + " has permissions " + java.nio.file.attribute.PosixFilePermissions.toString(permissions)
+            + ", wider than 0600: others on this machine could read it; run chmod 600 " + path);
+        return false;
+      }
+    } catch (UnsupportedOperationException notPosix) {
+      // No POSIX permissions on this file system (e.g. Windows): nothing to check here.
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      problem(field, path + ": cannot read its permissions: " + e.getMessage());
+      return false;
+    }
+    return true;
   }
 
   private void readable(String field, Path path, String what) {

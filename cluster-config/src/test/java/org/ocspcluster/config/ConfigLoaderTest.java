@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,7 +56,42 @@ class ConfigLoaderTest {
     for (String name : new String[] {"ca.pem", "signer.pem", "signer.key", "ca.crl"}) {
       Files.writeString(dir.resolve("pki").resolve(name), "x");
     }
+    Files.setPosixFilePermissions(dir.resolve("pki/signer.key"), PosixFilePermissions.fromString("rw-------"));
     file = dir.resolve("cluster.yaml");
+  }
+
+  @Test
+  void aPrivateKeyReadableByOthersIsRefusedWithTheChmodThatFixesIt() throws Exception {
+    Path key = dir.resolve("pki/signer.key");
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+    ConfigException.Problem p = refusal(VALID);
+    assertEquals("revocationConfigurations[0].signingKey", p.field());
+    assertTrue(p.reason().contains("rw-r--r--") && p.reason().contains("chmod 600 " + key), p.reason());
+  }
+
+  @Test
+  void anAdminListenerBeyondLoopbackWithoutATokenIsRefused() {
+    ConfigException.Problem p = refusal(VALID.replace("listen: 127.0.0.1:9464", "listen: 0.0.0.0:9464"));
+    assertEquals("admin.listen", p.field());
+    assertTrue(p.reason().contains("admin.tokenFile"), p.reason());
+  }
+
+  @Test
+  void anAdminTokenFileMustBeOwnerOnlyAndHoldALongEnoughToken() throws Exception {
+    Path token = dir.resolve("admin.token");
+    Files.writeString(token, "short\n");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    String yaml = VALID.replace("listen: 127.0.0.1:9464", "listen: 0.0.0.0:9464\n  tokenFile: admin.token");
+    ConfigException.Problem tooShort = refusal(yaml);
+    assertEquals("admin.tokenFile", tooShort.field());
+    assertTrue(tooShort.reason().contains("at least 16"), tooShort.reason());
+
+    Files.writeString(token, "0123456789abcdef0123456789abcdef\n");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r-----"));
+    assertTrue(refusal(yaml).reason().contains("wider than 0600"));
+
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("r--------"));
+    assertEquals(token.toAbsolutePath().normalize(), load(yaml).admin().tokenFile());
   }
 
   private ClusterConfig load(String yaml) throws Exception {

@@ -104,7 +104,18 @@ public final class ResponderMember implements AutoCloseable {
     AtomicReference<Serving> current = new AtomicReference<>();
     try {
       OcspHttpServer server = OcspHttpServer.start(listen, () -> current.get().service, metrics,
-          cores, config.responder().acceptProxyProtocol());
+          cores, config.responder().acceptProxyProtocol(), new OcspHttpServer.Limits(
+              config.responder().maxConnections(), config.responder().maxConnectionsPerClient(),
+              config.responder().requestTimeout()));
+      io.micrometer.core.instrument.FunctionCounter.builder("ocsp.connections.refused", server,
+              OcspHttpServer::refusedConnections)
+          .description("Connections refused past responder.maxConnections or maxConnectionsPerClient (answered 503)")
+          .tag("member", member.name())
+          .register(registry);
+      io.micrometer.core.instrument.Gauge.builder("ocsp.connections.open", server, OcspHttpServer::openConnections)
+          .description("Client connections open on the member now")
+          .tag("member", member.name())
+          .register(registry);
       ResponderMember started = new ResponderMember(member.name(), server, signing, refresher, metrics, registry,
           current);
       started.commit(first);

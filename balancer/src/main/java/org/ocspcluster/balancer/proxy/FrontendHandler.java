@@ -47,7 +47,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    if (!routing.admit(rule)) {
+    if (!routing.admit(rule, (InetSocketAddress) ctx.channel().remoteAddress())) {
       ctx.close();
       return;
     }

@@ -13,7 +13,8 @@ public interface Routing {
   List<Member> candidates(PortRule rule, InetSocketAddress client);
 
   /** False when the total connection limit is reached (the client is then closed). */
-  boolean admit(PortRule rule);
+  /** Whether a new connection from {@code client} may be taken: limits in total and per client address. */
+  boolean admit(PortRule rule, java.net.InetSocketAddress client);
 
   InetSocketAddress addressOf(Member member);
 

@@ -65,6 +65,16 @@ public final class AdminServer implements AutoCloseable {
   }
 
   public static AdminServer start(InetSocketAddress address, Map<String, Route> routes) {
+    return start(address, routes, () -> null);
+  }
+
+  /**
+   * While {@code token} gives a token (asked per request, on the admin executor, so a new
+   * configuration's token applies at once), every request but a GET (or HEAD) must carry
+   * {@code Authorization: Bearer TOKEN}: reads stay open to monitoring, changes need the token.
+   */
+  public static AdminServer start(InetSocketAddress address, Map<String, Route> routes,
+      java.util.function.Supplier<String> token) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ExecutorService work = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "admin");
@@ -82,7 +92,7 @@ public final class AdminServer implements AutoCloseable {
                   .addLast(new ReadTimeoutHandler(30))
                   .addLast(new HttpServerCodec(4096, 8192, 8192))
                   .addLast(new HttpObjectAggregator(64 * 1024))
-                  .addLast(new Handler(Map.copyOf(routes), work));
+                  .addLast(new Handler(Map.copyOf(routes), work, token));
             }
           })
           .bind(address).syncUninterruptibly().channel();
@@ -91,6 +101,14 @@ public final class AdminServer implements AutoCloseable {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       work.shutdownNow();
       throw e;
+    }
+  }
+
+  static byte[] sha256(String text) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
     }
   }
 
@@ -108,15 +126,20 @@ public final class AdminServer implements AutoCloseable {
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Map<String, Route> routes;
     private final ExecutorService work;
+    private final java.util.function.Supplier<String> token;
 
-    Handler(Map<String, Route> routes, ExecutorService work) {
+    Handler(Map<String, Route> routes, ExecutorService work, java.util.function.Supplier<String> token) {
       this.routes = routes;
       this.work = work;
+      this.token = token;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
       boolean keepAlive = HttpUtil.isKeepAlive(request);
+      String verb = request.method().name();
+      boolean changing = !verb.equals("GET") && !verb.equals("HEAD");
+      String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
       QueryStringDecoder uri = new QueryStringDecoder(request.uri());
       Route route = routes.get(uri.path());
       if (route == null) {
@@ -137,12 +160,33 @@ public final class AdminServer implements AutoCloseable {
       work.execute(() -> {
         Reply reply;
         try {
+          if (changing && !authorized(authorization)) {
+            send(ctx, Reply.text(401, "this admin listener needs its bearer token for " + verb + " requests: give "
+                + "the verb --admin-token-file FILE (the cluster's admin.tokenFile) or set OCSP_CLUSTER_ADMIN_TOKEN\n"),
+                keepAlive);
+            return;
+          }
           reply = chosen.handle(method, uri.path(), uri.parameters(), body);
         } catch (Exception e) {
           reply = Reply.text(500, "error: " + e.getMessage() + "\n");
         }
         send(ctx, reply, keepAlive);
       });
+    }
+
+    /**
+     * True when no token is set, or the header carries it. Compares digests, so the time taken says
+     * nothing about how much of the token was right.
+     */
+    private boolean authorized(String header) {
+      String expected = token.get();
+      if (expected == null) {
+        return true;
+      }
+      if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        return false;
+      }
+      return java.security.MessageDigest.isEqual(sha256(expected), sha256(header.substring(7).strip()));
     }
 
     private static void send(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {

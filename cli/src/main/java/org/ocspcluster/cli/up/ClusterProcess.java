@@ -110,6 +110,25 @@ public final class ClusterProcess implements AutoCloseable {
     return balancer;
   }
 
+  /**
+   * The bearer token from the configuration in force (its admin.tokenFile, validated when loaded),
+   * or null for none. A token file that cannot be read now gives a token no one holds: changes are
+   * refused rather than let through.
+   */
+  private String adminToken() {
+    ClusterConfig current = config;
+    java.nio.file.Path file = current == null ? null : current.admin().tokenFile();
+    if (file == null) {
+      return null;
+    }
+    try {
+      return java.nio.file.Files.readString(file).strip();
+    } catch (java.io.IOException e) {
+      LOG.warn("admin.tokenFile {} cannot be read ({}); refusing changes until it can", file, e.getMessage());
+      return java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID();
+    }
+  }
+
   /** Starts the admin listener (metrics, readiness, refresh, signer assignment) at {@code listen}. */
   public AdminServer startAdmin(InetSocketAddress listen) {
     Map<String, AdminServer.Route> routes = new LinkedHashMap<>();
@@ -156,7 +175,7 @@ public final class ClusterProcess implements AutoCloseable {
     routes.put("/config", this::configRoute);
     routes.put("/config/", this::configRoute);
     routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
-    admin = AdminServer.start(listen, routes);
+    admin = AdminServer.start(listen, routes, this::adminToken);
     started.push(admin);
     return admin;
   }

@@ -36,8 +36,24 @@ final class LiveChanges {
         fixed.add("members (" + name + "'s address, where this process listens)");
       }
     }
-    if (!balancer && running.responder().acceptProxyProtocol() != next.responder().acceptProxyProtocol()) {
+    if (!balancer) {
+      fixed.addAll(listenerSettings(running, next));
+    }
+    return fixed;
+  }
+
+  /** The responder settings its listener takes when it starts. */
+  private static List<String> listenerSettings(ClusterConfig running, ClusterConfig next) {
+    List<String> fixed = new ArrayList<>();
+    var before = running.responder();
+    var after = next.responder();
+    if (before.acceptProxyProtocol() != after.acceptProxyProtocol()) {
       fixed.add("responder.acceptProxyProtocol");
+    }
+    if (!before.maxConnections().equals(after.maxConnections())
+        || !before.maxConnectionsPerClient().equals(after.maxConnectionsPerClient())
+        || !before.requestTimeout().equals(after.requestTimeout())) {
+      fixed.add("responder.maxConnections, maxConnectionsPerClient, requestTimeout");
     }
     return fixed;
   }
@@ -59,9 +75,7 @@ final class LiveChanges {
     if (!running.admin().equals(next.admin())) {
       fixed.add("admin");
     }
-    if (running.responder().acceptProxyProtocol() != next.responder().acceptProxyProtocol()) {
-      fixed.add("responder.acceptProxyProtocol");
-    }
+    fixed.addAll(listenerSettings(running, next));
     return fixed;
   }
 

@@ -53,6 +53,10 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
+    if (deadline != null) {
+      deadline.requestComplete();
+    }
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     if (request.decoderResult().isFailure()) {
       respondPlain(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request\n", false);

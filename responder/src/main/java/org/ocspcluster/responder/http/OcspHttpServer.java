@@ -37,9 +37,22 @@ public final class OcspHttpServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
 
-  private OcspHttpServer(EventLoopGroup group, Channel channel) {
+  private OcspHttpServer(EventLoopGroup group, Channel channel, ConnectionLimits limits) {
     this.group = group;
     this.channel = channel;
+    this.limits = limits;
+  }
+
+  private final ConnectionLimits limits;
+
+  /** Connections open now. */
+  public int openConnections() {
+    return limits.open();
+  }
+
+  /** Connections refused since start, past maxConnections or maxConnectionsPerClient. */
+  public long refusedConnections() {
+    return limits.refused();
   }
 
   public static OcspHttpServer start(InetSocketAddress address, OcspService service, RequestMetrics metrics,
@@ -58,6 +71,20 @@ public final class OcspHttpServer implements AutoCloseable {
    */
   public static OcspHttpServer start(InetSocketAddress address, java.util.function.Supplier<OcspService> service,
       RequestMetrics metrics, int threads, boolean acceptProxyProtocol) throws InterruptedException {
+    return start(address, service, metrics, threads, acceptProxyProtocol, Limits.DEFAULT);
+  }
+
+  /**
+   * Bounds on what clients may hold: connections in total and per client address (0: none), and
+   * the time a request may take to arrive once begun.
+   */
+  public record Limits(int maxConnections, int maxConnectionsPerClient, java.time.Duration requestTimeout) {
+    public static final Limits DEFAULT = new Limits(10_000, 0, java.time.Duration.ofSeconds(10));
+  }
+
+  public static OcspHttpServer start(InetSocketAddress address, java.util.function.Supplier<OcspService> service,
+      RequestMetrics metrics, int threads, boolean acceptProxyProtocol, Limits limits) throws InterruptedException {
+    ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerClient());
     boolean epoll = io.netty.channel.epoll.Epoll.isAvailable() && !Boolean.getBoolean("ocsp.cluster.nio")
         && System.getenv("OCSP_CLUSTER_NIO") == null;
     // Native epoll where the platform has it: fewer copies and syscalls per request than NIO.
@@ -72,12 +99,14 @@ public final class OcspHttpServer implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
               ChannelPipeline p = ch.pipeline();
+              p.addLast(connections);
               p.addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS) {
                 @Override
                 protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
                   ctx.close();
                 }
               });
+              p.addLast(new RequestDeadline(limits.requestTimeout()));
               if (acceptProxyProtocol) {
                 p.addLast(new OptionalProxyHeader());
               }
@@ -87,7 +116,7 @@ public final class OcspHttpServer implements AutoCloseable {
             }
           })
           .bind(address).sync().channel();
-      return new OcspHttpServer(group, channel);
+      return new OcspHttpServer(group, channel, connections);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
