@@ -17,28 +17,36 @@ import java.util.stream.Stream;
  * The processes the harness starts (cluster members, the balancer, HAProxy, nginx, openssl): each
  * logs to its own file, and all are stopped when the harness ends, however it ends.
  */
-final class Processes implements AutoCloseable {
+public final class Processes implements AutoCloseable {
   private static final long TICKS_PER_SECOND = 100; // Linux USER_HZ
 
   private final Path logs;
   private final List<Process> started = new ArrayList<>();
+  private final java.util.Map<String, Process> byName = new java.util.concurrent.ConcurrentHashMap<>();
 
-  Processes(Path logs) throws IOException {
+  public Processes(Path logs) throws IOException {
     this.logs = Files.createDirectories(logs);
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "bench-stop"));
   }
 
-  Process start(String name, List<String> command) throws IOException {
+  /** Starts {@code command}, its output appended to {@code logs/NAME.log}. */
+  public Process start(String name, List<String> command) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + ".log").toFile())).start();
     synchronized (started) {
       started.add(process);
     }
+    byName.put(name, process);
     return process;
   }
 
   /** Runs a command to its end (at most {@code limit}) and returns what it printed. */
-  static String run(List<String> command, Duration limit) throws IOException, InterruptedException {
+  /** The process last started as {@code name}. */
+  public Process named(String name) {
+    return byName.get(name);
+  }
+
+  public static String run(List<String> command, Duration limit) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] output;
     try (var in = process.getInputStream()) {
