@@ -349,6 +349,28 @@ class BalancerTest {
   }
 
   @Test
+  void oneClientAddressCannotHoldMoreThanItsShareWhileOthersStillGetIn() throws Exception {
+    ClusterConfig base = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a");
+    BalancerSettings twoEach = new BalancerSettings(null, null, null, null, null, null, null, null,
+        dir.resolve("s.json"), 2);
+    Balancer balancer = start(new ClusterConfig(base.cluster(), base.portRules(), base.members(), List.of(), null,
+        twoEach, null, null));
+    InetSocketAddress cluster = balancer.localAddresses().get(0);
+    try (Socket first = new Socket(); Socket second = new Socket()) {
+      first.connect(cluster);
+      second.connect(cluster);
+      assertEquals("a", readLine(first.getInputStream()));
+      assertEquals("a", readLine(second.getInputStream()));
+      try (Socket third = new Socket()) {
+        third.connect(cluster);
+        assertEquals(-1, third.getInputStream().read(), "a third connection from 127.0.0.1 is closed at once");
+      }
+      assertEquals("a", memberFor(cluster, "127.0.0.2"), "another address is still let in");
+      assertEquals(1.0, registry.get("nlb.connections.refused").tag("reason", "per_client_limit").counter().count());
+    }
+  }
+
+  @Test
   void aUdpRuleRelaysDatagramsBothWays() throws Exception {
     DatagramSocket member = new DatagramSocket(0, InetAddress.getLoopbackAddress());
     toClose.add(member::close);
