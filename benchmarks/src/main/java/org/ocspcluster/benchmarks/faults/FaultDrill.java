@@ -60,6 +60,12 @@ public final class FaultDrill implements Callable<Integer> {
   @Option(names = "--soak", defaultValue = "0", paramLabel = "SECONDS", description = "instead of the faults: load with member churn for this long (0: no soak)")
   int soak;
 
+  @Option(names = "--zookeeper-script", paramLabel = "FILE",
+      description = "run the members and the balancer as an array on ZooKeeper, started and stopped with this script "
+          + "(`FILE start` prints the connect string, `FILE stop` stops it; e.g. .ci/zookeeper), and add the "
+          + "ZooKeeper and controller faults")
+  Path zookeeperScript;
+
   @Option(names = "--jar", defaultValue = "cli/target/ocsp-cluster.jar", paramLabel = "FILE")
   Path jar;
 
@@ -99,7 +105,7 @@ public final class FaultDrill implements Callable<Integer> {
     work = work.toAbsolutePath();
     deleteTree(work);
     Files.createDirectories(work);
-    ports = freePorts(6); // cluster, member 1, member 2 must be consecutive: see below
+    ports = freePorts(6); // cluster, members, admins, CRL: see freePorts
     try (var startedProcesses = new org.ocspcluster.benchmarks.endtoend.Processes(work.resolve("logs"))) {
       processes = startedProcesses;
       setUp();
@@ -114,6 +120,10 @@ public final class FaultDrill implements Callable<Integer> {
           outcomes.add(killAndRestart("responder-2"));
           outcomes.add(freezeAndThaw("responder-1"));
           outcomes.add(crlUnreachable());
+          if (zookeeper != null) {
+            outcomes.add(zookeeperDown());
+            outcomes.add(controllerKilled());
+          }
         }
       } finally {
         loading.set(false);
@@ -171,10 +181,18 @@ public final class FaultDrill implements Callable<Integer> {
         .replace("crl: ca.crl", "crl: http://127.0.0.1:" + ports[4] + "/ca.crl")
         .replace("refreshInterval: 1m", "refreshInterval: 2s");
     Files.writeString(yaml, text);
+    if (zookeeperScript != null) {
+      zookeeper = zookeeper("start").strip();
+      startController();
+      awaitCount(() -> runQuietly(List.of(java(), "-jar", jar.toString(), "config", "apply", yaml.toString(),
+          "--admin", controllerAdmin())), Duration.ofSeconds(60), "the controller to take the configuration");
+      revisionBefore = revision();
+    }
     startMember("responder-1");
     startMember("responder-2");
     processes.start("balancer", List.of(java(), "-Dio.netty.leakDetection.level=paranoid", "-jar", jar.toString(),
-        "balancer", "--config", yaml.toString(), "--data", work.resolve("balancer-data").toString()));
+        "balancer", zookeeper == null ? "--config" : "--zookeeper", zookeeper == null ? yaml.toString() : zookeeper,
+        "--cluster", "drill", "--data", work.resolve("balancer-data").toString()));
     OCSPReqBuilder builder = new OCSPReqBuilder();
     builder.addRequest(new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
         Pem.readCertificate(pki.resolve("ca.pem")), Pem.readCertificate(pki.resolve("good.pem")).getSerialNumber()));
@@ -187,8 +205,81 @@ public final class FaultDrill implements Callable<Integer> {
 
   private void startMember(String name) throws IOException {
     int admin = name.equals("responder-1") ? ports[5] : ports[5] + 1;
-    members.put(name, processes.start(name, List.of(java(), "-Dio.netty.leakDetection.level=paranoid", "-jar",
-        jar.toString(), "responder", "--config", yaml.toString(), "--member", name, "--admin", "127.0.0.1:" + admin)));
+    List<String> command = new ArrayList<>(List.of(java(), "-Dio.netty.leakDetection.level=paranoid", "-jar",
+        jar.toString()));
+    if (zookeeper == null) {
+      command.addAll(List.of("responder", "--config", yaml.toString()));
+    } else {
+      command.addAll(List.of("member", "--zookeeper", zookeeper, "--cluster", "drill", "--data",
+          work.resolve("member-data").resolve(name).toString()));
+    }
+    command.addAll(List.of("--member", name, "--admin", "127.0.0.1:" + admin));
+    members.put(name, processes.start(name, command));
+  }
+
+  private String zookeeper;
+  private String revisionBefore;
+  private Process controller;
+
+  private String zookeeper(String action) throws IOException, InterruptedException {
+    return org.ocspcluster.benchmarks.endtoend.Processes.run(List.of("bash", zookeeperScript.toString(), action),
+        Duration.ofSeconds(60));
+  }
+
+  private String controllerAdmin() {
+    return "127.0.0.1:" + (ports[5] + 2);
+  }
+
+  private void startController() throws IOException {
+    controller = processes.start("controller", List.of(java(), "-jar", jar.toString(), "controller", "--zookeeper",
+        zookeeper, "--cluster", "drill", "--admin", controllerAdmin(), "--id", "drill-controller"));
+  }
+
+  /** The revision in force and its text, as the controller shows it; what no fault may lose. */
+  private String revision() {
+    try {
+      return get("http://" + controllerAdmin() + "/config");
+    } catch (Exception e) {
+      return "unreachable: " + e;
+    }
+  }
+
+  private boolean runQuietly(List<String> command) {
+    try {
+      run(command);
+      return true;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  private Outcome zookeeperDown() throws Exception {
+    console.printf("%n== ZooKeeper stopped for %d s, then started ==%n", hold);
+    long sentBefore = sent.get();
+    long failedBefore = failed.get();
+    zookeeper("stop");
+    pause(Duration.ofSeconds(hold));
+    long startedAt = System.nanoTime();
+    zookeeper("start");
+    double back = awaitSeconds(() -> revision().equals(revisionBefore), startedAt);
+    boolean up = health("responder-1").equals("up") && health("responder-2").equals("up");
+    return new Outcome("ZooKeeper stopped (then started)", sent.get() - sentBefore, failed.get() - failedBefore,
+        Double.NaN, back, "back = controller serving the same revision; revision "
+            + (revision().equals(revisionBefore) ? "intact" : "CHANGED") + "; members " + (up ? "up" : "NOT up"));
+  }
+
+  private Outcome controllerKilled() throws Exception {
+    console.printf("%n== the controller killed with SIGKILL, started again after %d s ==%n", hold);
+    long sentBefore = sent.get();
+    long failedBefore = failed.get();
+    controller.destroyForcibly();
+    pause(Duration.ofSeconds(hold));
+    long startedAt = System.nanoTime();
+    startController();
+    double back = awaitSeconds(() -> revision().equals(revisionBefore), startedAt);
+    return new Outcome("controller kill -9 (then restart)", sent.get() - sentBefore, failed.get() - failedBefore,
+        Double.NaN, back, "back = the new controller serving the same revision; revision "
+            + (revision().equals(revisionBefore) ? "intact" : "CHANGED"));
   }
 
   private void startCrlServer() throws IOException {
@@ -463,7 +554,7 @@ public final class FaultDrill implements Callable<Integer> {
   private static int[] freePorts(int n) throws IOException {
     for (int base = 23080; base < 30000; base += 10) {
       boolean free = true;
-      for (int p = base; p < base + n + 1 && free; p++) {
+      for (int p = base; p < base + n + 2 && free; p++) {
         try (var socket = new java.net.ServerSocket()) {
           socket.bind(new InetSocketAddress("127.0.0.1", p));
         } catch (IOException e) {
