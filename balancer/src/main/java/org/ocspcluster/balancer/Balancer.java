@@ -404,6 +404,22 @@ public final class Balancer implements AutoCloseable {
     }
 
     @Override
+    public void unanswered(Member member) {
+      metrics.unanswered(member.name());
+      health.unanswered(member.name());
+    }
+
+    @Override
+    public void answered(Member member) {
+      health.answered(member.name());
+    }
+
+    @Override
+    public java.time.Duration answerTimeout() {
+      return config.health().timeout();
+    }
+
+    @Override
     public void connectFailed(Member member) {
       metrics.connectFailure(member.name());
       health.connectFailed(member.name());
@@ -477,6 +493,11 @@ public final class Balancer implements AutoCloseable {
 
     void refusedPerClient() {
       refusedPerClient.increment();
+    }
+
+    void unanswered(String member) {
+      counter("nlb.unanswered.requests", "Requests relayed to a member that sent nothing back within health.timeout",
+          "member", member).increment();
     }
 
     void connectFailure(String member) {

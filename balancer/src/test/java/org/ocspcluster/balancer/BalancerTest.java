@@ -371,6 +371,54 @@ class BalancerTest {
   }
 
   @Test
+  void aMemberThatAcceptsButNeverAnswersIsTakenOutByTheRequestsItLeavesUnanswered() throws Exception {
+    ServerSocket frozen = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    toClose.add(frozen::close);
+    List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread acceptor = new Thread(() -> {
+      while (!frozen.isClosed()) {
+        try {
+          accepted.add(frozen.accept()); // accepted, then never read nor answered: a stopped process
+        } catch (IOException closed) {
+          return;
+        }
+      }
+    });
+    acceptor.setDaemon(true);
+    acceptor.start();
+    toClose.add(() -> accepted.forEach(s -> {
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }));
+    int port = freePort();
+    Member m = new Member("frozen", new HostPort("127.0.0.1", frozen.getLocalPort()), 1, null);
+    ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null),
+        List.of(rule(port, FilteringMode.MULTIPLE_HOST, Affinity.NONE)), List.of(m), List.of(), null,
+        new BalancerSettings(null, null, null, null, null, null, null, null, dir.resolve("state.json")), null, null);
+    HealthChecker notProbing = new HealthChecker(config);
+    toClose.add(notProbing);
+    Balancer balancer = Balancer.start(config, notProbing,
+        Map.of("frozen", new InetSocketAddress(InetAddress.getLoopbackAddress(), frozen.getLocalPort())), registry);
+    toClose.add(balancer);
+    List<Socket> clients = new ArrayList<>();
+    for (int i = 0; i < config.health().passiveFailures(); i++) {
+      Socket c = new Socket();
+      toClose.add(c::close);
+      c.connect(new InetSocketAddress("127.0.0.1", port));
+      c.getOutputStream().write("request\n".getBytes(StandardCharsets.US_ASCII));
+      clients.add(c);
+    }
+    await().atMost(config.health().timeout().plusSeconds(5))
+        .until(() -> notProbing.health("frozen").state() == org.ocspcluster.health.MemberHealth.State.DOWN);
+    assertTrue(notProbing.health("frozen").reason().contains("no answer within"), notProbing.health("frozen").reason());
+    assertEquals(config.health().passiveFailures(),
+        registry.get("nlb.unanswered.requests").tag("member", "frozen").counter().count(), 0.0);
+  }
+
+  @Test
   void aUdpRuleRelaysDatagramsBothWays() throws Exception {
     DatagramSocket member = new DatagramSocket(0, InetAddress.getLoopbackAddress());
     toClose.add(member::close);

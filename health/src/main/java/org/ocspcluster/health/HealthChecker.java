@@ -191,6 +191,30 @@ public final class HealthChecker implements AutoCloseable {
     passive.remove(member);
   }
 
+  /**
+   * A request relayed to the member got no byte back within {@code timeout}: a member that accepts
+   * connections but does not answer (frozen, hung, overloaded past all bounds) is taken out after
+   * {@code passiveFailures} of these in a row, without waiting for the probes.
+   */
+  public void unanswered(String member) {
+    int inARow = silent.merge(member, 1, Integer::sum);
+    if (inARow >= settings.passiveFailures() && health(member).usable()) {
+      synchronized (streaks.get(member)) {
+        streaks.get(member)[0] = 0;
+        streaks.get(member)[1] = settings.fall();
+      }
+      record(member, MemberHealth.State.DOWN, inARow + " requests in a row got no answer within "
+          + settings.timeout().toMillis() + " ms");
+    }
+  }
+
+  /** The member answered a relayed request. */
+  public void answered(String member) {
+    silent.remove(member);
+  }
+
+  private final Map<String, Integer> silent = new ConcurrentHashMap<>();
+
   private void probeAndReschedule(String member) {
     if (scheduler.isShutdown()) {
       return;

@@ -80,6 +80,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
               ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
             }
+            ch.pipeline().addLast(new AnswerWatch(member, routing));
             ch.pipeline().addLast(new Relay(client, n -> routing.bytes(member, false, n)));
           }
         });

@@ -23,5 +23,14 @@ public interface Routing {
 
   void connectFailed(Member member);
 
+  /** A request relayed to {@code member} got no byte back within the health timeout. */
+  void unanswered(Member member);
+
+  /** {@code member} answered a relayed request. */
+  void answered(Member member);
+
+  /** How long a member may take to send the first byte of its answer. */
+  java.time.Duration answerTimeout();
+
   void bytes(Member member, boolean toMember, long count);
 }
