@@ -47,7 +47,12 @@ final class AdminClient {
       if (token.isPresent()) {
         request.header("Authorization", "Bearer " + token.get());
       }
-      return HTTP.send((post != null ? request.POST(post) : request.GET()).build(),
+      HttpClient client = HTTP;
+      if (admin.caFile != null) {
+        client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .sslContext(org.ocspcluster.health.HealthChecker.trusting(admin.caFile)).build();
+      }
+      return client.send((post != null ? request.POST(post) : request.GET()).build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
       throw new IOException("nothing answers at " + uri.getAuthority()

@@ -24,6 +24,10 @@ final class AdminOption {
           + "or set " + TOKEN_VARIABLE)
   Path tokenFile;
 
+  @Option(names = "--admin-ca", paramLabel = "FILE",
+      description = "with an https:// admin address: the CA certificates (PEM) to trust for it (default: the JDK's)")
+  Path caFile;
+
   Optional<String> token() throws IOException {
     if (tokenFile != null) {
       return Optional.of(Files.readString(tokenFile).strip());

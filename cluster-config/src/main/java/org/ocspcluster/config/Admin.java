@@ -7,9 +7,9 @@ import java.nio.file.Path;
  * (a file holding the bearer token, readable by its owner only) every call that changes something
  * must carry {@code Authorization: Bearer TOKEN}; a listener on any other address than loopback
  * must have one, since anyone who can reach it could otherwise stop members or apply a
- * configuration.
+ * configuration. With {@code tls}, the listener speaks HTTPS only.
  */
-public record Admin(HostPort listen, Path tokenFile) {
+public record Admin(HostPort listen, Path tokenFile, TlsFiles tls) {
   public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 9464);
 
   public Admin {
@@ -17,10 +17,11 @@ public record Admin(HostPort listen, Path tokenFile) {
   }
 
   public Admin(HostPort listen) {
-    this(listen, null);
+    this(listen, null, null);
   }
 
   Admin resolvedAgainst(Path folder) {
-    return tokenFile == null ? this : new Admin(listen, folder.resolve(tokenFile).normalize());
+    return new Admin(listen, tokenFile == null ? null : folder.resolve(tokenFile).normalize(),
+        tls == null ? null : tls.resolvedAgainst(folder));
   }
 }

@@ -78,7 +78,8 @@ public final class ConfigLoader {
     List<Member> members = resolved.members() == null ? null : resolved.members().stream()
         .map(m -> m == null ? null : m.resolvedAgainst(folder)).collect(Collectors.toList());
     resolved = new ClusterConfig(resolved.cluster(), resolved.portRules(), members,
-        resolved.revocationConfigurations(), resolved.responder(), resolved.balancer().resolvedAgainst(folder),
+        resolved.revocationConfigurations(), resolved.responder().resolvedAgainst(folder),
+        resolved.balancer().resolvedAgainst(folder),
         resolved.health(), resolved.admin().resolvedAgainst(folder));
     new Validator(absolute).validate(resolved);
     return resolved;

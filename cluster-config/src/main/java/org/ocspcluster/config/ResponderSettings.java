@@ -14,9 +14,11 @@ package org.ocspcluster.config;
  *     behind the balancer every connection comes from the balancer's address)
  * @param requestTimeout how long a request may take to arrive whole once its first byte came: a
  *     client that trickles (slowloris) is cut off (default 10s)
+ * @param tls optional: members answer HTTPS only, with this credential (the balancer relays TLS
+ *     untouched and probes over HTTPS)
  */
 public record ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol,
-    Integer maxConnections, Integer maxConnectionsPerClient, java.time.Duration requestTimeout) {
+    Integer maxConnections, Integer maxConnectionsPerClient, java.time.Duration requestTimeout, TlsFiles tls) {
   public static final int DEFAULT_CACHE_ENTRIES = 100_000;
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofSeconds(10);
@@ -31,7 +33,18 @@ public record ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntrie
   }
 
   public ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol) {
-    this(unknownIssuer, cacheEntries, acceptProxyProtocol, null, null, null);
+    this(unknownIssuer, cacheEntries, acceptProxyProtocol, null, null, null, null);
+  }
+
+  ResponderSettings resolvedAgainst(java.nio.file.Path folder) {
+    return tls == null ? this : new ResponderSettings(unknownIssuer, cacheEntries, acceptProxyProtocol, maxConnections,
+        maxConnectionsPerClient, requestTimeout, tls.resolvedAgainst(folder));
+  }
+
+  /** The scheme members answer on: https with {@link #tls}, else http. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public String scheme() {
+    return tls == null ? "http" : "https";
   }
 
   /** The answer to a CertID whose issuer no configuration serves. */

@@ -42,6 +42,8 @@ final class Validator {
       problem("responder.maxConnectionsPerClient", "must be 0 (no per-client limit) or more");
     }
     positive("responder.requestTimeout", r.requestTimeout());
+    tls("responder.tls", r.tls());
+    tls("admin.tls", config.admin().tls());
     if (config.responder().cacheEntries() < 0) {
       problem("responder.cacheEntries", "must be 0 (no pre-produced responses) or more");
     }
@@ -406,6 +408,17 @@ final class Validator {
       problem("admin.listen", admin.listen() + " is not a loopback address, so anyone who can reach it could stop "
           + "members or apply a configuration: set admin.tokenFile (a file holding a bearer token, mode 0600), "
           + "or listen on 127.0.0.1");
+    }
+  }
+
+  private void tls(String field, TlsFiles tls) {
+    if (tls == null) {
+      return;
+    }
+    readable(field + ".certificate", tls.certificate(), "the TLS certificate chain (PEM)");
+    secret(field + ".key", tls.key(), "the TLS private key (PEM, PKCS#8)");
+    if (tls.trust() != null) {
+      readable(field + ".trust", tls.trust(), "the CA certificates (PEM) to trust for this listener");
     }
   }
 

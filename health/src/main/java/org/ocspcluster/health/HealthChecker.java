@@ -67,13 +67,18 @@ public final class HealthChecker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.http = HttpClient.newBuilder()
+    HttpClient.Builder client = HttpClient.newBuilder()
         .connectTimeout(settings.timeout())
-        .version(HttpClient.Version.HTTP_1_1)
-        .build();
+        .version(HttpClient.Version.HTTP_1_1);
+    var tls = config.responder().tls();
+    if (tls != null && tls.trust() != null) {
+      client.sslContext(trusting(tls.trust()));
+    }
+    this.http = client.build();
+    this.scheme = config.responder().scheme();
     this.probes = probesFor(config);
     for (Member m : config.members()) {
-      addMember(m, memberUris.getOrDefault(m.name(), URI.create("http://" + m.address() + "/")));
+      addMember(m, memberUris.getOrDefault(m.name(), URI.create(scheme + "://" + m.address() + "/")));
     }
   }
 
@@ -113,7 +118,7 @@ public final class HealthChecker implements AutoCloseable {
     for (Member m : next.members()) {
       names.add(m.name());
       if (!members.containsKey(m.name())) {
-        addMember(m, memberUris.getOrDefault(m.name(), URI.create("http://" + m.address() + "/")));
+        addMember(m, memberUris.getOrDefault(m.name(), URI.create(scheme + "://" + m.address() + "/")));
         if (started) {
           scheduler.schedule(() -> probeAndReschedule(m.name()), 0, TimeUnit.MILLISECONDS);
         }
@@ -183,6 +188,28 @@ public final class HealthChecker implements AutoCloseable {
         streaks.get(member)[1] = settings.fall();
       }
       record(member, MemberHealth.State.DOWN, inARow + " connects in a row refused or timed out");
+    }
+  }
+
+  private final String scheme;
+
+  /** An SSL context trusting exactly the CA certificates in {@code pem}: for probing members over HTTPS. */
+  public static javax.net.ssl.SSLContext trusting(java.nio.file.Path pem) throws IOException {
+    try (var in = java.nio.file.Files.newInputStream(pem)) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      int i = 0;
+      for (var certificate : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("trusted-" + i++, certificate);
+      }
+      javax.net.ssl.TrustManagerFactory trust =
+          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(store);
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, trust.getTrustManagers(), null);
+      return context;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("responder.tls.trust " + pem + " cannot be used: " + e.getMessage(), e);
     }
   }
 

@@ -101,12 +101,20 @@ public final class ResponderMember implements AutoCloseable {
       signing.shutdownNow();
       throw e;
     }
+    io.netty.handler.ssl.SslContext tls;
+    try {
+      tls = serverTls(config.responder().tls());
+    } catch (ResponderException e) {
+      refresher.shutdownNow();
+      signing.shutdownNow();
+      throw e;
+    }
     AtomicReference<Serving> current = new AtomicReference<>();
     try {
       OcspHttpServer server = OcspHttpServer.start(listen, () -> current.get().service, metrics,
           cores, config.responder().acceptProxyProtocol(), new OcspHttpServer.Limits(
               config.responder().maxConnections(), config.responder().maxConnectionsPerClient(),
-              config.responder().requestTimeout()));
+              config.responder().requestTimeout()), tls);
       io.micrometer.core.instrument.FunctionCounter.builder("ocsp.connections.refused", server,
               OcspHttpServer::refusedConnections)
           .description("Connections refused past responder.maxConnections or maxConnectionsPerClient (answered 503)")
@@ -132,6 +140,19 @@ public final class ResponderMember implements AutoCloseable {
       refresher.shutdownNow();
       throw new ResponderException("cannot listen on " + hostPort(listen) + ": " + e.getMessage()
           + " (is another process using the port? change members[].address in the configuration)");
+    }
+  }
+
+  /** The TLS context for a listener with {@code tls}; null without. */
+  public static io.netty.handler.ssl.SslContext serverTls(org.ocspcluster.config.TlsFiles tls) throws ResponderException {
+    if (tls == null) {
+      return null;
+    }
+    try {
+      return io.netty.handler.ssl.SslContextBuilder.forServer(tls.certificate().toFile(), tls.key().toFile()).build();
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new ResponderException("TLS credential " + tls.certificate() + " / " + tls.key() + " cannot be used: "
+          + e.getMessage() + " (the key must be PEM PKCS#8, the certificate PEM)");
     }
   }
 

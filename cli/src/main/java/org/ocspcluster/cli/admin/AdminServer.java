@@ -75,6 +75,12 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(InetSocketAddress address, Map<String, Route> routes,
       java.util.function.Supplier<String> token) {
+    return start(address, routes, token, null);
+  }
+
+  /** With {@code tls}, the listener speaks HTTPS only. */
+  public static AdminServer start(InetSocketAddress address, Map<String, Route> routes,
+      java.util.function.Supplier<String> token, io.netty.handler.ssl.SslContext tls) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ExecutorService work = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "admin");
@@ -88,6 +94,9 @@ public final class AdminServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (tls != null) {
+                ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+              }
               ch.pipeline()
                   .addLast(new ReadTimeoutHandler(30))
                   .addLast(new HttpServerCodec(4096, 8192, 8192))

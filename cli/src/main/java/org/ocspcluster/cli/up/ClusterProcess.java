@@ -101,7 +101,7 @@ public final class ClusterProcess implements AutoCloseable {
   /** Starts the health probes and the balancer, reaching members where this process started them. */
   public Balancer startBalancer() throws BalancerException, IOException {
     Map<String, URI> uris = new LinkedHashMap<>();
-    memberAddresses.forEach((name, a) -> uris.put(name, URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/")));
+    memberAddresses.forEach((name, a) -> uris.put(name, URI.create(config.responder().scheme() + "://" + a.getHostString() + ":" + a.getPort() + "/")));
     health = new HealthChecker(config, uris, registry);
     started.push(health);
     health.start();
@@ -175,7 +175,13 @@ public final class ClusterProcess implements AutoCloseable {
     routes.put("/config", this::configRoute);
     routes.put("/config/", this::configRoute);
     routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
-    admin = AdminServer.start(listen, routes, this::adminToken);
+    io.netty.handler.ssl.SslContext tls;
+    try {
+      tls = config == null ? null : org.ocspcluster.responder.ResponderMember.serverTls(config.admin().tls());
+    } catch (org.ocspcluster.responder.ResponderException e) {
+      throw new IllegalStateException("admin.tls: " + e.getMessage(), e);
+    }
+    admin = AdminServer.start(listen, routes, this::adminToken, tls);
     started.push(admin);
     return admin;
   }
@@ -286,7 +292,7 @@ public final class ClusterProcess implements AutoCloseable {
     if (balancer != null) {
       balancer.updateMembers(next, memberAddresses);
       Map<String, URI> uris = new LinkedHashMap<>();
-      memberAddresses.forEach((name, a) -> uris.put(name, URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/")));
+      memberAddresses.forEach((name, a) -> uris.put(name, URI.create(next.responder().scheme() + "://" + a.getHostString() + ":" + a.getPort() + "/")));
       health.updateMembers(next, uris);
     }
     for (Member m : running.members()) {

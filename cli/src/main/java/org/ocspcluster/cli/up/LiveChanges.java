@@ -55,6 +55,9 @@ final class LiveChanges {
         || !before.requestTimeout().equals(after.requestTimeout())) {
       fixed.add("responder.maxConnections, maxConnectionsPerClient, requestTimeout");
     }
+    if (!java.util.Objects.equals(before.tls(), after.tls())) {
+      fixed.add("responder.tls");
+    }
     return fixed;
   }
 

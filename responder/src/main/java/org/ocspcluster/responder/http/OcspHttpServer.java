@@ -84,6 +84,13 @@ public final class OcspHttpServer implements AutoCloseable {
 
   public static OcspHttpServer start(InetSocketAddress address, java.util.function.Supplier<OcspService> service,
       RequestMetrics metrics, int threads, boolean acceptProxyProtocol, Limits limits) throws InterruptedException {
+    return start(address, service, metrics, threads, acceptProxyProtocol, limits, null);
+  }
+
+  /** With {@code tls}, the listener speaks HTTPS only (after the optional PROXY header). */
+  public static OcspHttpServer start(InetSocketAddress address, java.util.function.Supplier<OcspService> service,
+      RequestMetrics metrics, int threads, boolean acceptProxyProtocol, Limits limits,
+      io.netty.handler.ssl.SslContext tls) throws InterruptedException {
     ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerClient());
     boolean epoll = io.netty.channel.epoll.Epoll.isAvailable() && !Boolean.getBoolean("ocsp.cluster.nio")
         && System.getenv("OCSP_CLUSTER_NIO") == null;
@@ -109,6 +116,9 @@ public final class OcspHttpServer implements AutoCloseable {
               p.addLast(new RequestDeadline(limits.requestTimeout()));
               if (acceptProxyProtocol) {
                 p.addLast(new OptionalProxyHeader());
+              }
+              if (tls != null) {
+                p.addLast(tls.newHandler(ch.alloc()));
               }
               p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_BODY));
               p.addLast(new BoundedAggregator());
