@@ -140,12 +140,17 @@ final class DoctorCommand implements Callable<Integer> {
       return done();
     }
 
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient.Builder client = HttpClient.newBuilder();
+    var tls = cluster.responder().tls();
+    if (tls != null && tls.trust() != null) {
+      client.sslContext(org.ocspcluster.health.HealthChecker.trusting(tls.trust()));
+    }
+    HttpClient http = client.build();
     OcspProbe probe = new OcspProbe(served.name(), served.caCertificate(), new Probe(certificate, null, Probe.Expect.ANY),
         http, cluster.health(), Clock.systemUTC());
     report("through the cluster", probe.probe(ocsp).join(), ocsp.toString());
     for (Member m : cluster.members()) {
-      URI direct = URI.create("http://" + m.address() + "/");
+      URI direct = URI.create(cluster.responder().scheme() + "://" + m.address() + "/");
       report("member " + m.name(), probe.probe(direct).join(), direct.toString());
     }
     return done();
