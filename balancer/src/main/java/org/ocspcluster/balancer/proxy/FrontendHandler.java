@@ -33,7 +33,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private final Routing routing;
   private final BalancerSettings settings;
   private final Transport transport;
-  /** Bytes that arrived before a member was connected (some transports read them anyway); sent first. */
+  /** Bytes that arrived before a member was connected; sent first. */
   private final java.util.ArrayDeque<Object> early = new java.util.ArrayDeque<>();
   private boolean inputShutdown;
   private boolean relaying;
@@ -70,7 +70,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     Bootstrap bootstrap = new Bootstrap()
         .group(client.eventLoop())
         .channel(transport.client())
-        .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
@@ -153,15 +152,27 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    // Auto-read is off, but a transport may still deliver what arrived with an early FIN: keep it,
-    // bounded, for the member.
-    if (relaying || early.size() >= 64) {
+    // What the client sends before its member is connected (with HTTP, usually the whole request)
+    // is kept, bounded, and sent first. Reading at once rather than toggling auto-read saves
+    // epoll_ctl calls on every connection.
+    if (relaying) {
       ReferenceCountUtil.release(msg);
       ctx.close();
       return;
     }
     early.add(msg);
+    if (msg instanceof io.netty.buffer.ByteBuf buf) {
+      earlyBytes += buf.readableBytes();
+    }
+    if (earlyBytes >= MAX_EARLY_BYTES) {
+      // Enough held for one connection: read no more until the member is there (the relay resumes).
+      ctx.channel().config().setAutoRead(false);
+    }
   }
+
+  /** Bytes held per connection while its member is being connected; past this the client waits. */
+  static final int MAX_EARLY_BYTES = 64 * 1024;
+  private long earlyBytes;
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
