@@ -181,13 +181,21 @@ public final class HealthChecker implements AutoCloseable {
 
   /** The balancer could not connect to the member (refused or timed out). */
   public void connectFailed(String member) {
-    int inARow = passive.merge(member, 1, Integer::sum);
+    passiveFailure(passive, member, " connects in a row refused or timed out");
+  }
+
+  /**
+   * One more passive failure in {@code streak}; at {@code passiveFailures} in a row the member is
+   * taken out at once, as if its probes had failed {@code fall} times.
+   */
+  private void passiveFailure(Map<String, Integer> streak, String member, String inARowWhat) {
+    int inARow = streak.merge(member, 1, Integer::sum);
     if (inARow >= settings.passiveFailures() && health(member).usable()) {
       synchronized (streaks.get(member)) {
         streaks.get(member)[0] = 0;
         streaks.get(member)[1] = settings.fall();
       }
-      record(member, MemberHealth.State.DOWN, inARow + " connects in a row refused or timed out");
+      record(member, MemberHealth.State.DOWN, inARow + inARowWhat);
     }
   }
 
@@ -224,15 +232,7 @@ public final class HealthChecker implements AutoCloseable {
    * {@code passiveFailures} of these in a row, without waiting for the probes.
    */
   public void unanswered(String member) {
-    int inARow = silent.merge(member, 1, Integer::sum);
-    if (inARow >= settings.passiveFailures() && health(member).usable()) {
-      synchronized (streaks.get(member)) {
-        streaks.get(member)[0] = 0;
-        streaks.get(member)[1] = settings.fall();
-      }
-      record(member, MemberHealth.State.DOWN, inARow + " requests in a row got no answer within "
-          + settings.timeout().toMillis() + " ms");
-    }
+    passiveFailure(silent, member, " requests in a row got no answer within " + settings.timeout().toMillis() + " ms");
   }
 
   /** The member answered a relayed request. */

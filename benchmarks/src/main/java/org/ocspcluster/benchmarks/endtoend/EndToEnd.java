@@ -495,7 +495,7 @@ public final class EndToEnd implements Callable<Integer> {
   }
 
   private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return org.ocspcluster.benchmarks.endtoend.Processes.java();
   }
 
   private static Path ownJar() throws Exception {

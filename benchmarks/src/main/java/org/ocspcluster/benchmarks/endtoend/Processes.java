@@ -122,8 +122,13 @@ public final class Processes implements AutoCloseable {
     }).sum();
   }
 
+  /** The java of the running JVM, for the processes the harness starts. */
+  public static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
   /** Resident memory of {@code process} and its descendants, in MiB. */
-  static double rssMiB(Process process) {
+  public static double rssMiB(Process process) {
     if (process == null) {
       return Double.NaN;
     }

@@ -369,7 +369,7 @@ public final class FaultDrill implements Callable<Integer> {
       for (var e : new java.util.TreeMap<>(Map.of("responder-1", members.get("responder-1"), "balancer",
           processes.named("balancer"))).entrySet()) {
         rows.add(String.format(Locale.ROOT, "%d,%d,%d,%s,%.1f,%.1f", second, sent.get(), failed.get(), e.getKey(),
-            heapMiB(e.getKey()), rssMiB(e.getValue())));
+            heapMiB(e.getKey()), org.ocspcluster.benchmarks.endtoend.Processes.rssMiB(e.getValue())));
       }
       console.println(rows.get(rows.size() - 1) + " ... " + rows.get(rows.size() - 2));
       if (System.nanoTime() > nextChurn && System.nanoTime() < end - Duration.ofSeconds(5).toNanos()) {
@@ -421,19 +421,6 @@ public final class FaultDrill implements Callable<Integer> {
     } catch (Exception e) {
       return Double.NaN;
     }
-  }
-
-  private static double rssMiB(Process p) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // gone
-    }
-    return Double.NaN;
   }
 
   private long refusedRefreshes() {
@@ -547,7 +534,7 @@ public final class FaultDrill implements Callable<Integer> {
   }
 
   private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return org.ocspcluster.benchmarks.endtoend.Processes.java();
   }
 
   /** Free ports; the first three consecutive (the demo puts members right after the cluster port). */

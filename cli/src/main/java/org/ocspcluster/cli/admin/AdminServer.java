@@ -146,8 +146,8 @@ public final class AdminServer implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
       boolean keepAlive = HttpUtil.isKeepAlive(request);
-      String verb = request.method().name();
-      boolean changing = !verb.equals("GET") && !verb.equals("HEAD");
+      String method = request.method().name();
+      boolean changing = !method.equals("GET") && !method.equals("HEAD");
       String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
       QueryStringDecoder uri = new QueryStringDecoder(request.uri());
       Route route = routes.get(uri.path());
@@ -163,14 +163,13 @@ public final class AdminServer implements AutoCloseable {
             keepAlive);
         return;
       }
-      String method = request.method().name();
       String body = request.content().toString(StandardCharsets.UTF_8);
       Route chosen = route;
       work.execute(() -> {
         Reply reply;
         try {
           if (changing && !authorized(authorization)) {
-            send(ctx, Reply.text(401, "this admin listener needs its bearer token for " + verb + " requests: give "
+            send(ctx, Reply.text(401, "this admin listener needs its bearer token for " + method + " requests: give "
                 + "the verb --admin-token-file FILE (the cluster's admin.tokenFile) or set OCSP_CLUSTER_ADMIN_TOKEN\n"),
                 keepAlive);
             return;

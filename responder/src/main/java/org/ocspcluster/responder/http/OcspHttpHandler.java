@@ -45,7 +45,12 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   /** Completes when the previous response was written; only touched on the event loop. */
   private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
-  OcspHttpHandler(java.util.function.Supplier<OcspService> service, RequestMetrics metrics, java.time.Clock clock) {
+  /** The connection's request deadline (null: none), told when each request is whole. */
+  private final RequestDeadline deadline;
+
+  OcspHttpHandler(java.util.function.Supplier<OcspService> service, RequestMetrics metrics, java.time.Clock clock,
+      RequestDeadline deadline) {
+    this.deadline = deadline;
     this.service = service;
     this.metrics = metrics;
     this.clock = clock;
@@ -53,7 +58,6 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
     if (deadline != null) {
       deadline.requestComplete();
     }

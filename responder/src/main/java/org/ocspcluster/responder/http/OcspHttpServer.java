@@ -113,7 +113,8 @@ public final class OcspHttpServer implements AutoCloseable {
                   ctx.close();
                 }
               });
-              p.addLast(new RequestDeadline(limits.requestTimeout()));
+              RequestDeadline deadline = new RequestDeadline(limits.requestTimeout());
+              p.addLast(deadline);
               if (acceptProxyProtocol) {
                 p.addLast(new OptionalProxyHeader());
               }
@@ -122,7 +123,7 @@ public final class OcspHttpServer implements AutoCloseable {
               }
               p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_BODY));
               p.addLast(new BoundedAggregator());
-              p.addLast(new OcspHttpHandler(service, metrics, java.time.Clock.systemUTC()));
+              p.addLast(new OcspHttpHandler(service, metrics, java.time.Clock.systemUTC(), deadline));
             }
           })
           .bind(address).sync().channel();
