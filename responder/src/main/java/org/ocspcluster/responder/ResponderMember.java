@@ -46,6 +46,9 @@ public final class ResponderMember implements AutoCloseable {
   private final ResponderMetrics metrics;
   private final MeterRegistry registry;
   private final AtomicReference<Serving> serving;
+  private final ConfigurationGauges gauges;
+  /** The member's own gauges; they leave the registry when the member stops. */
+  private final List<io.micrometer.core.instrument.Meter> memberMeters = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * What the member answers with: its revocation configurations, the service built on them, and
@@ -78,6 +81,10 @@ public final class ResponderMember implements AutoCloseable {
     this.refresher = refresher;
     this.metrics = metrics;
     this.registry = registry;
+    this.gauges = new ConfigurationGauges(registry, name, () -> {
+      Serving now = serving.get();
+      return now == null ? List.of() : now.served;
+    });
   }
 
   /**
@@ -115,17 +122,18 @@ public final class ResponderMember implements AutoCloseable {
           cores, config.responder().acceptProxyProtocol(), new OcspHttpServer.Limits(
               config.responder().maxConnections(), config.responder().maxConnectionsPerClient(),
               config.responder().requestTimeout()), tls);
-      io.micrometer.core.instrument.FunctionCounter.builder("ocsp.connections.refused", server,
+      ResponderMember started = new ResponderMember(member.name(), server, signing, refresher, metrics, registry,
+          current);
+      started.memberMeters.add(io.micrometer.core.instrument.FunctionCounter.builder("ocsp.connections.refused", server,
               OcspHttpServer::refusedConnections)
           .description("Connections refused past responder.maxConnections or maxConnectionsPerClient (answered 503)")
           .tag("member", member.name())
-          .register(registry);
-      io.micrometer.core.instrument.Gauge.builder("ocsp.connections.open", server, OcspHttpServer::openConnections)
+          .register(registry));
+      started.memberMeters.add(Gauge.builder("ocsp.connections.open", server, OcspHttpServer::openConnections)
           .description("Client connections open on the member now")
           .tag("member", member.name())
-          .register(registry);
-      ResponderMember started = new ResponderMember(member.name(), server, signing, refresher, metrics, registry,
-          current);
+          .strongReference(true)
+          .register(registry));
       started.commit(first);
       LOG.info("member {} ready: answering OCSP on http://{} for {}", member.name(),
           hostPort(server.localAddress()), first.configurations());
@@ -186,18 +194,19 @@ public final class ResponderMember implements AutoCloseable {
   public void commit(Serving next) {
     for (ServedCa ca : next.served) {
       metrics.declare(ca.name());
-      watch(registry, name, ca);
       long every = next.refreshMillis.get(ca.name());
       next.refreshes.add(refresher.scheduleWithFixedDelay(() -> refresh(ca, next.service, metrics), every, every,
           TimeUnit.MILLISECONDS));
     }
     Serving previous = serving.getAndSet(next);
+    gauges.follow(next.configurations());
     if (!pendingGauge) {
       pendingGauge = true;
-      Gauge.builder("ocsp.cache.resign.pending", serving, s -> s.get().service.resignsPending())
+      memberMeters.add(Gauge.builder("ocsp.cache.resign.pending", serving, s -> s.get().service.resignsPending())
           .description("Pre-produced responses being re-signed in the background")
           .tag("member", name)
-          .register(registry);
+          .strongReference(true)
+          .register(registry));
     }
     if (previous != null && previous != next) {
       previous.refreshes.forEach(f -> f.cancel(false));
@@ -300,33 +309,6 @@ public final class ResponderMember implements AutoCloseable {
     }
   }
 
-  private static void watch(MeterRegistry registry, String member, ServedCa ca) {
-    Gauge.builder("ocsp.revocation.source.next.update", ca,
-            c -> c.source().nextUpdate() == null ? Double.NaN : c.source().nextUpdate().getEpochSecond())
-        .description("When the revocation data in force promises newer data (Unix time)")
-        .baseUnit("seconds")
-        .tag("member", member)
-        .tag("configuration", ca.name())
-        .register(registry);
-    Gauge.builder("ocsp.revocation.source.load.progress", ca, c -> c.source().loadProgress())
-        .description("Progress of the revocation data load under way, 0..1 (1 when idle)")
-        .tag("member", member)
-        .tag("configuration", ca.name())
-        .register(registry);
-    Gauge.builder("ocsp.revocation.source.revoked", ca, c -> c.source().revokedCount())
-        .description("Revoked certificates listed by the revocation data in force")
-        .tag("member", member)
-        .tag("configuration", ca.name())
-        .register(registry);
-    Gauge.builder("ocsp.signer.not.after", ca,
-            c -> c.signer().certificate().getNotAfter().toInstant().getEpochSecond())
-        .description("When the signing certificate in force expires (Unix time)")
-        .baseUnit("seconds")
-        .tag("member", member)
-        .tag("configuration", ca.name())
-        .register(registry);
-  }
-
   /**
    * Signing is CPU-bound: one thread per core, and a bounded queue so that a flood of nonce
    * requests is answered tryLater-fast by back-pressure rather than growing memory without end.
@@ -386,6 +368,8 @@ public final class ResponderMember implements AutoCloseable {
 
   @Override
   public void close() {
+    gauges.close();
+    memberMeters.forEach(registry::remove);
     server.close();
     signing.shutdownNow();
     refresher.shutdownNow();
