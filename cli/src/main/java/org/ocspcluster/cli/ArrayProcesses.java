@@ -6,10 +6,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.ocspcluster.cli.up.ClusterProcess;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.ConfigException;
 import org.ocspcluster.config.ConfigLoader;
@@ -17,6 +13,8 @@ import org.ocspcluster.config.HostPort;
 import org.ocspcluster.config.store.FolderConfigStore;
 import org.ocspcluster.config.store.Revision;
 import org.ocspcluster.config.store.ZooKeeperConfigStore;
+import org.ocspcluster.node.Node;
+import org.ocspcluster.node.array.ZooKeeperArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,21 +36,6 @@ final class ArrayProcesses {
     @Spec
     CommandSpec spec;
 
-    CuratorFramework connect() {
-      CuratorFramework client = CuratorFrameworkFactory.builder()
-          .connectString(zookeeper)
-          .sessionTimeoutMs(10_000)
-          .connectionTimeoutMs(5_000)
-          .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
-          .build();
-      // One line per change of the ZooKeeper session, instead of ZooKeeper's own chatter.
-      client.getConnectionStateListenable().addListener((c, state) ->
-          org.slf4j.LoggerFactory.getLogger(ArrayProcesses.class).info("ZooKeeper {} ({})",
-              state.name().toLowerCase(java.util.Locale.ROOT), zookeeper));
-      client.start();
-      return client;
-    }
-
     static ClusterConfig parse(Revision r, PrintWriter err) {
       try {
         return ConfigLoader.parse(r.anchor(), r.yaml());
@@ -70,16 +53,14 @@ final class ArrayProcesses {
    * from local disk when ZooKeeper cannot be reached) and, once its parts run, the watch.
    */
   static final class Follower {
-    private final CuratorFramework client;
-    private final ZooKeeperConfigStore array;
+    private final ZooKeeperArray array;
     private final FolderConfigStore local;
     private final Revision start;
     private final ClusterConfig config;
     private final String from;
 
-    private Follower(CuratorFramework client, ZooKeeperConfigStore array, FolderConfigStore local, Revision start,
-        ClusterConfig config, String from) {
-      this.client = client;
+    private Follower(ZooKeeperArray array, FolderConfigStore local, Revision start, ClusterConfig config,
+        String from) {
       this.array = array;
       this.local = local;
       this.start = start;
@@ -88,41 +69,23 @@ final class ArrayProcesses {
     }
 
     /** Null after saying why on {@code err}. */
-    static Follower start(String zookeeper, String cluster, Path data, PrintWriter err) throws Exception {
-      OnZooKeeper connector = new OnZooKeeper() {
-        @Override
-        public Integer call() {
-          return 0;
-        }
-      };
-      connector.zookeeper = zookeeper;
-      connector.cluster = cluster;
-      CuratorFramework client = connector.connect();
-      ZooKeeperConfigStore array = new ZooKeeperConfigStore(client, cluster);
+    static Follower start(String zookeeper, String cluster, Path data, PrintWriter err) throws IOException {
+      ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster);
       FolderConfigStore local = new FolderConfigStore(data.resolve("revisions"));
-      boolean reached = client.blockUntilConnected(5, java.util.concurrent.TimeUnit.SECONDS);
-      Optional<Revision> start;
-      String from;
-      if (reached && array.current().isPresent()) {
-        start = array.current();
-        from = "the array";
-      } else {
-        start = local.current();
-        from = "local disk (ZooKeeper " + (reached ? "has no revision yet" : "is unreachable") + ")";
-      }
-      if (start.isEmpty()) {
+      ZooKeeperArray.Start start = array.startingRevision(local);
+      if (start.revision().isEmpty()) {
         err.println("no configuration to run: apply one on the controller (ocsp-cluster config apply FILE --admin "
             + "CONTROLLER) and start again");
         err.flush();
-        client.close();
+        array.close();
         return null;
       }
-      ClusterConfig config = OnZooKeeper.parse(start.get(), err);
+      ClusterConfig config = OnZooKeeper.parse(start.revision().get(), err);
       if (config == null) {
-        client.close();
+        array.close();
         return null;
       }
-      return new Follower(client, array, local, start.get(), config, from);
+      return new Follower(array, local, start.revision().get(), config, start.from());
     }
 
     ClusterConfig config() {
@@ -137,15 +100,12 @@ final class ArrayProcesses {
       return from;
     }
 
-    /** Once {@code process} runs its parts: keep the revision locally and follow the array. */
-    void follow(ClusterProcess process) throws IOException {
-      process.startAt(start.number());
-      if (local.current().map(Revision::number).orElse(-1) != start.number()
-          || !local.current().get().yaml().equals(start.yaml())) {
-        local.append(start.yaml(), start.baseDir(), "revision " + start.number() + " from " + from);
-      }
-      process.followArray(array, local);
-      Runtime.getRuntime().addShutdownHook(new Thread(client::close));
+    /** Once {@code node} runs its parts: keep the revision locally and follow the array. */
+    void follow(Node node) throws IOException {
+      node.startAt(start.number());
+      ZooKeeperArray.keepLocally(local, start, from);
+      node.followArray(array.store(), local);
+      Runtime.getRuntime().addShutdownHook(new Thread(array::close));
     }
   }
 
@@ -162,21 +122,18 @@ final class ArrayProcesses {
 
     @Override
     public Integer call() throws Exception {
-      CuratorFramework client = connect();
-      ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, cluster);
+      ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster);
+      ZooKeeperConfigStore store = array.store();
       Optional<Revision> current = store.current();
       ClusterConfig config = current.map(r -> parse(r, spec.commandLine().getErr())).orElse(null);
-      ClusterProcess process = new ClusterProcess(config);
+      Node process = new Node(config);
       process.controlArray(store, id == null ? admin : id);
       HostPort at = HostPort.parse(admin);
       process.startAdmin(new InetSocketAddress(at.host(), at.port()));
       spec.commandLine().getOut().printf("controller of array %s ready at http://%s (revision %s in force)%n", cluster,
           admin, current.map(r -> Integer.toString(r.number())).orElse("none yet: run config apply"));
       spec.commandLine().getOut().flush();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        store.close();
-        client.close();
-      }));
+      Runtime.getRuntime().addShutdownHook(new Thread(array::close));
       return Foreground.runUntilSignalled(process);
     }
   }
@@ -202,7 +159,7 @@ final class ArrayProcesses {
       if (follower == null) {
         return 1;
       }
-      ClusterProcess process = new ClusterProcess(follower.config());
+      Node process = new Node(follower.config());
       try {
         process.startMember(member, null);
         follower.follow(process);

@@ -3,7 +3,7 @@ package org.ocspcluster.cli;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HostPort;
 import picocli.CommandLine.Command;
@@ -54,7 +54,7 @@ final class BalancerCommand implements Callable<Integer> {
       return Main.CONFIG_ERROR;
     }
     ClusterConfig cluster = loaded;
-    ClusterProcess process = new ClusterProcess(cluster);
+    Node process = new Node(cluster);
     try {
       process.startBalancer();
       if (follower != null) {

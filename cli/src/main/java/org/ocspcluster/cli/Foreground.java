@@ -1,7 +1,7 @@
 package org.ocspcluster.cli;
 
 import java.util.concurrent.CountDownLatch;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +11,7 @@ final class Foreground {
 
   private Foreground() {}
 
-  static int runUntilSignalled(ClusterProcess process) {
+  static int runUntilSignalled(Node process) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping (signal received)");

@@ -3,7 +3,7 @@ package org.ocspcluster.cli;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HostPort;
 import org.ocspcluster.responder.ResponderException;
@@ -35,7 +35,7 @@ final class ResponderCommand implements Callable<Integer> {
     if (cluster == null) {
       return Main.CONFIG_ERROR;
     }
-    ClusterProcess process = new ClusterProcess(cluster);
+    Node process = new Node(cluster);
     try {
       process.startMember(member, null);
       if (admin != null) {

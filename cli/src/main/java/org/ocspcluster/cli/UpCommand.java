@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ocspcluster.balancer.BalancerException;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.store.FolderConfigStore;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HostPort;
@@ -70,7 +70,7 @@ final class UpCommand implements Callable<Integer> {
       err.flush();
       return Main.CONFIG_ERROR;
     }
-    ClusterProcess process = new ClusterProcess(cluster);
+    Node process = new Node(cluster);
     try {
       process.useStore(store, yaml, baseDir, source);
       process.startAllMembers();

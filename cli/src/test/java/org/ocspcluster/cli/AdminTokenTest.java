@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ocspcluster.cli.admin.AdminServer;
+import org.ocspcluster.node.admin.AdminServer;
 
 class AdminTokenTest {
   static final String TOKEN = "3f1c9a7be2d84c06a5b1e9f07c2d4a68";
@@ -91,7 +91,7 @@ class AdminTokenTest {
         new ch.qos.logback.core.read.ListAppender<>();
     logs.start();
     root.addAppender(logs);
-    try (org.ocspcluster.cli.up.ClusterProcess process = new org.ocspcluster.cli.up.ClusterProcess(
+    try (org.ocspcluster.node.Node process = new org.ocspcluster.node.Node(
         org.ocspcluster.config.ConfigLoader.load(yaml))) {
       process.startAllMembers();
       AdminServer admin = process.startAdmin(new InetSocketAddress("127.0.0.1", free[3]));

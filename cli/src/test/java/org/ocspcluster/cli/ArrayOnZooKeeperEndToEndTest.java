@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.config.store.FolderConfigStore;
 import org.ocspcluster.config.store.Revision;
@@ -66,25 +66,25 @@ class ArrayOnZooKeeperEndToEndTest {
     return store;
   }
 
-  private ClusterProcess controller(TestingServer zookeeper, int adminPort, String id) throws Exception {
+  private Node controller(TestingServer zookeeper, int adminPort, String id) throws Exception {
     return controller(zookeeper.getConnectString(), adminPort, id);
   }
 
-  ClusterProcess controller(String connect, int adminPort, String id) throws Exception {
+  Node controller(String connect, int adminPort, String id) throws Exception {
     ZooKeeperConfigStore store = store(connect);
-    ClusterProcess controller = new ClusterProcess(null);
+    Node controller = new Node(null);
     toClose.add(controller);
     controller.controlArray(store, id);
     controller.startAdmin(new InetSocketAddress("127.0.0.1", adminPort));
     return controller;
   }
 
-  private ClusterProcess member(TestingServer zookeeper, String name, Revision start) throws Exception {
+  private Node member(TestingServer zookeeper, String name, Revision start) throws Exception {
     return member(zookeeper.getConnectString(), name, start);
   }
 
-  ClusterProcess member(String connect, String name, Revision start) throws Exception {
-    ClusterProcess member = new ClusterProcess(ConfigLoader.parse(start.anchor(), start.yaml()));
+  Node member(String connect, String name, Revision start) throws Exception {
+    Node member = new Node(ConfigLoader.parse(start.anchor(), start.yaml()));
     toClose.add(member);
     member.startMember(name, null);
     member.startAt(start.number());
@@ -143,14 +143,14 @@ class ArrayOnZooKeeperEndToEndTest {
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
     String admin = "127.0.0.1:" + free[4];
 
-    ClusterProcess leader = controller(zookeeper, free[4], "controller-a");
+    Node leader = controller(zookeeper, free[4], "controller-a");
     await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("config", "history", "--admin", admin).exit() == 0);
     Clients.Said first = Clients.cli("config", "apply", yaml.toString(), "--admin", admin);
     assertEquals(0, first.exit(), first.out());
 
     Revision one = store(zookeeper).current().orElseThrow();
     member(zookeeper, "responder-1", one);
-    ClusterProcess two = member(zookeeper, "responder-2", one);
+    Node two = member(zookeeper, "responder-2", one);
     assertTrue(ask("ca.pem", "good.pem", ports.member1()).out().contains("good.pem: good"));
 
     Path withSecond = dir.resolve("with-second.yaml");
@@ -194,7 +194,7 @@ class ArrayOnZooKeeperEndToEndTest {
     FolderConfigStore kept = new FolderConfigStore(dir.resolve("member-responder-2"));
     Revision last = kept.current().orElseThrow();
     assertTrue(last.yaml().contains("name: second"), "the member kept revision 2 locally");
-    ClusterProcess restarted = new ClusterProcess(ConfigLoader.parse(last.anchor(), last.yaml()));
+    Node restarted = new Node(ConfigLoader.parse(last.anchor(), last.yaml()));
     toClose.add(restarted);
     restarted.startMember("responder-2", null);
     assertTrue(ask("second/ca.pem", "second/good.pem", ports.member2()).out().contains("good.pem: good"),

@@ -13,7 +13,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.config.store.FolderConfigStore;
 import org.ocspcluster.responder.pki.DemoPki;
@@ -35,7 +35,7 @@ class ConfigRevisionsEndToEndTest {
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
     String admin = "127.0.0.1:" + ports.admin();
     String url = "http://localhost:" + ports.cluster() + "/";
-    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(yaml))) {
+    try (Node cluster = new Node(ConfigLoader.load(yaml))) {
       cluster.useStore(new FolderConfigStore(dir.resolve("revisions")), Files.readString(yaml), dir, "test start");
       cluster.startAllMembers();
       cluster.startBalancer();

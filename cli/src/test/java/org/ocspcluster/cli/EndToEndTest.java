@@ -22,7 +22,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
@@ -38,7 +38,7 @@ import org.ocspcluster.responder.pki.DemoPki;
 class EndToEndTest {
   @TempDir
   static Path dir;
-  ClusterProcess cluster;
+  Node cluster;
   DemoCluster.Ports ports;
   final HttpClient http = HttpClient.newHttpClient();
 
@@ -48,7 +48,7 @@ class EndToEndTest {
     ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     ClusterConfig config = ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE));
-    cluster = new ClusterProcess(config);
+    cluster = new Node(config);
     cluster.startAllMembers();
     cluster.startBalancer();
     cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));

@@ -21,7 +21,7 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
 import org.ocspcluster.responder.pki.DemoPki;
@@ -45,7 +45,7 @@ class FailoverUnderLoadEndToEndTest {
     byte[] request = new OCSPReqBuilder().addRequest(new CertificateID(
         new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1), pki.ca(),
         pki.good().getSerialNumber())).build().getEncoded();
-    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
+    try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
       cluster.startAllMembers();
       cluster.startBalancer();
       await().atMost(Duration.ofSeconds(20)).until(() -> cluster.health().anyUp());

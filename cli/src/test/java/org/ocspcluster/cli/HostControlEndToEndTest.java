@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.responder.pki.DemoPki;
 import picocli.CommandLine;
@@ -36,7 +36,7 @@ import picocli.CommandLine;
 class HostControlEndToEndTest {
   @TempDir
   static Path dir;
-  ClusterProcess cluster;
+  Node cluster;
   DemoCluster.Ports ports;
   String admin;
   String url;
@@ -57,7 +57,7 @@ class HostControlEndToEndTest {
           acceptProxyProtocol: true
         admin:
         """));
-    cluster = new ClusterProcess(ConfigLoader.load(yaml));
+    cluster = new Node(ConfigLoader.load(yaml));
     cluster.startAllMembers();
     cluster.startBalancer();
     cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));

@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.config.store.FolderConfigStore;
 import org.ocspcluster.responder.pki.DemoPki;
@@ -37,14 +37,14 @@ class LiveGaugesEndToEndTest {
     second.writeTo(dir.resolve("second"));
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
     Path withSecond = Clients.withSecondCa(yaml, dir.resolve("with-second.yaml"));
-    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(withSecond))) {
+    try (Node cluster = new Node(ConfigLoader.load(withSecond))) {
       cluster.useStore(new FolderConfigStore(dir.resolve("revisions")), Files.readString(withSecond), dir, "test");
       cluster.startAllMembers();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));
 
       // Only the refresh interval changes: every served configuration is rebuilt beside the old one.
       String slower = Files.readString(withSecond).replace("refreshInterval: 1m", "refreshInterval: 2m");
-      assertEquals(200, cluster.apply(slower, dir, "test: slower refresh").status());
+      assertTrue(cluster.apply(slower, dir, "test: slower refresh").applied());
       collectGarbage();
 
       String metrics = cluster.registry().scrape();
@@ -65,7 +65,7 @@ class LiveGaugesEndToEndTest {
       }
 
       // A configuration that leaves takes its gauges with it.
-      assertEquals(200, cluster.apply(Files.readString(yaml), dir, "test: second removed").status());
+      assertTrue(cluster.apply(Files.readString(yaml), dir, "test: second removed").applied());
       collectGarbage();
       metrics = cluster.registry().scrape();
       for (String gauge : GAUGES) {

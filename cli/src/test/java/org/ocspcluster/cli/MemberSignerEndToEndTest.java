@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.responder.pki.DemoPki;
 
@@ -44,7 +44,7 @@ class MemberSignerEndToEndTest {
                 certificate: enrol/responder-2.pem
                 key: enrol/demo-responder-2-signer.key
         """));
-    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(yaml))) {
+    try (Node cluster = new Node(ConfigLoader.load(yaml))) {
       cluster.startAllMembers();
       String own = Clients.openssl(dir.resolve("ca.pem"), "http://127.0.0.1:" + ports.member2() + "/", "-cert",
           dir.resolve("good.pem").toString(), "-resp_text").out();

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.responder.pki.DemoPki;
 
@@ -51,7 +51,7 @@ class MonitoringFilesTest {
     Files.writeString(yaml, Files.readString(yaml).replace("members:\n", "  - name: udp-test\n    ports: " + free[4]
         + "\n    protocol: udp\nmembers:\n"));
     String scrape;
-    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
+    try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
       cluster.startAllMembers();
       cluster.startBalancer();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.responder.pki.DemoPki;
 import org.ocspcluster.responder.pki.Pem;
@@ -54,7 +54,7 @@ class RevocationConfigurationsEndToEndTest {
   static DemoPki ec;
   static DemoPki rsa;
   static DemoPki stranger;
-  ClusterProcess cluster;
+  Node cluster;
   DemoCluster.Ports ports;
   String url;
   final HttpClient http = HttpClient.newHttpClient();
@@ -83,7 +83,7 @@ class RevocationConfigurationsEndToEndTest {
             opensslIndex: rsa/index.txt
         admin:
         """));
-    cluster = new ClusterProcess(ConfigLoader.load(yaml));
+    cluster = new Node(ConfigLoader.load(yaml));
     cluster.startAllMembers();
     cluster.startBalancer();
     cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));

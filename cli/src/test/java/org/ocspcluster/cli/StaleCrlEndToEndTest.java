@@ -11,7 +11,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
 import org.ocspcluster.responder.pki.DemoPki;
@@ -30,7 +30,7 @@ class StaleCrlEndToEndTest {
     Instant now = Instant.now();
     Pem.write(dir.resolve("ca.crl"), pki.crl(now.minus(Duration.ofHours(1)), now.plusSeconds(4)));
     String url = "http://localhost:" + ports.cluster() + "/";
-    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
+    try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
       cluster.startAllMembers();
       cluster.startBalancer();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.responder.pki.DemoPki;
 
@@ -43,7 +43,7 @@ class StatusPageEndToEndTest {
     int[] free = Clients.freePorts(4);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
-    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
+    try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
       cluster.startAllMembers();
       cluster.startBalancer();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));

@@ -26,7 +26,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.cli.up.ClusterProcess;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.responder.pki.DemoPki;
 import org.ocspcluster.responder.pki.Pem;
@@ -58,7 +58,7 @@ class TlsEndToEndTest {
             certificate: tls.pem
             key: tls.key
         """.formatted(ports.admin())));
-    try (ClusterProcess cluster = new ClusterProcess(ConfigLoader.load(yaml))) {
+    try (Node cluster = new Node(ConfigLoader.load(yaml))) {
       cluster.startAllMembers();
       cluster.startBalancer();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));

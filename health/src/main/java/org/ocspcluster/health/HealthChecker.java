@@ -134,7 +134,8 @@ public final class HealthChecker implements AutoCloseable {
 
   private volatile boolean started;
 
-  private List<OcspProbe> probesFor(ClusterConfig config) throws IOException {
+  /** The probes of {@code config}'s revocation configurations, read now (probe certificates included). */
+  public List<OcspProbe> probesFor(ClusterConfig config) throws IOException {
     List<OcspProbe> list = new ArrayList<>();
     for (RevocationConfiguration rc : config.revocationConfigurations()) {
       list.add(new OcspProbe(rc.name(), rc.caCertificate(), rc.probe(), http, settings, clock));
@@ -142,9 +143,9 @@ public final class HealthChecker implements AutoCloseable {
     return List.copyOf(list);
   }
 
-  /** Probes the revocation configurations of a newly applied configuration from the next round on. */
-  public void updateProbes(ClusterConfig next) throws IOException {
-    this.probes = probesFor(next);
+  /** Asks {@code probes} (from {@link #probesFor}) from the next round on. */
+  public void useProbes(List<OcspProbe> probes) {
+    this.probes = List.copyOf(probes);
   }
 
   /** For a balancer that runs without probing (tests): members stay UNKNOWN, hence usable. */

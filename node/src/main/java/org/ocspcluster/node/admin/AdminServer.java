@@ -1,4 +1,4 @@
-package org.ocspcluster.cli.admin;
+package org.ocspcluster.node.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;

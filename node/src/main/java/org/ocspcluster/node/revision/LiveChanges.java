@@ -1,4 +1,4 @@
-package org.ocspcluster.cli.up;
+package org.ocspcluster.node.revision;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,7 @@ import org.ocspcluster.config.PortRule;
  * addresses, the rules' ports, protocols and enabled-ness, where this process's own members listen,
  * the balancer, health schedule and admin settings.
  */
-final class LiveChanges {
+public final class LiveChanges {
   private LiveChanges() {}
 
   /**
@@ -24,7 +24,7 @@ final class LiveChanges {
    * responder members minds only those members' addresses and how they listen; a balancer (or a
    * whole cluster) minds everything that listens or is probed.
    */
-  static List<String> needingRestart(ClusterConfig running, ClusterConfig next, java.util.Set<String> members,
+  public static List<String> needingRestart(ClusterConfig running, ClusterConfig next, java.util.Set<String> members,
       boolean balancer, boolean runsAllMembers) {
     List<String> fixed = balancer ? needingRestart(running, next) : new ArrayList<>();
     for (String name : members) {

@@ -1,0 +1,478 @@
+package org.ocspcluster.node;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.ocspcluster.balancer.Balancer;
+import org.ocspcluster.balancer.BalancerException;
+import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.ConfigException;
+import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.config.Member;
+import org.ocspcluster.config.RevocationConfiguration;
+import org.ocspcluster.config.store.ConfigEdits;
+import org.ocspcluster.config.store.ConfigStore;
+import org.ocspcluster.config.store.Revision;
+import org.ocspcluster.config.store.ZooKeeperConfigStore;
+import org.ocspcluster.health.HealthChecker;
+import org.ocspcluster.health.probe.OcspProbe;
+import org.ocspcluster.node.admin.AdminRoutes;
+import org.ocspcluster.node.admin.AdminServer;
+import org.ocspcluster.node.array.ArrayController;
+import org.ocspcluster.node.array.ArrayFollower;
+import org.ocspcluster.node.revision.LiveChanges;
+import org.ocspcluster.node.revision.Outcome;
+import org.ocspcluster.node.revision.Part;
+import org.ocspcluster.node.revision.RevisionPath;
+import org.ocspcluster.node.revision.RevisionRefused;
+import org.ocspcluster.responder.ResponderException;
+import org.ocspcluster.responder.ResponderMember;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The parts one process runs (some members, the balancer with its probes, the admin listener, an
+ * array role), started in order and closed in reverse, and changed at run time only through the
+ * process's {@link RevisionPath}. {@code up} runs them all; {@code responder}, {@code balancer},
+ * {@code member} and {@code controller} run some.
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final Map<String, InetSocketAddress> memberAddresses =
+      java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  private final List<ResponderMember> members = new CopyOnWriteArrayList<>();
+  private final Map<String, Meter> revisionGauges = new ConcurrentHashMap<>();
+  private final RevisionPath revisions;
+  private volatile ConfigStore store;
+  private volatile boolean runsAllMembers;
+  private HealthChecker health;
+  private Balancer balancer;
+  private AdminServer admin;
+  private ArrayController controller;
+  private ArrayFollower follower;
+
+  public Node(ClusterConfig config) {
+    this.revisions = new RevisionPath(config, this::parts);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    started.push(gc);
+  }
+
+  // ---------------------------------------------------------------- starting parts
+
+  /** Starts member {@code name} of the configuration in force; on {@code listen} when given, else at its address. */
+  public ResponderMember startMember(String name, InetSocketAddress listen) throws ResponderException {
+    return add(launch(config(), name, listen));
+  }
+
+  private ResponderMember launch(ClusterConfig config, String name, InetSocketAddress listen)
+      throws ResponderException {
+    return listen == null
+        ? ResponderMember.start(config, name, registry)
+        : ResponderMember.start(config, name, listen, registry);
+  }
+
+  private ResponderMember add(ResponderMember member) {
+    started.push(member);
+    members.add(member);
+    memberAddresses.put(member.name(), member.localAddress());
+    revisionGauges.computeIfAbsent(member.name(), n -> Gauge.builder("ocsp.config.revision", revisions,
+            RevisionPath::revision)
+        .description("The configuration revision the member runs")
+        .tag("member", n)
+        .strongReference(true)
+        .register(registry));
+    return member;
+  }
+
+  /** Stops a member this process runs (as if its process died); the balancer notices by probing. */
+  public void stopMember(String name) {
+    members.removeIf(m -> m.name().equals(name));
+    Meter gauge = revisionGauges.remove(name);
+    if (gauge != null) {
+      registry.remove(gauge);
+    }
+    started.removeIf(part -> {
+      if (part instanceof ResponderMember m && m.name().equals(name)) {
+        m.close();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** Starts every member of the configuration; members added by later revisions start with them. */
+  public void startAllMembers() throws ResponderException {
+    runsAllMembers = true;
+    for (Member m : config().members()) {
+      startMember(m.name(), null);
+    }
+  }
+
+  /** Starts the health probes and the balancer, reaching members where this process started them. */
+  public Balancer startBalancer() throws BalancerException, IOException {
+    ClusterConfig config = config();
+    health = new HealthChecker(config, memberUris(config), registry);
+    started.push(health);
+    health.start();
+    balancer = Balancer.start(config, health, memberAddresses, registry);
+    started.push(balancer);
+    return balancer;
+  }
+
+  /** Starts the admin listener (metrics, readiness, status page, verbs) at {@code listen}. */
+  public AdminServer startAdmin(InetSocketAddress listen) {
+    admin = AdminRoutes.start(this, listen);
+    started.push(admin);
+    return admin;
+  }
+
+  /**
+   * Keeps the configuration as revisions in {@code store}: the one running now becomes the first
+   * revision when the store is empty, or a new one when it differs from the store's current.
+   */
+  public void useStore(ConfigStore store, String yaml, Path baseDir, String source) throws IOException {
+    this.store = store;
+    var current = store.current();
+    int number;
+    if (current.isPresent() && current.get().yaml().equals(yaml)
+        && current.get().baseDir().equals(baseDir.toAbsolutePath().normalize())) {
+      number = current.get().number();
+    } else {
+      number = store.append(yaml, baseDir, source).number();
+    }
+    revisions.startAt(number);
+    LOG.info("config revision {} in force ({})", number, source);
+  }
+
+  /** Makes this process an array controller on ZooKeeper: it stores revisions while it leads. */
+  public void controlArray(ZooKeeperConfigStore array, String id) throws IOException {
+    controller = new ArrayController(array, id);
+    started.push(controller);
+    store = array;
+    revisions.startAt(controller.currentRevision());
+  }
+
+  /**
+   * Makes this process follow the array on ZooKeeper: each new revision goes through the revision
+   * path, is kept in {@code local}, and is reported in each member's registration.
+   */
+  public void followArray(ZooKeeperConfigStore array, ConfigStore local) throws IOException {
+    store = local;
+    follower = new ArrayFollower(array, local, revisions, members.stream().map(ResponderMember::name).toList(),
+        this::registration);
+    started.push(follower);
+  }
+
+  /** Starts with {@code revision} as the one in force (a member that read it from the array or disk). */
+  public void startAt(int revision) {
+    revisions.startAt(revision);
+  }
+
+  private Map<String, Object> registration(String member) {
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("member", member);
+    status.put("revision", revisions.revision());
+    members.stream().filter(m -> m.name().equals(member)).findFirst()
+        .ifPresent(m -> status.put("configurations", m.status()));
+    status.put("heartbeat", Instant.now().toString());
+    if (admin != null) {
+      InetSocketAddress a = admin.localAddress();
+      status.put("admin", a.getHostString() + ":" + a.getPort());
+    }
+    return status;
+  }
+
+  // ---------------------------------------------------------------- revisions
+
+  /**
+   * Validates {@code yaml} and puts it in force on every part this process runs, without a
+   * restart, as a new revision: all or nothing (see {@link RevisionPath}).
+   */
+  public Outcome apply(String yaml, Path baseDir, String source) {
+    ConfigStore target = store;
+    if (target == null) {
+      return refused(Outcome.Refusal.NOT_HERE, "this process keeps no configuration revisions", source);
+    }
+    ClusterConfig next;
+    try {
+      next = ConfigLoader.parse(baseDir.resolve("cluster.yaml"), yaml);
+    } catch (ConfigException e) {
+      StringBuilder why = new StringBuilder();
+      e.problems().forEach(p -> why.append("  ").append(source).append(": ").append(p).append('\n'));
+      return refused(Outcome.Refusal.INVALID, why.toString(), source);
+    }
+    return revisions.apply(next, () -> target.append(yaml, baseDir, source).number(), source);
+  }
+
+  private Outcome refused(Outcome.Refusal kind, String reason, String source) {
+    return new Outcome(false, revisions.revision(), kind, reason, source);
+  }
+
+  /** Applies an earlier revision's text as a new revision. */
+  public Outcome rollback(int to) throws IOException {
+    Revision r = revisionStore().get(to).orElseThrow(() -> new IllegalArgumentException("no revision " + to));
+    return apply(r.yaml(), r.baseDir(), "rollback to revision " + to);
+  }
+
+  /** "Add Array Member" / "Remove Array Member": the revision in force, edited, applied as a new one. */
+  public Outcome editMembers(boolean add, String name, String address, Integer priority) throws IOException {
+    Revision current = revisionStore().current()
+        .orElseThrow(() -> new IllegalStateException("no revision in force to add to; config apply one first"));
+    String edited = add ? ConfigEdits.addMember(current.yaml(), name, address, priority)
+        : ConfigEdits.removeMember(current.yaml(), name);
+    return apply(edited, current.baseDir(), (add ? "array add-member " : "array remove-member ") + name);
+  }
+
+  /** Where this process keeps its revisions; throws when it keeps none. */
+  public ConfigStore revisionStore() {
+    ConfigStore s = store;
+    if (s == null) {
+      throw new IllegalStateException("this process keeps no configuration revisions");
+    }
+    return s;
+  }
+
+  /** The parts a revision goes through, in commit order, for what this process runs now. */
+  private List<Part> parts() {
+    if (controller != null) {
+      return List.of(controller.leadership());
+    }
+    List<Part> parts = new ArrayList<>();
+    parts.add(this::prepareMembers);
+    if (balancer != null) {
+      parts.add((running, next) -> () -> balancer.updateMembers(next, memberAddresses));
+      parts.add(this::prepareProbes);
+    }
+    parts.add(this::prepareLeavers);
+    return parts;
+  }
+
+  /**
+   * Refuses what a running process cannot change; loads the revision beside the one in force on
+   * each member; starts the members that join (listening, but given no traffic until commit).
+   */
+  private Part.Change prepareMembers(ClusterConfig running, ClusterConfig next) throws RevisionRefused {
+    List<String> fixed = LiveChanges.needingRestart(running, next, runningNames(), balancer != null, runsAllMembers);
+    if (!fixed.isEmpty()) {
+      throw new RevisionRefused(Outcome.Refusal.NEEDS_RESTART, "a running cluster cannot change "
+          + String.join(", ", fixed) + " (restart with the new file: up --config FILE)");
+    }
+    Map<ResponderMember, ResponderMember.Serving> prepared = new LinkedHashMap<>();
+    for (ResponderMember m : members) {
+      if (next.member(m.name()).isPresent()) {
+        try {
+          prepared.put(m, m.prepare(next));
+        } catch (ResponderException e) {
+          throw new RevisionRefused(Outcome.Refusal.INVALID, "member " + m.name() + ": " + e.getMessage());
+        }
+      }
+    }
+    List<ResponderMember> joining = new ArrayList<>();
+    if (runsAllMembers) {
+      for (Member m : next.members()) {
+        if (running.member(m.name()).isEmpty() && !runningNames().contains(m.name())) {
+          try {
+            joining.add(launch(next, m.name(), null));
+          } catch (ResponderException e) {
+            joining.forEach(ResponderMember::close);
+            throw new RevisionRefused(Outcome.Refusal.INVALID, e.getMessage());
+          }
+        }
+      }
+    }
+    return new Part.Change() {
+      @Override
+      public void commit() {
+        prepared.forEach(ResponderMember::commit);
+        joining.forEach(Node.this::add);
+      }
+
+      @Override
+      public void abort() {
+        joining.forEach(ResponderMember::close);
+      }
+    };
+  }
+
+  /** The probes of the new revision's configurations, read before anything switches. */
+  private Part.Change prepareProbes(ClusterConfig running, ClusterConfig next) throws RevisionRefused {
+    List<OcspProbe> probes;
+    try {
+      probes = health.probesFor(next);
+    } catch (IOException e) {
+      throw new RevisionRefused(Outcome.Refusal.INVALID, "health probes: " + e.getMessage());
+    }
+    return () -> {
+      health.useProbes(probes);
+      health.updateMembers(next, memberUris(next));
+    };
+  }
+
+  /** Members that left the configuration stop, once the balancer no longer sends them traffic. */
+  private Part.Change prepareLeavers(ClusterConfig running, ClusterConfig next) {
+    return () -> {
+      for (String name : runningNames()) {
+        if (next.member(name).isEmpty()) {
+          stopMember(name);
+        }
+      }
+    };
+  }
+
+  private Set<String> runningNames() {
+    return members.stream().map(ResponderMember::name).collect(Collectors.toSet());
+  }
+
+  private Map<String, URI> memberUris(ClusterConfig config) {
+    Map<String, URI> uris = new LinkedHashMap<>();
+    memberAddresses.forEach((name, a) -> uris.put(name,
+        URI.create(config.responder().scheme() + "://" + a.getHostString() + ":" + a.getPort() + "/")));
+    return uris;
+  }
+
+  // ---------------------------------------------------------------- operations on the running parts
+
+  /**
+   * "Refresh Revocation Data" on every member this process runs: per member, per configuration,
+   * loaded, unchanged or refused.
+   */
+  public Map<String, Map<String, String>> refresh() {
+    if (members.isEmpty()) {
+      throw new IllegalStateException("this process runs no responder member; ask the members' admin listeners");
+    }
+    Map<String, Map<String, String>> results = new LinkedHashMap<>();
+    for (ResponderMember m : members) {
+      results.put(m.name(), m.refreshNow());
+    }
+    return results;
+  }
+
+  /**
+   * "Assign Signing Certificate" on every member this process runs: the named files, or (naming none)
+   * each member's configured credential read again. Per member, the new signer in words.
+   */
+  public Map<String, String> assignSigner(String configuration, Path certificate, Path key, Path keystore,
+      Path passwordFile) throws ResponderException {
+    ClusterConfig config = config();
+    RevocationConfiguration rc = config.revocationConfigurations().stream()
+        .filter(c -> c.name().equals(configuration)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no revocation configuration \"" + configuration + "\""));
+    boolean named = certificate != null || key != null || keystore != null;
+    if (named) {
+      rc = new RevocationConfiguration(rc.name(), rc.caCertificate(), certificate, key, keystore, passwordFile,
+          rc.responderId(), rc.crl(), rc.deltaCrl(), rc.opensslIndex(), rc.extendedRevoke(), rc.refreshInterval(),
+          rc.responseValidity(), rc.probe());
+    }
+    Map<String, String> results = new LinkedHashMap<>();
+    for (ResponderMember m : members) {
+      RevocationConfiguration forMember = named ? rc : config.revocationConfigurationsFor(m.name()).stream()
+          .filter(c -> c.name().equals(configuration)).findFirst().orElse(rc);
+      results.put(m.name(), m.assignSigner(forMember));
+    }
+    return results;
+  }
+
+  /** Per member this process runs: the revision, each configuration's status and its details. */
+  public List<Map<String, Object>> memberStatus() {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (ResponderMember m : members) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("member", m.name());
+      row.put("revision", revisions.revision());
+      row.put("configurations", m.status());
+      row.put("details", m.details());
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  /** Why this process cannot serve yet, or null when it can. */
+  public String notReadyReason() {
+    if (controller != null) {
+      return controller.notReadyReason();
+    }
+    if (balancer != null) {
+      if (!balancer.listening()) {
+        return "the balancer is not listening";
+      }
+      if (!health.anyUp()) {
+        return "no member has answered a health probe yet";
+      }
+      return null;
+    }
+    // A responder-only process is ready once its members listen.
+    return memberAddresses.isEmpty() ? "nothing is running" : null;
+  }
+
+  // ---------------------------------------------------------------- what it runs
+
+  /** The array controller role, or null when this process is not one. */
+  public ArrayController controller() {
+    return controller;
+  }
+
+  public Balancer balancer() {
+    return balancer;
+  }
+
+  public HealthChecker health() {
+    return health;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public ClusterConfig config() {
+    return revisions.config();
+  }
+
+  public int revision() {
+    return revisions.revision();
+  }
+
+  public List<InetSocketAddress> memberAddresses() {
+    return List.copyOf(memberAddresses.values());
+  }
+
+  /** Closes everything in reverse order of starting; never throws. */
+  @Override
+  public void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable part = started.pop();
+      try {
+        part.close();
+      } catch (Exception e) {
+        LOG.warn("while stopping {}: {}", part.getClass().getSimpleName(), e.toString());
+      }
+    }
+    registry.close();
+  }
+}

@@ -1,0 +1,287 @@
+package org.ocspcluster.node.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.ocspcluster.balancer.Balancer;
+import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.store.ConfigStore;
+import org.ocspcluster.config.store.Revision;
+import org.ocspcluster.node.Node;
+import org.ocspcluster.node.admin.AdminServer.Reply;
+import org.ocspcluster.node.array.ArrayController;
+import org.ocspcluster.node.revision.Outcome;
+import org.ocspcluster.responder.ResponderException;
+import org.ocspcluster.responder.ResponderMember;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin listener's routes: each maps one operation of the {@link Node} to HTTP (its method,
+ * query, status code and JSON). Nothing here decides anything; the node does.
+ */
+public final class AdminRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Node node;
+
+  private AdminRoutes(Node node) {
+    this.node = node;
+  }
+
+  /** Starts the admin listener of {@code node} at {@code listen}, with the token and TLS of its configuration. */
+  public static AdminServer start(Node node, InetSocketAddress listen) {
+    AdminRoutes routes = new AdminRoutes(node);
+    SslContext tls;
+    try {
+      ClusterConfig config = node.config();
+      tls = config == null ? null : ResponderMember.serverTls(config.admin().tls());
+    } catch (ResponderException e) {
+      throw new IllegalStateException("admin.tls: " + e.getMessage(), e);
+    }
+    return AdminServer.start(listen, routes.routes(), routes::token, tls);
+  }
+
+  Map<String, AdminServer.Route> routes() {
+    Map<String, AdminServer.Route> routes = new LinkedHashMap<>();
+    routes.put("/", (method, path, query, body) -> {
+      try (InputStream in = AdminRoutes.class.getResourceAsStream("/status/index.html")) {
+        return new Reply(200, "text/html; charset=utf-8", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    });
+    routes.put("/metrics", (method, path, query, body) -> "GET".equals(method)
+        ? new Reply(200, "text/plain; version=0.0.4; charset=utf-8", node.registry().scrape())
+        : Reply.text(405, "use GET\n"));
+    routes.put("/ready", (method, path, query, body) -> {
+      String notReady = node.notReadyReason();
+      return notReady == null ? Reply.text(200, "ready\n") : Reply.text(503, "not ready: " + notReady + "\n");
+    });
+    routes.put("/refresh", (method, path, query, body) -> "POST".equals(method) ? refresh()
+        : Reply.text(405, "use POST: Refresh Revocation Data on every member of this process\n"));
+    routes.put("/signer", (method, path, query, body) -> "POST".equals(method) ? assignSigner(query)
+        : Reply.text(405, "use POST with ?configuration=NAME[&certificate=FILE&key=FILE|&keystore=FILE]\n"));
+    routes.put("/query", (method, path, query, body) -> node.balancer() == null
+        ? Reply.text(409, "this process runs no balancer\n")
+        : json(200, node.balancer().query()));
+    routes.put("/members/", (method, path, query, body) -> control(method, path, "/members/"));
+    routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
+    routes.put("/array/status", (method, path, query, body) -> arrayStatus());
+    routes.put("/array/add-member", (method, path, query, body) -> editMembers(method, query, true));
+    routes.put("/array/remove-member", (method, path, query, body) -> editMembers(method, query, false));
+    routes.put("/config", this::config);
+    routes.put("/config/", this::config);
+    return routes;
+  }
+
+  /**
+   * The bearer token from the configuration in force (its admin.tokenFile, validated when loaded),
+   * or null for none. A token file that cannot be read now gives a token no one holds: changes are
+   * refused rather than let through.
+   */
+  private String token() {
+    ClusterConfig current = node.config();
+    Path file = current == null ? null : current.admin().tokenFile();
+    if (file == null) {
+      return null;
+    }
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      LOG.warn("admin.tokenFile {} cannot be read ({}); refusing changes until it can", file, e.getMessage());
+      return UUID.randomUUID() + "-" + UUID.randomUUID();
+    }
+  }
+
+  /** A revision's outcome as the verbs expect it: 200 with the number, else the reason and the revision in force. */
+  static Reply outcome(Outcome o) throws JsonProcessingException {
+    if (o.applied()) {
+      return json(200, Map.of("revision", o.revision(), "source", o.source()));
+    }
+    return switch (o.refusal()) {
+      case INVALID -> o.reason().startsWith("  ")
+          ? Reply.text(422, "configuration refused; revision " + o.revision() + " stays in force:\n" + o.reason())
+          : Reply.text(422, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
+      case NEEDS_RESTART -> Reply.text(409, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
+      case NOT_HERE -> Reply.text(409, o.reason() + "\n");
+      case NOT_STORED -> Reply.text(503, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
+    };
+  }
+
+  private Reply config(String method, String path, Map<String, List<String>> query, String body) throws IOException {
+    ConfigStore store;
+    try {
+      store = node.revisionStore();
+    } catch (IllegalStateException e) {
+      return Reply.text(409, e.getMessage() + "\n");
+    }
+    switch (path) {
+      case "/config" -> {
+        if ("POST".equals(method)) {
+          String base = first(query, "baseDir");
+          if (base == null) {
+            return Reply.text(400, "name the folder relative paths are read from: ?baseDir=DIR\n");
+          }
+          String source = first(query, "source");
+          return outcome(node.apply(body, Path.of(base), source == null ? "admin API" : source));
+        }
+        int wanted = first(query, "revision") == null ? node.revision() : Integer.parseInt(first(query, "revision"));
+        var r = store.get(wanted);
+        if (r.isEmpty()) {
+          return Reply.text(404, "no revision " + wanted + "\n");
+        }
+        return json(200, describe(r.get(), true));
+      }
+      case "/config/history" -> {
+        List<Map<String, Object>> all = new ArrayList<>();
+        for (var r : store.history()) {
+          all.add(describe(r, false));
+        }
+        return json(200, all);
+      }
+      case "/config/rollback" -> {
+        if (!"POST".equals(method) || first(query, "revision") == null) {
+          return Reply.text(400, "use POST /config/rollback?revision=N\n");
+        }
+        try {
+          return outcome(node.rollback(Integer.parseInt(first(query, "revision"))));
+        } catch (IllegalArgumentException e) {
+          return Reply.text(404, e.getMessage() + "\n");
+        }
+      }
+      default -> {
+        return Reply.text(404, "routes: /config, /config/history, /config/rollback\n");
+      }
+    }
+  }
+
+  private Map<String, Object> describe(Revision r, boolean withText) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("revision", r.number());
+    d.put("current", r.number() == node.revision());
+    d.put("appliedAt", r.appliedAt().toString());
+    d.put("source", r.source());
+    d.put("baseDir", r.baseDir().toString());
+    if (withText) {
+      d.put("yaml", r.yaml());
+    }
+    return d;
+  }
+
+  private Reply editMembers(String method, Map<String, List<String>> query, boolean add) throws IOException {
+    String name = first(query, "name");
+    String address = first(query, "address");
+    if (!"POST".equals(method) || name == null || (add && address == null)) {
+      return Reply.text(400, add ? "use POST /array/add-member?name=NAME&address=HOST:PORT[&priority=N]\n"
+          : "use POST /array/remove-member?name=NAME\n");
+    }
+    String priority = first(query, "priority");
+    try {
+      return outcome(node.editMembers(add, name, address, priority == null ? null : Integer.valueOf(priority)));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      return Reply.text(409, e.getMessage() + "\n");
+    }
+  }
+
+  private Reply arrayStatus() throws IOException {
+    ArrayController controller = node.controller();
+    if (controller != null) {
+      return json(200, controller.status());
+    }
+    return json(200, node.memberStatus());
+  }
+
+  private Reply refresh() throws IOException {
+    ArrayController controller = node.controller();
+    if (controller != null) {
+      ArrayController.Fanout fanout = controller.refreshAll();
+      return json(fanout.failed() ? 422 : 200, fanout.results());
+    }
+    try {
+      Map<String, Map<String, String>> results = node.refresh();
+      boolean refused = results.values().stream().anyMatch(r -> r.containsValue("refused"));
+      return json(refused ? 422 : 200, results);
+    } catch (IllegalStateException e) {
+      return Reply.text(409, e.getMessage() + "\n");
+    }
+  }
+
+  private Reply assignSigner(Map<String, List<String>> query) throws IOException {
+    String configuration = first(query, "configuration");
+    if (configuration == null) {
+      return Reply.text(400, "name the configuration: ?configuration=NAME\n");
+    }
+    try {
+      return json(200, node.assignSigner(configuration, path(first(query, "certificate")),
+          path(first(query, "key")), path(first(query, "keystore")), path(first(query, "passwordFile"))));
+    } catch (IllegalArgumentException e) {
+      return Reply.text(404, e.getMessage() + "\n");
+    } catch (ResponderException e) {
+      return Reply.text(422, e.getMessage() + "\n");
+    }
+  }
+
+  /** POST /members/NAME/VERB and /rules/NAME/VERB: the nlb.exe verbs. */
+  private Reply control(String method, String path, String prefix) throws JsonProcessingException {
+    if (!"POST".equals(method)) {
+      return Reply.text(405, "use POST " + prefix + "NAME/VERB\n");
+    }
+    Balancer balancer = node.balancer();
+    if (balancer == null) {
+      return Reply.text(409, "this process runs no balancer; host control lives on the balancer\n");
+    }
+    String[] parts = path.substring(prefix.length()).split("/");
+    if (parts.length != 2) {
+      return Reply.text(404, "expected " + prefix + "NAME/VERB\n");
+    }
+    var control = balancer.control();
+    try {
+      String said = switch (prefix + parts[1]) {
+        case "/members/start" -> control.start(parts[0]);
+        case "/members/stop" -> control.stop(parts[0]);
+        case "/members/drainstop" -> control.drainstop(parts[0]);
+        case "/members/suspend" -> control.suspend(parts[0]);
+        case "/members/resume" -> control.resume(parts[0]);
+        case "/rules/enable" -> control.enable(parts[0]);
+        case "/rules/disable" -> control.disable(parts[0]);
+        case "/rules/drain" -> control.drain(parts[0]);
+        default -> null;
+      };
+      if (said == null) {
+        return Reply.text(404, "unknown verb '" + parts[1] + "'; members: start, stop, drainstop, suspend, "
+            + "resume; rules: enable, disable, drain\n");
+      }
+      String state = prefix.equals("/members/") ? control.state(parts[0]).toString()
+          : control.ruleState(parts[0]).toString();
+      return json(200, Map.of("name", parts[0], "state", state, "message", said));
+    } catch (IllegalArgumentException e) {
+      return Reply.text(404, e.getMessage() + "\n");
+    } catch (IllegalStateException e) {
+      return Reply.text(409, e.getMessage() + "\n");
+    }
+  }
+
+  private static Reply json(int status, Object value) throws JsonProcessingException {
+    return Reply.json(status, JSON.writeValueAsString(value) + "\n");
+  }
+
+  private static Path path(String value) {
+    return value == null ? null : Path.of(value);
+  }
+
+  private static String first(Map<String, List<String>> query, String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+}

@@ -1,0 +1,82 @@
+package org.ocspcluster.node.array;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.ocspcluster.config.store.ConfigStore;
+import org.ocspcluster.config.store.Revision;
+import org.ocspcluster.config.store.ZooKeeperConfigStore;
+import org.slf4j.LoggerFactory;
+
+/** A process's connection to the array's ZooKeeper, and the revision a follower starts from. */
+public final class ZooKeeperArray implements AutoCloseable {
+  private final CuratorFramework client;
+  private final ZooKeeperConfigStore store;
+  private final String hosts;
+
+  private ZooKeeperArray(CuratorFramework client, ZooKeeperConfigStore store, String hosts) {
+    this.client = client;
+    this.store = store;
+    this.hosts = hosts;
+  }
+
+  /** Connects (in the background; Curator retries) to the ensemble {@code hosts}, array {@code cluster}. */
+  public static ZooKeeperArray connect(String hosts, String cluster) {
+    CuratorFramework client = CuratorFrameworkFactory.builder()
+        .connectString(hosts)
+        .sessionTimeoutMs(10_000)
+        .connectionTimeoutMs(5_000)
+        .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
+        .build();
+    // One line per change of the ZooKeeper session, instead of ZooKeeper's own chatter.
+    client.getConnectionStateListenable().addListener((c, state) ->
+        LoggerFactory.getLogger(ZooKeeperArray.class).info("ZooKeeper {} ({})",
+            state.name().toLowerCase(Locale.ROOT), hosts));
+    client.start();
+    return new ZooKeeperArray(client, new ZooKeeperConfigStore(client, cluster), hosts);
+  }
+
+  public ZooKeeperConfigStore store() {
+    return store;
+  }
+
+  /** The revision to start from, and where it came from. */
+  public record Start(Optional<Revision> revision, String from) {}
+
+  /**
+   * The array's revision in force when ZooKeeper answers within 5 s and has one; else the last one
+   * kept on local disk, so that a member starts and serves while ZooKeeper is down.
+   */
+  public Start startingRevision(ConfigStore local) throws IOException {
+    boolean reached;
+    try {
+      reached = client.blockUntilConnected(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      reached = false;
+    }
+    if (reached && store.current().isPresent()) {
+      return new Start(store.current(), "the array");
+    }
+    return new Start(local.current(),
+        "local disk (ZooKeeper at " + hosts + " " + (reached ? "has no revision yet" : "is unreachable") + ")");
+  }
+
+  /** Keeps {@code start} as the local store's current revision, unless it already is. */
+  public static void keepLocally(ConfigStore local, Revision start, String from) throws IOException {
+    Optional<Revision> kept = local.current();
+    if (kept.map(Revision::number).orElse(-1) != start.number() || !kept.get().yaml().equals(start.yaml())) {
+      local.append(start.yaml(), start.baseDir(), "revision " + start.number() + " from " + from);
+    }
+  }
+
+  @Override
+  public void close() {
+    store.close();
+    client.close();
+  }
+}

@@ -1,0 +1,97 @@
+package org.ocspcluster.node.revision;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.ocspcluster.config.ClusterConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way a configuration revision is put in force in a process, whoever asks (config apply,
+ * rollback, add or remove member, the array follower, the array controller): every part prepares
+ * the revision beside the one in force; then it is stored; then every part commits in one step.
+ * A part that refuses, or a store that fails, aborts what was prepared, and nothing changed.
+ */
+public final class RevisionPath {
+  private static final Logger LOG = LoggerFactory.getLogger(RevisionPath.class);
+
+  /** Keeps the revision durably and says its number; throws when it could not. */
+  @FunctionalInterface
+  public interface Store {
+    int store() throws Exception;
+  }
+
+  private final Supplier<List<Part>> parts;
+  private volatile ClusterConfig config;
+  private volatile int revision;
+
+  /** {@code parts} is asked on each revision, in commit order, since what a process runs can change. */
+  public RevisionPath(ClusterConfig inForce, Supplier<List<Part>> parts) {
+    this.config = inForce;
+    this.parts = parts;
+  }
+
+  /** The configuration in force (null for a controller before the first revision). */
+  public ClusterConfig config() {
+    return config;
+  }
+
+  /** The number of the revision in force (0 before the first). */
+  public int revision() {
+    return revision;
+  }
+
+  /** Says which revision is in force at start (read from a store, not applied through this path). */
+  public synchronized void startAt(int number) {
+    revision = number;
+  }
+
+  /**
+   * Prepares {@code next} on every part, stores it with {@code store}, commits it on every part:
+   * all or nothing. {@code source} says who asked, for the log.
+   */
+  public synchronized Outcome apply(ClusterConfig next, Store store, String source) {
+    ClusterConfig running = config;
+    List<Part.Change> prepared = new ArrayList<>();
+    try {
+      for (Part part : parts.get()) {
+        prepared.add(part.prepare(running, next));
+      }
+    } catch (RevisionRefused e) {
+      abort(prepared);
+      LOG.warn("config revision from {} refused; revision {} stays in force: {}", source, revision, e.getMessage());
+      return Outcome.refused(e.kind(), e.getMessage(), revision, source);
+    } catch (RuntimeException e) {
+      abort(prepared);
+      LOG.warn("config revision from {} refused; revision {} stays in force", source, revision, e);
+      return Outcome.refused(Outcome.Refusal.INVALID, String.valueOf(e.getMessage()), revision, source);
+    }
+    int number;
+    try {
+      number = store.store();
+    } catch (Exception e) {
+      abort(prepared);
+      String reason = "the revision could not be stored (" + e.getMessage() + "); nothing changed";
+      LOG.error("config revision from {} refused; revision {} stays in force: {}", source, revision, reason);
+      return Outcome.refused(Outcome.Refusal.NOT_STORED, reason, revision, source);
+    }
+    for (Part.Change change : prepared) {
+      change.commit();
+    }
+    config = next;
+    revision = number;
+    LOG.info("config revision {} applied ({})", number, source);
+    return Outcome.applied(number, source);
+  }
+
+  private static void abort(List<Part.Change> prepared) {
+    for (int i = prepared.size() - 1; i >= 0; i--) {
+      try {
+        prepared.get(i).abort();
+      } catch (RuntimeException e) {
+        LOG.warn("while giving up a prepared revision: {}", e.toString());
+      }
+    }
+  }
+}
