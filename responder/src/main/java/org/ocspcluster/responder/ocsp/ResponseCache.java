@@ -13,29 +13,36 @@ import java.util.function.BiFunction;
 import org.bouncycastle.cert.ocsp.CertificateID;
 
 /**
- * Pre-produced responses (RFC 5019): a nonce-less request for one CertID is answered from here. A
+ * Pre-produced responses (RFC 5019), wrapped around the signing source: a nonce-less request for
+ * one CertID is answered from here, every other request is passed to the signer. A
  * response is signed once (concurrent requests for the same CertID share that one signature),
  * re-signed in the background once half its validity has passed or when its CA's data or signer
  * changes, and never served at or past its nextUpdate, nor after the data it was signed from
  * changed.
  */
-final class ResponseCache {
+final class ResponseCache implements ResponseSource {
   private record Key(String configuration, CertificateID id) {}
 
   private final AsyncCache<Key, Answer> cache;
   private final Set<Key> refreshing = ConcurrentHashMap.newKeySet();
   private final Executor signing;
   private final Clock clock;
+  private final SigningSource online;
   private final BiFunction<ServedCa, CertificateID, Answer> signer;
   private final OcspEvents events;
 
-  ResponseCache(int maxEntries, Executor signing, Clock clock, BiFunction<ServedCa, CertificateID, Answer> signer,
-      OcspEvents events) {
+  ResponseCache(int maxEntries, Executor signing, Clock clock, SigningSource online, OcspEvents events) {
     this.cache = Caffeine.newBuilder().maximumSize(maxEntries).executor(signing).buildAsync();
     this.signing = signing;
     this.clock = clock;
-    this.signer = signer;
+    this.online = online;
+    this.signer = (ca, id) -> online.sign(ca, java.util.List.of(id), null);
     this.events = events;
+  }
+
+  @Override
+  public CompletableFuture<Answer> answer(OcspRequest request) {
+    return request.preProducible() ? get(request.ca(), request.ids().get(0)) : online.answer(request);
   }
 
   CompletableFuture<Answer> get(ServedCa ca, CertificateID id) {

@@ -4,8 +4,9 @@ import java.math.BigInteger;
 import java.time.Instant;
 
 /**
- * Answers "what is the status of this serial, as of now". Features (caching, several sources,
- * filtering) wrap a source rather than change it.
+ * Answers "what is the status of this serial, as of now" for one CA, from its revocation data (a
+ * CRL, an OpenSSL index). The features of the response path (issuer filter, pre-produced cache,
+ * signing, unknown-issuer policy) are response sources around it, composed in {@code OcspService}.
  */
 public interface RevocationSource {
 

@@ -1,0 +1,124 @@
+package org.ocspcluster.responder.ocsp;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.CertificateStatus;
+import org.bouncycastle.cert.ocsp.OCSPException;
+import org.bouncycastle.cert.ocsp.OCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.RevokedStatus;
+import org.bouncycastle.cert.ocsp.UnknownStatus;
+import org.ocspcluster.responder.revocation.CertStatus;
+import org.ocspcluster.responder.revocation.RevocationDataUnavailable;
+import org.ocspcluster.responder.revocation.StatusAnswer;
+import org.ocspcluster.responder.signing.ResponseSigner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The innermost source: asks the CA's revocation source for each CertID and signs the response
+ * online, on the signing executor (signing is CPU-bound and never runs on an event loop). Stale
+ * data or a signer not valid now is {@code tryLater}, never {@code good}.
+ */
+final class SigningSource implements ResponseSource {
+  private static final Logger LOG = LoggerFactory.getLogger(SigningSource.class);
+
+  private final Executor signing;
+  private final Clock clock;
+  private final OcspEvents events;
+
+  SigningSource(Executor signing, Clock clock, OcspEvents events) {
+    this.signing = signing;
+    this.clock = clock;
+    this.events = events;
+  }
+
+  @Override
+  public CompletableFuture<Answer> answer(OcspRequest request) {
+    return CompletableFuture.supplyAsync(() -> sign(request.ca(), request.ids(), request.nonce()), signing);
+  }
+
+  /** Signs now, on the calling thread: for callers already on the signing executor. */
+  Answer sign(ServedCa ca, List<CertificateID> ids, Extension nonce) {
+    long version = ca.version();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    ResponseSigner signer = ca.signer();
+    if (!signer.validAt(now)) {
+      LOG.debug("tryLater for \"{}\": the signing certificate is not valid now", ca.name());
+      return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
+    }
+    BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
+    Outcome outcome = null;
+    Instant nextUpdate = null;
+    try {
+      for (CertificateID id : ids) {
+        StatusAnswer status = ca.source().status(id.getSerialNumber(), now);
+        Instant next = status.nextUpdate();
+        if (next != null && ca.responseValidity() != null && now.plus(ca.responseValidity()).isBefore(next)) {
+          next = now.plus(ca.responseValidity());
+        }
+        next = next == null ? null : next.truncatedTo(ChronoUnit.SECONDS);
+        builder.addResponse(id, toBc(status.status()), Date.from(now), next == null ? null : Date.from(next), null);
+        if (outcome == null) {
+          outcome = outcomeOf(status.status());
+          nextUpdate = next;
+        }
+      }
+      builder.setResponseExtensions(responseExtensions(nonce, ca.source().extendedRevokedDefinition()));
+      byte[] encoded = new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now)).getEncoded();
+      events.signed(ca.name());
+      return new Answer(encoded, outcome, nonce == null && nextUpdate != null, ca.name(), now, nextUpdate,
+          Responses.etag(encoded), version);
+    } catch (RevocationDataUnavailable e) {
+      LOG.debug("tryLater for \"{}\": {}", ca.name(), e.getMessage());
+      return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
+    } catch (OCSPException | IOException | RuntimeException e) {
+      LOG.error("cannot sign a response for \"{}\": {}", ca.name(), e.toString());
+      return Answer.error(Responses.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, ca.name());
+    }
+  }
+
+  /** The nonce echoed (RFC 8954), and the extended-revoke flag (RFC 6960 4.4.8) where it applies. */
+  private static Extensions responseExtensions(Extension nonce, boolean extendedRevoke) {
+    List<Extension> extensions = new ArrayList<>(2);
+    if (nonce != null) {
+      extensions.add(nonce);
+    }
+    if (extendedRevoke) {
+      extensions.add(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_extended_revoke, false, new byte[] {0x05, 0x00}));
+    }
+    return extensions.isEmpty() ? null : new Extensions(extensions.toArray(Extension[]::new));
+  }
+
+  private static CertificateStatus toBc(CertStatus status) {
+    if (status instanceof CertStatus.Revoked revoked) {
+      Date time = Date.from(revoked.time().truncatedTo(ChronoUnit.SECONDS));
+      return revoked.reason() < 0
+          ? new RevokedStatus(new org.bouncycastle.asn1.ocsp.RevokedInfo(
+              new org.bouncycastle.asn1.ASN1GeneralizedTime(time), null))
+          : new RevokedStatus(time, revoked.reason());
+    }
+    if (status instanceof CertStatus.Unknown) {
+      return new UnknownStatus();
+    }
+    return CertificateStatus.GOOD;
+  }
+
+  private static Outcome outcomeOf(CertStatus status) {
+    if (status instanceof CertStatus.Revoked) {
+      return Outcome.REVOKED;
+    }
+    return status instanceof CertStatus.Unknown ? Outcome.UNKNOWN : Outcome.GOOD;
+  }
+}
