@@ -127,7 +127,7 @@ class BalancerTest {
   }
 
   private Balancer start(ClusterConfig config) throws Exception {
-    HealthChecker notProbing = new HealthChecker(config);
+    HealthChecker notProbing = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     toClose.add(notProbing);
     Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
     echo.forEach((name, m) -> addresses.put(name, m.address()));
@@ -398,7 +398,7 @@ class BalancerTest {
     ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null),
         List.of(rule(port, FilteringMode.MULTIPLE_HOST, Affinity.NONE)), List.of(m), List.of(), null,
         new BalancerSettings(null, null, null, null, null, null, null, null, dir.resolve("state.json")), null, null);
-    HealthChecker notProbing = new HealthChecker(config);
+    HealthChecker notProbing = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     toClose.add(notProbing);
     Balancer balancer = Balancer.start(config, notProbing,
         Map.of("frozen", new InetSocketAddress(InetAddress.getLoopbackAddress(), frozen.getLocalPort())), registry);
@@ -445,7 +445,7 @@ class BalancerTest {
             Affinity.SINGLE)),
         List.of(m), List.of(), null, new BalancerSettings(null, null, null, null, null, null, null, null,
             dir.resolve("state.json")), null, null);
-    HealthChecker notProbing = new HealthChecker(config);
+    HealthChecker notProbing = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     toClose.add(notProbing);
     Balancer balancer = Balancer.start(config, notProbing,
         Map.of("u", new InetSocketAddress(InetAddress.getLoopbackAddress(), member.getLocalPort())), registry);

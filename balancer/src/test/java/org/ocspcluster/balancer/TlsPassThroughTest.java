@@ -115,7 +115,7 @@ class TlsPassThroughTest {
         List.of(new PortRule("https", null, PortRange.of(port), null, FilteringMode.MULTIPLE_HOST, Affinity.SINGLE)),
         List.of(m), List.of(), null, new BalancerSettings(null, null, null, null, null, null, null, null,
             dir.resolve("state.json")), null, null);
-    health = new HealthChecker(config);
+    health = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     balancer = Balancer.start(config, health,
         Map.of("tls", new InetSocketAddress(InetAddress.getLoopbackAddress(), memberSocket.getLocalPort())),
         new SimpleMeterRegistry());

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,7 +46,7 @@ public final class HealthChecker implements AutoCloseable {
   private final Map<String, URI> members = new ConcurrentHashMap<>();
   private volatile List<OcspProbe> probes = List.of();
   private final Map<String, MemberHealth> health = new ConcurrentHashMap<>();
-  private final Map<String, int[]> streaks = new ConcurrentHashMap<>();
+  private final Map<String, RiseFall> streaks = new ConcurrentHashMap<>();
   private final Map<String, Integer> passive = new ConcurrentHashMap<>();
   private final List<BiConsumer<String, MemberHealth>> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService scheduler;
@@ -86,7 +85,7 @@ public final class HealthChecker implements AutoCloseable {
   private void addMember(Member m, URI uri) {
     members.put(m.name(), uri);
     health.putIfAbsent(m.name(), new MemberHealth(MemberHealth.State.UNKNOWN, "not probed yet", clock.instant()));
-    streaks.putIfAbsent(m.name(), new int[2]);
+    streaks.putIfAbsent(m.name(), RiseFall.START);
     Gauge.builder("nlb.member.healthy", health, h -> h.containsKey(m.name()) && h.get(m.name()).usable()
             && h.get(m.name()).state() != MemberHealth.State.UNKNOWN ? 1 : 0)
         .description("1 when the member passes its health probes")
@@ -148,11 +147,6 @@ public final class HealthChecker implements AutoCloseable {
     this.probes = List.copyOf(probes);
   }
 
-  /** For a balancer that runs without probing (tests): members stay UNKNOWN, hence usable. */
-  public HealthChecker(ClusterConfig config) throws IOException {
-    this(config, Map.of(), new SimpleMeterRegistry());
-  }
-
   /** Called with (member, new health) on every change of state. */
   public void onChange(BiConsumer<String, MemberHealth> listener) {
     listeners.add(listener);
@@ -192,11 +186,10 @@ public final class HealthChecker implements AutoCloseable {
   private void passiveFailure(Map<String, Integer> streak, String member, String inARowWhat) {
     int inARow = streak.merge(member, 1, Integer::sum);
     if (inARow >= settings.passiveFailures() && health(member).usable()) {
-      synchronized (streaks.get(member)) {
-        streaks.get(member)[0] = 0;
-        streaks.get(member)[1] = settings.fall();
+      synchronized (this) {
+        streaks.put(member, RiseFall.takenOut(settings.fall()));
+        record(member, MemberHealth.State.DOWN, inARow + inARowWhat);
       }
-      record(member, MemberHealth.State.DOWN, inARow + inARowWhat);
     }
   }
 
@@ -284,33 +277,21 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /** Applies one round's verdict; returns true while the member is between states. */
-  private boolean judge(String member, ProbeResult failed, String warning, int configurations) {
-    MemberHealth now = health(member);
-    int[] streak = streaks.get(member);
-    synchronized (streak) {
-      if (failed == null) {
-        streak[0]++;
-        streak[1] = 0;
-        boolean comesUp = now.state() == MemberHealth.State.UNKNOWN || now.state() != MemberHealth.State.DOWN
-            || streak[0] >= settings.rise();
-        if (comesUp) {
-          MemberHealth.State state = warning != null ? MemberHealth.State.WARNING : MemberHealth.State.UP;
-          record(member, state, warning != null ? warning
-              : "OCSP answers verified for " + configurations + " configuration(s)");
-          return false;
-        }
-        return true;
-      }
-      streak[1]++;
-      streak[0] = 0;
-      boolean goesDown = now.state() == MemberHealth.State.UNKNOWN || now.state() == MemberHealth.State.DOWN
-          || streak[1] >= settings.fall();
-      if (goesDown) {
+  private synchronized boolean judge(String member, ProbeResult failed, String warning, int configurations) {
+    MemberHealth.State now = health(member).state();
+    RiseFall counting = streaks.getOrDefault(member, RiseFall.START);
+    RiseFall.Step step = failed == null ? counting.passed(now, settings.rise()) : counting.failed(now, settings.fall());
+    streaks.put(member, step.next());
+    if (step.changes()) {
+      if (failed != null) {
         record(member, MemberHealth.State.DOWN, failed.reason());
-        return false;
+      } else if (warning != null) {
+        record(member, MemberHealth.State.WARNING, warning);
+      } else {
+        record(member, MemberHealth.State.UP, "OCSP answers verified for " + configurations + " configuration(s)");
       }
-      return true;
     }
+    return step.between();
   }
 
   private void record(String member, MemberHealth.State state, String reason) {
