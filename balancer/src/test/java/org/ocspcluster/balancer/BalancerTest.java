@@ -131,7 +131,7 @@ class BalancerTest {
     toClose.add(notProbing);
     Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
     echo.forEach((name, m) -> addresses.put(name, m.address()));
-    Balancer balancer = Balancer.start(config, notProbing, addresses, registry);
+    Balancer balancer = Balancer.start(config, notProbing, notProbing, addresses, registry);
     toClose.add(balancer);
     return balancer;
   }
@@ -400,7 +400,7 @@ class BalancerTest {
         new BalancerSettings(null, null, null, null, null, null, null, null, dir.resolve("state.json")), null, null);
     HealthChecker notProbing = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     toClose.add(notProbing);
-    Balancer balancer = Balancer.start(config, notProbing,
+    Balancer balancer = Balancer.start(config, notProbing, notProbing,
         Map.of("frozen", new InetSocketAddress(InetAddress.getLoopbackAddress(), frozen.getLocalPort())), registry);
     toClose.add(balancer);
     List<Socket> clients = new ArrayList<>();
@@ -447,7 +447,7 @@ class BalancerTest {
             dir.resolve("state.json")), null, null);
     HealthChecker notProbing = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     toClose.add(notProbing);
-    Balancer balancer = Balancer.start(config, notProbing,
+    Balancer balancer = Balancer.start(config, notProbing, notProbing,
         Map.of("u", new InetSocketAddress(InetAddress.getLoopbackAddress(), member.getLocalPort())), registry);
     toClose.add(balancer);
     try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {

@@ -116,7 +116,7 @@ class TlsPassThroughTest {
         List.of(m), List.of(), null, new BalancerSettings(null, null, null, null, null, null, null, null,
             dir.resolve("state.json")), null, null);
     health = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-    balancer = Balancer.start(config, health,
+    balancer = Balancer.start(config, health, health,
         Map.of("tls", new InetSocketAddress(InetAddress.getLoopbackAddress(), memberSocket.getLocalPort())),
         new SimpleMeterRegistry());
 

@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * with the reason in words, and told to the listeners. Probes run on the HTTP client's own threads
  * and a scheduler, never on an event loop.
  */
-public final class HealthChecker implements AutoCloseable {
+public final class HealthChecker implements HealthView, PassiveHealth, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
 
   private final Map<String, URI> members = new ConcurrentHashMap<>();
@@ -148,6 +146,7 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /** Called with (member, new health) on every change of state. */
+  @Override
   public void onChange(BiConsumer<String, MemberHealth> listener) {
     listeners.add(listener);
   }
@@ -160,6 +159,7 @@ public final class HealthChecker implements AutoCloseable {
     }
   }
 
+  @Override
   public MemberHealth health(String member) {
     return health.getOrDefault(member, new MemberHealth(MemberHealth.State.UNKNOWN, "not a member", clock.instant()));
   }
@@ -175,6 +175,7 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /** The balancer could not connect to the member (refused or timed out). */
+  @Override
   public void connectFailed(String member) {
     passiveFailure(passive, member, " connects in a row refused or timed out");
   }
@@ -216,6 +217,7 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /** The balancer connected to the member. */
+  @Override
   public void connected(String member) {
     passive.remove(member);
   }
@@ -225,11 +227,13 @@ public final class HealthChecker implements AutoCloseable {
    * connections but does not answer (frozen, hung, overloaded past all bounds) is taken out after
    * {@code passiveFailures} of these in a row, without waiting for the probes.
    */
+  @Override
   public void unanswered(String member) {
     passiveFailure(silent, member, " requests in a row got no answer within " + settings.timeout().toMillis() + " ms");
   }
 
   /** The member answered a relayed request. */
+  @Override
   public void answered(String member) {
     silent.remove(member);
   }

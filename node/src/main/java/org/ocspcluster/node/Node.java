@@ -141,7 +141,7 @@ public final class Node implements AutoCloseable {
     health = new HealthChecker(config, memberUris(config), registry);
     started.push(health);
     health.start();
-    balancer = Balancer.start(config, health, memberAddresses, registry);
+    balancer = Balancer.start(config, health, health, memberAddresses, registry);
     started.push(balancer);
     return balancer;
   }

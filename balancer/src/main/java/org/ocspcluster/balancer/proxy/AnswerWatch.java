@@ -15,14 +15,14 @@ import org.ocspcluster.config.Member;
  */
 final class AnswerWatch extends ChannelDuplexHandler {
   private final Member member;
-  private final Routing routing;
+  private final ConnectionEvents events;
   private final long timeoutNanos;
   private ScheduledFuture<?> pending;
 
-  AnswerWatch(Member member, Routing routing) {
+  AnswerWatch(Member member, ConnectionEvents events) {
     this.member = member;
-    this.routing = routing;
-    this.timeoutNanos = routing.answerTimeout().toNanos();
+    this.events = events;
+    this.timeoutNanos = events.answerTimeout().toNanos();
   }
 
   @Override
@@ -30,7 +30,7 @@ final class AnswerWatch extends ChannelDuplexHandler {
     if (pending == null) {
       pending = ctx.executor().schedule(() -> {
         pending = null;
-        routing.unanswered(member);
+        events.unanswered(member);
       }, timeoutNanos, TimeUnit.NANOSECONDS);
     }
     ctx.write(msg, promise);
@@ -41,7 +41,7 @@ final class AnswerWatch extends ChannelDuplexHandler {
     if (pending != null) {
       pending.cancel(false);
       pending = null;
-      routing.answered(member);
+      events.answered(member);
     }
     ctx.fireChannelRead(msg);
   }

@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * For each accepted client connection: asks the routing for members, connects to the first that
+ * For each accepted client connection: asks the selection for members, connects to the first that
  * accepts (trying the next on a refused or timed-out connect, up to the configured attempts), sends
  * the PROXY protocol header when configured, then relays both ways.
  */
@@ -30,7 +30,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
 
   private final PortRule rule;
-  private final Routing routing;
+  private final Selection selection;
+  private final ConnectionEvents events;
   private final BalancerSettings settings;
   private final Transport transport;
   /** Bytes that arrived before a member was connected; sent first. */
@@ -38,20 +39,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private boolean inputShutdown;
   private boolean relaying;
 
-  FrontendHandler(PortRule rule, Routing routing, BalancerSettings settings, Transport transport) {
+  FrontendHandler(PortRule rule, Selection selection, ConnectionEvents events, BalancerSettings settings,
+      Transport transport) {
     this.rule = rule;
-    this.routing = routing;
+    this.selection = selection;
+    this.events = events;
     this.settings = settings;
     this.transport = transport;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    if (!routing.admit(rule, (InetSocketAddress) ctx.channel().remoteAddress())) {
+    if (!selection.admit(rule, (InetSocketAddress) ctx.channel().remoteAddress())) {
       ctx.close();
       return;
     }
-    List<Member> candidates = routing.candidates(rule, (InetSocketAddress) ctx.channel().remoteAddress());
+    List<Member> candidates = selection.candidates(rule, (InetSocketAddress) ctx.channel().remoteAddress());
     if (candidates.isEmpty()) {
       LOG.debug("rule {}: no member can take a connection from {}", rule.name(), ctx.channel().remoteAddress());
       ctx.close();
@@ -79,14 +82,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
               ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
             }
-            ch.pipeline().addLast(new AnswerWatch(member, routing));
-            ch.pipeline().addLast(new Relay(client, n -> routing.bytes(member, false, n)));
+            ch.pipeline().addLast(new AnswerWatch(member, events));
+            ch.pipeline().addLast(new Relay(client, n -> events.bytes(member, false, n)));
           }
         });
-    bootstrap.connect(routing.addressOf(member)).addListener((ChannelFutureListener) f -> {
+    bootstrap.connect(selection.addressOf(member)).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
         LOG.debug("rule {}: connect to {} failed: {}", rule.name(), member.name(), f.cause().toString());
-        routing.connectFailed(member);
+        events.connectFailed(member);
         connect(client, candidates, index + 1);
         return;
       }
@@ -98,16 +101,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
         backend.writeAndFlush(proxyHeader(client));
       }
-      routing.opened(rule, member, client, backend);
+      events.opened(rule, member, client, backend);
       relaying = true;
       for (Object msg = early.poll(); msg != null; msg = early.poll()) {
         if (msg instanceof io.netty.buffer.ByteBuf buf) {
-          routing.bytes(member, true, buf.readableBytes());
+          events.bytes(member, true, buf.readableBytes());
         }
         backend.write(msg);
       }
       backend.flush();
-      client.pipeline().replace(this, "relay", new Relay(backend, n -> routing.bytes(member, true, n)));
+      client.pipeline().replace(this, "relay", new Relay(backend, n -> events.bytes(member, true, n)));
       if (inputShutdown) {
         // The client finished sending before the member was connected: pass the half-close on.
         ((io.netty.channel.socket.DuplexChannel) backend).shutdownOutput();

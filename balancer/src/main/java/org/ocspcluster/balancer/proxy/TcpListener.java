@@ -28,9 +28,9 @@ public final class TcpListener {
   private TcpListener() {}
 
   public static List<Channel> bind(EventLoopGroup boss, EventLoopGroup workers, Transport transport,
-      InetSocketAddress address, PortRule rule, Routing routing, BalancerSettings settings) {
+      InetSocketAddress address, PortRule rule, Selection selection, ConnectionEvents events, BalancerSettings settings) {
     if (!transport.reusePort()) {
-      return List.of(bootstrap(boss, workers, transport, rule, routing, settings).bind(address).syncUninterruptibly()
+      return List.of(bootstrap(boss, workers, transport, rule, selection, events, settings).bind(address).syncUninterruptibly()
           .channel());
     }
     List<Channel> bound = new ArrayList<>();
@@ -38,7 +38,7 @@ public final class TcpListener {
     try {
       for (EventExecutor executor : workers) {
         EventLoop loop = (EventLoop) executor;
-        Channel channel = bootstrap(loop, loop, transport, rule, routing, settings)
+        Channel channel = bootstrap(loop, loop, transport, rule, selection, events, settings)
             .option(EpollChannelOption.SO_REUSEPORT, true)
             .bind(at).syncUninterruptibly().channel();
         bound.add(channel);
@@ -53,7 +53,7 @@ public final class TcpListener {
   }
 
   private static ServerBootstrap bootstrap(EventLoopGroup boss, EventLoopGroup workers, Transport transport,
-      PortRule rule, Routing routing, BalancerSettings settings) {
+      PortRule rule, Selection selection, ConnectionEvents events, BalancerSettings settings) {
     long idle = settings.idleTimeout().toMillis();
     return new ServerBootstrap()
         .group(boss, workers)
@@ -71,7 +71,7 @@ public final class TcpListener {
                 ctx.close();
               }
             });
-            ch.pipeline().addLast(new FrontendHandler(rule, routing, settings, transport));
+            ch.pipeline().addLast(new FrontendHandler(rule, selection, events, settings, transport));
           }
         });
   }

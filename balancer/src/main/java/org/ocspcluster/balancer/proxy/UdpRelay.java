@@ -33,24 +33,24 @@ public final class UdpRelay extends SimpleChannelInboundHandler<DatagramPacket> 
   private record Session(Member member, ChannelFuture channel, long[] lastSeen) {}
 
   private final PortRule rule;
-  private final Routing routing;
+  private final Selection selection;
   private final Transport transport;
   private final Events events;
   private final long idleNanos;
   private final Map<InetSocketAddress, Session> sessions = new HashMap<>();
   private Channel listener;
 
-  private UdpRelay(PortRule rule, Routing routing, Transport transport, Events events, long idleNanos) {
+  private UdpRelay(PortRule rule, Selection selection, Transport transport, Events events, long idleNanos) {
     this.rule = rule;
-    this.routing = routing;
+    this.selection = selection;
     this.transport = transport;
     this.events = events;
     this.idleNanos = idleNanos;
   }
 
   public static Channel bind(EventLoopGroup group, Transport transport, InetSocketAddress address, PortRule rule,
-      Routing routing, Events events, java.time.Duration idleTimeout) {
-    UdpRelay relay = new UdpRelay(rule, routing, transport, events, idleTimeout.toNanos());
+      Selection selection, Events events, java.time.Duration idleTimeout) {
+    UdpRelay relay = new UdpRelay(rule, selection, transport, events, idleTimeout.toNanos());
     Channel channel = new Bootstrap().group(group).channel(transport.datagram()).handler(relay)
         .bind(address).syncUninterruptibly().channel();
     long sweep = Math.max(100, idleTimeout.toMillis() / 2);
@@ -70,7 +70,7 @@ public final class UdpRelay extends SimpleChannelInboundHandler<DatagramPacket> 
     InetSocketAddress client = packet.sender();
     Session session = sessions.get(client);
     if (session == null || !session.channel().channel().isOpen()) {
-      List<Member> candidates = routing.candidates(rule, client);
+      List<Member> candidates = selection.candidates(rule, client);
       if (candidates.isEmpty()) {
         return;
       }
@@ -110,7 +110,7 @@ public final class UdpRelay extends SimpleChannelInboundHandler<DatagramPacket> 
             listener.writeAndFlush(new DatagramPacket(reply.content().retain(), client));
           }
         })
-        .connect(routing.addressOf(member));
+        .connect(selection.addressOf(member));
     return new Session(member, connected, lastSeen);
   }
 

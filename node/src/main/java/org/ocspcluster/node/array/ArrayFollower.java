@@ -8,7 +8,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.ConfigException;
 import org.ocspcluster.config.ConfigLoader;

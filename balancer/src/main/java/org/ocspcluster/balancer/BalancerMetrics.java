@@ -1,0 +1,119 @@
+package org.ocspcluster.balancer;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.ocspcluster.balancer.hosts.HostControl;
+import org.ocspcluster.balancer.hosts.Membership;
+import org.ocspcluster.balancer.hosts.RuleState;
+import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.Member;
+import org.ocspcluster.config.Member.HostState;
+import org.ocspcluster.config.PortRule;
+
+/** The balancer's nlb_* meters. */
+final class BalancerMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+  BalancerMetrics(MeterRegistry registry, ClusterConfig config, HostControl control, Membership membership) {
+    this.registry = registry;
+    this.refusedPerClient = Counter.builder("nlb.connections.refused")
+        .description("Client connections refused because their address already held maxConnectionsPerClient")
+        .tag("reason", "per_client_limit")
+        .register(registry);
+    for (Member m : config.members()) {
+      addMember(m, config, control, membership);
+    }
+    for (PortRule r : config.portRules()) {
+      for (RuleState state : RuleState.values()) {
+        Gauge.builder("nlb.rule.state", control, c -> c.ruleState(r.name()) == state ? 1 : 0)
+            .description("1 for the port rule's current state")
+            .tag("rule", r.name())
+            .tag("state", state.toString())
+            .register(registry);
+      }
+    }
+  }
+
+  void addMember(Member m, ClusterConfig config, HostControl control, Membership membership) {
+    Gauge.builder("nlb.active.connections", membership.activeCounter(m.name()), AtomicInteger::get)
+        .description("Client connections open through the balancer, by member")
+        .tag("member", m.name())
+        .register(registry);
+    for (HostState state : HostState.values()) {
+      Gauge.builder("nlb.member.state", control, c -> c.state(m.name()) == state ? 1 : 0)
+          .description("1 for the member's current host state")
+          .tag("member", m.name())
+          .tag("state", state.toString())
+          .register(registry);
+    }
+    connectFailure(m.name(), 0);
+    for (PortRule r : config.portRules()) {
+      counter("nlb.connections", "Client connections forwarded, by port rule and member",
+          "rule", r.name(), "member", m.name());
+      if (r.coversUdp()) {
+        for (boolean toMember : new boolean[] {true, false}) {
+          datagram(r, m, toMember, 0);
+        }
+      }
+    }
+  }
+
+  private final Map<String, Map<String, Counter>> connectionsByRule = new ConcurrentHashMap<>();
+
+  void connection(String rule, String member) {
+    connectionsByRule.computeIfAbsent(rule, r -> new ConcurrentHashMap<>())
+        .computeIfAbsent(member, m -> counter("nlb.connections",
+            "Client connections forwarded, by port rule and member", "rule", rule, "member", m))
+        .increment();
+  }
+
+  private final Counter refusedPerClient;
+
+  void refusedPerClient() {
+    refusedPerClient.increment();
+  }
+
+  void unanswered(String member) {
+    counter("nlb.unanswered.requests", "Requests relayed to a member that sent nothing back within health.timeout",
+        "member", member).increment();
+  }
+
+  void connectFailure(String member) {
+    connectFailure(member, 1);
+  }
+
+  private void connectFailure(String member, int n) {
+    counter("nlb.connect.failures", "Connects to a member that were refused or timed out", "member", member)
+        .increment(n);
+  }
+
+  /** Per read of a relay, so the two counters of a member are looked up by its name alone. */
+  private final Map<String, Counter[]> byteCounters = new ConcurrentHashMap<>();
+
+  void bytes(String member, boolean toMember, long count) {
+    byteCounters.computeIfAbsent(member, m -> new Counter[] {
+        counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", m,
+            "direction", "to_member"),
+        counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", m,
+            "direction", "to_client")})[toMember ? 0 : 1].increment(count);
+  }
+
+  void datagram(PortRule rule, Member member, boolean toMember) {
+    datagram(rule, member, toMember, 1);
+  }
+
+  private void datagram(PortRule rule, Member member, boolean toMember, int n) {
+    counter("nlb.udp.datagrams", "UDP datagrams relayed, by rule, member and direction", "rule", rule.name(),
+        "member", member.name(), "direction", toMember ? "to_member" : "to_client").increment(n);
+  }
+
+  private Counter counter(String name, String description, String... tags) {
+    return counters.computeIfAbsent(name + String.join("|", tags),
+        k -> Counter.builder(name).description(description).tags(tags).register(registry));
+  }
+}

@@ -1,0 +1,19 @@
+package org.ocspcluster.balancer.proxy;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.ocspcluster.config.Member;
+import org.ocspcluster.config.PortRule;
+
+/** What the proxy asks before it forwards a client: whether to take it, and where to send it. */
+public interface Selection {
+
+  /** Members to try for a new client of {@code rule}, best first; empty refuses the client. */
+  List<Member> candidates(PortRule rule, InetSocketAddress client);
+
+  /** Whether a new connection from {@code client} may be taken: limits in total and per client address. */
+  boolean admit(PortRule rule, InetSocketAddress client);
+
+  /** Where {@code member} is reached (resolved once, so no event loop waits on DNS). */
+  InetSocketAddress addressOf(Member member);
+}

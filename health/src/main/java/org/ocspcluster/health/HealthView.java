@@ -1,0 +1,16 @@
+package org.ocspcluster.health;
+
+import java.util.function.BiConsumer;
+
+/**
+ * What the balancer may know of members' health: each member's state and its changes. The
+ * balancer reads this and nothing else of the checker, so its selection can be tested against
+ * any health it is given.
+ */
+public interface HealthView {
+  /** The member's health now ({@code UNKNOWN}, hence usable, for a member not yet probed). */
+  MemberHealth health(String member);
+
+  /** Calls {@code listener} with (member, new health) on every change of state. */
+  void onChange(BiConsumer<String, MemberHealth> listener);
+}
