@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.ocspcluster.balancer.BalancerException;
 import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.node.Node;
-import org.ocspcluster.config.store.FolderConfigStore;
+import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HostPort;
 import org.ocspcluster.config.RevocationConfiguration;

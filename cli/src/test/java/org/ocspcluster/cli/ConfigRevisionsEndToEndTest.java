@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
-import org.ocspcluster.config.store.FolderConfigStore;
+import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.responder.pki.DemoPki;
 import picocli.CommandLine;
 

@@ -7,9 +7,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.ocspcluster.config.store.ConfigStore;
-import org.ocspcluster.config.store.Revision;
-import org.ocspcluster.config.store.ZooKeeperConfigStore;
+import org.ocspcluster.coordination.ConfigStore;
+import org.ocspcluster.coordination.Revision;
+import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.slf4j.LoggerFactory;
 
 /** A process's connection to the array's ZooKeeper, and the revision a follower starts from. */

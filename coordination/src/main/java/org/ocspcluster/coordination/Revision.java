@@ -1,4 +1,4 @@
-package org.ocspcluster.config.store;
+package org.ocspcluster.coordination;
 
 import java.nio.file.Path;
 import java.time.Instant;

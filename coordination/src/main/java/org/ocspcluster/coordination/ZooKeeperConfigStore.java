@@ -1,4 +1,4 @@
-package org.ocspcluster.config.store;
+package org.ocspcluster.coordination;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.ocspcluster.config.store;
+package org.ocspcluster.coordination;
 
 import java.io.IOException;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.ocspcluster.config.store;
+package org.ocspcluster.coordination;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.ocspcluster.config.store;
+package org.ocspcluster.coordination;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
