@@ -100,7 +100,7 @@ final class BalancerMetrics {
         counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", m,
             "direction", "to_member"),
         counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", m,
-            "direction", "to_client")})[toMember ? 0 : 1].increment(count);
+            "direction", "to_client")})[toMember ? 0 : 1].increment((double) count);
   }
 
   void datagram(PortRule rule, Member member, boolean toMember) {

@@ -373,7 +373,7 @@ class BalancerTest {
   @Test
   void aMemberThatAcceptsButNeverAnswersIsTakenOutByTheRequestsItLeavesUnanswered() throws Exception {
     ServerSocket frozen = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    toClose.add(frozen::close);
+    toClose.add(frozen);
     List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
     Thread acceptor = new Thread(() -> {
       while (!frozen.isClosed()) {
@@ -403,13 +403,11 @@ class BalancerTest {
     Balancer balancer = Balancer.start(config, notProbing, notProbing,
         Map.of("frozen", new InetSocketAddress(InetAddress.getLoopbackAddress(), frozen.getLocalPort())), registry);
     toClose.add(balancer);
-    List<Socket> clients = new ArrayList<>();
     for (int i = 0; i < config.health().passiveFailures(); i++) {
       Socket c = new Socket();
-      toClose.add(c::close);
+      toClose.add(c);
       c.connect(new InetSocketAddress("127.0.0.1", port));
       c.getOutputStream().write("request\n".getBytes(StandardCharsets.US_ASCII));
-      clients.add(c);
     }
     await().atMost(config.health().timeout().plusSeconds(5))
         .until(() -> notProbing.health("frozen").state() == org.ocspcluster.health.MemberHealth.State.DOWN);
@@ -421,7 +419,7 @@ class BalancerTest {
   @Test
   void aUdpRuleRelaysDatagramsBothWays() throws Exception {
     DatagramSocket member = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-    toClose.add(member::close);
+    toClose.add(member);
     Thread echoer = new Thread(() -> {
       byte[] buffer = new byte[1500];
       while (!member.isClosed()) {

@@ -3,7 +3,6 @@ package org.ocspcluster.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -48,9 +47,7 @@ final class ArrayCommand implements Runnable {
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"MEMBER", "REVISION", "CONFIGURATION", "STATUS"});
       for (JsonNode member : new ObjectMapper().readTree(response.body())) {
-        Iterator<Map.Entry<String, JsonNode>> configurations = member.get("configurations").fields();
-        while (configurations.hasNext()) {
-          Map.Entry<String, JsonNode> c = configurations.next();
+        for (Map.Entry<String, JsonNode> c : member.get("configurations").properties()) {
           rows.add(new String[] {member.get("member").asText(), member.get("revision").asText(), c.getKey(),
               c.getValue().asText()});
         }

@@ -1,5 +1,6 @@
 package org.ocspcluster.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,7 +64,7 @@ class CommandLineTest {
     Process process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
         System.getProperty("java.class.path"), Main.class.getName(), "--log-format", "json", "responder", "--config",
         dir.resolve("cluster.yaml").toString(), "--member", "responder-1").redirectErrorStream(true).start();
-    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()))) {
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), UTF_8))) {
       String line = lines.readLine();
       while (line != null && !line.contains("ready")) {
         assertTrue(line.startsWith("{") && line.endsWith("}"), "not a JSON line: " + line);

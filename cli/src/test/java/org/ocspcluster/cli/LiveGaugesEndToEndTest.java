@@ -55,12 +55,12 @@ class LiveGaugesEndToEndTest {
             assertTrue(Double.isFinite(value), gauge + " for " + member + "/" + configuration + " is " + value);
           }
         }
-        assertEquals(pki.crl().getNextUpdate().toInstant().getEpochSecond(),
+        assertEquals((double) pki.crl().getNextUpdate().toInstant().getEpochSecond(),
             sample(metrics, "ocsp_revocation_source_next_update_seconds", member, "demo"), 1.0);
-        assertEquals(pki.signer().getNotAfter().toInstant().getEpochSecond(),
+        assertEquals((double) pki.signer().getNotAfter().toInstant().getEpochSecond(),
             sample(metrics, "ocsp_signer_not_after_seconds", member, "demo"), 1.0);
         assertEquals(1.0, sample(metrics, "ocsp_revocation_source_revoked", member, "second"));
-        assertEquals(second.signer().getNotAfter().toInstant().getEpochSecond(),
+        assertEquals((double) second.signer().getNotAfter().toInstant().getEpochSecond(),
             sample(metrics, "ocsp_signer_not_after_seconds", member, "second"), 1.0);
       }
 

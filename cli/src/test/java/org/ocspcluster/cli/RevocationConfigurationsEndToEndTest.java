@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.junit.jupiter.api.AfterAll;
@@ -35,8 +36,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
 import org.ocspcluster.responder.pki.Pem;
 import picocli.CommandLine;
@@ -68,7 +69,7 @@ class RevocationConfigurationsEndToEndTest {
     rsa = DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.RSA);
     rsa.writeTo(dir.resolve("rsa"));
     Files.writeString(dir.resolve("rsa/index.txt"),
-        "V\t301231235959Z\t\t" + rsa.good().getSerialNumber().toString(16).toUpperCase() + "\tunknown\t/CN=good\n"
+        "V\t301231235959Z\t\t" + rsa.good().getSerialNumber().toString(16).toUpperCase(Locale.ROOT) + "\tunknown\t/CN=good\n"
             + "R\t301231235959Z\t250102030405Z,keyCompromise\t" + rsa.revoked().getSerialNumber().toString(16)
             + "\tunknown\t/CN=revoked\n");
     stranger = DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.EC);
@@ -182,7 +183,12 @@ class RevocationConfigurationsEndToEndTest {
   void aRevocationAppearsAfterRefreshRevocationData() throws Exception {
     BigInteger serial = BigInteger.valueOf(0x77);
     assertTrue(openssl("ca.pem", "-serial", "0x77", "-no_nonce").out().contains("0x77: good"));
-    Instant now = Instant.now();
+    // A CRL is new when its thisUpdate is later than the one in force (whole seconds), however fast this runs.
+    Instant inForce = Pem.readCrl(dir.resolve("ca.crl")).getThisUpdate().toInstant();
+    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    if (!now.isAfter(inForce)) {
+      now = inForce.plusSeconds(1);
+    }
     Pem.write(dir.resolve("ca.crl"), ec.crl(now, now.plus(Duration.ofDays(30)), Map.of(serial, CRLReason.superseded)));
     StringWriter out = new StringWriter();
     int exit = cli(out, "refresh", "--admin", "127.0.0.1:" + ports.admin());

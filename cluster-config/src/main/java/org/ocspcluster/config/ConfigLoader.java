@@ -151,12 +151,15 @@ public final class ConfigLoader {
         return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
       }
       long n = Long.parseLong(digits);
-      switch (unit) {
-        case 's': return Duration.ofSeconds(n);
-        case 'm': return Duration.ofMinutes(n);
-        case 'h': return Duration.ofHours(n);
-        case 'd': return Duration.ofDays(n);
-        default: break;
+      Duration parsed = switch (unit) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        case 'd' -> Duration.ofDays(n);
+        default -> null;
+      };
+      if (parsed != null) {
+        return parsed;
       }
     } catch (RuntimeException e) {
       // fall through to the explanation

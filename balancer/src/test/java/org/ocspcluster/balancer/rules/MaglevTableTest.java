@@ -1,5 +1,6 @@
 package org.ocspcluster.balancer.rules;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,7 +76,7 @@ class MaglevTableTest {
         "-cp", System.getProperty("java.class.path"), MaglevTable.class.getName()));
     weights.forEach((name, weight) -> command.add(name + "=" + weight));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String printed = new String(process.getInputStream().readAllBytes()).trim();
+    String printed = new String(process.getInputStream().readAllBytes(), UTF_8).trim();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS));
     assertEquals(MaglevTable.build(weights).fingerprint(), printed);
   }

@@ -19,6 +19,7 @@ record Comparison(String label, String section, String a, String b, Metric metri
     TIME("time per lookup", r -> 1e9 / r.load().requestsPerSecond());
 
     final String label;
+    @SuppressWarnings("ImmutableEnumChecker") // a method reference, never changed
     final ToDoubleFunction<Run> value;
 
     Metric(String label, ToDoubleFunction<Run> value) {

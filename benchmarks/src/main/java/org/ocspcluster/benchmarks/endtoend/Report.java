@@ -78,8 +78,10 @@ final class Report {
 
   /** The summary as a Markdown table, also what the harness prints at the end. */
   String table() {
-    StringBuilder out = new StringBuilder("| comparison | metric | ratio (median) | spread (min-max) | target | met |\n"
-        + "| --- | --- | --- | --- | --- | --- |\n");
+    StringBuilder out = new StringBuilder("""
+        | comparison | metric | ratio (median) | spread (min-max) | target | met |
+        | --- | --- | --- | --- | --- | --- |
+        """);
     for (Comparison.Outcome o : outcomes) {
       Comparison c = o.comparison();
       out.append(String.format(Locale.ROOT, "| %s | %s | %.2fx | %.2f-%.2f (%d rounds) | %s | %s |%n", c.label(),

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.DEROctetString;
@@ -67,7 +68,7 @@ public final class OcspProbe {
     this.expect = probe == null ? Probe.Expect.ANY : probe.expect();
     BigInteger serial = probe == null ? BigInteger.ONE
         : probe.certificate() != null ? readCertificate(probe.certificate()).getSerialNumber()
-        : probe.serial().toLowerCase().startsWith("0x") ? new BigInteger(probe.serial().substring(2), 16)
+        : probe.serial().toLowerCase(Locale.ROOT).startsWith("0x") ? new BigInteger(probe.serial().substring(2), 16)
         : new BigInteger(probe.serial());
     try {
       this.certId = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
@@ -114,7 +115,7 @@ public final class OcspProbe {
       return ProbeResult.fail("HTTP " + response.statusCode() + " for \"" + configuration + "\"");
     }
     String type = response.headers().firstValue("content-type").orElse("");
-    if (!type.toLowerCase().startsWith("application/ocsp-response")) {
+    if (!type.toLowerCase(Locale.ROOT).startsWith("application/ocsp-response")) {
       return ProbeResult.fail(what + " has content type '" + type + "', not application/ocsp-response");
     }
     try {
@@ -146,9 +147,9 @@ public final class OcspProbe {
         return ProbeResult.fail(what + " has no nextUpdate", null);
       }
       if (!nextUpdate.isAfter(now.plus(settings.nextUpdateMargin()))) {
-        long ago = Duration.between(nextUpdate, now).getSeconds();
+        long ago = Duration.between(nextUpdate, now).toSeconds();
         return ProbeResult.fail("revocation data for \"" + configuration + "\" "
-            + (ago >= 0 ? "expired " + ago + " s ago" : "expires in " + (-ago) + " s") + " (nextUpdate " + nextUpdate + ")",
+            + (ago >= 0 ? "expired " + ago + " s ago" : "expires in " + Math.abs(ago) + " s") + " (nextUpdate " + nextUpdate + ")",
             nextUpdate);
       }
       if (nonce != null) {

@@ -47,7 +47,7 @@ public final class LiveChanges {
     List<String> fixed = new ArrayList<>();
     var before = running.responder();
     var after = next.responder();
-    if (before.acceptProxyProtocol() != after.acceptProxyProtocol()) {
+    if (!Objects.equals(before.acceptProxyProtocol(), after.acceptProxyProtocol())) {
       fixed.add("responder.acceptProxyProtocol");
     }
     if (!before.maxConnections().equals(after.maxConnections())

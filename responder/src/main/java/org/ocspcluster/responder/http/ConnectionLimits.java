@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 @ChannelHandler.Sharable
 final class ConnectionLimits extends ChannelInboundHandlerAdapter {
   private static final AttributeKey<InetAddress> COUNTED = AttributeKey.valueOf("ocsp.connection.counted");
-  private static final byte[] REFUSAL = ("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
-      + "Content-Type: text/plain\r\nContent-Length: 39\r\nConnection: close\r\n\r\n"
-      + "too many connections; try again later\r\n").getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] REFUSAL = String.join("\r\n", "HTTP/1.1 503 Service Unavailable", "Retry-After: 1",
+      "Content-Type: text/plain", "Content-Length: 39", "Connection: close", "",
+      "too many connections; try again later", "").getBytes(StandardCharsets.US_ASCII);
 
   private final int maxConnections;
   private final int maxPerClient;

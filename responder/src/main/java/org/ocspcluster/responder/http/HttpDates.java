@@ -37,6 +37,7 @@ final class HttpDates {
         return texts[i];
       }
     }
+    @SuppressWarnings("JavaUtilDate") // Netty's DateFormatter takes a Date
     String text = DateFormatter.format(new Date(second * 1000));
     seconds[next] = second;
     texts[next] = text;

@@ -126,7 +126,7 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
    * longer; must-revalidate keeps a cache from serving it stale.
    */
   static void cachingHeaders(HttpHeaders headers, Answer a, Instant now) {
-    long maxAge = Math.max(0, Duration.between(now, a.nextUpdate()).getSeconds());
+    long maxAge = Math.max(0, Duration.between(now, a.nextUpdate()).toSeconds());
     headers.set(HttpHeaderNames.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate");
     headers.set(HttpHeaderNames.LAST_MODIFIED, HttpDates.format(a.thisUpdate()));
     headers.set(HttpHeaderNames.EXPIRES, HttpDates.format(a.nextUpdate()));

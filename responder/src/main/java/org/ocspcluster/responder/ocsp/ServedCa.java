@@ -17,7 +17,7 @@ public final class ServedCa {
   private final RevocationSource source;
   private final Duration responseValidity;
   private final AtomicReference<ResponseSigner> signer;
-  private volatile long signerGeneration;
+  private final java.util.concurrent.atomic.AtomicLong signerGeneration = new java.util.concurrent.atomic.AtomicLong();
 
   public ServedCa(String name, X509CertificateHolder ca, RevocationSource source, ResponseSigner signer,
       Duration responseValidity) {
@@ -56,11 +56,11 @@ public final class ServedCa {
   /** Puts a new signer in force; responses signed before are no longer served. */
   public void assign(ResponseSigner next) {
     signer.set(next);
-    signerGeneration++;
+    signerGeneration.incrementAndGet();
   }
 
   /** Changes whenever what a response of this CA would say, or who would sign it, changes. */
   long version() {
-    return source.generation() * 1_000_003L + signerGeneration;
+    return source.generation() * 1_000_003L + signerGeneration.get();
   }
 }

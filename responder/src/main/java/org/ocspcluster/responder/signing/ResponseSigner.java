@@ -42,7 +42,7 @@ public final class ResponseSigner {
     this.certificate = certificate;
     this.key = key;
     this.algorithm = algorithmFor(key);
-    if (!certificate.isValidOn(new Date())) {
+    if (!validNow(certificate)) {
       throw new SignerException("the signing certificate \"" + certificate.getSubject() + "\" is not valid now (valid "
           + certificate.getNotBefore().toInstant() + " to " + certificate.getNotAfter().toInstant()
           + "); issue a new one (see signer-request)");
@@ -189,5 +189,10 @@ public final class ResponseSigner {
     } catch (IOException | OperatorCreationException | java.security.cert.CertificateException e) {
       throw new SignerException("cannot check the signing key: " + e.getMessage());
     }
+  }
+
+  @SuppressWarnings("JavaUtilDate") // Bouncy Castle's validity check takes a Date
+  private static boolean validNow(X509CertificateHolder certificate) {
+    return certificate.isValidOn(new Date());
   }
 }

@@ -1,5 +1,6 @@
 package org.ocspcluster.responder.ocsp;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -99,7 +100,7 @@ class OcspServiceTest {
   void garbageIsMalformedRequest() throws Exception {
     assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(ask(new byte[] {0x30, 0x03, 0x01, 0x02})));
     assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(ask(new byte[0])));
-    assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(ask("hello".getBytes())));
+    assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(ask("hello".getBytes(UTF_8))));
   }
 
   @Test

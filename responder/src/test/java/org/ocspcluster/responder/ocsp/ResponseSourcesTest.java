@@ -1,6 +1,8 @@
 package org.ocspcluster.responder.ocsp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,7 +108,8 @@ class ResponseSourcesTest {
     OcspRequest withNonce = new OcspRequest(new byte[0], plain.ids(), nonce, demo.served);
     Answer a = cache.answer(withNonce).join();
     Answer b = cache.answer(withNonce).join();
-    assertTrue(!a.cacheable() && a != b, "a nonce request is signed each time");
+    assertFalse(a.cacheable());
+    assertNotSame(a, b, "a nonce request is signed each time");
     assertEquals(Outcome.GOOD, a.outcome());
   }
 }

@@ -18,11 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class IndexRevocationSourceTest {
   // As `openssl ca` writes it: status, expiry, revocation[,reason], serial, file, subject.
-  static final String INDEX = String.join("\n",
-      "V\t271231235959Z\t\t1A2B\tunknown\t/CN=good.example",
-      "R\t271231235959Z\t250102030405Z,keyCompromise\t03E8\tunknown\t/CN=revoked.example",
-      "E\t240101000000Z\t\t0F\tunknown\t/CN=expired.example",
-      "");
+  static final String INDEX = """
+      V\t271231235959Z\t\t1A2B\tunknown\t/CN=good.example
+      R\t271231235959Z\t250102030405Z,keyCompromise\t03E8\tunknown\t/CN=revoked.example
+      E\t240101000000Z\t\t0F\tunknown\t/CN=expired.example
+      """;
 
   @TempDir
   Path dir;
