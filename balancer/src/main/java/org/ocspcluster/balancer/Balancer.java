@@ -27,8 +27,8 @@ import org.ocspcluster.config.HealthSettings;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRule;
 import org.ocspcluster.health.HealthView;
-import org.ocspcluster.health.PassiveHealth;
 import org.ocspcluster.health.MemberHealth;
+import org.ocspcluster.health.PassiveHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * The front end on the cluster IPs: listeners for every port of every enabled rule (TCP and UDP),
  * member selection by the rule ({@link MemberSelector}: Maglev for multiple host, handling priority
  * for single host), the operator's host and rule control ({@link HostControl}), connection limits,
- * and the connection metrics. Members the health checker has taken out get no new connections;
- * when no started member is healthy, every started member is tried (a signed OCSP answer carries
- * its own validity, so trying beats refusing).
+ * and the connection metrics. Members the health checker has taken out get no new connections; when
+ * no started member is healthy, every started member is tried (a signed OCSP answer carries its own
+ * validity, so trying beats refusing).
  */
 public final class Balancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Balancer.class);
@@ -57,19 +57,28 @@ public final class Balancer implements AutoCloseable {
   private final MemberChoice selection;
   private final ConnectionTracking events;
 
-  private Balancer(ClusterConfig config, HealthView health, PassiveHealth passive,
-      Map<String, InetSocketAddress> overrides, MeterRegistry registry, Transport transport) {
+  private Balancer(
+      ClusterConfig config,
+      HealthView health,
+      PassiveHealth passive,
+      Map<String, InetSocketAddress> overrides,
+      MeterRegistry registry,
+      Transport transport) {
     this.config = config;
     this.health = health;
     this.transport = transport;
     this.boss = new MultiThreadIoEventLoopGroup(1, transport.handlers());
     // One event loop per core: a relay is pure I/O, more threads only add context switches.
-    this.workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), transport.handlers());
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "balancer-control");
-      t.setDaemon(true);
-      return t;
-    });
+    this.workers =
+        new MultiThreadIoEventLoopGroup(
+            Runtime.getRuntime().availableProcessors(), transport.handlers());
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "balancer-control");
+              t.setDaemon(true);
+              return t;
+            });
     for (Member m : config.members()) {
       membership.add(m, reachedAt(m, overrides));
     }
@@ -79,7 +88,8 @@ public final class Balancer implements AutoCloseable {
     }
     this.control = new HostControl(config, timer, membership);
     this.metrics = new BalancerMetrics(registry, config, control, membership);
-    this.selection = new MemberChoice(() -> this.config, membership, control, health, selectors, metrics);
+    this.selection =
+        new MemberChoice(() -> this.config, membership, control, health, selectors, metrics);
     this.events = new ConnectionTracking(() -> this.config, membership, passive, metrics);
     health.onChange(this::followHealth);
   }
@@ -99,25 +109,36 @@ public final class Balancer implements AutoCloseable {
       }
       return;
     }
-    timer.schedule(() -> {
-      if (!health.health(member).usable() && membership.hasOpen(member)) {
-        int n = membership.closeMember(member);
-        LOG.info("{}: still down after the drain timeout; {} open connection(s) closed", member, n);
-      }
-    }, config.balancer().drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    timer.schedule(
+        () -> {
+          if (!health.health(member).usable() && membership.hasOpen(member)) {
+            int n = membership.closeMember(member);
+            LOG.info(
+                "{}: still down after the drain timeout; {} open connection(s) closed", member, n);
+          }
+        },
+        config.balancer().drainTimeout().toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /**
    * Starts listening. {@code memberAddresses} overrides where a member is reached (tests); absent
    * members are reached at their configured address.
    */
-  public static Balancer start(ClusterConfig config, HealthView health, PassiveHealth passive,
-      Map<String, InetSocketAddress> memberAddresses, MeterRegistry registry) throws BalancerException {
-    Balancer balancer = new Balancer(config, health, passive, memberAddresses, registry, Transport.best());
+  public static Balancer start(
+      ClusterConfig config,
+      HealthView health,
+      PassiveHealth passive,
+      Map<String, InetSocketAddress> memberAddresses,
+      MeterRegistry registry)
+      throws BalancerException {
+    Balancer balancer =
+        new Balancer(config, health, passive, memberAddresses, registry, Transport.best());
     try {
       for (PortRule rule : config.portRules()) {
         if (rule.filteringMode() == FilteringMode.DISABLED) {
-          LOG.info("rule {} ({}) is disabled: its ports refuse connections", rule.name(), rule.ports());
+          LOG.info(
+              "rule {} ({}) is disabled: its ports refuse connections", rule.name(), rule.ports());
           continue;
         }
         balancer.bindRule(rule);
@@ -127,36 +148,68 @@ public final class Balancer implements AutoCloseable {
       throw e;
     }
     balancer.control.onRuleChange(balancer::followRule);
-    LOG.info("balancer up on {} ({} transport), members {}", config.clusterIps(), balancer.transport.name(),
-        config.members().stream().map(m -> m.name() + "=" + balancer.control.state(m.name())).toList());
+    LOG.info(
+        "balancer up on {} ({} transport), members {}",
+        config.clusterIps(),
+        balancer.transport.name(),
+        config.members().stream()
+            .map(m -> m.name() + "=" + balancer.control.state(m.name()))
+            .toList());
     return balancer;
   }
 
   private void bindRule(PortRule rule) throws BalancerException {
     List<Channel> bound = new ArrayList<>();
-    List<String> ips = PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp()) ? config.clusterIps() : List.of(rule.clusterIp());
+    List<String> ips =
+        PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp())
+            ? config.clusterIps()
+            : List.of(rule.clusterIp());
     try {
       for (String ip : ips) {
         for (int port = rule.ports().from(); port <= rule.ports().to(); port++) {
           InetSocketAddress address = new InetSocketAddress(ip, port);
           if (rule.coversTcp()) {
-            bound.addAll(TcpListener.bind(boss, workers, transport, address, rule, selection, events, config.balancer()));
+            bound.addAll(
+                TcpListener.bind(
+                    boss, workers, transport, address, rule, selection, events, config.balancer()));
           }
           if (rule.coversUdp()) {
-            bound.add(UdpRelay.bind(workers, transport, address, rule, selection, metrics::datagram,
-                config.balancer().udpIdleTimeout()));
+            bound.add(
+                UdpRelay.bind(
+                    workers,
+                    transport,
+                    address,
+                    rule,
+                    selection,
+                    metrics::datagram,
+                    config.balancer().udpIdleTimeout()));
           }
         }
       }
     } catch (RuntimeException e) {
       bound.forEach(Channel::close);
-      throw new BalancerException("cannot listen for rule " + rule.name() + " (" + rule.protocol() + " " + rule.ports()
-          + " on " + ips + "): " + e.getMessage()
-          + " (is another process using the port? is the cluster IP an address of this machine?)");
+      throw new BalancerException(
+          "cannot listen for rule "
+              + rule.name()
+              + " ("
+              + rule.protocol()
+              + " "
+              + rule.ports()
+              + " on "
+              + ips
+              + "): "
+              + e.getMessage()
+              + " (is another process using the port? is the cluster IP an address of this machine?)");
     }
     listeners.put(rule.name(), bound);
-    LOG.info("rule {} listening: {} {} on {} ({}, affinity {})", rule.name(), rule.protocol(), rule.ports(), ips,
-        rule.filteringMode(), rule.affinity());
+    LOG.info(
+        "rule {} listening: {} {} on {} ({}, affinity {})",
+        rule.name(),
+        rule.protocol(),
+        rule.ports(),
+        ips,
+        rule.filteringMode(),
+        rule.affinity());
   }
 
   private void followRule(String name, RuleState state) {
@@ -186,7 +239,9 @@ public final class Balancer implements AutoCloseable {
     for (PortRule rule : next.portRules()) {
       selectors.put(rule.name(), new MemberSelector(rule, next.members()));
     }
-    LOG.info("balancer: selection updated for rules {}", next.portRules().stream().map(PortRule::name).toList());
+    LOG.info(
+        "balancer: selection updated for rules {}",
+        next.portRules().stream().map(PortRule::name).toList());
   }
 
   /**
@@ -194,7 +249,8 @@ public final class Balancer implements AutoCloseable {
    * state (their initialState); members that left stop getting connections and their open ones are
    * closed; every rule's table is rebuilt.
    */
-  public synchronized void updateMembers(ClusterConfig next, Map<String, InetSocketAddress> overrides) {
+  public synchronized void updateMembers(
+      ClusterConfig next, Map<String, InetSocketAddress> overrides) {
     java.util.Set<String> names = new java.util.HashSet<>();
     for (Member m : next.members()) {
       names.add(m.name());
@@ -212,9 +268,13 @@ public final class Balancer implements AutoCloseable {
     updateSelection(next);
   }
 
-  /** Where {@code m} is reached: its override (a member this process started elsewhere), else its address. */
+  /**
+   * Where {@code m} is reached: its override (a member this process started elsewhere), else its
+   * address.
+   */
   private static InetSocketAddress reachedAt(Member m, Map<String, InetSocketAddress> overrides) {
-    return overrides.getOrDefault(m.name(), new InetSocketAddress(m.address().host(), m.address().port()));
+    return overrides.getOrDefault(
+        m.name(), new InetSocketAddress(m.address().host(), m.address().port()));
   }
 
   /** Where the listeners are bound, in rule order. */
@@ -227,7 +287,8 @@ public final class Balancer implements AutoCloseable {
   }
 
   public boolean listening() {
-    return !listeners.isEmpty() && listeners.values().stream().flatMap(List::stream).allMatch(Channel::isActive);
+    return !listeners.isEmpty()
+        && listeners.values().stream().flatMap(List::stream).allMatch(Channel::isActive);
   }
 
   public HostControl control() {
@@ -243,39 +304,85 @@ public final class Balancer implements AutoCloseable {
     List<Query.MemberRow> members = new ArrayList<>();
     for (Member m : config.members()) {
       MemberHealth h = health.health(m.name());
-      members.add(new Query.MemberRow(m.name(), m.address().toString(), m.priority(), control.state(m.name()).toString(),
-          h.state().name().toLowerCase(java.util.Locale.ROOT), h.reason(), membership.active(m.name())));
+      members.add(
+          new Query.MemberRow(
+              m.name(),
+              m.address().toString(),
+              m.priority(),
+              control.state(m.name()).toString(),
+              h.state().name().toLowerCase(java.util.Locale.ROOT),
+              h.reason(),
+              membership.active(m.name())));
     }
     List<Query.RuleRow> rules = new ArrayList<>();
     for (PortRule r : config.portRules()) {
       MemberSelector selector = selectors.get(r.name());
       Map<String, Integer> slots = selector.table().slotCounts();
-      String handles = switch (r.filteringMode()) {
-        case DISABLED -> "nobody (disabled)";
-        case SINGLE_HOST -> {
-          Set<String> live = selection.live();
-          List<Member> first = selector.candidates(0, live.isEmpty() ? selection.started() : live, 1);
-          yield first.isEmpty() ? "nobody (no member started)" : first.get(0).name();
-        }
-        case MULTIPLE_HOST -> slots.entrySet().stream()
-            .map(e -> e.getKey() + " " + Math.round(1000.0 * e.getValue() / selector.table().size()) / 10.0 + "%")
-            .collect(Collectors.joining(", "));
-      };
-      rules.add(new Query.RuleRow(r.name(), r.clusterIp(), r.ports().toString(), r.protocol().toString(),
-          r.filteringMode().toString(), r.affinity().toString(), control.ruleState(r.name()).toString(), handles));
+      String handles =
+          switch (r.filteringMode()) {
+            case DISABLED -> "nobody (disabled)";
+            case SINGLE_HOST -> {
+              Set<String> live = selection.live();
+              List<Member> first =
+                  selector.candidates(0, live.isEmpty() ? selection.started() : live, 1);
+              yield first.isEmpty() ? "nobody (no member started)" : first.get(0).name();
+            }
+            case MULTIPLE_HOST ->
+                slots.entrySet().stream()
+                    .map(
+                        e ->
+                            e.getKey()
+                                + " "
+                                + Math.round(1000.0 * e.getValue() / selector.table().size()) / 10.0
+                                + "%")
+                    .collect(Collectors.joining(", "));
+          };
+      rules.add(
+          new Query.RuleRow(
+              r.name(),
+              r.clusterIp(),
+              r.ports().toString(),
+              r.protocol().toString(),
+              r.filteringMode().toString(),
+              r.affinity().toString(),
+              control.ruleState(r.name()).toString(),
+              handles));
     }
-    return new Query(config.cluster().name(), config.cluster().fqdn(), config.clusterIps(), transport.name(), members,
+    return new Query(
+        config.cluster().name(),
+        config.cluster().fqdn(),
+        config.clusterIps(),
+        transport.name(),
+        members,
         rules);
   }
 
   /** What {@code query} shows. */
-  public record Query(String cluster, String fqdn, List<String> clusterIps, String transport, List<MemberRow> members,
+  public record Query(
+      String cluster,
+      String fqdn,
+      List<String> clusterIps,
+      String transport,
+      List<MemberRow> members,
       List<RuleRow> rules) {
-    public record MemberRow(String name, String address, int priority, String state, String health, String reason,
+    public record MemberRow(
+        String name,
+        String address,
+        int priority,
+        String state,
+        String health,
+        String reason,
         int activeConnections) {}
 
-    public record RuleRow(String name, String clusterIp, String ports, String protocol, String filteringMode,
-        String affinity, String state, String handledBy) {}
+    public record RuleRow(
+        String name,
+        String clusterIp,
+        String ports,
+        String protocol,
+        String filteringMode,
+        String affinity,
+        String state,
+        String handledBy) {}
   }
 
   @Override

@@ -19,12 +19,15 @@ final class BalancerMetrics {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
-  BalancerMetrics(MeterRegistry registry, ClusterConfig config, HostControl control, Membership membership) {
+  BalancerMetrics(
+      MeterRegistry registry, ClusterConfig config, HostControl control, Membership membership) {
     this.registry = registry;
-    this.refusedPerClient = Counter.builder("nlb.connections.refused")
-        .description("Client connections refused because their address already held maxConnectionsPerClient")
-        .tag("reason", "per_client_limit")
-        .register(registry);
+    this.refusedPerClient =
+        Counter.builder("nlb.connections.refused")
+            .description(
+                "Client connections refused because their address already held maxConnectionsPerClient")
+            .tag("reason", "per_client_limit")
+            .register(registry);
     for (Member m : config.members()) {
       addMember(m, config, control, membership);
     }
@@ -53,8 +56,13 @@ final class BalancerMetrics {
     }
     connectFailure(m.name(), 0);
     for (PortRule r : config.portRules()) {
-      counter("nlb.connections", "Client connections forwarded, by port rule and member",
-          "rule", r.name(), "member", m.name());
+      counter(
+          "nlb.connections",
+          "Client connections forwarded, by port rule and member",
+          "rule",
+          r.name(),
+          "member",
+          m.name());
       if (r.coversUdp()) {
         for (boolean toMember : new boolean[] {true, false}) {
           datagram(r, m, toMember, 0);
@@ -66,9 +74,18 @@ final class BalancerMetrics {
   private final Map<String, Map<String, Counter>> connectionsByRule = new ConcurrentHashMap<>();
 
   void connection(String rule, String member) {
-    connectionsByRule.computeIfAbsent(rule, r -> new ConcurrentHashMap<>())
-        .computeIfAbsent(member, m -> counter("nlb.connections",
-            "Client connections forwarded, by port rule and member", "rule", rule, "member", m))
+    connectionsByRule
+        .computeIfAbsent(rule, r -> new ConcurrentHashMap<>())
+        .computeIfAbsent(
+            member,
+            m ->
+                counter(
+                    "nlb.connections",
+                    "Client connections forwarded, by port rule and member",
+                    "rule",
+                    rule,
+                    "member",
+                    m))
         .increment();
   }
 
@@ -79,8 +96,12 @@ final class BalancerMetrics {
   }
 
   void unanswered(String member) {
-    counter("nlb.unanswered.requests", "Requests relayed to a member that sent nothing back within health.timeout",
-        "member", member).increment();
+    counter(
+            "nlb.unanswered.requests",
+            "Requests relayed to a member that sent nothing back within health.timeout",
+            "member",
+            member)
+        .increment();
   }
 
   void connectFailure(String member) {
@@ -88,7 +109,11 @@ final class BalancerMetrics {
   }
 
   private void connectFailure(String member, int n) {
-    counter("nlb.connect.failures", "Connects to a member that were refused or timed out", "member", member)
+    counter(
+            "nlb.connect.failures",
+            "Connects to a member that were refused or timed out",
+            "member",
+            member)
         .increment(n);
   }
 
@@ -96,11 +121,27 @@ final class BalancerMetrics {
   private final Map<String, Counter[]> byteCounters = new ConcurrentHashMap<>();
 
   void bytes(String member, boolean toMember, long count) {
-    byteCounters.computeIfAbsent(member, m -> new Counter[] {
-        counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", m,
-            "direction", "to_member"),
-        counter("nlb.bytes", "Bytes relayed, by member and direction (to_member, to_client)", "member", m,
-            "direction", "to_client")})[toMember ? 0 : 1].increment((double) count);
+    byteCounters
+        .computeIfAbsent(
+            member,
+            m ->
+                new Counter[] {
+                  counter(
+                      "nlb.bytes",
+                      "Bytes relayed, by member and direction (to_member, to_client)",
+                      "member",
+                      m,
+                      "direction",
+                      "to_member"),
+                  counter(
+                      "nlb.bytes",
+                      "Bytes relayed, by member and direction (to_member, to_client)",
+                      "member",
+                      m,
+                      "direction",
+                      "to_client")
+                })[toMember ? 0 : 1]
+        .increment((double) count);
   }
 
   void datagram(PortRule rule, Member member, boolean toMember) {
@@ -108,12 +149,21 @@ final class BalancerMetrics {
   }
 
   private void datagram(PortRule rule, Member member, boolean toMember, int n) {
-    counter("nlb.udp.datagrams", "UDP datagrams relayed, by rule, member and direction", "rule", rule.name(),
-        "member", member.name(), "direction", toMember ? "to_member" : "to_client").increment(n);
+    counter(
+            "nlb.udp.datagrams",
+            "UDP datagrams relayed, by rule, member and direction",
+            "rule",
+            rule.name(),
+            "member",
+            member.name(),
+            "direction",
+            toMember ? "to_member" : "to_client")
+        .increment(n);
   }
 
   private Counter counter(String name, String description, String... tags) {
-    return counters.computeIfAbsent(name + String.join("|", tags),
+    return counters.computeIfAbsent(
+        name + String.join("|", tags),
         k -> Counter.builder(name).description(description).tags(tags).register(registry));
   }
 }

@@ -10,14 +10,20 @@ import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRule;
 import org.ocspcluster.health.PassiveHealth;
 
-/** What the proxy's connection events change: the membership's counts, the metrics, and passive health. */
+/**
+ * What the proxy's connection events change: the membership's counts, the metrics, and passive
+ * health.
+ */
 final class ConnectionTracking implements ConnectionEvents {
   private final Supplier<ClusterConfig> config;
   private final Membership membership;
   private final PassiveHealth health;
   private final BalancerMetrics metrics;
 
-  ConnectionTracking(Supplier<ClusterConfig> config, Membership membership, PassiveHealth health,
+  ConnectionTracking(
+      Supplier<ClusterConfig> config,
+      Membership membership,
+      PassiveHealth health,
       BalancerMetrics metrics) {
     this.config = config;
     this.membership = membership;
@@ -29,7 +35,11 @@ final class ConnectionTracking implements ConnectionEvents {
   public void opened(PortRule rule, Member member, Channel client, Channel backend) {
     health.connected(member.name());
     metrics.connection(rule.name(), member.name());
-    membership.track(rule.name(), member.name(), client, backend,
+    membership.track(
+        rule.name(),
+        member.name(),
+        client,
+        backend,
         config.get().balancer().maxConnectionsPerClient() > 0);
   }
 

@@ -19,8 +19,8 @@ import org.ocspcluster.health.HealthView;
 
 /**
  * The proxy's selection: which members may take a new client now (started by host control, under
- * their connection limit, healthy; or, in panic, every started one), then the rule's pure
- * {@link MemberSelector} picks among them by the client's affinity key.
+ * their connection limit, healthy; or, in panic, every started one), then the rule's pure {@link
+ * MemberSelector} picks among them by the client's affinity key.
  */
 final class MemberChoice implements Selection {
   private final Supplier<ClusterConfig> config;
@@ -30,8 +30,13 @@ final class MemberChoice implements Selection {
   private final Map<String, MemberSelector> selectors;
   private final BalancerMetrics metrics;
 
-  MemberChoice(Supplier<ClusterConfig> config, Membership membership, HostControl control, HealthView health,
-      Map<String, MemberSelector> selectors, BalancerMetrics metrics) {
+  MemberChoice(
+      Supplier<ClusterConfig> config,
+      Membership membership,
+      HostControl control,
+      HealthView health,
+      Map<String, MemberSelector> selectors,
+      BalancerMetrics metrics) {
     this.config = config;
     this.membership = membership;
     this.control = control;
@@ -40,7 +45,10 @@ final class MemberChoice implements Selection {
     this.metrics = metrics;
   }
 
-  /** Members that take new connections now. Asked on every new connection, so a plain loop: no stream, one small set. */
+  /**
+   * Members that take new connections now. Asked on every new connection, so a plain loop: no
+   * stream, one small set.
+   */
   Set<String> started() {
     ClusterConfig now = config.get();
     int perMember = now.balancer().maxConnectionsPerMember();
@@ -82,7 +90,9 @@ final class MemberChoice implements Selection {
       return false;
     }
     int perClient = now.balancer().maxConnectionsPerClient();
-    if (perClient > 0 && client != null && membership.fromClient(client.getAddress()) >= perClient) {
+    if (perClient > 0
+        && client != null
+        && membership.fromClient(client.getAddress()) >= perClient) {
       metrics.refusedPerClient();
       return false;
     }

@@ -48,8 +48,7 @@ import org.ocspcluster.config.Protocol;
 import org.ocspcluster.health.HealthChecker;
 
 class BalancerTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   final List<AutoCloseable> toClose = new ArrayList<>();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final Map<String, EchoMember> echo = new LinkedHashMap<>();
@@ -89,7 +88,9 @@ class BalancerTest {
     }
 
     private void echo(Socket s) {
-      try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+      try (s;
+          InputStream in = s.getInputStream();
+          OutputStream out = s.getOutputStream()) {
         out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
         in.transferTo(out);
       } catch (IOException ignored) {
@@ -111,23 +112,47 @@ class BalancerTest {
     List<Member> list = new ArrayList<>();
     int priority = 1;
     for (String name : names) {
-      EchoMember m = echo.computeIfAbsent(name, n -> {
-        try {
-          return new EchoMember(n);
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      list.add(new Member(name, new HostPort("127.0.0.1", m.address().getPort()), priority++, null));
+      EchoMember m =
+          echo.computeIfAbsent(
+              name,
+              n -> {
+                try {
+                  return new EchoMember(n);
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      list.add(
+          new Member(name, new HostPort("127.0.0.1", m.address().getPort()), priority++, null));
     }
-    BalancerSettings settings = new BalancerSettings(null, null, null, Duration.ofSeconds(5), null, null, null,
-        Duration.ofSeconds(5), dir.resolve("host-state.json"));
-    return new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null), List.of(rule), list, List.of(), null,
-        settings, null, null);
+    BalancerSettings settings =
+        new BalancerSettings(
+            null,
+            null,
+            null,
+            Duration.ofSeconds(5),
+            null,
+            null,
+            null,
+            Duration.ofSeconds(5),
+            dir.resolve("host-state.json"));
+    return new ClusterConfig(
+        new Cluster("t", "localhost", "127.0.0.1", null),
+        List.of(rule),
+        list,
+        List.of(),
+        null,
+        settings,
+        null,
+        null);
   }
 
   private Balancer start(ClusterConfig config) throws Exception {
-    HealthChecker notProbing = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    HealthChecker notProbing =
+        new HealthChecker(
+            config,
+            java.util.Map.of(),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     toClose.add(notProbing);
     Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
     echo.forEach((name, m) -> addresses.put(name, m.address()));
@@ -157,7 +182,10 @@ class BalancerTest {
     return line.toString();
   }
 
-  /** Connects from {@code source} (any 127/8 address works on Linux loopback) and returns the member's name. */
+  /**
+   * Connects from {@code source} (any 127/8 address works on Linux loopback) and returns the
+   * member's name.
+   */
   private static String memberFor(InetSocketAddress balancer, String source) throws IOException {
     try (Socket s = new Socket()) {
       s.bind(new InetSocketAddress(source, 0));
@@ -168,7 +196,8 @@ class BalancerTest {
 
   @Test
   void largePayloadsComeBackIntactThroughTheRelay() throws Exception {
-    Balancer balancer = start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a", "b"));
+    Balancer balancer =
+        start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a", "b"));
     byte[] payload = new byte[4 * 1024 * 1024];
     new Random(1).nextBytes(payload);
     try (Socket s = new Socket()) {
@@ -177,55 +206,76 @@ class BalancerTest {
       readLine(in);
       // Write and read at once: neither side can buffer 4 MiB, so this only finishes if the relay
       // keeps both directions moving without dropping or reordering bytes.
-      Thread writer = new Thread(() -> {
-        try {
-          s.getOutputStream().write(payload);
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  s.getOutputStream().write(payload);
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       writer.start();
       byte[] back = new byte[payload.length];
       in.readFully(back);
       writer.join();
       assertArrayEquals(payload, back);
     }
-    await().atMost(Duration.ofSeconds(5)).until(() -> registry.get("nlb.bytes").tag("direction", "to_member")
-        .counters().stream().mapToDouble(c -> c.count()).sum() >= payload.length);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                registry.get("nlb.bytes").tag("direction", "to_member").counters().stream()
+                        .mapToDouble(c -> c.count())
+                        .sum()
+                    >= payload.length);
   }
 
   @Test
   void aHalfCloseIsRelayedAndTheAnswerStillArrives() throws Exception {
-    Balancer balancer = start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a"));
+    Balancer balancer =
+        start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a"));
     try (Socket s = new Socket()) {
       s.connect(balancer.localAddresses().get(0));
       s.getOutputStream().write("question".getBytes(StandardCharsets.US_ASCII));
       s.shutdownOutput();
       // The member sees the end of the request, answers, then closes.
-      assertEquals("a\nquestion", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+      assertEquals(
+          "a\nquestion", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
     }
   }
 
   @Test
   void eachAffinityModeSendsClientsWhereTheSelectorSays() throws Exception {
-    String[] sources = {"127.0.0.2", "127.0.1.2", "127.0.1.3", "127.0.2.7", "127.0.3.9", "127.0.4.1", "127.1.0.5"};
+    String[] sources = {
+      "127.0.0.2", "127.0.1.2", "127.0.1.3", "127.0.2.7", "127.0.3.9", "127.0.4.1", "127.1.0.5"
+    };
     for (Affinity affinity : Affinity.values()) {
       echo.clear();
-      ClusterConfig config = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, affinity), "a", "b", "c");
+      ClusterConfig config =
+          config(rule(freePort(), FilteringMode.MULTIPLE_HOST, affinity), "a", "b", "c");
       Balancer balancer = start(config);
       MemberSelector selector = new MemberSelector(config.portRules().get(0), config.members());
       for (String source : sources) {
         try (Socket s = new Socket()) {
           s.bind(new InetSocketAddress(source, 0));
           s.connect(balancer.localAddresses().get(0));
-          String expected = selector.candidates(AffinityKey.of(affinity, (InetSocketAddress) s.getLocalSocketAddress()),
-              Set.of("a", "b", "c"), 1).get(0).name();
+          String expected =
+              selector
+                  .candidates(
+                      AffinityKey.of(affinity, (InetSocketAddress) s.getLocalSocketAddress()),
+                      Set.of("a", "b", "c"),
+                      1)
+                  .get(0)
+                  .name();
           assertEquals(expected, readLine(s.getInputStream()), affinity + " from " + source);
         }
       }
       if (affinity == Affinity.NETWORK) {
-        assertEquals(memberFor(balancer.localAddresses().get(0), "127.0.1.2"),
-            memberFor(balancer.localAddresses().get(0), "127.0.1.200"), "one /24, one member");
+        assertEquals(
+            memberFor(balancer.localAddresses().get(0), "127.0.1.2"),
+            memberFor(balancer.localAddresses().get(0), "127.0.1.200"),
+            "one /24, one member");
       }
       if (affinity == Affinity.SINGLE) {
         Set<String> seen = new HashSet<>();
@@ -239,7 +289,8 @@ class BalancerTest {
 
   @Test
   void drainstopUnderSteadyLoadLosesNothingAndEndsStopped() throws Exception {
-    Balancer balancer = start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a", "b"));
+    Balancer balancer =
+        start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a", "b"));
     InetSocketAddress cluster = balancer.localAddresses().get(0);
     // A connection that stays open on a: draining lets it finish.
     Socket held = null;
@@ -255,37 +306,48 @@ class BalancerTest {
     assertTrue(held != null, "found a connection to a");
     AtomicInteger done = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread load = new Thread(() -> {
-      for (int i = 0; i < 300 && failure.get() == null; i++) {
-        try (Socket s = new Socket()) {
-          s.connect(cluster);
-          InputStream in = s.getInputStream();
-          readLine(in);
-          s.getOutputStream().write(("ping " + i + "\n").getBytes(StandardCharsets.US_ASCII));
-          assertEquals("ping " + i, readLine(in));
-          done.incrementAndGet();
-        } catch (Throwable e) {
-          failure.set(e);
-        }
-      }
-    });
+    Thread load =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 300 && failure.get() == null; i++) {
+                try (Socket s = new Socket()) {
+                  s.connect(cluster);
+                  InputStream in = s.getInputStream();
+                  readLine(in);
+                  s.getOutputStream()
+                      .write(("ping " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                  assertEquals("ping " + i, readLine(in));
+                  done.incrementAndGet();
+                } catch (Throwable e) {
+                  failure.set(e);
+                }
+              }
+            });
     load.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> done.get() >= 20);
     balancer.control().drainstop("a");
     assertEquals(Member.HostState.DRAINING, balancer.control().state("a"));
     held.getOutputStream().write("still here\n".getBytes(StandardCharsets.US_ASCII));
-    assertEquals("still here", readLine(held.getInputStream()), "the open connection still works while draining");
+    assertEquals(
+        "still here",
+        readLine(held.getInputStream()),
+        "the open connection still works while draining");
     load.join();
     assertEquals(null, failure.get(), "no request failed");
     assertEquals(300, done.get());
     held.close();
-    await().atMost(Duration.ofSeconds(5)).until(() -> balancer.control().state("a") == Member.HostState.STOPPED);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> balancer.control().state("a") == Member.HostState.STOPPED);
     assertEquals(0.0, registry.get("nlb.active.connections").tag("member", "a").gauge().value());
   }
 
   @Test
   void stopClosesTheMembersConnectionsAtOnceAndStartBringsItBack() throws Exception {
-    Balancer balancer = start(config(rule(freePort(), FilteringMode.SINGLE_HOST, Affinity.SINGLE), "first", "second"));
+    Balancer balancer =
+        start(
+            config(
+                rule(freePort(), FilteringMode.SINGLE_HOST, Affinity.SINGLE), "first", "second"));
     InetSocketAddress cluster = balancer.localAddresses().get(0);
     try (Socket s = new Socket()) {
       s.connect(cluster);
@@ -300,7 +362,8 @@ class BalancerTest {
 
   @Test
   void suspendIsKeptAcrossARestartAndResumeLeavesTheMemberStopped() throws Exception {
-    ClusterConfig config = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a", "b");
+    ClusterConfig config =
+        config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a", "b");
     Balancer first = start(config);
     first.control().suspend("a");
     assertThrows(IllegalStateException.class, () -> first.control().start("a"), "resume first");
@@ -314,7 +377,8 @@ class BalancerTest {
 
   @Test
   void aDisabledRuleRefusesConnectionsUntilEnabled() throws Exception {
-    Balancer balancer = start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a"));
+    Balancer balancer =
+        start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a"));
     InetSocketAddress cluster = balancer.localAddresses().get(0);
     balancer.control().disable("r");
     assertThrows(ConnectException.class, () -> memberFor(cluster, "127.0.0.1"));
@@ -326,15 +390,28 @@ class BalancerTest {
   void aRuleDisabledInTheConfigurationNeverListens() throws Exception {
     int port = freePort();
     start(config(rule(port, FilteringMode.DISABLED, Affinity.SINGLE), "a"));
-    assertThrows(ConnectException.class, () -> memberFor(new InetSocketAddress("127.0.0.1", port), "127.0.0.1"));
+    assertThrows(
+        ConnectException.class,
+        () -> memberFor(new InetSocketAddress("127.0.0.1", port), "127.0.0.1"));
   }
 
   @Test
   void connectionsPastTheTotalLimitAreRefused() throws Exception {
-    ClusterConfig base = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a");
-    BalancerSettings one = new BalancerSettings(null, null, null, null, 1, null, null, null, dir.resolve("s.json"));
-    Balancer balancer = start(new ClusterConfig(base.cluster(), base.portRules(), base.members(), List.of(), null, one,
-        null, null));
+    ClusterConfig base =
+        config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.SINGLE), "a");
+    BalancerSettings one =
+        new BalancerSettings(null, null, null, null, 1, null, null, null, dir.resolve("s.json"));
+    Balancer balancer =
+        start(
+            new ClusterConfig(
+                base.cluster(),
+                base.portRules(),
+                base.members(),
+                List.of(),
+                null,
+                one,
+                null,
+                null));
     try (Socket first = new Socket()) {
       first.connect(balancer.localAddresses().get(0));
       assertEquals("a", readLine(first.getInputStream()));
@@ -344,64 +421,112 @@ class BalancerTest {
       }
     }
     // Room again once the first has closed (the count drops when the member side has closed too).
-    await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .ignoreExceptions()
         .until(() -> "a".equals(memberFor(balancer.localAddresses().get(0), "127.0.0.1")));
   }
 
   @Test
   void oneClientAddressCannotHoldMoreThanItsShareWhileOthersStillGetIn() throws Exception {
     ClusterConfig base = config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a");
-    BalancerSettings twoEach = new BalancerSettings(null, null, null, null, null, null, null, null,
-        dir.resolve("s.json"), 2);
-    Balancer balancer = start(new ClusterConfig(base.cluster(), base.portRules(), base.members(), List.of(), null,
-        twoEach, null, null));
+    BalancerSettings twoEach =
+        new BalancerSettings(
+            null, null, null, null, null, null, null, null, dir.resolve("s.json"), 2);
+    Balancer balancer =
+        start(
+            new ClusterConfig(
+                base.cluster(),
+                base.portRules(),
+                base.members(),
+                List.of(),
+                null,
+                twoEach,
+                null,
+                null));
     InetSocketAddress cluster = balancer.localAddresses().get(0);
-    try (Socket first = new Socket(); Socket second = new Socket()) {
+    try (Socket first = new Socket();
+        Socket second = new Socket()) {
       first.connect(cluster);
       second.connect(cluster);
       assertEquals("a", readLine(first.getInputStream()));
       assertEquals("a", readLine(second.getInputStream()));
       try (Socket third = new Socket()) {
         third.connect(cluster);
-        assertEquals(-1, third.getInputStream().read(), "a third connection from 127.0.0.1 is closed at once");
+        assertEquals(
+            -1,
+            third.getInputStream().read(),
+            "a third connection from 127.0.0.1 is closed at once");
       }
       assertEquals("a", memberFor(cluster, "127.0.0.2"), "another address is still let in");
-      assertEquals(1.0, registry.get("nlb.connections.refused").tag("reason", "per_client_limit").counter().count());
+      assertEquals(
+          1.0,
+          registry
+              .get("nlb.connections.refused")
+              .tag("reason", "per_client_limit")
+              .counter()
+              .count());
     }
   }
 
   @Test
-  void aMemberThatAcceptsButNeverAnswersIsTakenOutByTheRequestsItLeavesUnanswered() throws Exception {
+  void aMemberThatAcceptsButNeverAnswersIsTakenOutByTheRequestsItLeavesUnanswered()
+      throws Exception {
     ServerSocket frozen = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     toClose.add(frozen);
     List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Thread acceptor = new Thread(() -> {
-      while (!frozen.isClosed()) {
-        try {
-          accepted.add(frozen.accept()); // accepted, then never read nor answered: a stopped process
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    });
+    Thread acceptor =
+        new Thread(
+            () -> {
+              while (!frozen.isClosed()) {
+                try {
+                  accepted.add(
+                      frozen.accept()); // accepted, then never read nor answered: a stopped process
+                } catch (IOException closed) {
+                  return;
+                }
+              }
+            });
     acceptor.setDaemon(true);
     acceptor.start();
-    toClose.add(() -> accepted.forEach(s -> {
-      try {
-        s.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
-    }));
+    toClose.add(
+        () ->
+            accepted.forEach(
+                s -> {
+                  try {
+                    s.close();
+                  } catch (IOException ignored) {
+                    // closing anyway
+                  }
+                }));
     int port = freePort();
     Member m = new Member("frozen", new HostPort("127.0.0.1", frozen.getLocalPort()), 1, null);
-    ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null),
-        List.of(rule(port, FilteringMode.MULTIPLE_HOST, Affinity.NONE)), List.of(m), List.of(), null,
-        new BalancerSettings(null, null, null, null, null, null, null, null, dir.resolve("state.json")), null, null);
-    HealthChecker notProbing = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    ClusterConfig config =
+        new ClusterConfig(
+            new Cluster("t", "localhost", "127.0.0.1", null),
+            List.of(rule(port, FilteringMode.MULTIPLE_HOST, Affinity.NONE)),
+            List.of(m),
+            List.of(),
+            null,
+            new BalancerSettings(
+                null, null, null, null, null, null, null, null, dir.resolve("state.json")),
+            null,
+            null);
+    HealthChecker notProbing =
+        new HealthChecker(
+            config,
+            java.util.Map.of(),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     toClose.add(notProbing);
-    Balancer balancer = Balancer.start(config, notProbing, notProbing,
-        Map.of("frozen", new InetSocketAddress(InetAddress.getLoopbackAddress(), frozen.getLocalPort())), registry);
+    Balancer balancer =
+        Balancer.start(
+            config,
+            notProbing,
+            notProbing,
+            Map.of(
+                "frozen",
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), frozen.getLocalPort())),
+            registry);
     toClose.add(balancer);
     for (int i = 0; i < config.health().passiveFailures(); i++) {
       Socket c = new Socket();
@@ -409,56 +534,98 @@ class BalancerTest {
       c.connect(new InetSocketAddress("127.0.0.1", port));
       c.getOutputStream().write("request\n".getBytes(StandardCharsets.US_ASCII));
     }
-    await().atMost(config.health().timeout().plusSeconds(5))
-        .until(() -> notProbing.health("frozen").state() == org.ocspcluster.health.MemberHealth.State.DOWN);
-    assertTrue(notProbing.health("frozen").reason().contains("no answer within"), notProbing.health("frozen").reason());
-    assertEquals(config.health().passiveFailures(),
-        registry.get("nlb.unanswered.requests").tag("member", "frozen").counter().count(), 0.0);
+    await()
+        .atMost(config.health().timeout().plusSeconds(5))
+        .until(
+            () ->
+                notProbing.health("frozen").state()
+                    == org.ocspcluster.health.MemberHealth.State.DOWN);
+    assertTrue(
+        notProbing.health("frozen").reason().contains("no answer within"),
+        notProbing.health("frozen").reason());
+    assertEquals(
+        config.health().passiveFailures(),
+        registry.get("nlb.unanswered.requests").tag("member", "frozen").counter().count(),
+        0.0);
   }
 
   @Test
   void aUdpRuleRelaysDatagramsBothWays() throws Exception {
     DatagramSocket member = new DatagramSocket(0, InetAddress.getLoopbackAddress());
     toClose.add(member);
-    Thread echoer = new Thread(() -> {
-      byte[] buffer = new byte[1500];
-      while (!member.isClosed()) {
-        try {
-          DatagramPacket p = new DatagramPacket(buffer, buffer.length);
-          member.receive(p);
-          byte[] reply = ("echo:" + new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII))
-              .getBytes(StandardCharsets.US_ASCII);
-          member.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    });
+    Thread echoer =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[1500];
+              while (!member.isClosed()) {
+                try {
+                  DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+                  member.receive(p);
+                  byte[] reply =
+                      ("echo:"
+                              + new String(
+                                  p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII))
+                          .getBytes(StandardCharsets.US_ASCII);
+                  member.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
+                } catch (IOException closed) {
+                  return;
+                }
+              }
+            });
     echoer.setDaemon(true);
     echoer.start();
     int port = freePort();
     Member m = new Member("u", new HostPort("127.0.0.1", member.getLocalPort()), 1, null);
-    ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null),
-        List.of(new PortRule("dns-like", null, PortRange.of(port), Protocol.UDP, FilteringMode.MULTIPLE_HOST,
-            Affinity.SINGLE)),
-        List.of(m), List.of(), null, new BalancerSettings(null, null, null, null, null, null, null, null,
-            dir.resolve("state.json")), null, null);
-    HealthChecker notProbing = new HealthChecker(config, java.util.Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    ClusterConfig config =
+        new ClusterConfig(
+            new Cluster("t", "localhost", "127.0.0.1", null),
+            List.of(
+                new PortRule(
+                    "dns-like",
+                    null,
+                    PortRange.of(port),
+                    Protocol.UDP,
+                    FilteringMode.MULTIPLE_HOST,
+                    Affinity.SINGLE)),
+            List.of(m),
+            List.of(),
+            null,
+            new BalancerSettings(
+                null, null, null, null, null, null, null, null, dir.resolve("state.json")),
+            null,
+            null);
+    HealthChecker notProbing =
+        new HealthChecker(
+            config,
+            java.util.Map.of(),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     toClose.add(notProbing);
-    Balancer balancer = Balancer.start(config, notProbing, notProbing,
-        Map.of("u", new InetSocketAddress(InetAddress.getLoopbackAddress(), member.getLocalPort())), registry);
+    Balancer balancer =
+        Balancer.start(
+            config,
+            notProbing,
+            notProbing,
+            Map.of(
+                "u",
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), member.getLocalPort())),
+            registry);
     toClose.add(balancer);
     try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       client.setSoTimeout(5000);
       for (int i = 0; i < 3; i++) {
         byte[] question = ("q" + i).getBytes(StandardCharsets.US_ASCII);
-        client.send(new DatagramPacket(question, question.length, new InetSocketAddress("127.0.0.1", port)));
+        client.send(
+            new DatagramPacket(
+                question, question.length, new InetSocketAddress("127.0.0.1", port)));
         DatagramPacket answer = new DatagramPacket(new byte[1500], 1500);
         client.receive(answer);
-        assertEquals("echo:q" + i, new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII));
+        assertEquals(
+            "echo:q" + i,
+            new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII));
         assertEquals(port, answer.getPort(), "the answer comes from the cluster address");
       }
     }
-    assertEquals(3.0, registry.get("nlb.udp.datagrams").tag("direction", "to_client").counter().count());
+    assertEquals(
+        3.0, registry.get("nlb.udp.datagrams").tag("direction", "to_client").counter().count());
   }
 }

@@ -34,12 +34,11 @@ import org.ocspcluster.health.HealthView;
 import org.ocspcluster.health.MemberHealth;
 
 /**
- * The balancer's selection against a health view it is given: membership, health and selection
- * are separate objects, so which members a client may reach is checked without a socket or a probe.
+ * The balancer's selection against a health view it is given: membership, health and selection are
+ * separate objects, so which members a client may reach is checked without a socket or a probe.
  */
 class MemberChoiceTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   private final Map<String, MemberHealth> health = new HashMap<>();
@@ -50,38 +49,69 @@ class MemberChoiceTest {
   }
 
   /** A health view that says what the test puts in {@link #health}. */
-  private final HealthView view = new HealthView() {
-    @Override
-    public MemberHealth health(String member) {
-      return health.getOrDefault(member, new MemberHealth(MemberHealth.State.UNKNOWN, "not probed", Instant.now()));
-    }
+  private final HealthView view =
+      new HealthView() {
+        @Override
+        public MemberHealth health(String member) {
+          return health.getOrDefault(
+              member, new MemberHealth(MemberHealth.State.UNKNOWN, "not probed", Instant.now()));
+        }
 
-    @Override
-    public void onChange(BiConsumer<String, MemberHealth> listener) {}
-  };
+        @Override
+        public void onChange(BiConsumer<String, MemberHealth> listener) {}
+      };
 
   private MemberChoice choice(HealthSettings.Panic panic) {
-    PortRule rule = new PortRule("r", null, PortRange.of(8080), null, FilteringMode.MULTIPLE_HOST, Affinity.NONE);
-    List<Member> members = List.of(new Member("a", new HostPort("127.0.0.1", 1), 1, null),
-        new Member("b", new HostPort("127.0.0.1", 2), 2, null));
-    BalancerSettings settings = new BalancerSettings(null, null, null, Duration.ofSeconds(5), null, null, null,
-        Duration.ofSeconds(5), dir.resolve("host-state.json"));
-    HealthSettings healthSettings = new HealthSettings(null, null, null, null, null, null, null, null, null, null,
-        null, panic);
-    ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null), List.of(rule), members,
-        List.of(), null, settings, healthSettings, null);
+    PortRule rule =
+        new PortRule(
+            "r", null, PortRange.of(8080), null, FilteringMode.MULTIPLE_HOST, Affinity.NONE);
+    List<Member> members =
+        List.of(
+            new Member("a", new HostPort("127.0.0.1", 1), 1, null),
+            new Member("b", new HostPort("127.0.0.1", 2), 2, null));
+    BalancerSettings settings =
+        new BalancerSettings(
+            null,
+            null,
+            null,
+            Duration.ofSeconds(5),
+            null,
+            null,
+            null,
+            Duration.ofSeconds(5),
+            dir.resolve("host-state.json"));
+    HealthSettings healthSettings =
+        new HealthSettings(null, null, null, null, null, null, null, null, null, null, null, panic);
+    ClusterConfig config =
+        new ClusterConfig(
+            new Cluster("t", "localhost", "127.0.0.1", null),
+            List.of(rule),
+            members,
+            List.of(),
+            null,
+            settings,
+            healthSettings,
+            null);
     Membership membership = new Membership();
     members.forEach(m -> membership.add(m, new InetSocketAddress("127.0.0.1", m.address().port())));
     membership.addRule("r");
     HostControl control = new HostControl(config, timer, membership);
-    return new MemberChoice(() -> config, membership, control, view,
+    return new MemberChoice(
+        () -> config,
+        membership,
+        control,
+        view,
         Map.of("r", new MemberSelector(rule, members)),
         new BalancerMetrics(new SimpleMeterRegistry(), config, control, membership));
   }
 
   private List<String> candidates(MemberChoice choice) {
-    PortRule rule = new PortRule("r", null, PortRange.of(8080), null, FilteringMode.MULTIPLE_HOST, Affinity.NONE);
-    return choice.candidates(rule, new InetSocketAddress("127.0.0.9", 40000)).stream().map(Member::name).toList();
+    PortRule rule =
+        new PortRule(
+            "r", null, PortRange.of(8080), null, FilteringMode.MULTIPLE_HOST, Affinity.NONE);
+    return choice.candidates(rule, new InetSocketAddress("127.0.0.9", 40000)).stream()
+        .map(Member::name)
+        .toList();
   }
 
   @Test

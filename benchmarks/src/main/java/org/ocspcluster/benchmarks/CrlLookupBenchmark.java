@@ -52,7 +52,8 @@ public class CrlLookupBenchmark {
   public void setUp() throws Exception {
     Path dir = crlDir.isEmpty() ? Files.createTempDirectory("crl-lookup") : Path.of(crlDir);
     Path crl = CrlScale.ensure(dir, entries);
-    source = new CrlRevocationSource("lookup", crl, Pem.readCertificate(CrlScale.caFile(dir, entries)));
+    source =
+        new CrlRevocationSource("lookup", crl, Pem.readCertificate(CrlScale.caFile(dir, entries)));
     if (!source.refresh()) {
       throw new IllegalStateException("the generated CRL was refused");
     }
@@ -62,7 +63,9 @@ public class CrlLookupBenchmark {
     probes = new BigInteger[PROBES];
     for (int i = 0; i < PROBES; i++) {
       // fresh copies, so the probe objects are not the very keys in the table
-      probes[i] = new BigInteger((i % 2 == 0 ? listed[random.nextInt(listed.length)] : unlisted[i / 2]).toByteArray());
+      probes[i] =
+          new BigInteger(
+              (i % 2 == 0 ? listed[random.nextInt(listed.length)] : unlisted[i / 2]).toByteArray());
     }
     now = Instant.now();
   }

@@ -16,7 +16,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Building a rule's Maglev table (on a configuration change) and looking a client up (every connection). */
+/**
+ * Building a rule's Maglev table (on a configuration change) and looking a client up (every
+ * connection).
+ */
 @State(Scope.Benchmark)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)

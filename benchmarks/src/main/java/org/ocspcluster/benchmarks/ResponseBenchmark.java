@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The responder's work per request without the network: parse, look up and sign (on the calling
- * thread); the same request answered pre-produced; and the malformed path that never signs. Run: {@code java -jar benchmarks/target/benchmarks.jar}.
+ * thread); the same request answered pre-produced; and the malformed path that never signs. Run:
+ * {@code java -jar benchmarks/target/benchmarks.jar}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -54,14 +55,26 @@ public class ResponseBenchmark {
     Pem.write(crl, pki.crl());
     CrlRevocationSource source = new CrlRevocationSource("bench", crl, pki.ca());
     source.refresh();
-    ServedCa served = new ServedCa("bench", pki.ca(), source,
-        ResponseSigner.create(pki.signer(), pki.signerKeys().getPrivate(), pki.ca()));
+    ServedCa served =
+        new ServedCa(
+            "bench",
+            pki.ca(),
+            source,
+            ResponseSigner.create(pki.signer(), pki.signerKeys().getPrivate(), pki.ca()));
     // Signing on the calling thread, and no cache: every answer is signed.
-    service = new OcspService(List.of(served), Runnable::run, Clock.systemUTC(),
-        new OcspService.Settings(false, 0), org.ocspcluster.responder.ocsp.OcspEvents.NONE);
+    service =
+        new OcspService(
+            List.of(served),
+            Runnable::run,
+            Clock.systemUTC(),
+            new OcspService.Settings(false, 0),
+            org.ocspcluster.responder.ocsp.OcspEvents.NONE);
     cached = new OcspService(List.of(served), Runnable::run, Clock.systemUTC());
-    CertificateID id = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
-        pki.ca(), pki.good().getSerialNumber());
+    CertificateID id =
+        new CertificateID(
+            new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+            pki.ca(),
+            pki.good().getSerialNumber());
     goodRequest = new OCSPReqBuilder().addRequest(id).build().getEncoded();
   }
 
@@ -80,5 +93,4 @@ public class ResponseBenchmark {
   public byte[] malformedAnswer() {
     return service.answer(garbage).join().encoded();
   }
-
 }

@@ -59,11 +59,18 @@ public class SigningBenchmark {
   public void setUp() throws Exception {
     if (!pkiDir.isEmpty()) {
       java.nio.file.Path dir = java.nio.file.Path.of(pkiDir);
-      X509CertificateHolder ca = org.ocspcluster.responder.pki.Pem.readCertificate(dir.resolve("ca.pem"));
-      signer = ResponseSigner.create(org.ocspcluster.responder.pki.Pem.readCertificate(dir.resolve("ocsp-signer.pem")),
-          org.ocspcluster.responder.pki.Pem.readPrivateKey(dir.resolve("ocsp-signer.key")), ca);
-      id = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1), ca,
-          BigInteger.TEN);
+      X509CertificateHolder ca =
+          org.ocspcluster.responder.pki.Pem.readCertificate(dir.resolve("ca.pem"));
+      signer =
+          ResponseSigner.create(
+              org.ocspcluster.responder.pki.Pem.readCertificate(dir.resolve("ocsp-signer.pem")),
+              org.ocspcluster.responder.pki.Pem.readPrivateKey(dir.resolve("ocsp-signer.key")),
+              ca);
+      id =
+          new CertificateID(
+              new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+              ca,
+              BigInteger.TEN);
       return;
     }
     KeyPair keys;
@@ -81,20 +88,30 @@ public class SigningBenchmark {
     }
     X500Name name = new X500Name("CN=benchmark CA " + key);
     Instant now = Instant.now();
-    X509CertificateHolder ca = new JcaX509v3CertificateBuilder(name, BigInteger.ONE, Date.from(now.minusSeconds(60)),
-        Date.from(now.plusSeconds(86_400)), name, keys.getPublic())
-        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
-        .build(new JcaContentSignerBuilder(algorithm).build(keys.getPrivate()));
+    X509CertificateHolder ca =
+        new JcaX509v3CertificateBuilder(
+                name,
+                BigInteger.ONE,
+                Date.from(now.minusSeconds(60)),
+                Date.from(now.plusSeconds(86_400)),
+                name,
+                keys.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+            .build(new JcaContentSignerBuilder(algorithm).build(keys.getPrivate()));
     signer = ResponseSigner.create(ca, keys.getPrivate(), ca);
-    id = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1), ca,
-        BigInteger.TEN);
+    id =
+        new CertificateID(
+            new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+            ca,
+            BigInteger.TEN);
   }
 
   @Benchmark
   public byte[] signOneResponse() throws Exception {
     Instant now = Instant.now();
     BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
-    builder.addResponse(id, CertificateStatus.GOOD, Date.from(now), Date.from(now.plusSeconds(3600)), null);
+    builder.addResponse(
+        id, CertificateStatus.GOOD, Date.from(now), Date.from(now.plusSeconds(3600)), null);
     return signer.sign(builder, now).getEncoded();
   }
 }

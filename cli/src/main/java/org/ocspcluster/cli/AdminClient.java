@@ -8,13 +8,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Calls a running process's admin listener for the control verbs (query, refresh, host control, signers). */
+/**
+ * Calls a running process's admin listener for the control verbs (query, refresh, host control,
+ * signers).
+ */
 final class AdminClient {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private AdminClient() {}
 
-  static HttpResponse<String> post(AdminOption admin, String pathAndQuery) throws IOException, InterruptedException {
+  static HttpResponse<String> post(AdminOption admin, String pathAndQuery)
+      throws IOException, InterruptedException {
     return send(admin, pathAndQuery, HttpRequest.BodyPublishers.noBody());
   }
 
@@ -24,7 +29,10 @@ final class AdminClient {
     return send(admin, pathAndQuery, HttpRequest.BodyPublishers.ofString(body));
   }
 
-  /** Prints a verb's answer (the body to stdout on success, else to stderr) and returns the exit status. */
+  /**
+   * Prints a verb's answer (the body to stdout on success, else to stderr) and returns the exit
+   * status.
+   */
   static int report(HttpResponse<String> response, picocli.CommandLine.Model.CommandSpec spec) {
     boolean ok = response.statusCode() == 200;
     java.io.PrintWriter to = ok ? spec.commandLine().getOut() : spec.commandLine().getErr();
@@ -33,14 +41,17 @@ final class AdminClient {
     return ok ? 0 : 1;
   }
 
-  static HttpResponse<String> get(AdminOption admin, String pathAndQuery) throws IOException, InterruptedException {
+  static HttpResponse<String> get(AdminOption admin, String pathAndQuery)
+      throws IOException, InterruptedException {
     return send(admin, pathAndQuery, null);
   }
 
-  private static HttpResponse<String> send(AdminOption admin, String pathAndQuery, HttpRequest.BodyPublisher post)
+  private static HttpResponse<String> send(
+      AdminOption admin, String pathAndQuery, HttpRequest.BodyPublisher post)
       throws IOException, InterruptedException {
     String address = admin.address;
-    URI uri = URI.create((address.startsWith("http") ? address : "http://" + address) + pathAndQuery);
+    URI uri =
+        URI.create((address.startsWith("http") ? address : "http://" + address) + pathAndQuery);
     try {
       HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90));
       var token = admin.token();
@@ -49,14 +60,21 @@ final class AdminClient {
       }
       HttpClient client = HTTP;
       if (admin.caFile != null) {
-        client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .sslContext(org.ocspcluster.health.HealthChecker.trusting(admin.caFile)).build();
+        client =
+            HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .sslContext(org.ocspcluster.health.HealthChecker.trusting(admin.caFile))
+                .build();
       }
-      return client.send((post != null ? request.POST(post) : request.GET()).build(),
+      return client.send(
+          (post != null ? request.POST(post) : request.GET()).build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
-      throw new IOException("nothing answers at " + uri.getAuthority()
-          + "; is the cluster running? (name its admin listener with --admin HOST:PORT)", e);
+      throw new IOException(
+          "nothing answers at "
+              + uri.getAuthority()
+              + "; is the cluster running? (name its admin listener with --admin HOST:PORT)",
+          e);
     }
   }
 }

@@ -15,17 +15,27 @@ import picocli.CommandLine.Option;
 final class AdminOption {
   static final String TOKEN_VARIABLE = "OCSP_CLUSTER_ADMIN_TOKEN";
 
-  @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
+  @Option(
+      names = "--admin",
+      defaultValue = "127.0.0.1:9464",
+      paramLabel = "HOST:PORT",
       description = "the admin listener of the process to ask (default: ${DEFAULT-VALUE})")
   String address;
 
-  @Option(names = "--admin-token-file", paramLabel = "FILE",
-      description = "a file holding the admin listener's bearer token (the cluster's admin.tokenFile); "
-          + "or set " + TOKEN_VARIABLE)
+  @Option(
+      names = "--admin-token-file",
+      paramLabel = "FILE",
+      description =
+          "a file holding the admin listener's bearer token (the cluster's admin.tokenFile); "
+              + "or set "
+              + TOKEN_VARIABLE)
   Path tokenFile;
 
-  @Option(names = "--admin-ca", paramLabel = "FILE",
-      description = "with an https:// admin address: the CA certificates (PEM) to trust for it (default: the JDK's)")
+  @Option(
+      names = "--admin-ca",
+      paramLabel = "FILE",
+      description =
+          "with an https:// admin address: the CA certificates (PEM) to trust for it (default: the JDK's)")
   Path caFile;
 
   Optional<String> token() throws IOException {
@@ -33,6 +43,8 @@ final class AdminOption {
       return Optional.of(Files.readString(tokenFile).strip());
     }
     String fromEnvironment = System.getenv(TOKEN_VARIABLE);
-    return fromEnvironment == null || fromEnvironment.isBlank() ? Optional.empty() : Optional.of(fromEnvironment.strip());
+    return fromEnvironment == null || fromEnvironment.isBlank()
+        ? Optional.empty()
+        : Optional.of(fromEnvironment.strip());
   }
 }

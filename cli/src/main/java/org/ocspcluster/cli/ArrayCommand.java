@@ -12,31 +12,38 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code array status|refresh}: the Online Responder array's view of its members. */
-@Command(name = "array", mixinStandardHelpOptions = true,
-    description = "The array: every member's configuration revision and the state of each revocation configuration.",
-    subcommands = {ArrayCommand.Status.class, ArrayCommand.Refresh.class, ArrayCommand.AddMember.class,
-        ArrayCommand.RemoveMember.class})
+@Command(
+    name = "array",
+    mixinStandardHelpOptions = true,
+    description =
+        "The array: every member's configuration revision and the state of each revocation configuration.",
+    subcommands = {
+      ArrayCommand.Status.class,
+      ArrayCommand.Refresh.class,
+      ArrayCommand.AddMember.class,
+      ArrayCommand.RemoveMember.class
+    })
 final class ArrayCommand implements Runnable {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Every member, the revision it runs, and per revocation configuration: ok, revocation data not "
-          + "yet retrieved, stale, or signer expired.")
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description =
+          "Every member, the revision it runs, and per revocation configuration: ok, revocation data not "
+              + "yet retrieved, stale, or signer expired.")
   static final class Status implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    AdminOption admin;
+    @picocli.CommandLine.Mixin AdminOption admin;
 
     @Option(names = "--json", description = "print the JSON the admin listener answers")
     boolean json;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -48,8 +55,13 @@ final class ArrayCommand implements Runnable {
       rows.add(new String[] {"MEMBER", "REVISION", "CONFIGURATION", "STATUS"});
       for (JsonNode member : new ObjectMapper().readTree(response.body())) {
         for (Map.Entry<String, JsonNode> c : member.get("configurations").properties()) {
-          rows.add(new String[] {member.get("member").asText(), member.get("revision").asText(), c.getKey(),
-              c.getValue().asText()});
+          rows.add(
+              new String[] {
+                member.get("member").asText(),
+                member.get("revision").asText(),
+                c.getKey(),
+                c.getValue().asText()
+              });
         }
       }
       QueryCommand.table(spec.commandLine().getOut(), rows);
@@ -58,52 +70,67 @@ final class ArrayCommand implements Runnable {
     }
   }
 
-  @Command(name = "refresh", mixinStandardHelpOptions = true,
+  @Command(
+      name = "refresh",
+      mixinStandardHelpOptions = true,
       description = "Refresh Revocation Data on every member of the array.")
   static final class Refresh extends RefreshCommand {}
 
-  @Command(name = "add-member", mixinStandardHelpOptions = true,
-      description = "Add Array Member: a new revision with NAME at ADDRESS; then start the member (ocsp-cluster member "
-          + "--member NAME ...), and it receives the array's configuration.")
+  @Command(
+      name = "add-member",
+      mixinStandardHelpOptions = true,
+      description =
+          "Add Array Member: a new revision with NAME at ADDRESS; then start the member (ocsp-cluster member "
+              + "--member NAME ...), and it receives the array's configuration.")
   static final class AddMember implements Callable<Integer> {
     @picocli.CommandLine.Parameters(paramLabel = "NAME", description = "the new member's name")
     String name;
 
-    @Option(names = "--address", required = true, paramLabel = "HOST:PORT", description = "where it answers OCSP")
+    @Option(
+        names = "--address",
+        required = true,
+        paramLabel = "HOST:PORT",
+        description = "where it answers OCSP")
     String address;
 
-    @Option(names = "--priority", paramLabel = "N", description = "its host priority (default: after the others)")
+    @Option(
+        names = "--priority",
+        paramLabel = "N",
+        description = "its host priority (default: after the others)")
     Integer priority;
 
-    @picocli.CommandLine.Mixin
-    AdminOption admin;
+    @picocli.CommandLine.Mixin AdminOption admin;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-      String query = "/array/add-member?name=" + encode(name) + "&address=" + encode(address)
-          + (priority == null ? "" : "&priority=" + priority);
+      String query =
+          "/array/add-member?name="
+              + encode(name)
+              + "&address="
+              + encode(address)
+              + (priority == null ? "" : "&priority=" + priority);
       return AdminClient.report(AdminClient.post(admin, query), spec);
     }
   }
 
-  @Command(name = "remove-member", mixinStandardHelpOptions = true,
+  @Command(
+      name = "remove-member",
+      mixinStandardHelpOptions = true,
       description = "Remove Array Member: a new revision without NAME.")
   static final class RemoveMember implements Callable<Integer> {
     @picocli.CommandLine.Parameters(paramLabel = "NAME", description = "the member to remove")
     String name;
 
-    @picocli.CommandLine.Mixin
-    AdminOption admin;
+    @picocli.CommandLine.Mixin AdminOption admin;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-      return AdminClient.report(AdminClient.post(admin, "/array/remove-member?name=" + encode(name)), spec);
+      return AdminClient.report(
+          AdminClient.post(admin, "/array/remove-member?name=" + encode(name)), spec);
     }
   }
 

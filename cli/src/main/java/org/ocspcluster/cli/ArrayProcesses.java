@@ -25,16 +25,21 @@ final class ArrayProcesses {
   private ArrayProcesses() {}
 
   abstract static class OnZooKeeper implements Callable<Integer> {
-    @Option(names = "--zookeeper", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
+    @Option(
+        names = "--zookeeper",
+        required = true,
+        paramLabel = "HOST:PORT[,HOST:PORT...]",
         description = "the ZooKeeper ensemble")
     String zookeeper;
 
-    @Option(names = "--cluster", defaultValue = "demo", paramLabel = "NAME",
+    @Option(
+        names = "--cluster",
+        defaultValue = "demo",
+        paramLabel = "NAME",
         description = "the array's name in ZooKeeper (default: ${DEFAULT-VALUE})")
     String cluster;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     static ClusterConfig parse(Revision r, PrintWriter err) {
       try {
@@ -59,7 +64,11 @@ final class ArrayProcesses {
     private final ClusterConfig config;
     private final String from;
 
-    private Follower(ZooKeeperArray array, FolderConfigStore local, Revision start, ClusterConfig config,
+    private Follower(
+        ZooKeeperArray array,
+        FolderConfigStore local,
+        Revision start,
+        ClusterConfig config,
         String from) {
       this.array = array;
       this.local = local;
@@ -69,13 +78,15 @@ final class ArrayProcesses {
     }
 
     /** Null after saying why on {@code err}. */
-    static Follower start(String zookeeper, String cluster, Path data, PrintWriter err) throws IOException {
+    static Follower start(String zookeeper, String cluster, Path data, PrintWriter err)
+        throws IOException {
       ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster);
       FolderConfigStore local = new FolderConfigStore(data.resolve("revisions"));
       ZooKeeperArray.Start start = array.startingRevision(local);
       if (start.revision().isEmpty()) {
-        err.println("no configuration to run: apply one on the controller (ocsp-cluster config apply FILE --admin "
-            + "CONTROLLER) and start again");
+        err.println(
+            "no configuration to run: apply one on the controller (ocsp-cluster config apply FILE --admin "
+                + "CONTROLLER) and start again");
         err.flush();
         array.close();
         return null;
@@ -109,15 +120,25 @@ final class ArrayProcesses {
     }
   }
 
-  @Command(name = "controller", mixinStandardHelpOptions = true,
-      description = "Runs an array controller on ZooKeeper: the leader among controllers takes config apply and "
-          + "rollback and stores revisions; the others stand by and take over when it dies.")
+  @Command(
+      name = "controller",
+      mixinStandardHelpOptions = true,
+      description =
+          "Runs an array controller on ZooKeeper: the leader among controllers takes config apply and "
+              + "rollback and stores revisions; the others stand by and take over when it dies.")
   static final class Controller extends OnZooKeeper {
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9464", paramLabel = "HOST:PORT",
-        description = "where config and array verbs reach this controller (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--admin",
+        defaultValue = "127.0.0.1:9464",
+        paramLabel = "HOST:PORT",
+        description =
+            "where config and array verbs reach this controller (default: ${DEFAULT-VALUE})")
     String admin;
 
-    @Option(names = "--id", paramLabel = "NAME", description = "this controller's name in the election (default: its admin address)")
+    @Option(
+        names = "--id",
+        paramLabel = "NAME",
+        description = "this controller's name in the election (default: its admin address)")
     String id;
 
     @Override
@@ -130,32 +151,52 @@ final class ArrayProcesses {
       process.controlArray(store, id == null ? admin : id);
       HostPort at = HostPort.parse(admin);
       process.startAdmin(new InetSocketAddress(at.host(), at.port()));
-      spec.commandLine().getOut().printf("controller of array %s ready at http://%s (revision %s in force)%n", cluster,
-          admin, current.map(r -> Integer.toString(r.number())).orElse("none yet: run config apply"));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "controller of array %s ready at http://%s (revision %s in force)%n",
+              cluster,
+              admin,
+              current.map(r -> Integer.toString(r.number())).orElse("none yet: run config apply"));
       spec.commandLine().getOut().flush();
       Runtime.getRuntime().addShutdownHook(new Thread(array::close));
       return Foreground.runUntilSignalled(process);
     }
   }
 
-  @Command(name = "member", mixinStandardHelpOptions = true,
-      description = "Runs one responder member of an array on ZooKeeper: it serves the revision in force, follows "
-          + "every new one without a restart, registers its status, and keeps the last revision on local disk so "
-          + "that it starts and serves even while ZooKeeper is down.")
+  @Command(
+      name = "member",
+      mixinStandardHelpOptions = true,
+      description =
+          "Runs one responder member of an array on ZooKeeper: it serves the revision in force, follows "
+              + "every new one without a restart, registers its status, and keeps the last revision on local disk so "
+              + "that it starts and serves even while ZooKeeper is down.")
   static final class Member extends OnZooKeeper {
-    @Option(names = "--member", required = true, paramLabel = "NAME", description = "which member this process is")
+    @Option(
+        names = "--member",
+        required = true,
+        paramLabel = "NAME",
+        description = "which member this process is")
     String member;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "local copy of the last revision (default: ./member-data/NAME)")
+    @Option(
+        names = "--data",
+        paramLabel = "DIR",
+        description = "local copy of the last revision (default: ./member-data/NAME)")
     Path data;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "also serve /metrics, /ready and /array/status here")
+    @Option(
+        names = "--admin",
+        paramLabel = "HOST:PORT",
+        description = "also serve /metrics, /ready and /array/status here")
     String admin;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter err = spec.commandLine().getErr();
-      Follower follower = Follower.start(zookeeper, cluster, data == null ? Path.of("member-data", member) : data, err);
+      Follower follower =
+          Follower.start(
+              zookeeper, cluster, data == null ? Path.of("member-data", member) : data, err);
       if (follower == null) {
         return 1;
       }
@@ -172,11 +213,13 @@ final class ArrayProcesses {
         process.close();
         return 1;
       }
-      spec.commandLine().getOut().printf("member %s of array %s serving revision %d (from %s)%n", member, cluster,
-          follower.revision().number(), follower.from());
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "member %s of array %s serving revision %d (from %s)%n",
+              member, cluster, follower.revision().number(), follower.from());
       spec.commandLine().getOut().flush();
       return Foreground.runUntilSignalled(process);
     }
   }
-
 }

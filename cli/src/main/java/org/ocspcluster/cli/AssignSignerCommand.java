@@ -9,14 +9,24 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "assign-signer", mixinStandardHelpOptions = true,
-    description = "Assign Signing Certificate without a restart: the members behind the admin listener load the "
-        + "named credential (or, with no files named, the configured files again), check it, and sign with it.")
+@Command(
+    name = "assign-signer",
+    mixinStandardHelpOptions = true,
+    description =
+        "Assign Signing Certificate without a restart: the members behind the admin listener load the "
+            + "named credential (or, with no files named, the configured files again), check it, and sign with it.")
 final class AssignSignerCommand implements Callable<Integer> {
-  @Option(names = "--configuration", required = true, paramLabel = "NAME", description = "the revocation configuration")
+  @Option(
+      names = "--configuration",
+      required = true,
+      paramLabel = "NAME",
+      description = "the revocation configuration")
   String configuration;
 
-  @Option(names = "--certificate", paramLabel = "FILE", description = "the new signing certificate (PEM)")
+  @Option(
+      names = "--certificate",
+      paramLabel = "FILE",
+      description = "the new signing certificate (PEM)")
   Path certificate;
 
   @Option(names = "--key", paramLabel = "FILE", description = "its private key (PEM)")
@@ -25,14 +35,15 @@ final class AssignSignerCommand implements Callable<Integer> {
   @Option(names = "--keystore", paramLabel = "FILE", description = "or a PKCS#12 file with both")
   Path keystore;
 
-  @Option(names = "--password-file", paramLabel = "FILE", description = "the PKCS#12 file's password")
+  @Option(
+      names = "--password-file",
+      paramLabel = "FILE",
+      description = "the PKCS#12 file's password")
   Path passwordFile;
 
-  @picocli.CommandLine.Mixin
-  AdminOption admin;
+  @picocli.CommandLine.Mixin AdminOption admin;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -51,7 +62,11 @@ final class AssignSignerCommand implements Callable<Integer> {
   private static void append(StringBuilder query, String name, Path path) {
     if (path != null) {
       // The members read the file: send it as an absolute path.
-      query.append('&').append(name).append('=').append(encode(path.toAbsolutePath().normalize().toString()));
+      query
+          .append('&')
+          .append(name)
+          .append('=')
+          .append(encode(path.toAbsolutePath().normalize().toString()));
     }
   }
 

@@ -3,35 +3,50 @@ package org.ocspcluster.cli;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HostPort;
+import org.ocspcluster.node.Node;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "balancer", mixinStandardHelpOptions = true,
-    description = {"Runs the front end: listens on the cluster IP for every port rule, probes the members",
-        "with real OCSP requests and forwards clients to healthy ones; serves the admin listener. Ctrl-C stops it."})
+@Command(
+    name = "balancer",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the front end: listens on the cluster IP for every port rule, probes the members",
+      "with real OCSP requests and forwards clients to healthy ones; serves the admin listener. Ctrl-C stops it."
+    })
 final class BalancerCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "the cluster.yaml (or --zookeeper)")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "the cluster.yaml (or --zookeeper)")
   Path config;
 
-  @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,...]",
+  @Option(
+      names = "--zookeeper",
+      paramLabel = "HOST:PORT[,...]",
       description = "follow the array's revisions on ZooKeeper instead of a file")
   String zookeeper;
 
-  @Option(names = "--cluster", defaultValue = "demo", paramLabel = "NAME",
+  @Option(
+      names = "--cluster",
+      defaultValue = "demo",
+      paramLabel = "NAME",
       description = "the array's name in ZooKeeper (default: ${DEFAULT-VALUE})")
   String cluster;
 
-  @Option(names = "--data", defaultValue = "balancer-data", paramLabel = "DIR",
-      description = "with --zookeeper: the local copy of the last revision (default: ./${DEFAULT-VALUE})")
+  @Option(
+      names = "--data",
+      defaultValue = "balancer-data",
+      paramLabel = "DIR",
+      description =
+          "with --zookeeper: the local copy of the last revision (default: ./${DEFAULT-VALUE})")
   Path data;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -42,7 +57,8 @@ final class BalancerCommand implements Callable<Integer> {
     ArrayProcesses.Follower follower = null;
     ClusterConfig loaded;
     if (zookeeper != null) {
-      follower = ArrayProcesses.Follower.start(zookeeper, this.cluster, data, spec.commandLine().getErr());
+      follower =
+          ArrayProcesses.Follower.start(zookeeper, this.cluster, data, spec.commandLine().getErr());
       if (follower == null) {
         return 1;
       }
@@ -62,7 +78,9 @@ final class BalancerCommand implements Callable<Integer> {
       }
       HostPort admin = cluster.admin().listen();
       process.startAdmin(new InetSocketAddress(admin.host(), admin.port()));
-      spec.commandLine().getOut().printf("admin listener ready: http://%s/metrics and http://%s/ready%n", admin, admin);
+      spec.commandLine()
+          .getOut()
+          .printf("admin listener ready: http://%s/metrics and http://%s/ready%n", admin, admin);
     } catch (Exception e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       process.close();

@@ -3,11 +3,7 @@ package org.ocspcluster.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +18,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code config apply|show|history|rollback}: the array's configuration, as numbered revisions. */
-@Command(name = "config", mixinStandardHelpOptions = true,
-    description = "The running cluster's configuration, kept as numbered revisions by the process that runs it.",
-    subcommands = {ConfigCommand.Apply.class, ConfigCommand.Show.class, ConfigCommand.History.class,
-        ConfigCommand.Rollback.class})
+@Command(
+    name = "config",
+    mixinStandardHelpOptions = true,
+    description =
+        "The running cluster's configuration, kept as numbered revisions by the process that runs it.",
+    subcommands = {
+      ConfigCommand.Apply.class,
+      ConfigCommand.Show.class,
+      ConfigCommand.History.class,
+      ConfigCommand.Rollback.class
+    })
 final class ConfigCommand implements Runnable {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {
@@ -36,16 +38,17 @@ final class ConfigCommand implements Runnable {
   }
 
   abstract static class Verb implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    AdminOption admin;
+    @picocli.CommandLine.Mixin AdminOption admin;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
   }
 
-  @Command(name = "apply", mixinStandardHelpOptions = true,
-      description = "Validates FILE and applies it to every part of the running cluster without a restart, as a new "
-          + "revision; a refused file leaves the running revision in force and says why.")
+  @Command(
+      name = "apply",
+      mixinStandardHelpOptions = true,
+      description =
+          "Validates FILE and applies it to every part of the running cluster without a restart, as a new "
+              + "revision; a refused file leaves the running revision in force and says why.")
   static final class Apply extends Verb {
     @Parameters(paramLabel = "FILE", description = "the new cluster.yaml")
     Path file;
@@ -58,27 +61,41 @@ final class ConfigCommand implements Runnable {
         return Main.CONFIG_ERROR;
       }
       Path absolute = file.toAbsolutePath().normalize();
-      String query = "/config?baseDir=" + URLEncoder.encode(absolute.getParent().toString(), StandardCharsets.UTF_8)
-          + "&source=" + URLEncoder.encode("config apply " + absolute, StandardCharsets.UTF_8);
+      String query =
+          "/config?baseDir="
+              + URLEncoder.encode(absolute.getParent().toString(), StandardCharsets.UTF_8)
+              + "&source="
+              + URLEncoder.encode("config apply " + absolute, StandardCharsets.UTF_8);
       return AdminClient.report(AdminClient.post(admin, query, Files.readString(file)), spec);
     }
   }
 
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Prints the revision in force (or REV).")
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Prints the revision in force (or REV).")
   static final class Show extends Verb {
-    @Option(names = "--revision", paramLabel = "REV", description = "another revision than the one in force")
+    @Option(
+        names = "--revision",
+        paramLabel = "REV",
+        description = "another revision than the one in force")
     Integer revision;
 
     @Override
     public Integer call() throws Exception {
-      var response = AdminClient.get(admin, "/config" + (revision == null ? "" : "?revision=" + revision));
+      var response =
+          AdminClient.get(admin, "/config" + (revision == null ? "" : "?revision=" + revision));
       if (response.statusCode() != 200) {
         return AdminClient.report(response, spec);
       }
       JsonNode r = new ObjectMapper().readTree(response.body());
       PrintWriter out = spec.commandLine().getOut();
-      out.printf("# revision %d%s, applied %s by %s; relative paths from %s%n", r.get("revision").asInt(),
-          r.get("current").asBoolean() ? " (in force)" : "", r.get("appliedAt").asText(), r.get("source").asText(),
+      out.printf(
+          "# revision %d%s, applied %s by %s; relative paths from %s%n",
+          r.get("revision").asInt(),
+          r.get("current").asBoolean() ? " (in force)" : "",
+          r.get("appliedAt").asText(),
+          r.get("source").asText(),
           r.get("baseDir").asText());
       out.print(r.get("yaml").asText());
       out.flush();
@@ -86,7 +103,10 @@ final class ConfigCommand implements Runnable {
     }
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true, description = "Lists every revision, oldest first.")
+  @Command(
+      name = "history",
+      mixinStandardHelpOptions = true,
+      description = "Lists every revision, oldest first.")
   static final class History extends Verb {
     @Override
     public Integer call() throws Exception {
@@ -97,8 +117,13 @@ final class ConfigCommand implements Runnable {
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"REVISION", "", "APPLIED", "SOURCE"});
       for (JsonNode r : new ObjectMapper().readTree(response.body())) {
-        rows.add(new String[] {r.get("revision").asText(), r.get("current").asBoolean() ? "in force" : "",
-            r.get("appliedAt").asText(), r.get("source").asText()});
+        rows.add(
+            new String[] {
+              r.get("revision").asText(),
+              r.get("current").asBoolean() ? "in force" : "",
+              r.get("appliedAt").asText(),
+              r.get("source").asText()
+            });
       }
       QueryCommand.table(spec.commandLine().getOut(), rows);
       spec.commandLine().getOut().flush();
@@ -106,7 +131,9 @@ final class ConfigCommand implements Runnable {
     }
   }
 
-  @Command(name = "rollback", mixinStandardHelpOptions = true,
+  @Command(
+      name = "rollback",
+      mixinStandardHelpOptions = true,
       description = "Applies an earlier revision's text again, as a new revision.")
   static final class Rollback extends Verb {
     @Parameters(paramLabel = "REV", description = "the revision to go back to")
@@ -114,7 +141,8 @@ final class ConfigCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      return AdminClient.report(AdminClient.post(admin, "/config/rollback?revision=" + revision), spec);
+      return AdminClient.report(
+          AdminClient.post(admin, "/config/rollback?revision=" + revision), spec);
     }
   }
 }

@@ -16,7 +16,8 @@ final class Configs {
       return ConfigLoader.load(file);
     } catch (ConfigException e) {
       err.println("configuration refused:");
-      e.problems().forEach(p -> err.println("  " + e.file() + ": " + p.field() + ": " + p.reason()));
+      e.problems()
+          .forEach(p -> err.println("  " + e.file() + ": " + p.field() + ": " + p.reason()));
       err.flush();
       return null;
     }

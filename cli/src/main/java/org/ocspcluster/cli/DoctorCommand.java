@@ -34,22 +34,27 @@ import picocli.CommandLine.Spec;
 
 /**
  * Walks the chain a relying party walks for one certificate, and says at each step whether it holds
- * and, when it does not, what to fix: the AIA's OCSP URI, DNS, the cluster FQDN and IP, a port rule,
- * the revocation configuration for the issuer, an answer through the cluster, and one from each member.
+ * and, when it does not, what to fix: the AIA's OCSP URI, DNS, the cluster FQDN and IP, a port
+ * rule, the revocation configuration for the issuer, an answer through the cluster, and one from
+ * each member.
  */
-@Command(name = "doctor", mixinStandardHelpOptions = true,
-    description = "Checks, step by step, that a certificate's OCSP URI leads to verified answers from the cluster "
-        + "and from each member, and prints the fix for each step that fails.")
+@Command(
+    name = "doctor",
+    mixinStandardHelpOptions = true,
+    description =
+        "Checks, step by step, that a certificate's OCSP URI leads to verified answers from the cluster "
+            + "and from each member, and prints the fix for each step that fails.")
 final class DoctorCommand implements Callable<Integer> {
   @Parameters(paramLabel = "CERT.pem", description = "a certificate the cluster should answer for")
   Path certificate;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "the cluster.yaml (default: ./cluster-data/cluster.yaml "
-      + "when it exists)")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "the cluster.yaml (default: ./cluster-data/cluster.yaml " + "when it exists)")
   Path config;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   private int failures;
   private PrintWriter out;
@@ -67,15 +72,23 @@ final class DoctorCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
     X509CertificateHolder cert = Pem.readCertificate(certificate);
-    pass("certificate", cert.getSubject() + ", serial " + cert.getSerialNumber().toString(16)
-        + ", issued by " + cert.getIssuer());
+    pass(
+        "certificate",
+        cert.getSubject()
+            + ", serial "
+            + cert.getSerialNumber().toString(16)
+            + ", issued by "
+            + cert.getIssuer());
 
     Path file = config != null ? config : Path.of("cluster-data", "cluster.yaml");
     ClusterConfig cluster = null;
     if (config != null || file.toFile().isFile()) {
       cluster = Configs.load(file, spec.commandLine().getErr());
       if (cluster == null) {
-        fail("configuration", file + " is refused (see above)", "fix the file, then run doctor again");
+        fail(
+            "configuration",
+            file + " is refused (see above)",
+            "fix the file, then run doctor again");
         return done();
       }
       pass("configuration", file.toAbsolutePath().normalize().toString());
@@ -83,22 +96,35 @@ final class DoctorCommand implements Callable<Integer> {
 
     Optional<URI> uri = ocspUri(cert);
     if (uri.isEmpty()) {
-      fail("AIA OCSP URI", "the certificate names no OCSP responder",
-          "the CA must put http://" + (cluster == null ? "FQDN" : cluster.cluster().fqdn()) + "/ in the AIA of the "
+      fail(
+          "AIA OCSP URI",
+          "the certificate names no OCSP responder",
+          "the CA must put http://"
+              + (cluster == null ? "FQDN" : cluster.cluster().fqdn())
+              + "/ in the AIA of the "
               + "certificates it issues");
       return done();
     }
     URI ocsp = uri.get();
-    int port = ocsp.getPort() > 0 ? ocsp.getPort() : "https".equalsIgnoreCase(ocsp.getScheme()) ? 443 : 80;
+    int port =
+        ocsp.getPort() > 0 ? ocsp.getPort() : "https".equalsIgnoreCase(ocsp.getScheme()) ? 443 : 80;
     pass("AIA OCSP URI", ocsp.toString());
 
     InetAddress[] resolved;
     try {
       resolved = InetAddress.getAllByName(ocsp.getHost());
-      pass("DNS", ocsp.getHost() + " -> " + Arrays.stream(resolved).map(InetAddress::getHostAddress).toList());
+      pass(
+          "DNS",
+          ocsp.getHost()
+              + " -> "
+              + Arrays.stream(resolved).map(InetAddress::getHostAddress).toList());
     } catch (UnknownHostException e) {
-      fail("DNS", ocsp.getHost() + " does not resolve", "add an A/AAAA record for " + ocsp.getHost()
-          + (cluster == null ? "" : " pointing to the cluster IP " + cluster.cluster().ip()));
+      fail(
+          "DNS",
+          ocsp.getHost() + " does not resolve",
+          "add an A/AAAA record for "
+              + ocsp.getHost()
+              + (cluster == null ? "" : " pointing to the cluster IP " + cluster.cluster().ip()));
       return done();
     }
 
@@ -107,36 +133,60 @@ final class DoctorCommand implements Callable<Integer> {
       if (cluster.cluster().fqdn().equalsIgnoreCase(ocsp.getHost())) {
         pass("cluster FQDN", ocsp.getHost() + " is the cluster's name");
       } else {
-        fail("cluster FQDN", "the URI names " + ocsp.getHost() + ", the cluster is " + cluster.cluster().fqdn(),
-            "set cluster.fqdn to " + ocsp.getHost() + ", or have the CA issue certificates with http://"
-                + cluster.cluster().fqdn() + "/");
+        fail(
+            "cluster FQDN",
+            "the URI names " + ocsp.getHost() + ", the cluster is " + cluster.cluster().fqdn(),
+            "set cluster.fqdn to "
+                + ocsp.getHost()
+                + ", or have the CA issue certificates with http://"
+                + cluster.cluster().fqdn()
+                + "/");
       }
       List<String> ips = cluster.clusterIps();
-      List<String> hits = Arrays.stream(resolved).map(InetAddress::getHostAddress).filter(ips::contains).toList();
+      List<String> hits =
+          Arrays.stream(resolved).map(InetAddress::getHostAddress).filter(ips::contains).toList();
       if (hits.isEmpty()) {
-        fail("cluster IP", ocsp.getHost() + " resolves to no cluster IP " + ips,
+        fail(
+            "cluster IP",
+            ocsp.getHost() + " resolves to no cluster IP " + ips,
             "point the DNS record of " + ocsp.getHost() + " at " + ips.get(0));
       } else {
         pass("cluster IP", hits + " is a cluster IP");
       }
-      Optional<PortRule> rule = cluster.portRules().stream()
-          .filter(r -> r.coversTcp() && r.ports().contains(port) && r.filteringMode() != FilteringMode.DISABLED)
-          .findFirst();
+      Optional<PortRule> rule =
+          cluster.portRules().stream()
+              .filter(
+                  r ->
+                      r.coversTcp()
+                          && r.ports().contains(port)
+                          && r.filteringMode() != FilteringMode.DISABLED)
+              .findFirst();
       if (rule.isPresent()) {
         pass("port rule", "rule " + rule.get().name() + " covers TCP port " + port);
       } else {
-        fail("port rule", "no enabled TCP port rule covers port " + port,
-            "add a port rule with ports: " + port + " (or issue certificates with a port a rule covers)");
+        fail(
+            "port rule",
+            "no enabled TCP port rule covers port " + port,
+            "add a port rule with ports: "
+                + port
+                + " (or issue certificates with a port a rule covers)");
       }
-      served = cluster.revocationConfigurations().stream().filter(rc -> issues(rc, cert)).findFirst().orElse(null);
+      served =
+          cluster.revocationConfigurations().stream()
+              .filter(rc -> issues(rc, cert))
+              .findFirst()
+              .orElse(null);
       if (served == null) {
-        fail("revocation config", "no revocation configuration's CA issued this certificate",
+        fail(
+            "revocation config",
+            "no revocation configuration's CA issued this certificate",
             "add one with caCertificate set to the issuer \"" + cert.getIssuer() + "\"");
         return done();
       }
       pass("revocation config", served.name() + " (CA " + served.caCertificate() + ")");
     } else {
-      out.println("note  no configuration given (--config FILE): the cluster-side steps are skipped");
+      out.println(
+          "note  no configuration given (--config FILE): the cluster-side steps are skipped");
       return done();
     }
 
@@ -146,8 +196,14 @@ final class DoctorCommand implements Callable<Integer> {
       client.sslContext(org.ocspcluster.health.HealthChecker.trusting(tls.trust()));
     }
     HttpClient http = client.build();
-    OcspProbe probe = new OcspProbe(served.name(), served.caCertificate(), new Probe(certificate, null, Probe.Expect.ANY),
-        http, cluster.health(), Clock.systemUTC());
+    OcspProbe probe =
+        new OcspProbe(
+            served.name(),
+            served.caCertificate(),
+            new Probe(certificate, null, Probe.Expect.ANY),
+            http,
+            cluster.health(),
+            Clock.systemUTC());
     report("through the cluster", probe.probe(ocsp).join(), ocsp.toString());
     for (Member m : cluster.members()) {
       URI direct = URI.create(cluster.responder().scheme() + "://" + m.address() + "/");
@@ -158,12 +214,20 @@ final class DoctorCommand implements Callable<Integer> {
 
   private void report(String step, ProbeResult r, String where) {
     if (r.passed()) {
-      pass(step, r.status() + ", signature and freshness verified (" + where + ")"
-          + (r.warning() == null ? "" : "; warning: " + r.warning()));
+      pass(
+          step,
+          r.status()
+              + ", signature and freshness verified ("
+              + where
+              + ")"
+              + (r.warning() == null ? "" : "; warning: " + r.warning()));
     } else {
-      fail(step, r.reason(), step.startsWith("member")
-          ? "start the member, or see its log and `ocsp-cluster query` for the reason"
-          : "start the cluster (ocsp-cluster up) or check the balancer; `ocsp-cluster query` shows members' health");
+      fail(
+          step,
+          r.reason(),
+          step.startsWith("member")
+              ? "start the member, or see its log and `ocsp-cluster query` for the reason"
+              : "start the cluster (ocsp-cluster up) or check the balancer; `ocsp-cluster query` shows members' health");
     }
   }
 
@@ -184,7 +248,8 @@ final class DoctorCommand implements Callable<Integer> {
   }
 
   private static Optional<URI> ocspUri(X509CertificateHolder cert) {
-    AuthorityInformationAccess aia = AuthorityInformationAccess.fromExtensions(cert.getExtensions());
+    AuthorityInformationAccess aia =
+        AuthorityInformationAccess.fromExtensions(cert.getExtensions());
     if (aia == null) {
       return Optional.empty();
     }

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -14,24 +13,29 @@ final class HostVerbs {
   private HostVerbs() {}
 
   abstract static class Verb implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    AdminOption admin;
+    @picocli.CommandLine.Mixin AdminOption admin;
 
     @Parameters(paramLabel = "NAME", description = "the member or port rule")
     String name;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     abstract String path();
 
     @Override
     public Integer call() throws Exception {
       String verb = spec.name();
-      var response = AdminClient.post(admin, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
+      var response =
+          AdminClient.post(
+              admin, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
       if (response.statusCode() == 200) {
-        spec.commandLine().getOut().println(new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body())
-            .get("message").asText());
+        spec.commandLine()
+            .getOut()
+            .println(
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(response.body())
+                    .get("message")
+                    .asText());
       } else {
         spec.commandLine().getErr().print(response.body());
       }
@@ -55,33 +59,53 @@ final class HostVerbs {
     }
   }
 
-  @Command(name = "start", mixinStandardHelpOptions = true, description = "Member joins load handling.")
+  @Command(
+      name = "start",
+      mixinStandardHelpOptions = true,
+      description = "Member joins load handling.")
   static final class Start extends MemberVerb {}
 
-  @Command(name = "stop", mixinStandardHelpOptions = true,
+  @Command(
+      name = "stop",
+      mixinStandardHelpOptions = true,
       description = "Member leaves load handling at once; its connections are closed.")
   static final class Stop extends MemberVerb {}
 
-  @Command(name = "drainstop", mixinStandardHelpOptions = true,
-      description = "Member takes no new connections; open ones finish (closed at balancer.drainTimeout), then it is stopped.")
+  @Command(
+      name = "drainstop",
+      mixinStandardHelpOptions = true,
+      description =
+          "Member takes no new connections; open ones finish (closed at balancer.drainTimeout), then it is stopped.")
   static final class Drainstop extends MemberVerb {}
 
-  @Command(name = "suspend", mixinStandardHelpOptions = true,
-      description = "Member leaves cluster operations until resumed (kept across restarts with retainSuspended).")
+  @Command(
+      name = "suspend",
+      mixinStandardHelpOptions = true,
+      description =
+          "Member leaves cluster operations until resumed (kept across restarts with retainSuspended).")
   static final class Suspend extends MemberVerb {}
 
-  @Command(name = "resume", mixinStandardHelpOptions = true,
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
       description = "Suspended member comes back, stopped; start it to take traffic.")
   static final class Resume extends MemberVerb {}
 
-  @Command(name = "enable", mixinStandardHelpOptions = true, description = "Port rule takes connections again.")
+  @Command(
+      name = "enable",
+      mixinStandardHelpOptions = true,
+      description = "Port rule takes connections again.")
   static final class Enable extends RuleVerb {}
 
-  @Command(name = "disable", mixinStandardHelpOptions = true,
+  @Command(
+      name = "disable",
+      mixinStandardHelpOptions = true,
       description = "Port rule refuses connections; its open connections are closed.")
   static final class Disable extends RuleVerb {}
 
-  @Command(name = "drain", mixinStandardHelpOptions = true,
+  @Command(
+      name = "drain",
+      mixinStandardHelpOptions = true,
       description = "Port rule refuses new connections; open ones continue.")
   static final class Drain extends RuleVerb {}
 }

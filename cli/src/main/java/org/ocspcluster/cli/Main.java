@@ -8,50 +8,55 @@ import picocli.CommandLine.Command;
     name = "ocsp-cluster",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Highly available OCSP: responder members, an NLB-style balancer and metrics in one product.",
+    description =
+        "Highly available OCSP: responder members, an NLB-style balancer and metrics in one product.",
     subcommands = {
-        UpCommand.class,
-        DemoPkiCommand.class,
-        ResponderCommand.class,
-        BalancerCommand.class,
-        CheckConfigCommand.class,
-        DoctorCommand.class,
-        ConfigCommand.class,
-        ArrayCommand.class,
-        ArrayProcesses.Controller.class,
-        ArrayProcesses.Member.class,
-        QueryCommand.class,
-        HostVerbs.Start.class,
-        HostVerbs.Stop.class,
-        HostVerbs.Drainstop.class,
-        HostVerbs.Suspend.class,
-        HostVerbs.Resume.class,
-        HostVerbs.Enable.class,
-        HostVerbs.Disable.class,
-        HostVerbs.Drain.class,
-        RefreshCommand.class,
-        AssignSignerCommand.class,
-        SignerRequestCommand.class,
-        CommandLine.HelpCommand.class
+      UpCommand.class,
+      DemoPkiCommand.class,
+      ResponderCommand.class,
+      BalancerCommand.class,
+      CheckConfigCommand.class,
+      DoctorCommand.class,
+      ConfigCommand.class,
+      ArrayCommand.class,
+      ArrayProcesses.Controller.class,
+      ArrayProcesses.Member.class,
+      QueryCommand.class,
+      HostVerbs.Start.class,
+      HostVerbs.Stop.class,
+      HostVerbs.Drainstop.class,
+      HostVerbs.Suspend.class,
+      HostVerbs.Resume.class,
+      HostVerbs.Enable.class,
+      HostVerbs.Disable.class,
+      HostVerbs.Drain.class,
+      RefreshCommand.class,
+      AssignSignerCommand.class,
+      SignerRequestCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
 
   /** Exit status for a refused configuration. */
   public static final int CONFIG_ERROR = 2;
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
-      description = "log lines as readable text (default) or one JSON object per line", scope =
-      CommandLine.ScopeType.INHERIT)
+  @CommandLine.Option(
+      names = "--log-format",
+      paramLabel = "text|json",
+      defaultValue = "text",
+      description = "log lines as readable text (default) or one JSON object per line",
+      scope = CommandLine.ScopeType.INHERIT)
   String logFormat;
 
   public static void main(String[] args) {
     // Chosen before anything logs, since logging configures itself on first use.
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--log-format=json") || (args[i].equals("--log-format") && i + 1 < args.length
-          && args[i + 1].equals("json"))) {
+      if (args[i].equals("--log-format=json")
+          || (args[i].equals("--log-format")
+              && i + 1 < args.length
+              && args[i + 1].equals("json"))) {
         System.setProperty("logback.configurationFile", "logback-json.xml");
       }
     }
@@ -60,10 +65,11 @@ public final class Main implements Runnable {
 
   static CommandLine commandLine() {
     return new CommandLine(new Main())
-        .setExecutionExceptionHandler((e, cmd, parsed) -> {
-          cmd.getErr().println("error: " + e.getMessage());
-          return 1;
-        });
+        .setExecutionExceptionHandler(
+            (e, cmd, parsed) -> {
+              cmd.getErr().println("error: " + e.getMessage());
+              return 1;
+            });
   }
 
   @Override

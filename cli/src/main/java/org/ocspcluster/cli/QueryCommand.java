@@ -11,18 +11,19 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "query", mixinStandardHelpOptions = true,
-    description = "Shows the cluster as nlb.exe query does: every member with its host state, health, last reason "
-        + "and open connections, and every port rule with its state and who handles it.")
+@Command(
+    name = "query",
+    mixinStandardHelpOptions = true,
+    description =
+        "Shows the cluster as nlb.exe query does: every member with its host state, health, last reason "
+            + "and open connections, and every port rule with its state and who handles it.")
 final class QueryCommand implements Callable<Integer> {
-  @picocli.CommandLine.Mixin
-  AdminOption admin;
+  @picocli.CommandLine.Mixin AdminOption admin;
 
   @Option(names = "--json", description = "print the JSON the admin listener answers")
   boolean json;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -39,23 +40,46 @@ final class QueryCommand implements Callable<Integer> {
       return 0;
     }
     JsonNode q = new ObjectMapper().readTree(response.body());
-    out.printf("cluster %s (%s) on %s, %s transport%n%n", q.get("cluster").asText(), q.get("fqdn").asText(),
-        q.get("clusterIps"), q.get("transport").asText());
+    out.printf(
+        "cluster %s (%s) on %s, %s transport%n%n",
+        q.get("cluster").asText(),
+        q.get("fqdn").asText(),
+        q.get("clusterIps"),
+        q.get("transport").asText());
     List<String[]> members = new ArrayList<>();
-    members.add(new String[] {"MEMBER", "ADDRESS", "PRIORITY", "STATE", "HEALTH", "CONNECTIONS", "REASON"});
+    members.add(
+        new String[] {"MEMBER", "ADDRESS", "PRIORITY", "STATE", "HEALTH", "CONNECTIONS", "REASON"});
     for (JsonNode m : q.get("members")) {
-      members.add(new String[] {m.get("name").asText(), m.get("address").asText(), m.get("priority").asText(),
-          m.get("state").asText(), m.get("health").asText(), m.get("activeConnections").asText(),
-          m.get("reason").asText()});
+      members.add(
+          new String[] {
+            m.get("name").asText(),
+            m.get("address").asText(),
+            m.get("priority").asText(),
+            m.get("state").asText(),
+            m.get("health").asText(),
+            m.get("activeConnections").asText(),
+            m.get("reason").asText()
+          });
     }
     table(out, members);
     out.println();
     List<String[]> rules = new ArrayList<>();
-    rules.add(new String[] {"RULE", "CLUSTER IP", "PORTS", "PROTOCOL", "FILTERING", "AFFINITY", "STATE", "HANDLED BY"});
+    rules.add(
+        new String[] {
+          "RULE", "CLUSTER IP", "PORTS", "PROTOCOL", "FILTERING", "AFFINITY", "STATE", "HANDLED BY"
+        });
     for (JsonNode r : q.get("rules")) {
-      rules.add(new String[] {r.get("name").asText(), r.get("clusterIp").asText(), r.get("ports").asText(),
-          r.get("protocol").asText(), r.get("filteringMode").asText(), r.get("affinity").asText(),
-          r.get("state").asText(), r.get("handledBy").asText()});
+      rules.add(
+          new String[] {
+            r.get("name").asText(),
+            r.get("clusterIp").asText(),
+            r.get("ports").asText(),
+            r.get("protocol").asText(),
+            r.get("filteringMode").asText(),
+            r.get("affinity").asText(),
+            r.get("state").asText(),
+            r.get("handledBy").asText()
+          });
     }
     table(out, rules);
     out.flush();
@@ -72,7 +96,8 @@ final class QueryCommand implements Callable<Integer> {
     for (String[] row : rows) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < row.length; i++) {
-        line.append(i == row.length - 1 ? row[i] : String.format("%-" + (widths[i] + 2) + "s", row[i]));
+        line.append(
+            i == row.length - 1 ? row[i] : String.format("%-" + (widths[i] + 2) + "s", row[i]));
       }
       out.println(line.toString().stripTrailing());
     }

@@ -3,31 +3,45 @@ package org.ocspcluster.cli;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HostPort;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.ResponderException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "responder", mixinStandardHelpOptions = true,
-    description = {"Runs one responder member: it answers OCSP at the member's address for every",
-        "revocation configuration in the file. Ctrl-C stops it."})
+@Command(
+    name = "responder",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs one responder member: it answers OCSP at the member's address for every",
+      "revocation configuration in the file. Ctrl-C stops it."
+    })
 final class ResponderCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "the cluster.yaml")
+  @Option(
+      names = "--config",
+      required = true,
+      paramLabel = "FILE",
+      description = "the cluster.yaml")
   Path config;
 
-  @Option(names = "--member", required = true, paramLabel = "NAME", description = "which member this process is")
+  @Option(
+      names = "--member",
+      required = true,
+      paramLabel = "NAME",
+      description = "which member this process is")
   String member;
 
-  @Option(names = "--admin", paramLabel = "HOST:PORT",
-      description = "also serve /metrics and /ready here (the cluster's admin address belongs to the balancer)")
+  @Option(
+      names = "--admin",
+      paramLabel = "HOST:PORT",
+      description =
+          "also serve /metrics and /ready here (the cluster's admin address belongs to the balancer)")
   String admin;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() {

@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ocspcluster.balancer.BalancerException;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
-import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HostPort;
 import org.ocspcluster.config.RevocationConfiguration;
+import org.ocspcluster.coordination.FolderConfigStore;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.ResponderException;
 import org.ocspcluster.responder.pki.DemoPki;
 import picocli.CommandLine.Command;
@@ -20,20 +20,29 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "up", mixinStandardHelpOptions = true,
-    description = {"Runs the whole cluster in this process: every member, the balancer and the admin listener.",
-        "With no --config it uses the embedded default: a demo PKI and cluster.yaml in the data folder,",
-        "made the first time (and again when the demo CRL is about to expire). Ctrl-C stops it."})
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the whole cluster in this process: every member, the balancer and the admin listener.",
+      "With no --config it uses the embedded default: a demo PKI and cluster.yaml in the data folder,",
+      "made the first time (and again when the demo CRL is about to expire). Ctrl-C stops it."
+    })
 final class UpCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "the cluster.yaml to run (default: the embedded demo)")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "the cluster.yaml to run (default: the embedded demo)")
   Path config;
 
-  @Option(names = "--data", defaultValue = "cluster-data", paramLabel = "DIR",
+  @Option(
+      names = "--data",
+      defaultValue = "cluster-data",
+      paramLabel = "DIR",
       description = "where the embedded default lives (default: ./${DEFAULT-VALUE})")
   Path data;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {
@@ -65,8 +74,16 @@ final class UpCommand implements Callable<Integer> {
       cluster = org.ocspcluster.config.ConfigLoader.parse(baseDir.resolve("cluster.yaml"), yaml);
     } catch (org.ocspcluster.config.ConfigException e) {
       err.println("configuration refused:");
-      e.problems().forEach(p -> err.println("  " + (config != null ? config.toAbsolutePath().normalize() : e.file())
-          + ": " + p.field() + ": " + p.reason()));
+      e.problems()
+          .forEach(
+              p ->
+                  err.println(
+                      "  "
+                          + (config != null ? config.toAbsolutePath().normalize() : e.file())
+                          + ": "
+                          + p.field()
+                          + ": "
+                          + p.reason()));
       err.flush();
       return Main.CONFIG_ERROR;
     }
@@ -85,7 +102,9 @@ final class UpCommand implements Callable<Integer> {
       return 1;
     }
     int port = cluster.portRules().get(0).ports().from();
-    out.printf("cluster %s is up: clients use http://%s:%d/%n", cluster.cluster().name(), cluster.cluster().fqdn(), port);
+    out.printf(
+        "cluster %s is up: clients use http://%s:%d/%n",
+        cluster.cluster().name(), cluster.cluster().fqdn(), port);
     out.println("query it with:");
     out.println("  " + opensslCommand(cluster, port, "good.pem"));
     out.println("  " + opensslCommand(cluster, port, "revoked.pem"));
@@ -100,8 +119,17 @@ final class UpCommand implements Callable<Integer> {
     Path ca = rc.caCertificate();
     Path cert = ca.resolveSibling(leaf);
     String certArg = Files.isRegularFile(cert) ? display(cert) : "YOUR-CERTIFICATE.pem";
-    return "openssl ocsp -issuer " + display(ca) + " -CAfile " + display(ca) + " -cert " + certArg
-        + " -url http://" + cluster.cluster().fqdn() + ":" + port + "/";
+    return "openssl ocsp -issuer "
+        + display(ca)
+        + " -CAfile "
+        + display(ca)
+        + " -cert "
+        + certArg
+        + " -url http://"
+        + cluster.cluster().fqdn()
+        + ":"
+        + port
+        + "/";
   }
 
   /** A path as short as it can be said from the current folder. */

@@ -22,21 +22,26 @@ import org.ocspcluster.node.admin.AdminServer;
 class AdminTokenTest {
   static final String TOKEN = "3f1c9a7be2d84c06a5b1e9f07c2d4a68";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   AdminServer server;
   final AtomicInteger refreshes = new AtomicInteger();
   final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeEach
   void adminListenerWithAToken() {
-    server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), Map.of("/refresh", (method, path, query, body) -> {
-      if ("POST".equals(method)) {
-        refreshes.incrementAndGet();
-        return AdminServer.Reply.text(200, "refreshed\n");
-      }
-      return AdminServer.Reply.text(200, "refreshes so far: " + refreshes.get() + "\n");
-    }), () -> TOKEN);
+    server =
+        AdminServer.start(
+            new InetSocketAddress("127.0.0.1", 0),
+            Map.of(
+                "/refresh",
+                (method, path, query, body) -> {
+                  if ("POST".equals(method)) {
+                    refreshes.incrementAndGet();
+                    return AdminServer.Reply.text(200, "refreshed\n");
+                  }
+                  return AdminServer.Reply.text(200, "refreshes so far: " + refreshes.get() + "\n");
+                }),
+            () -> TOKEN);
   }
 
   @AfterEach
@@ -45,8 +50,9 @@ class AdminTokenTest {
   }
 
   private HttpResponse<String> post(String authorization) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + address() + "/refresh"))
-        .POST(HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://" + address() + "/refresh"))
+            .POST(HttpRequest.BodyPublishers.noBody());
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
@@ -75,39 +81,54 @@ class AdminTokenTest {
   void aClusterWithATokenFileRefusesChangesWithoutItAndNeverLogsIt() throws Exception {
     Path cluster = dir.resolve("cluster");
     int[] free = Clients.freePorts(4);
-    org.ocspcluster.cli.demo.DemoCluster.write(cluster, "localhost",
+    org.ocspcluster.cli.demo.DemoCluster.write(
+        cluster,
+        "localhost",
         new org.ocspcluster.cli.demo.DemoCluster.Ports(free[0], free[1], free[2], free[3]),
         org.ocspcluster.responder.pki.DemoPki.KeyType.EC);
     Path tokenFile = cluster.resolve("admin.token");
     Files.writeString(tokenFile, TOKEN + "\n");
     Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
     Path yaml = cluster.resolve("cluster.yaml");
-    Files.writeString(yaml, Files.readString(yaml).replace("  listen: 127.0.0.1:" + free[3],
-        "  listen: 127.0.0.1:" + free[3] + "\n  tokenFile: admin.token"));
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace(
+                "  listen: 127.0.0.1:" + free[3],
+                "  listen: 127.0.0.1:" + free[3] + "\n  tokenFile: admin.token"));
 
     ch.qos.logback.classic.Logger root =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
         new ch.qos.logback.core.read.ListAppender<>();
     logs.start();
     root.addAppender(logs);
-    try (org.ocspcluster.node.Node process = new org.ocspcluster.node.Node(
-        org.ocspcluster.config.ConfigLoader.load(yaml))) {
+    try (org.ocspcluster.node.Node process =
+        new org.ocspcluster.node.Node(org.ocspcluster.config.ConfigLoader.load(yaml))) {
       process.startAllMembers();
       AdminServer admin = process.startAdmin(new InetSocketAddress("127.0.0.1", free[3]));
       String at = "127.0.0.1:" + admin.localAddress().getPort();
       Clients.Said refused = Clients.cli("refresh", "--admin", at);
       assertEquals(1, refused.exit(), refused.out());
-      Clients.Said done = Clients.cli("refresh", "--admin", at, "--admin-token-file", tokenFile.toString());
+      Clients.Said done =
+          Clients.cli("refresh", "--admin", at, "--admin-token-file", tokenFile.toString());
       assertEquals(0, done.exit(), done.out());
-      assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://" + at + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).statusCode(), "reads need no token");
+      assertEquals(
+          200,
+          http.send(
+                  HttpRequest.newBuilder(URI.create("http://" + at + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode(),
+          "reads need no token");
     } finally {
       root.detachAppender(logs);
     }
     assertTrue(logs.list.size() > 3, "the cluster logged as it ran");
     for (var event : logs.list) {
-      assertTrue(!event.getFormattedMessage().contains(TOKEN), "logged the token: " + event.getFormattedMessage());
+      assertTrue(
+          !event.getFormattedMessage().contains(TOKEN),
+          "logged the token: " + event.getFormattedMessage());
       String key = Files.readString(cluster.resolve("ocsp-signer.key"));
       String keyBody = key.lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
       assertTrue(!event.getFormattedMessage().contains(keyBody), "logged key material");
@@ -116,8 +137,10 @@ class AdminTokenTest {
 
   @Test
   void readsStayOpenForMonitoring() throws Exception {
-    HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create("http://" + address() + "/refresh")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> read =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://" + address() + "/refresh")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, read.statusCode());
   }
 
@@ -130,7 +153,8 @@ class AdminTokenTest {
     Path tokenFile = dir.resolve("admin.token");
     Files.writeString(tokenFile, TOKEN + "\n");
     Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-    Clients.Said done = Clients.cli("refresh", "--admin", address(), "--admin-token-file", tokenFile.toString());
+    Clients.Said done =
+        Clients.cli("refresh", "--admin", address(), "--admin-token-file", tokenFile.toString());
     assertEquals(0, done.exit(), done.out());
     assertEquals(1, refreshes.get());
     assertTrue(!done.out().contains(TOKEN), "the token is never printed");

@@ -4,8 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +18,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
-import picocli.CommandLine;
 
 /**
  * An array on ZooKeeper (Curator's in-process server): a controller takes config apply, two members
@@ -34,8 +31,7 @@ import picocli.CommandLine;
  * serves its last revision, and a standby controller takes over.
  */
 class ArrayOnZooKeeperEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   final List<AutoCloseable> toClose = new ArrayList<>();
 
   @AfterEach
@@ -49,7 +45,6 @@ class ArrayOnZooKeeperEndToEndTest {
     }
   }
 
-
   String cluster = "demo";
 
   private ZooKeeperConfigStore store(TestingServer zookeeper) {
@@ -57,8 +52,8 @@ class ArrayOnZooKeeperEndToEndTest {
   }
 
   ZooKeeperConfigStore store(String connect) {
-    CuratorFramework client = CuratorFrameworkFactory.newClient(connect,
-        new ExponentialBackoffRetry(100, 3));
+    CuratorFramework client =
+        CuratorFrameworkFactory.newClient(connect, new ExponentialBackoffRetry(100, 3));
     client.start();
     toClose.add(client);
     ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, cluster);
@@ -96,7 +91,8 @@ class ArrayOnZooKeeperEndToEndTest {
   }
 
   private Clients.Run ask(String ca, String leaf, int port) throws Exception {
-    return Clients.openssl(dir.resolve(ca), "http://127.0.0.1:" + port + "/", "-cert", dir.resolve(leaf).toString());
+    return Clients.openssl(
+        dir.resolve(ca), "http://127.0.0.1:" + port + "/", "-cert", dir.resolve(leaf).toString());
   }
 
   /**
@@ -106,7 +102,8 @@ class ArrayOnZooKeeperEndToEndTest {
   @Test
   void membersFollowARevisionOnARealZooKeeperServer() throws Exception {
     String connect = System.getenv("OCSP_CLUSTER_ZOOKEEPER");
-    org.junit.jupiter.api.Assumptions.assumeTrue(connect != null && !connect.isBlank(),
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        connect != null && !connect.isBlank(),
         "OCSP_CLUSTER_ZOOKEEPER is not set (.ci/run starts Debian's zookeeper and sets it)");
     cluster = "it-" + System.nanoTime();
     int[] free = Clients.freePorts(5);
@@ -116,8 +113,9 @@ class ArrayOnZooKeeperEndToEndTest {
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
     String admin = "127.0.0.1:" + free[4];
     controller(connect, free[4], "controller-it");
-    await().atMost(Duration.ofSeconds(20)).until(() -> Clients.cli("config", "apply", yaml.toString(), "--admin", admin)
-        .exit() == 0);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Clients.cli("config", "apply", yaml.toString(), "--admin", admin).exit() == 0);
     Revision one = store(connect).current().orElseThrow();
     member(connect, "responder-1", one);
     member(connect, "responder-2", one);
@@ -125,11 +123,18 @@ class ArrayOnZooKeeperEndToEndTest {
     Clients.withSecondCa(yaml, withSecond);
     assertEquals(0, Clients.cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
     for (int port : new int[] {ports.member1(), ports.member2()}) {
-      await().atMost(Duration.ofSeconds(5)).until(() -> ask("second/ca.pem", "second/good.pem", port).out()
-          .contains("good.pem: good"));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () -> ask("second/ca.pem", "second/good.pem", port).out().contains("good.pem: good"));
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("array", "status", "--admin", admin).out()
-        .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Clients.cli("array", "status", "--admin", admin)
+                    .out()
+                    .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
   }
 
   @Test
@@ -144,7 +149,9 @@ class ArrayOnZooKeeperEndToEndTest {
     String admin = "127.0.0.1:" + free[4];
 
     Node leader = controller(zookeeper, free[4], "controller-a");
-    await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("config", "history", "--admin", admin).exit() == 0);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Clients.cli("config", "history", "--admin", admin).exit() == 0);
     Clients.Said first = Clients.cli("config", "apply", yaml.toString(), "--admin", admin);
     assertEquals(0, first.exit(), first.out());
 
@@ -157,34 +164,69 @@ class ArrayOnZooKeeperEndToEndTest {
     Clients.withSecondCa(yaml, withSecond);
     long applied = System.nanoTime();
     assertEquals(0, Clients.cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
-    await().atMost(Duration.ofSeconds(5)).until(() -> ask("second/ca.pem", "second/good.pem", ports.member2())
-        .out().contains("good.pem: good"));
-    System.out.printf("array: revision 2 served by responder-2 %d ms after config apply returned%n",
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                ask("second/ca.pem", "second/good.pem", ports.member2())
+                    .out()
+                    .contains("good.pem: good"));
+    System.out.printf(
+        "array: revision 2 served by responder-2 %d ms after config apply returned%n",
         (System.nanoTime() - applied) / 1_000_000);
-    assertTrue(ask("second/ca.pem", "second/revoked.pem", ports.member1()).out().contains("revoked.pem: revoked"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("array", "status", "--admin", admin).out()
-        .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
+    assertTrue(
+        ask("second/ca.pem", "second/revoked.pem", ports.member1())
+            .out()
+            .contains("revoked.pem: revoked"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Clients.cli("array", "status", "--admin", admin)
+                    .out()
+                    .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
 
     Clients.Said refreshed = Clients.cli("array", "refresh", "--admin", admin);
     assertEquals(0, refreshed.exit(), refreshed.out());
-    assertTrue(refreshed.out().contains("\"responder-1\":{\"demo\":\"unchanged\",\"second\":\"unchanged\"}")
-        && refreshed.out().contains("\"responder-2\":"), refreshed.out());
+    assertTrue(
+        refreshed
+                .out()
+                .contains("\"responder-1\":{\"demo\":\"unchanged\",\"second\":\"unchanged\"}")
+            && refreshed.out().contains("\"responder-2\":"),
+        refreshed.out());
 
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, Files.readString(withSecond).replace("priority: 2", "priority: 99"));
     Clients.Said refused = Clients.cli("config", "apply", bad.toString(), "--admin", admin);
     assertEquals(Main.CONFIG_ERROR, refused.exit());
-    assertTrue(refused.out().contains(bad.toAbsolutePath() + ": members[1].priority"), refused.out());
+    assertTrue(
+        refused.out().contains(bad.toAbsolutePath() + ": members[1].priority"), refused.out());
 
-    // Add Array Member: a new revision names responder-3; started, it receives the array's configuration.
-    Clients.Said added = Clients.cli("array", "add-member", "responder-3", "--address", "127.0.0.1:" + free[6],
-        "--admin", admin);
+    // Add Array Member: a new revision names responder-3; started, it receives the array's
+    // configuration.
+    Clients.Said added =
+        Clients.cli(
+            "array",
+            "add-member",
+            "responder-3",
+            "--address",
+            "127.0.0.1:" + free[6],
+            "--admin",
+            admin);
     assertEquals(0, added.exit(), added.out());
     member(zookeeper, "responder-3", store(zookeeper).current().orElseThrow());
     assertTrue(ask("second/ca.pem", "second/good.pem", free[6]).out().contains("good.pem: good"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> Clients.cli("array", "status", "--admin", admin).out()
-        .matches("(?s).*responder-1 +3 +second +ok.*responder-2 +3 .*responder-3 +3 +second +ok.*"));
-    Clients.Said duplicate = Clients.cli("array", "add-member", "responder-3", "--address", "127.0.0.1:1", "--admin", admin);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Clients.cli("array", "status", "--admin", admin)
+                    .out()
+                    .matches(
+                        "(?s).*responder-1 +3 +second +ok.*responder-2 +3 .*responder-3 +3 +second +ok.*"));
+    Clients.Said duplicate =
+        Clients.cli(
+            "array", "add-member", "responder-3", "--address", "127.0.0.1:1", "--admin", admin);
     assertEquals(1, duplicate.exit());
     assertTrue(duplicate.out().contains("already a member"), duplicate.out());
 
@@ -197,7 +239,8 @@ class ArrayOnZooKeeperEndToEndTest {
     Node restarted = new Node(ConfigLoader.parse(last.anchor(), last.yaml()));
     toClose.add(restarted);
     restarted.startMember("responder-2", null);
-    assertTrue(ask("second/ca.pem", "second/good.pem", ports.member2()).out().contains("good.pem: good"),
+    assertTrue(
+        ask("second/ca.pem", "second/good.pem", ports.member2()).out().contains("good.pem: good"),
         "served without ZooKeeper");
     zookeeper.restart();
 
@@ -208,7 +251,12 @@ class ArrayOnZooKeeperEndToEndTest {
     assertEquals(1, standby.exit(), "the standby refuses: " + standby.out());
     assertTrue(standby.out().contains("not the leader"), standby.out());
     leader.close();
-    await().atMost(Duration.ofSeconds(30)).until(() -> Clients.cli("config", "apply", withSecond.toString(), "--admin",
-        standbyAdmin).exit() == 0);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                Clients.cli("config", "apply", withSecond.toString(), "--admin", standbyAdmin)
+                        .exit()
+                    == 0);
   }
 }

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The independent clients the end-to-end tests use (OpenSSL, curl, Java's PKIX), and small helpers. */
+/**
+ * The independent clients the end-to-end tests use (OpenSSL, curl, Java's PKIX), and small helpers.
+ */
 final class Clients {
   private Clients() {}
 
@@ -52,11 +54,16 @@ final class Clients {
   }
 
   /**
-   * Writes {@code target}: the demo's cluster.yaml with a second revocation configuration, "second",
-   * for the demo PKI written under {@code second/}.
+   * Writes {@code target}: the demo's cluster.yaml with a second revocation configuration,
+   * "second", for the demo PKI written under {@code second/}.
    */
   static Path withSecondCa(Path demoYaml, Path target) throws IOException {
-    Files.writeString(target, Files.readString(demoYaml).replace("admin:\n", """
+    Files.writeString(
+        target,
+        Files.readString(demoYaml)
+            .replace(
+                "admin:\n",
+                """
           - name: second
             caCertificate: second/ca.pem
             signingCertificate: second/ocsp-signer.pem
@@ -67,27 +74,46 @@ final class Clients {
     return target;
   }
 
-  /** {@code openssl ocsp} against {@code url} with the CA as issuer and trust anchor, then {@code extra}. */
-  static Run openssl(Path ca, String url, String... extra) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("openssl", "ocsp", "-issuer", ca.toString(), "-CAfile",
-        ca.toString(), "-url", url));
+  /**
+   * {@code openssl ocsp} against {@code url} with the CA as issuer and trust anchor, then {@code
+   * extra}.
+   */
+  static Run openssl(Path ca, String url, String... extra)
+      throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "openssl",
+                "ocsp",
+                "-issuer",
+                ca.toString(),
+                "-CAfile",
+                ca.toString(),
+                "-url",
+                url));
     command.addAll(List.of(extra));
     return run(command);
   }
 
-  /** Validates {@code leaf} against {@code ca} with Java's PKIX checker: OCSP from the AIA only, no fallback. */
+  /**
+   * Validates {@code leaf} against {@code ca} with Java's PKIX checker: OCSP from the AIA only, no
+   * fallback.
+   */
   static void pkixValidate(Path ca, Path leaf) throws Exception {
     CertificateFactory factory = CertificateFactory.getInstance("X.509");
     X509Certificate anchor;
     X509Certificate cert;
-    try (InputStream a = Files.newInputStream(ca); InputStream b = Files.newInputStream(leaf)) {
+    try (InputStream a = Files.newInputStream(ca);
+        InputStream b = Files.newInputStream(leaf)) {
       anchor = (X509Certificate) factory.generateCertificate(a);
       cert = (X509Certificate) factory.generateCertificate(b);
     }
     CertPathValidator validator = CertPathValidator.getInstance("PKIX");
     PKIXRevocationChecker checker = (PKIXRevocationChecker) validator.getRevocationChecker();
-    checker.setOptions(EnumSet.of(PKIXRevocationChecker.Option.ONLY_END_ENTITY,
-        PKIXRevocationChecker.Option.NO_FALLBACK));
+    checker.setOptions(
+        EnumSet.of(
+            PKIXRevocationChecker.Option.ONLY_END_ENTITY,
+            PKIXRevocationChecker.Option.NO_FALLBACK));
     PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
     params.addCertPathChecker(checker);
     validator.validate(factory.generateCertPath(List.of(cert)), params);
@@ -95,7 +121,8 @@ final class Clients {
 
   /** The sum of every sample of {@code name} whose labels contain each of {@code labels}. */
   static double sum(String metrics, String name, String... labels) {
-    Matcher m = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(metrics);
+    Matcher m =
+        Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(metrics);
     double total = 0;
     while (m.find()) {
       String found = m.group(1);

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class CommandLineTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   final StringWriter out = new StringWriter();
   final StringWriter err = new StringWriter();
 
@@ -28,13 +27,27 @@ class CommandLineTest {
 
   @Test
   void demoPkiWritesEveryFileAndKeysReadableByTheOwnerOnly() throws Exception {
-    assertEquals(0, run("demo-pki", "--out", dir.toString(), "--port", "18080", "--key-type", "rsa"));
-    for (String name : new String[] {"ca.pem", "good.pem", "revoked.pem", "ca.crl", "cluster.yaml",
-        "ocsp-signer.pem", "ocsp-signer.key"}) {
+    assertEquals(
+        0, run("demo-pki", "--out", dir.toString(), "--port", "18080", "--key-type", "rsa"));
+    for (String name :
+        new String[] {
+          "ca.pem",
+          "good.pem",
+          "revoked.pem",
+          "ca.crl",
+          "cluster.yaml",
+          "ocsp-signer.pem",
+          "ocsp-signer.key"
+        }) {
       assertTrue(Files.isRegularFile(dir.resolve(name)), name);
     }
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ocsp-signer.key"))));
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.key"))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(dir.resolve("ocsp-signer.key"))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.key"))));
     assertTrue(Files.readString(dir.resolve("cluster.yaml")).contains("ports: 18080"));
   }
 
@@ -42,29 +55,50 @@ class CommandLineTest {
   void checkConfigAcceptsTheDemoAndSummarisesIt() {
     run("demo-pki", "--out", dir.toString());
     assertEquals(0, run("check-config", dir.resolve("cluster.yaml").toString()), err.toString());
-    assertTrue(out.toString().contains("member responder-2 at 127.0.0.1:8082, priority 2"), out.toString());
+    assertTrue(
+        out.toString().contains("member responder-2 at 127.0.0.1:8082, priority 2"),
+        out.toString());
   }
 
   @Test
   void checkConfigRefusesABadFileWithFileFieldAndReasonAndExitsTwo() throws Exception {
     run("demo-pki", "--out", dir.toString());
     Path file = dir.resolve("cluster.yaml");
-    Files.writeString(file, Files.readString(file).replace("address: 127.0.0.1:8082", "address: nowhere"));
+    Files.writeString(
+        file, Files.readString(file).replace("address: 127.0.0.1:8082", "address: nowhere"));
     assertEquals(2, run("check-config", file.toString()));
-    assertTrue(err.toString().contains(file.toAbsolutePath() + ": members[1].address: 'nowhere' is not HOST:PORT"),
+    assertTrue(
+        err.toString()
+            .contains(file.toAbsolutePath() + ": members[1].address: 'nowhere' is not HOST:PORT"),
         err.toString());
   }
 
   @Test
   void logFormatJsonWritesOneJsonObjectPerLine() throws Exception {
     int[] free = Clients.freePorts(4);
-    org.ocspcluster.cli.demo.DemoCluster.write(dir, "localhost",
+    org.ocspcluster.cli.demo.DemoCluster.write(
+        dir,
+        "localhost",
         new org.ocspcluster.cli.demo.DemoCluster.Ports(free[0], free[1], free[2], free[3]),
         org.ocspcluster.responder.pki.DemoPki.KeyType.EC);
-    Process process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), "--log-format", "json", "responder", "--config",
-        dir.resolve("cluster.yaml").toString(), "--member", "responder-1").redirectErrorStream(true).start();
-    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), UTF_8))) {
+    Process process =
+        new ProcessBuilder(
+                System.getProperty("java.home") + "/bin/java",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "--log-format",
+                "json",
+                "responder",
+                "--config",
+                dir.resolve("cluster.yaml").toString(),
+                "--member",
+                "responder-1")
+            .redirectErrorStream(true)
+            .start();
+    try (var lines =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(process.getInputStream(), UTF_8))) {
       String line = lines.readLine();
       while (line != null && !line.contains("ready")) {
         assertTrue(line.startsWith("{") && line.endsWith("}"), "not a JSON line: " + line);
@@ -73,7 +107,8 @@ class CommandLineTest {
       assertTrue(line != null, "the member said it was ready");
       var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
       assertEquals("INFO", json.get("level").asText());
-      assertTrue(json.get("formattedMessage").asText().startsWith("member responder-1 ready"), line);
+      assertTrue(
+          json.get("formattedMessage").asText().startsWith("member responder-1 ready"), line);
     } finally {
       process.destroy();
       assertTrue(process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "stopped on SIGTERM");
@@ -82,9 +117,30 @@ class CommandLineTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : new String[] {"up", "demo-pki", "responder", "balancer", "check-config", "query", "config",
-        "array", "controller", "member", "refresh", "assign-signer", "signer-request", "start", "stop", "drainstop",
-        "suspend", "resume", "enable", "disable", "drain"}) {
+    for (String command :
+        new String[] {
+          "up",
+          "demo-pki",
+          "responder",
+          "balancer",
+          "check-config",
+          "query",
+          "config",
+          "array",
+          "controller",
+          "member",
+          "refresh",
+          "assign-signer",
+          "signer-request",
+          "start",
+          "stop",
+          "drainstop",
+          "suspend",
+          "resume",
+          "enable",
+          "disable",
+          "drain"
+        }) {
       assertEquals(0, run(command, "--help"), command);
     }
     assertTrue(out.toString().contains("Usage: ocsp-cluster up"), out.toString());

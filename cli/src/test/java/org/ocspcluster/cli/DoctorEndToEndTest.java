@@ -10,14 +10,15 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
 
-/** doctor walks a certificate's chain to the cluster and names the step that breaks, with the fix. */
+/**
+ * doctor walks a certificate's chain to the cluster and names the step that breaks, with the fix.
+ */
 class DoctorEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void everyStepPassesThenADeadMemberAndAForeignNameAreCalledOut() throws Exception {
@@ -31,23 +32,30 @@ class DoctorEndToEndTest {
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));
       await().atMost(Duration.ofSeconds(20)).until(() -> cluster.health().anyUp());
 
-      Clients.Said healthy = Clients.cli("doctor", dir.resolve("revoked.pem").toString(), "--config", config);
+      Clients.Said healthy =
+          Clients.cli("doctor", dir.resolve("revoked.pem").toString(), "--config", config);
       assertEquals(0, healthy.exit(), healthy.out());
       assertTrue(healthy.out().contains("PASS  through the cluster    revoked"), healthy.out());
       assertTrue(healthy.out().contains("all good"), healthy.out());
 
       cluster.stopMember("responder-2");
-      Clients.Said broken = Clients.cli("doctor", dir.resolve("good.pem").toString(), "--config", config);
+      Clients.Said broken =
+          Clients.cli("doctor", dir.resolve("good.pem").toString(), "--config", config);
       assertEquals(1, broken.exit());
-      assertTrue(broken.out().contains("FAIL  member responder-2") && broken.out().contains("fix: start the member"),
+      assertTrue(
+          broken.out().contains("FAIL  member responder-2")
+              && broken.out().contains("fix: start the member"),
           broken.out());
       assertTrue(broken.out().contains("PASS  member responder-1"), broken.out());
 
       DemoPki elsewhere = DemoPki.create("ocsp.elsewhere.invalid", 80, DemoPki.KeyType.EC);
       elsewhere.writeTo(dir.resolve("elsewhere"));
-      Clients.Said foreign = Clients.cli("doctor", dir.resolve("elsewhere/good.pem").toString(), "--config", config);
+      Clients.Said foreign =
+          Clients.cli("doctor", dir.resolve("elsewhere/good.pem").toString(), "--config", config);
       assertEquals(1, foreign.exit());
-      assertTrue(foreign.out().contains("FAIL  DNS") && foreign.out().contains("add an A/AAAA record"), foreign.out());
+      assertTrue(
+          foreign.out().contains("FAIL  DNS") && foreign.out().contains("add an A/AAAA record"),
+          foreign.out());
     }
   }
 }

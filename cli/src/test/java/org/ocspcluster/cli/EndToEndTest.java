@@ -22,10 +22,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
 
 /**
@@ -36,8 +36,7 @@ import org.ocspcluster.responder.pki.DemoPki;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   Node cluster;
   DemoCluster.Ports ports;
   final HttpClient http = HttpClient.newHttpClient();
@@ -89,7 +88,8 @@ class EndToEndTest {
   @Test
   @Order(4)
   void javaPkixRevocationCheckerRejectsTheRevokedCertificate() {
-    CertPathValidatorException e = assertThrows(CertPathValidatorException.class, () -> validate("revoked.pem"));
+    CertPathValidatorException e =
+        assertThrows(CertPathValidatorException.class, () -> validate("revoked.pem"));
     assertEquals(CertPathValidatorException.BasicReason.REVOKED, e.getReason(), e.getMessage());
   }
 
@@ -110,28 +110,40 @@ class EndToEndTest {
   void aMemberThatDiesIsTakenOutWithAReasonAndClientsKeepGettingAnswers() throws Exception {
     // Single affinity sends this client to one member: kill that one.
     String metrics = get("/metrics").body();
-    String busy = sum(metrics, "nlb_connections_total", "member=\"responder-1\"")
-        >= sum(metrics, "nlb_connections_total", "member=\"responder-2\"") ? "responder-1" : "responder-2";
+    String busy =
+        sum(metrics, "nlb_connections_total", "member=\"responder-1\"")
+                >= sum(metrics, "nlb_connections_total", "member=\"responder-2\"")
+            ? "responder-1"
+            : "responder-2";
     long stoppedAt = System.nanoTime();
     cluster.stopMember(busy);
-    await().atMost(Duration.ofSeconds(20)).until(
-        () -> cluster.health().health(busy).state() == MemberHealth.State.DOWN);
-    System.out.printf("health: %s stopped with no traffic; probes removed it after %d ms (interval 2 s, fall 2)%n",
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> cluster.health().health(busy).state() == MemberHealth.State.DOWN);
+    System.out.printf(
+        "health: %s stopped with no traffic; probes removed it after %d ms (interval 2 s, fall 2)%n",
         busy, (System.nanoTime() - stoppedAt) / 1_000_000);
-    assertTrue(cluster.health().health(busy).reason().contains("no OCSP answer"),
+    assertTrue(
+        cluster.health().health(busy).reason().contains("no OCSP answer"),
         cluster.health().health(busy).reason());
     double before = sum(get("/metrics").body(), "nlb_connections_total", "member=\"" + busy + "\"");
     for (int i = 0; i < 4; i++) {
       assertTrue(openssl("good.pem").contains("good.pem: good"));
     }
-    assertEquals(before, sum(get("/metrics").body(), "nlb_connections_total", "member=\"" + busy + "\""),
+    assertEquals(
+        before,
+        sum(get("/metrics").body(), "nlb_connections_total", "member=\"" + busy + "\""),
         "no new connection went to the dead member");
     assertEquals(200, get("/ready").statusCode(), "one member up is enough to be ready");
   }
 
   private String openssl(String leaf) throws Exception {
-    Clients.Run run = Clients.openssl(dir.resolve("ca.pem"), "http://localhost:" + ports.cluster() + "/",
-        "-cert", dir.resolve(leaf).toString());
+    Clients.Run run =
+        Clients.openssl(
+            dir.resolve("ca.pem"),
+            "http://localhost:" + ports.cluster() + "/",
+            "-cert",
+            dir.resolve(leaf).toString());
     assertEquals(0, run.exit(), run.out());
     return run.out();
   }
@@ -141,7 +153,8 @@ class EndToEndTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.admin() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.admin() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -21,30 +21,35 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
 
 /**
- * Steady load through the balancer, one new connection per request, while the member this client
- * is sent to dies. New connections are retried on the other member; only requests already on the
- * dead member may fail, and they are counted.
+ * Steady load through the balancer, one new connection per request, while the member this client is
+ * sent to dies. New connections are retried on the other member; only requests already on the dead
+ * member may fail, and they are counted.
  */
 class FailoverUnderLoadEndToEndTest {
   static final int THREADS = 2;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void stoppingOneOfTwoMembersLosesNoNewConnection() throws Exception {
     int[] free = Clients.freePorts(4);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoPki pki = DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
-    byte[] request = new OCSPReqBuilder().addRequest(new CertificateID(
-        new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1), pki.ca(),
-        pki.good().getSerialNumber())).build().getEncoded();
+    byte[] request =
+        new OCSPReqBuilder()
+            .addRequest(
+                new CertificateID(
+                    new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+                    pki.ca(),
+                    pki.good().getSerialNumber()))
+            .build()
+            .getEncoded();
     try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
       cluster.startAllMembers();
       cluster.startBalancer();
@@ -55,45 +60,63 @@ class FailoverUnderLoadEndToEndTest {
       AtomicInteger failed = new AtomicInteger();
       List<Thread> load = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
-        Thread thread = new Thread(() -> {
-          for (int i = 0; i < 20_000 && running.get(); i++) {
-            if (ask(ports.cluster(), request)) {
-              answered.incrementAndGet();
-            } else {
-              failed.incrementAndGet();
-            }
-          }
-        });
+        Thread thread =
+            new Thread(
+                () -> {
+                  for (int i = 0; i < 20_000 && running.get(); i++) {
+                    if (ask(ports.cluster(), request)) {
+                      answered.incrementAndGet();
+                    } else {
+                      failed.incrementAndGet();
+                    }
+                  }
+                });
         thread.start();
         load.add(thread);
       }
       await().atMost(Duration.ofSeconds(20)).until(() -> answered.get() >= 200);
-      String busy = cluster.balancer().query().members().stream()
-          .filter(m -> m.activeConnections() > 0).map(m -> m.name()).findFirst().orElse("responder-1");
+      String busy =
+          cluster.balancer().query().members().stream()
+              .filter(m -> m.activeConnections() > 0)
+              .map(m -> m.name())
+              .findFirst()
+              .orElse("responder-1");
       int before = answered.get();
       long stoppedAt = System.nanoTime();
       cluster.stopMember(busy);
-      await().atMost(Duration.ofSeconds(20)).until(() -> cluster.health().health(busy).state() == MemberHealth.State.DOWN);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> cluster.health().health(busy).state() == MemberHealth.State.DOWN);
       long removal = (System.nanoTime() - stoppedAt) / 1_000_000;
       await().atMost(Duration.ofSeconds(20)).until(() -> answered.get() >= before + 500);
       running.set(false);
       for (Thread thread : load) {
         thread.join();
       }
-      System.out.printf("failover: %s stopped; removed after %d ms (%s); %d answered, %d failed (in flight)%n",
+      System.out.printf(
+          "failover: %s stopped; removed after %d ms (%s); %d answered, %d failed (in flight)%n",
           busy, removal, cluster.health().health(busy).reason(), answered.get(), failed.get());
-      assertTrue(failed.get() <= THREADS, "only requests in flight on the dead member may fail: " + failed.get());
+      assertTrue(
+          failed.get() <= THREADS,
+          "only requests in flight on the dead member may fail: " + failed.get());
     }
   }
 
-  /** One OCSP POST on a new connection through the balancer; true when a successful OCSP answer came back. */
+  /**
+   * One OCSP POST on a new connection through the balancer; true when a successful OCSP answer came
+   * back.
+   */
   private static boolean ask(int port, byte[] body) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
       s.setSoTimeout(5000);
       OutputStream out = s.getOutputStream();
-      out.write(("POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/ocsp-request\r\n"
-          + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/ocsp-request\r\n"
+                  + "Content-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.write(body);
       out.flush();
       InputStream in = s.getInputStream();

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -21,10 +19,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
-import picocli.CommandLine;
 
 /**
  * The network team's verbs against a running cluster, through the CLI and the admin listener:
@@ -34,8 +31,7 @@ import picocli.CommandLine;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostControlEndToEndTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   Node cluster;
   DemoCluster.Ports ports;
   String admin;
@@ -49,7 +45,12 @@ class HostControlEndToEndTest {
     url = "http://localhost:" + ports.cluster() + "/";
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
-    Files.writeString(yaml, Files.readString(yaml).replace("admin:\n", """
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace(
+                "admin:\n",
+                """
         balancer:
           proxyProtocol: v2
           drainTimeout: 20s
@@ -71,7 +72,6 @@ class HostControlEndToEndTest {
     }
   }
 
-
   Clients.Said verb(String... args) {
     String[] withAdmin = java.util.Arrays.copyOf(args, args.length + 2);
     withAdmin[args.length] = "--admin";
@@ -80,13 +80,20 @@ class HostControlEndToEndTest {
   }
 
   private String good() throws Exception {
-    return Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString()).out();
+    return Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString())
+        .out();
   }
 
-  /** The member that single affinity gives 127.0.0.1, read from the greeting of a raw connection's route. */
+  /**
+   * The member that single affinity gives 127.0.0.1, read from the greeting of a raw connection's
+   * route.
+   */
   private String memberOfThisClient() {
     return cluster.balancer().query().members().stream()
-        .filter(m -> m.activeConnections() > 0).map(m -> m.name()).findFirst().orElseThrow();
+        .filter(m -> m.activeConnections() > 0)
+        .map(m -> m.name())
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -94,10 +101,20 @@ class HostControlEndToEndTest {
   void queryPrintsMembersStatesAndRules() {
     Clients.Said q = verb("query");
     assertEquals(0, q.exit(), q.out());
-    assertTrue(q.out().contains("MEMBER") && q.out().contains("responder-1") && q.out().contains("responder-2"), q.out());
+    assertTrue(
+        q.out().contains("MEMBER")
+            && q.out().contains("responder-1")
+            && q.out().contains("responder-2"),
+        q.out());
     assertTrue(q.out().contains("started"), q.out());
-    assertTrue(q.out().contains("ocsp-http") && q.out().contains("multipleHost") && q.out().contains("enabled"), q.out());
-    assertTrue(q.out().matches("(?s).*responder-1 \\d+\\.\\d%, responder-2 \\d+\\.\\d%.*"), "Maglev shares: " + q.out());
+    assertTrue(
+        q.out().contains("ocsp-http")
+            && q.out().contains("multipleHost")
+            && q.out().contains("enabled"),
+        q.out());
+    assertTrue(
+        q.out().matches("(?s).*responder-1 \\d+\\.\\d%, responder-2 \\d+\\.\\d%.*"),
+        "Maglev shares: " + q.out());
     Clients.Said json = verb("query", "--json");
     assertTrue(json.out().startsWith("{\"cluster\":\"demo\""), json.out());
   }
@@ -114,17 +131,28 @@ class HostControlEndToEndTest {
   void drainstopShowsDrainingThenStoppedAndClientsMoveToTheOtherMember() throws Exception {
     try (Socket held = new Socket()) {
       held.connect(new InetSocketAddress("127.0.0.1", ports.cluster()));
-      await().atMost(Duration.ofSeconds(5)).until(() -> cluster.balancer().query().members().stream()
-          .anyMatch(m -> m.activeConnections() > 0));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  cluster.balancer().query().members().stream()
+                      .anyMatch(m -> m.activeConnections() > 0));
       String busy = memberOfThisClient();
       Clients.Said drained = verb("drainstop", busy);
       assertEquals(0, drained.exit(), drained.out());
-      assertTrue(verb("query").out().matches("(?s).*" + busy + " .*draining.*"), verb("query").out());
+      assertTrue(
+          verb("query").out().matches("(?s).*" + busy + " .*draining.*"), verb("query").out());
       assertTrue(good().contains("good.pem: good"), "new clients go to the other member");
     }
-    String busyName = cluster.balancer().query().members().stream()
-        .filter(m -> m.state().equals("draining") || m.state().equals("stopped")).findFirst().orElseThrow().name();
-    await().atMost(Duration.ofSeconds(10)).until(() -> verb("query").out().matches("(?s).*" + busyName + " .*stopped.*"));
+    String busyName =
+        cluster.balancer().query().members().stream()
+            .filter(m -> m.state().equals("draining") || m.state().equals("stopped"))
+            .findFirst()
+            .orElseThrow()
+            .name();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> verb("query").out().matches("(?s).*" + busyName + " .*stopped.*"));
     assertEquals(0, verb("start", busyName).exit());
     assertTrue(verb("query").out().matches("(?s).*" + busyName + " .*started.*"));
   }
@@ -157,9 +185,14 @@ class HostControlEndToEndTest {
   @Test
   @Order(6)
   void memberAndRuleStatesAreMetrics() throws Exception {
-    String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create("http://" + admin + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
-        .body();
+    String metrics =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://" + admin + "/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
     assertEquals(2.0, Clients.sum(metrics, "nlb_member_state", "state=\"started\""), metrics);
     assertEquals(1.0, Clients.sum(metrics, "nlb_rule_state", "state=\"enabled\""), metrics);
     assertTrue(Clients.sum(metrics, "nlb_bytes_total", "direction=\"to_client\"") > 0, metrics);

@@ -30,40 +30,73 @@ import org.ocspcluster.responder.pki.DemoPki;
 class IdleConnectionsEndToEndTest {
   static final int HELD = 10_000;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void tenThousandIdleConnectionsAreHeldCheaplyAndTheNextIsRefused() throws Exception {
     long limit = openFileLimit();
-    assumeTrue(limit >= HELD + 1_500, "needs " + (HELD + 1_500) + " file descriptors (ulimit -n), has " + limit);
+    assumeTrue(
+        limit >= HELD + 1_500,
+        "needs " + (HELD + 1_500) + " file descriptors (ulimit -n), has " + limit);
     int[] free = Clients.freePorts(5);
-    DemoCluster.write(dir, "localhost", new DemoCluster.Ports(free[0], free[1], free[2], free[3]), DemoPki.KeyType.EC);
+    DemoCluster.write(
+        dir,
+        "localhost",
+        new DemoCluster.Ports(free[0], free[1], free[2], free[3]),
+        DemoPki.KeyType.EC);
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
-    Files.writeString(yaml, Files.readString(yaml).replace("admin:\n", """
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace(
+                "admin:\n",
+                """
         responder:
           maxConnections: %d
         admin:
-        """.formatted(HELD)));
+        """
+                    .formatted(HELD)));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process member = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        "org.ocspcluster.cli.Main", "responder", "--config", yaml.toString(), "--member", "responder-1",
-        "--admin", "127.0.0.1:" + free[4])
-        .redirectErrorStream(true).redirectOutput(dir.resolve("member.log").toFile()).start();
+    Process member =
+        new ProcessBuilder(
+                java,
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.ocspcluster.cli.Main",
+                "responder",
+                "--config",
+                yaml.toString(),
+                "--member",
+                "responder-1",
+                "--admin",
+                "127.0.0.1:" + free[4])
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("member.log").toFile())
+            .start();
     List<Socket> held = new ArrayList<>();
     HttpClient http = HttpClient.newHttpClient();
     String metrics = "http://127.0.0.1:" + free[4] + "/metrics";
     try {
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-          .until(() -> http.send(HttpRequest.newBuilder(URI.create(metrics)).build(),
-              HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  http.send(
+                              HttpRequest.newBuilder(URI.create(metrics)).build(),
+                              HttpResponse.BodyHandlers.ofString())
+                          .statusCode()
+                      == 200);
       double rssBefore = rssMiB(member);
       for (int i = 0; i < HELD; i++) {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", free[1]), 5_000);
         held.add(s);
       }
-      await().atMost(Duration.ofSeconds(60)).until(() -> gauge(http, metrics, "ocsp_connections_open") >= HELD);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> gauge(http, metrics, "ocsp_connections_open") >= HELD);
       double rssAfter = rssMiB(member);
 
       Socket extra = new Socket();
@@ -75,11 +108,17 @@ class IdleConnectionsEndToEndTest {
 
       Socket first = held.get(0);
       first.setSoTimeout(5_000);
-      first.getOutputStream().write("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      assertTrue(head(first.getInputStream()).startsWith("HTTP/1.1 200"), "a held connection is still served");
+      first
+          .getOutputStream()
+          .write("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertTrue(
+          head(first.getInputStream()).startsWith("HTTP/1.1 200"),
+          "a held connection is still served");
 
-      System.out.printf("idle connections: %,d held; member RSS %.0f -> %.0f MiB (%.1f KiB per connection); "
-          + "connection %,d answered 503%n", HELD, rssBefore, rssAfter, (rssAfter - rssBefore) * 1024 / HELD, HELD + 1);
+      System.out.printf(
+          "idle connections: %,d held; member RSS %.0f -> %.0f MiB (%.1f KiB per connection); "
+              + "connection %,d answered 503%n",
+          HELD, rssBefore, rssAfter, (rssAfter - rssBefore) * 1024 / HELD, HELD + 1);
       assertTrue(rssAfter - rssBefore < 512, "10,000 idle connections must not cost half a GiB");
     } finally {
       for (Socket s : held) {
@@ -92,8 +131,14 @@ class IdleConnectionsEndToEndTest {
   }
 
   private static double gauge(HttpClient http, String url, String name) throws Exception {
-    String text = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
-    return text.lines().filter(l -> l.startsWith(name + "{")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+    String text =
+        http.send(
+                HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return text.lines()
+        .filter(l -> l.startsWith(name + "{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .sum();
   }
 

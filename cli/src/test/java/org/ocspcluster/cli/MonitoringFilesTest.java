@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
 
 /** The Grafana dashboard and the alert rules name only metrics a running cluster exports. */
@@ -31,15 +31,16 @@ class MonitoringFilesTest {
   static final Path MONITORING = Path.of("..", "monitoring");
   static final Pattern METRIC = Pattern.compile("\\b((?:ocsp|nlb|jvm|process|system)_[a-z_]+)\\b");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void dashboardAndAlertsUseOnlyExportedMetrics() throws Exception {
     Set<String> used = new TreeSet<>();
-    JsonNode dashboard = new ObjectMapper().readTree(MONITORING.resolve("grafana-dashboard.json").toFile());
+    JsonNode dashboard =
+        new ObjectMapper().readTree(MONITORING.resolve("grafana-dashboard.json").toFile());
     dashboard.findValues("expr").forEach(e -> names(e.asText(), used));
-    JsonNode alerts = new ObjectMapper(new YAMLFactory()).readTree(MONITORING.resolve("alerts.yml").toFile());
+    JsonNode alerts =
+        new ObjectMapper(new YAMLFactory()).readTree(MONITORING.resolve("alerts.yml").toFile());
     alerts.findValues("expr").forEach(e -> names(e.asText(), used));
     assertFalse(used.isEmpty());
 
@@ -48,18 +49,31 @@ class MonitoringFilesTest {
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
     // A UDP rule too, so that the UDP meters exist.
-    Files.writeString(yaml, Files.readString(yaml).replace("members:\n", "  - name: udp-test\n    ports: " + free[4]
-        + "\n    protocol: udp\nmembers:\n"));
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace(
+                "members:\n",
+                "  - name: udp-test\n    ports: " + free[4] + "\n    protocol: udp\nmembers:\n"));
     String scrape;
     try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
       cluster.startAllMembers();
       cluster.startBalancer();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));
       await().atMost(Duration.ofSeconds(20)).until(() -> cluster.health().anyUp());
-      Clients.openssl(dir.resolve("ca.pem"), "http://localhost:" + ports.cluster() + "/", "-cert",
+      Clients.openssl(
+          dir.resolve("ca.pem"),
+          "http://localhost:" + ports.cluster() + "/",
+          "-cert",
           dir.resolve("good.pem").toString());
-      scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + ports.admin() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+      scrape =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + ports.admin() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
     }
     Set<String> exported = new TreeSet<>();
     for (String line : scrape.split("\n")) {

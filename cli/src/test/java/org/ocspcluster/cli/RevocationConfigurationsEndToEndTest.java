@@ -50,8 +50,7 @@ import picocli.CommandLine;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RevocationConfigurationsEndToEndTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static DemoPki ec;
   static DemoPki rsa;
   static DemoPki stranger;
@@ -68,14 +67,23 @@ class RevocationConfigurationsEndToEndTest {
     ec = DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     rsa = DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.RSA);
     rsa.writeTo(dir.resolve("rsa"));
-    Files.writeString(dir.resolve("rsa/index.txt"),
-        "V\t301231235959Z\t\t" + rsa.good().getSerialNumber().toString(16).toUpperCase(Locale.ROOT) + "\tunknown\t/CN=good\n"
-            + "R\t301231235959Z\t250102030405Z,keyCompromise\t" + rsa.revoked().getSerialNumber().toString(16)
+    Files.writeString(
+        dir.resolve("rsa/index.txt"),
+        "V\t301231235959Z\t\t"
+            + rsa.good().getSerialNumber().toString(16).toUpperCase(Locale.ROOT)
+            + "\tunknown\t/CN=good\n"
+            + "R\t301231235959Z\t250102030405Z,keyCompromise\t"
+            + rsa.revoked().getSerialNumber().toString(16)
             + "\tunknown\t/CN=revoked\n");
     stranger = DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.EC);
     stranger.writeTo(dir.resolve("stranger"));
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
-    Files.writeString(yaml, Files.readString(yaml).replace("admin:\n", """
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace(
+                "admin:\n",
+                """
           - name: rsa
             caCertificate: rsa/ca.pem
             signingCertificate: rsa/ocsp-signer.pem
@@ -110,16 +118,28 @@ class RevocationConfigurationsEndToEndTest {
   @Order(1)
   void ecdsaAndRsaSignedConfigurationsAnswerOnTheSameMembers() throws Exception {
     Clients.Run ecRun = openssl("ca.pem", "-cert", cert("good.pem"), "-cert", cert("revoked.pem"));
-    assertTrue(ecRun.out().contains("good.pem: good") && ecRun.out().contains("revoked.pem: revoked"), ecRun.out());
+    assertTrue(
+        ecRun.out().contains("good.pem: good") && ecRun.out().contains("revoked.pem: revoked"),
+        ecRun.out());
     assertTrue(ecRun.out().contains("Response verify OK"), ecRun.out());
-    Clients.Run rsaRun = openssl("rsa/ca.pem", "-cert", cert("rsa/good.pem"), "-cert", cert("rsa/revoked.pem"),
-        "-resp_text");
+    Clients.Run rsaRun =
+        openssl(
+            "rsa/ca.pem",
+            "-cert",
+            cert("rsa/good.pem"),
+            "-cert",
+            cert("rsa/revoked.pem"),
+            "-resp_text");
     assertTrue(rsaRun.out().contains("rsa/good.pem: good"), rsaRun.out());
-    assertTrue(rsaRun.out().contains("rsa/revoked.pem: revoked") && rsaRun.out().contains("Reason: keyCompromise"),
+    assertTrue(
+        rsaRun.out().contains("rsa/revoked.pem: revoked")
+            && rsaRun.out().contains("Reason: keyCompromise"),
         rsaRun.out());
     assertTrue(rsaRun.out().contains("Response verify OK"), rsaRun.out());
     assertTrue(rsaRun.out().contains("Signature Algorithm: sha256WithRSAEncryption"), rsaRun.out());
-    assertTrue(rsaRun.out().contains("Responder Id: CN = ocsp-cluster demo OCSP signer"), "byName: " + rsaRun.out());
+    assertTrue(
+        rsaRun.out().contains("Responder Id: CN = ocsp-cluster demo OCSP signer"),
+        "byName: " + rsaRun.out());
   }
 
   @Test
@@ -144,15 +164,19 @@ class RevocationConfigurationsEndToEndTest {
     assertTrue(run.out().contains("Hash Algorithm: sha256"), run.out());
     assertTrue(run.out().contains("good.pem: good"), run.out());
     assertTrue(run.out().contains("OCSP Nonce"), "the nonce is echoed: " + run.out());
-    assertFalse(run.out().contains("WARNING"), "OpenSSL checked the nonce and found nothing amiss: " + run.out());
+    assertFalse(
+        run.out().contains("WARNING"),
+        "OpenSSL checked the nonce and found nothing amiss: " + run.out());
   }
 
   @Test
   @Order(5)
   void javaPkixCheckerAcceptsAndRejectsThroughTheRsaConfiguration() throws Exception {
     Clients.pkixValidate(dir.resolve("rsa/ca.pem"), dir.resolve("rsa/good.pem"));
-    CertPathValidatorException e = assertThrows(CertPathValidatorException.class,
-        () -> Clients.pkixValidate(dir.resolve("rsa/ca.pem"), dir.resolve("rsa/revoked.pem")));
+    CertPathValidatorException e =
+        assertThrows(
+            CertPathValidatorException.class,
+            () -> Clients.pkixValidate(dir.resolve("rsa/ca.pem"), dir.resolve("rsa/revoked.pem")));
     assertEquals(CertPathValidatorException.BasicReason.REVOKED, e.getReason());
   }
 
@@ -160,21 +184,63 @@ class RevocationConfigurationsEndToEndTest {
   @Order(6)
   void curlGetGetsCachingHeadersAnd304OnIfNoneMatch() throws Exception {
     Path request = dir.resolve("good.req");
-    Clients.run(List.of("openssl", "ocsp", "-issuer", cert("ca.pem"), "-cert", cert("good.pem"), "-no_nonce",
-        "-reqout", request.toString()));
-    String get = url + URLEncoder.encode(Base64.getEncoder().encodeToString(Files.readAllBytes(request)),
-        StandardCharsets.US_ASCII);
-    Clients.Run first = Clients.run(List.of("curl", "-s", "-D", "-", "-o", dir.resolve("good.resp").toString(), get));
+    Clients.run(
+        List.of(
+            "openssl",
+            "ocsp",
+            "-issuer",
+            cert("ca.pem"),
+            "-cert",
+            cert("good.pem"),
+            "-no_nonce",
+            "-reqout",
+            request.toString()));
+    String get =
+        url
+            + URLEncoder.encode(
+                Base64.getEncoder().encodeToString(Files.readAllBytes(request)),
+                StandardCharsets.US_ASCII);
+    Clients.Run first =
+        Clients.run(
+            List.of("curl", "-s", "-D", "-", "-o", dir.resolve("good.resp").toString(), get));
     assertTrue(first.out().startsWith("HTTP/1.1 200"), first.out());
-    assertTrue(first.out().matches("(?s).*cache-control: max-age=\\d+, public, no-transform, must-revalidate.*"),
+    assertTrue(
+        first
+            .out()
+            .matches("(?s).*cache-control: max-age=\\d+, public, no-transform, must-revalidate.*"),
         first.out());
-    assertTrue(first.out().contains("expires: ") && first.out().contains("last-modified: "), first.out());
-    String etag = first.out().lines().filter(l -> l.startsWith("etag: ")).findFirst().orElseThrow().substring(6).trim();
-    Clients.Run parsed = Clients.run(List.of("openssl", "ocsp", "-respin", dir.resolve("good.resp").toString(),
-        "-issuer", cert("ca.pem"), "-CAfile", cert("ca.pem"), "-cert", cert("good.pem")));
-    assertTrue(parsed.out().contains("good.pem: good") && parsed.out().contains("Response verify OK"), parsed.out());
+    assertTrue(
+        first.out().contains("expires: ") && first.out().contains("last-modified: "), first.out());
+    String etag =
+        first
+            .out()
+            .lines()
+            .filter(l -> l.startsWith("etag: "))
+            .findFirst()
+            .orElseThrow()
+            .substring(6)
+            .trim();
+    Clients.Run parsed =
+        Clients.run(
+            List.of(
+                "openssl",
+                "ocsp",
+                "-respin",
+                dir.resolve("good.resp").toString(),
+                "-issuer",
+                cert("ca.pem"),
+                "-CAfile",
+                cert("ca.pem"),
+                "-cert",
+                cert("good.pem")));
+    assertTrue(
+        parsed.out().contains("good.pem: good") && parsed.out().contains("Response verify OK"),
+        parsed.out());
 
-    Clients.Run second = Clients.run(List.of("curl", "-s", "-D", "-", "-o", "/dev/null", "-H", "If-None-Match: " + etag, get));
+    Clients.Run second =
+        Clients.run(
+            List.of(
+                "curl", "-s", "-D", "-", "-o", "/dev/null", "-H", "If-None-Match: " + etag, get));
     assertTrue(second.out().startsWith("HTTP/1.1 304"), second.out());
   }
 
@@ -183,19 +249,24 @@ class RevocationConfigurationsEndToEndTest {
   void aRevocationAppearsAfterRefreshRevocationData() throws Exception {
     BigInteger serial = BigInteger.valueOf(0x77);
     assertTrue(openssl("ca.pem", "-serial", "0x77", "-no_nonce").out().contains("0x77: good"));
-    // A CRL is new when its thisUpdate is later than the one in force (whole seconds), however fast this runs.
+    // A CRL is new when its thisUpdate is later than the one in force (whole seconds), however fast
+    // this runs.
     Instant inForce = Pem.readCrl(dir.resolve("ca.crl")).getThisUpdate().toInstant();
     Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     if (!now.isAfter(inForce)) {
       now = inForce.plusSeconds(1);
     }
-    Pem.write(dir.resolve("ca.crl"), ec.crl(now, now.plus(Duration.ofDays(30)), Map.of(serial, CRLReason.superseded)));
+    Pem.write(
+        dir.resolve("ca.crl"),
+        ec.crl(now, now.plus(Duration.ofDays(30)), Map.of(serial, CRLReason.superseded)));
     StringWriter out = new StringWriter();
     int exit = cli(out, "refresh", "--admin", "127.0.0.1:" + ports.admin());
     assertEquals(0, exit, out.toString());
     assertTrue(out.toString().contains("\"demo\":\"loaded\""), out.toString());
     Clients.Run after = openssl("ca.pem", "-serial", "0x77", "-no_nonce");
-    assertTrue(after.out().contains("0x77: revoked") && after.out().contains("Reason: superseded"), after.out());
+    assertTrue(
+        after.out().contains("0x77: revoked") && after.out().contains("Reason: superseded"),
+        after.out());
   }
 
   @Test
@@ -208,33 +279,90 @@ class RevocationConfigurationsEndToEndTest {
     assertEquals(1, cli(out, "refresh", "--admin", "127.0.0.1:" + ports.admin()));
     assertTrue(out.toString().contains("\"demo\":\"refused\""), out.toString());
     Clients.Run run = openssl("ca.pem", "-serial", "0x77");
-    assertTrue(run.out().contains("0x77: revoked"), "the last good CRL is still in force: " + run.out());
+    assertTrue(
+        run.out().contains("0x77: revoked"), "the last good CRL is still in force: " + run.out());
     String metrics = adminGet("/metrics").body();
-    assertTrue(Clients.sum(metrics, "ocsp_revocation_source_refresh_total", "result=\"refused\"") >= 2, metrics);
+    assertTrue(
+        Clients.sum(metrics, "ocsp_revocation_source_refresh_total", "result=\"refused\"") >= 2,
+        metrics);
   }
 
   @Test
   @Order(9)
   void anEnrolledSignerIsAssignedWithoutARestart() throws Exception {
     StringWriter out = new StringWriter();
-    assertEquals(0, cli(out, "signer-request", "--config", dir.resolve("cluster.yaml").toString(), "--member",
-        "responder-1", "--configuration", "demo", "--out", dir.resolve("enrol").toString()), out.toString());
+    assertEquals(
+        0,
+        cli(
+            out,
+            "signer-request",
+            "--config",
+            dir.resolve("cluster.yaml").toString(),
+            "--member",
+            "responder-1",
+            "--configuration",
+            "demo",
+            "--out",
+            dir.resolve("enrol").toString()),
+        out.toString());
     Path csr = dir.resolve("enrol/demo-responder-1-signer.csr");
     Path key = dir.resolve("enrol/demo-responder-1-signer.key");
     Path issued = dir.resolve("enrol/signer.pem");
-    Clients.Run ca = Clients.run(List.of("openssl", "x509", "-req", "-in", csr.toString(), "-CA", cert("ca.pem"),
-        "-CAkey", cert("ca.key"), "-copy_extensions", "copy", "-days", "30", "-out", issued.toString()));
+    Clients.Run ca =
+        Clients.run(
+            List.of(
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                csr.toString(),
+                "-CA",
+                cert("ca.pem"),
+                "-CAkey",
+                cert("ca.key"),
+                "-copy_extensions",
+                "copy",
+                "-days",
+                "30",
+                "-out",
+                issued.toString()));
     assertEquals(0, ca.exit(), ca.out());
     out = new StringWriter();
-    assertEquals(0, cli(out, "assign-signer", "--configuration", "demo", "--certificate", issued.toString(), "--key",
-        key.toString(), "--admin", "127.0.0.1:" + ports.admin()), out.toString());
+    assertEquals(
+        0,
+        cli(
+            out,
+            "assign-signer",
+            "--configuration",
+            "demo",
+            "--certificate",
+            issued.toString(),
+            "--key",
+            key.toString(),
+            "--admin",
+            "127.0.0.1:" + ports.admin()),
+        out.toString());
     Clients.Run run = openssl("ca.pem", "-cert", cert("good.pem"), "-resp_text", "-no_nonce");
-    assertTrue(run.out().contains("responder-1 OCSP signer for demo"), "signed by the new signer: " + run.out());
+    assertTrue(
+        run.out().contains("responder-1 OCSP signer for demo"),
+        "signed by the new signer: " + run.out());
     assertTrue(run.out().contains("Response verify OK"), run.out());
 
     out = new StringWriter();
-    assertNotEquals(0, cli(out, "assign-signer", "--configuration", "demo", "--certificate", cert("good.pem"), "--key",
-        key.toString(), "--admin", "127.0.0.1:" + ports.admin()), "a leaf certificate is refused as a signer");
+    assertNotEquals(
+        0,
+        cli(
+            out,
+            "assign-signer",
+            "--configuration",
+            "demo",
+            "--certificate",
+            cert("good.pem"),
+            "--key",
+            key.toString(),
+            "--admin",
+            "127.0.0.1:" + ports.admin()),
+        "a leaf certificate is refused as a signer");
     assertTrue(out.toString().contains("old one stays in force"), out.toString());
   }
 
@@ -244,14 +372,28 @@ class RevocationConfigurationsEndToEndTest {
     String metrics = adminGet("/metrics").body();
     assertTrue(Clients.sum(metrics, "ocsp_requests_total", "method=\"POST\"") > 0, metrics);
     assertTrue(Clients.sum(metrics, "ocsp_requests_total", "method=\"GET\"") > 0, metrics);
-    assertTrue(Clients.sum(metrics, "ocsp_cache_hits_total", "configuration=\"demo\"") > 0, metrics);
-    assertTrue(Clients.sum(metrics, "ocsp_responses_total", "configuration=\"rsa\"", "status=\"unknown\"") >= 1, metrics);
-    assertTrue(Clients.sum(metrics, "ocsp_responses_total", "configuration=\"none\"", "status=\"unauthorized\"") >= 1,
+    assertTrue(
+        Clients.sum(metrics, "ocsp_cache_hits_total", "configuration=\"demo\"") > 0, metrics);
+    assertTrue(
+        Clients.sum(metrics, "ocsp_responses_total", "configuration=\"rsa\"", "status=\"unknown\"")
+            >= 1,
         metrics);
-    assertTrue(Clients.sum(metrics, "ocsp_signer_not_after_seconds", "configuration=\"rsa\"") > Instant.now().getEpochSecond(),
+    assertTrue(
+        Clients.sum(
+                metrics,
+                "ocsp_responses_total",
+                "configuration=\"none\"",
+                "status=\"unauthorized\"")
+            >= 1,
         metrics);
-    assertTrue(Clients.sum(metrics, "ocsp_revocation_source_next_update_seconds", "configuration=\"demo\"")
-        > Instant.now().getEpochSecond(), metrics);
+    assertTrue(
+        Clients.sum(metrics, "ocsp_signer_not_after_seconds", "configuration=\"rsa\"")
+            > Instant.now().getEpochSecond(),
+        metrics);
+    assertTrue(
+        Clients.sum(metrics, "ocsp_revocation_source_next_update_seconds", "configuration=\"demo\"")
+            > Instant.now().getEpochSecond(),
+        metrics);
     assertTrue(metrics.contains("ocsp_request_duration_seconds_bucket{"), metrics);
   }
 
@@ -264,7 +406,8 @@ class RevocationConfigurationsEndToEndTest {
   }
 
   private HttpResponse<String> adminGet(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.admin() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.admin() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

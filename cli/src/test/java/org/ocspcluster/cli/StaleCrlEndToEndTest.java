@@ -11,16 +11,18 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
 import org.ocspcluster.responder.pki.Pem;
 
-/** Revocation data that runs out: the cluster stops saying good and says tryLater, and the probes notice. */
+/**
+ * Revocation data that runs out: the cluster stops saying good and says tryLater, and the probes
+ * notice.
+ */
 class StaleCrlEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aCrlPastItsNextUpdateIsAnsweredTryLaterNeverGood() throws Exception {
@@ -34,18 +36,35 @@ class StaleCrlEndToEndTest {
       cluster.startAllMembers();
       cluster.startBalancer();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));
-      Clients.Run fresh = Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString());
+      Clients.Run fresh =
+          Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString());
       assertTrue(fresh.out().contains("good.pem: good"), fresh.out());
 
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> Clients.openssl(
-          dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString()).out()
-          .contains("Responder Error: trylater (3)"));
-      Clients.Run stale = Clients.openssl(dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString(),
-          "-no_nonce");
-      assertTrue(stale.out().contains("trylater"), "not even a pre-produced response is served: " + stale.out());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () ->
+                  Clients.openssl(
+                          dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString())
+                      .out()
+                      .contains("Responder Error: trylater (3)"));
+      Clients.Run stale =
+          Clients.openssl(
+              dir.resolve("ca.pem"), url, "-cert", dir.resolve("good.pem").toString(), "-no_nonce");
+      assertTrue(
+          stale.out().contains("trylater"),
+          "not even a pre-produced response is served: " + stale.out());
       assertFalse(stale.out().contains(": good"), stale.out());
-      await().atMost(Duration.ofSeconds(20)).until(() -> cluster.health().snapshot().values().stream()
-          .allMatch(h -> h.state() == MemberHealth.State.DOWN && h.reason().contains("tryLater")));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  cluster.health().snapshot().values().stream()
+                      .allMatch(
+                          h ->
+                              h.state() == MemberHealth.State.DOWN
+                                  && h.reason().contains("tryLater")));
     }
   }
 }

@@ -26,8 +26,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.node.Node;
 import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.node.Node;
 import org.ocspcluster.responder.pki.DemoPki;
 import org.ocspcluster.responder.pki.Pem;
 
@@ -36,8 +36,7 @@ import org.ocspcluster.responder.pki.Pem;
  * the members over HTTPS, and the admin listener speaks HTTPS. Asked by curl and OpenSSL.
  */
 class TlsEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void ocspOverHttpsThroughTheBalancerAndAnHttpsAdminListener() throws Exception {
@@ -46,7 +45,12 @@ class TlsEndToEndTest {
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     writeTlsCredential(dir.resolve("tls.pem"), dir.resolve("tls.key"));
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
-    Files.writeString(yaml, Files.readString(yaml).replace("admin:\n  listen: 127.0.0.1:" + ports.admin() + "\n", """
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace(
+                "admin:\n  listen: 127.0.0.1:" + ports.admin() + "\n",
+                """
         responder:
           tls:
             certificate: tls.pem
@@ -57,37 +61,92 @@ class TlsEndToEndTest {
           tls:
             certificate: tls.pem
             key: tls.key
-        """.formatted(ports.admin())));
+        """
+                    .formatted(ports.admin())));
     try (Node cluster = new Node(ConfigLoader.load(yaml))) {
       cluster.startAllMembers();
       cluster.startBalancer();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));
-      // UP only after probes passed: the balancer reached both members over HTTPS, trusting tls.pem.
-      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.health().health("responder-1").state()
-          == org.ocspcluster.health.MemberHealth.State.UP
-          && cluster.health().health("responder-2").state() == org.ocspcluster.health.MemberHealth.State.UP);
+      // UP only after probes passed: the balancer reached both members over HTTPS, trusting
+      // tls.pem.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  cluster.health().health("responder-1").state()
+                          == org.ocspcluster.health.MemberHealth.State.UP
+                      && cluster.health().health("responder-2").state()
+                          == org.ocspcluster.health.MemberHealth.State.UP);
 
       Path request = dir.resolve("request.der");
       Path response = dir.resolve("response.der");
-      Clients.Run made = Clients.run(List.of("openssl", "ocsp", "-issuer", dir.resolve("ca.pem").toString(), "-cert",
-          dir.resolve("revoked.pem").toString(), "-no_nonce", "-reqout", request.toString()));
+      Clients.Run made =
+          Clients.run(
+              List.of(
+                  "openssl",
+                  "ocsp",
+                  "-issuer",
+                  dir.resolve("ca.pem").toString(),
+                  "-cert",
+                  dir.resolve("revoked.pem").toString(),
+                  "-no_nonce",
+                  "-reqout",
+                  request.toString()));
       assertEquals(0, made.exit(), made.out());
-      Clients.Run fetched = Clients.run(List.of("curl", "-sS", "--fail", "--cacert", dir.resolve("tls.pem").toString(),
-          "-H", "Content-Type: application/ocsp-request", "--data-binary", "@" + request,
-          "-o", response.toString(), "https://127.0.0.1:" + ports.cluster() + "/"));
+      Clients.Run fetched =
+          Clients.run(
+              List.of(
+                  "curl",
+                  "-sS",
+                  "--fail",
+                  "--cacert",
+                  dir.resolve("tls.pem").toString(),
+                  "-H",
+                  "Content-Type: application/ocsp-request",
+                  "--data-binary",
+                  "@" + request,
+                  "-o",
+                  response.toString(),
+                  "https://127.0.0.1:" + ports.cluster() + "/"));
       assertEquals(0, fetched.exit(), "curl over HTTPS through the balancer: " + fetched.out());
-      Clients.Run read = Clients.run(List.of("openssl", "ocsp", "-respin", response.toString(), "-issuer",
-          dir.resolve("ca.pem").toString(), "-CAfile", dir.resolve("ca.pem").toString(), "-cert",
-          dir.resolve("revoked.pem").toString()));
-      assertTrue(read.out().contains("revoked.pem: revoked") && read.out().contains("Response verify OK"), read.out());
+      Clients.Run read =
+          Clients.run(
+              List.of(
+                  "openssl",
+                  "ocsp",
+                  "-respin",
+                  response.toString(),
+                  "-issuer",
+                  dir.resolve("ca.pem").toString(),
+                  "-CAfile",
+                  dir.resolve("ca.pem").toString(),
+                  "-cert",
+                  dir.resolve("revoked.pem").toString()));
+      assertTrue(
+          read.out().contains("revoked.pem: revoked") && read.out().contains("Response verify OK"),
+          read.out());
 
-      Clients.Run plain = Clients.run(List.of("curl", "-sS", "--max-time", "5", "-H",
-          "Content-Type: application/ocsp-request", "--data-binary", "@" + request,
-          "http://127.0.0.1:" + ports.member1() + "/"));
+      Clients.Run plain =
+          Clients.run(
+              List.of(
+                  "curl",
+                  "-sS",
+                  "--max-time",
+                  "5",
+                  "-H",
+                  "Content-Type: application/ocsp-request",
+                  "--data-binary",
+                  "@" + request,
+                  "http://127.0.0.1:" + ports.member1() + "/"));
       assertNotEquals(0, plain.exit(), "a TLS member does not answer plain HTTP: " + plain.out());
 
-      Clients.Said query = Clients.cli("query", "--admin", "https://127.0.0.1:" + ports.admin(), "--admin-ca",
-          dir.resolve("tls.pem").toString());
+      Clients.Said query =
+          Clients.cli(
+              "query",
+              "--admin",
+              "https://127.0.0.1:" + ports.admin(),
+              "--admin-ca",
+              dir.resolve("tls.pem").toString());
       assertEquals(0, query.exit(), query.out());
       assertTrue(query.out().contains("responder-1"), query.out());
     }
@@ -100,11 +159,23 @@ class TlsEndToEndTest {
     KeyPair keys = generator.generateKeyPair();
     X500Name name = new X500Name("CN=localhost");
     Instant now = Instant.now();
-    X509CertificateHolder holder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
-        Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(86_400)), name, keys.getPublic())
-        .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-            new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}))
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
+    X509CertificateHolder holder =
+        new JcaX509v3CertificateBuilder(
+                name,
+                BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minusSeconds(60)),
+                Date.from(now.plusSeconds(86_400)),
+                name,
+                keys.getPublic())
+            .addExtension(
+                Extension.subjectAlternativeName,
+                false,
+                new GeneralNames(
+                    new GeneralName[] {
+                      new GeneralName(GeneralName.dNSName, "localhost"),
+                      new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+                    }))
+            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
     Pem.write(certificate, holder);
     Pem.writePrivateKey(key, keys.getPrivate());
   }

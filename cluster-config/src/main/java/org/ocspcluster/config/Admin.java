@@ -21,7 +21,9 @@ public record Admin(HostPort listen, Path tokenFile, TlsFiles tls) {
   }
 
   Admin resolvedAgainst(Path folder) {
-    return new Admin(listen, tokenFile == null ? null : folder.resolve(tokenFile).normalize(),
+    return new Admin(
+        listen,
+        tokenFile == null ? null : folder.resolve(tokenFile).normalize(),
         tls == null ? null : tls.resolvedAgainst(folder));
   }
 }

@@ -35,11 +35,27 @@ public record BalancerSettings(
     maxConnectionsPerClient = maxConnectionsPerClient == null ? 1_000 : maxConnectionsPerClient;
   }
 
-  public BalancerSettings(Duration connectTimeout, Integer connectAttempts, Duration idleTimeout, Duration drainTimeout,
-      Integer maxConnections, Integer maxConnectionsPerMember, ProxyProtocol proxyProtocol, Duration udpIdleTimeout,
+  public BalancerSettings(
+      Duration connectTimeout,
+      Integer connectAttempts,
+      Duration idleTimeout,
+      Duration drainTimeout,
+      Integer maxConnections,
+      Integer maxConnectionsPerMember,
+      ProxyProtocol proxyProtocol,
+      Duration udpIdleTimeout,
       Path stateFile) {
-    this(connectTimeout, connectAttempts, idleTimeout, drainTimeout, maxConnections, maxConnectionsPerMember,
-        proxyProtocol, udpIdleTimeout, stateFile, null);
+    this(
+        connectTimeout,
+        connectAttempts,
+        idleTimeout,
+        drainTimeout,
+        maxConnections,
+        maxConnectionsPerMember,
+        proxyProtocol,
+        udpIdleTimeout,
+        stateFile,
+        null);
   }
 
   public static BalancerSettings defaults() {
@@ -47,12 +63,23 @@ public record BalancerSettings(
   }
 
   BalancerSettings resolvedAgainst(Path folder) {
-    return new BalancerSettings(connectTimeout, connectAttempts, idleTimeout, drainTimeout, maxConnections,
-        maxConnectionsPerMember, proxyProtocol, udpIdleTimeout,
-        folder.resolve(stateFile == null ? Path.of("host-state.json") : stateFile).normalize(), maxConnectionsPerClient);
+    return new BalancerSettings(
+        connectTimeout,
+        connectAttempts,
+        idleTimeout,
+        drainTimeout,
+        maxConnections,
+        maxConnectionsPerMember,
+        proxyProtocol,
+        udpIdleTimeout,
+        folder.resolve(stateFile == null ? Path.of("host-state.json") : stateFile).normalize(),
+        maxConnectionsPerClient);
   }
 
-  /** Whether (and which) PROXY protocol header the balancer sends a member first, with the client's address. */
+  /**
+   * Whether (and which) PROXY protocol header the balancer sends a member first, with the client's
+   * address.
+   */
   public enum ProxyProtocol {
     NONE("none"),
     V1("v1"),

@@ -7,8 +7,8 @@ import java.util.Optional;
 /**
  * One cluster's whole configuration, in the vocabulary of Network Load Balancing: the cluster
  * parameters, its port rules, its members (hosts), the revocation configurations every member
- * serves, how members answer, and the admin listener. Instances come from {@link ConfigLoader}, validated, with every
- * path absolute.
+ * serves, how members answer, and the admin listener. Instances come from {@link ConfigLoader},
+ * validated, with every path absolute.
  */
 public record ClusterConfig(
     Cluster cluster,
@@ -49,12 +49,29 @@ public record ClusterConfig(
    */
   public List<RevocationConfiguration> revocationConfigurationsFor(String name) {
     Map<String, SignerFiles> own = member(name).map(Member::signers).orElse(Map.of());
-    return revocationConfigurations.stream().map(rc -> {
-      SignerFiles f = own.get(rc.name());
-      return f == null ? rc : new RevocationConfiguration(rc.name(), rc.caCertificate(), f.certificate(), f.key(),
-          f.keystore(), f.passwordFile(), rc.responderId(), rc.crl(), rc.deltaCrl(), rc.opensslIndex(),
-          rc.extendedRevoke(), rc.refreshInterval(), rc.responseValidity(), rc.probe());
-    }).toList();
+    return revocationConfigurations.stream()
+        .map(
+            rc -> {
+              SignerFiles f = own.get(rc.name());
+              return f == null
+                  ? rc
+                  : new RevocationConfiguration(
+                      rc.name(),
+                      rc.caCertificate(),
+                      f.certificate(),
+                      f.key(),
+                      f.keystore(),
+                      f.passwordFile(),
+                      rc.responderId(),
+                      rc.crl(),
+                      rc.deltaCrl(),
+                      rc.opensslIndex(),
+                      rc.extendedRevoke(),
+                      rc.refreshInterval(),
+                      rc.responseValidity(),
+                      rc.probe());
+            })
+        .toList();
   }
 
   public Optional<Member> member(String name) {

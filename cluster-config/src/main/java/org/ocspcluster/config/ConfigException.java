@@ -23,9 +23,10 @@ public final class ConfigException extends Exception {
   private final transient List<Problem> problems;
 
   public ConfigException(Path file, List<Problem> problems) {
-    super(problems.stream()
-        .map(p -> file + ": " + p)
-        .collect(Collectors.joining(System.lineSeparator())));
+    super(
+        problems.stream()
+            .map(p -> file + ": " + p)
+            .collect(Collectors.joining(System.lineSeparator())));
     this.file = file;
     this.problems = List.copyOf(problems);
   }

@@ -27,11 +27,13 @@ import java.util.stream.Collectors;
  */
 public final class ConfigLoader {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .registerModule(new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer()));
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .registerModule(
+              new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer()));
 
   private ConfigLoader() {}
 
@@ -55,7 +57,9 @@ public final class ConfigLoader {
     try {
       raw = YAML.readValue(text, ClusterConfig.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new ConfigException(absolute, fieldOf(e),
+      throw new ConfigException(
+          absolute,
+          fieldOf(e),
           "unknown key '" + e.getPropertyName() + "'" + known(e.getKnownPropertyIds()));
     } catch (JsonMappingException e) {
       if (e.getCause() instanceof JsonProcessingException syntax) {
@@ -69,18 +73,36 @@ public final class ConfigLoader {
       throw new ConfigException(absolute, "(file)", "is empty");
     }
     Path folder = absolute.getParent();
-    ClusterConfig resolved = raw.revocationConfigurations() == null ? raw : new ClusterConfig(
-        raw.cluster(), raw.portRules(), raw.members(),
-        raw.revocationConfigurations().stream()
-            .map(rc -> rc == null ? null : rc.resolvedAgainst(folder))
-            .collect(Collectors.toList()),
-        raw.responder(), raw.balancer(), raw.health(), raw.admin());
-    List<Member> members = resolved.members() == null ? null : resolved.members().stream()
-        .map(m -> m == null ? null : m.resolvedAgainst(folder)).collect(Collectors.toList());
-    resolved = new ClusterConfig(resolved.cluster(), resolved.portRules(), members,
-        resolved.revocationConfigurations(), resolved.responder().resolvedAgainst(folder),
-        resolved.balancer().resolvedAgainst(folder),
-        resolved.health(), resolved.admin().resolvedAgainst(folder));
+    ClusterConfig resolved =
+        raw.revocationConfigurations() == null
+            ? raw
+            : new ClusterConfig(
+                raw.cluster(),
+                raw.portRules(),
+                raw.members(),
+                raw.revocationConfigurations().stream()
+                    .map(rc -> rc == null ? null : rc.resolvedAgainst(folder))
+                    .collect(Collectors.toList()),
+                raw.responder(),
+                raw.balancer(),
+                raw.health(),
+                raw.admin());
+    List<Member> members =
+        resolved.members() == null
+            ? null
+            : resolved.members().stream()
+                .map(m -> m == null ? null : m.resolvedAgainst(folder))
+                .collect(Collectors.toList());
+    resolved =
+        new ClusterConfig(
+            resolved.cluster(),
+            resolved.portRules(),
+            members,
+            resolved.revocationConfigurations(),
+            resolved.responder().resolvedAgainst(folder),
+            resolved.balancer().resolvedAgainst(folder),
+            resolved.health(),
+            resolved.admin().resolvedAgainst(folder));
     new Validator(absolute).validate(resolved);
     return resolved;
   }
@@ -88,15 +110,16 @@ public final class ConfigLoader {
   private static ConfigException syntaxError(Path file, JsonProcessingException e) {
     JsonLocation at = e.getLocation();
     String message = e.getOriginalMessage().lines().findFirst().orElse("").trim();
-    return new ConfigException(file, at == null ? "(syntax)" : "line " + at.getLineNr(),
-        "not valid YAML: " + message);
+    return new ConfigException(
+        file, at == null ? "(syntax)" : "line " + at.getLineNr(), "not valid YAML: " + message);
   }
 
   private static String known(Collection<Object> ids) {
     if (ids == null || ids.isEmpty()) {
       return "";
     }
-    return "; known keys: " + ids.stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
+    return "; known keys: "
+        + ids.stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
   }
 
   static String fieldOf(JsonMappingException e) {
@@ -128,10 +151,14 @@ public final class ConfigLoader {
     return cut > 0 ? message.substring(0, cut) : message;
   }
 
-  /** Durations as operators write them: {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d}, or ISO-8601. */
+  /**
+   * Durations as operators write them: {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d}, or
+   * ISO-8601.
+   */
   static final class DurationDeserializer extends JsonDeserializer<Duration> {
     @Override
-    public Duration deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+    public Duration deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
       return parseDuration(parser.getValueAsString());
     }
   }
@@ -151,19 +178,21 @@ public final class ConfigLoader {
         return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
       }
       long n = Long.parseLong(digits);
-      Duration parsed = switch (unit) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        case 'h' -> Duration.ofHours(n);
-        case 'd' -> Duration.ofDays(n);
-        default -> null;
-      };
+      Duration parsed =
+          switch (unit) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            case 'd' -> Duration.ofDays(n);
+            default -> null;
+          };
       if (parsed != null) {
         return parsed;
       }
     } catch (RuntimeException e) {
       // fall through to the explanation
     }
-    throw new IllegalArgumentException("'" + text + "' is not a duration such as 30s, 5m, 1h or 2d");
+    throw new IllegalArgumentException(
+        "'" + text + "' is not a duration such as 30s, 5m, 1h or 2d");
   }
 }

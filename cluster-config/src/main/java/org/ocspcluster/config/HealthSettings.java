@@ -6,9 +6,9 @@ import java.time.Duration;
 
 /**
  * How the balancer judges members: the probe schedule (interval, timeout, rise and fall counts, a
- * faster interval while a member is changing state), what a passing OCSP answer must satisfy
- * (clock skew on thisUpdate, margin before nextUpdate, a nonce), when a signer counts as expiring,
- * passive detection (refused or timed-out connects in a row), what happens to a failed member's open
+ * faster interval while a member is changing state), what a passing OCSP answer must satisfy (clock
+ * skew on thisUpdate, margin before nextUpdate, a nonce), when a signer counts as expiring, passive
+ * detection (refused or timed-out connects in a row), what happens to a failed member's open
  * connections, and the panic policy when every member is down.
  */
 public record HealthSettings(
@@ -41,10 +41,13 @@ public record HealthSettings(
   }
 
   public static HealthSettings defaults() {
-    return new HealthSettings(null, null, null, null, null, null, null, null, null, null, null, null);
+    return new HealthSettings(
+        null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
-  /** A failed member's open connections: may finish (until the drain timeout), or are cut at once. */
+  /**
+   * A failed member's open connections: may finish (until the drain timeout), or are cut at once.
+   */
   public enum FailedConnections {
     FINISH("finish"),
     CUT("cut");

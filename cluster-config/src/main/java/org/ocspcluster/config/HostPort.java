@@ -32,7 +32,8 @@ public record HostPort(String host, int port) {
     try {
       port = Integer.parseInt(text.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' has no numeric port (e.g. 127.0.0.1:8081)");
+      throw new IllegalArgumentException(
+          "'" + text + "' has no numeric port (e.g. 127.0.0.1:8081)");
     }
     return new HostPort(host, port);
   }

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Where revocation data is read from: a file (relative to the configuration's folder) or an
- * {@code http(s)} URL, as CAs publish CRLs at their CDP. Exactly one of the two is set.
+ * Where revocation data is read from: a file (relative to the configuration's folder) or an {@code
+ * http(s)} URL, as CAs publish CRLs at their CDP. Exactly one of the two is set.
  */
 public record Location(Path file, URI url) {
 
@@ -30,7 +30,8 @@ public record Location(Path file, URI url) {
       }
     }
     if (lower.matches("^[a-z][a-z0-9+.-]*://.*")) {
-      throw new IllegalArgumentException("'" + text + "': only files and http(s) URLs are supported");
+      throw new IllegalArgumentException(
+          "'" + text + "': only files and http(s) URLs are supported");
     }
     return new Location(Path.of(text), null);
   }

@@ -4,14 +4,20 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
- * A member (NLB host): its name, its dedicated address (where the balancer forwards and probes,
- * and where the responder listens), its unique host priority (1 is highest), its default load
- * weight (0..100; absent means equal), the state it starts in, whether a "suspended" set by an
- * operator survives a restart of the balancer, and, per revocation configuration, a signing
- * credential of its own (else the configuration's).
+ * A member (NLB host): its name, its dedicated address (where the balancer forwards and probes, and
+ * where the responder listens), its unique host priority (1 is highest), its default load weight
+ * (0..100; absent means equal), the state it starts in, whether a "suspended" set by an operator
+ * survives a restart of the balancer, and, per revocation configuration, a signing credential of
+ * its own (else the configuration's).
  */
-public record Member(String name, HostPort address, Integer priority, Integer weight, HostState initialState,
-    Boolean retainSuspended, java.util.Map<String, SignerFiles> signers) {
+public record Member(
+    String name,
+    HostPort address,
+    Integer priority,
+    Integer weight,
+    HostState initialState,
+    Boolean retainSuspended,
+    java.util.Map<String, SignerFiles> signers) {
 
   public Member {
     initialState = initialState == null ? HostState.STARTED : initialState;
@@ -25,8 +31,9 @@ public record Member(String name, HostPort address, Integer priority, Integer we
 
   Member resolvedAgainst(java.nio.file.Path folder) {
     java.util.Map<String, SignerFiles> resolved = new java.util.LinkedHashMap<>();
-    signers.forEach((configuration, files) -> resolved.put(configuration, files == null ? null
-        : files.resolvedAgainst(folder)));
+    signers.forEach(
+        (configuration, files) ->
+            resolved.put(configuration, files == null ? null : files.resolvedAgainst(folder)));
     return new Member(name, address, priority, weight, initialState, retainSuspended, resolved);
   }
 

@@ -31,7 +31,8 @@ public record PortRange(int from, int to) {
     } catch (NumberFormatException e) {
       // fall through to the explanation below
     }
-    throw new IllegalArgumentException("'" + text + "' is not a port or a range FROM-TO (e.g. 8080 or 8080-8089)");
+    throw new IllegalArgumentException(
+        "'" + text + "' is not a port or a range FROM-TO (e.g. 8080 or 8080-8089)");
   }
 
   public boolean contains(int port) {

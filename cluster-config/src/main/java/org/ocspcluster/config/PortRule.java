@@ -19,6 +19,7 @@ public record PortRule(
     Map<String, Integer> handlingPriorities) {
 
   public static final String ALL_CLUSTER_IPS = "all";
+
   /** The weight of a member whose weight nobody set: all such members share equally. */
   public static final int EQUAL_WEIGHT = 100;
 
@@ -34,7 +35,12 @@ public record PortRule(
     }
   }
 
-  public PortRule(String name, String clusterIp, PortRange ports, Protocol protocol, FilteringMode filteringMode,
+  public PortRule(
+      String name,
+      String clusterIp,
+      PortRange ports,
+      Protocol protocol,
+      FilteringMode filteringMode,
       Affinity affinity) {
     this(name, clusterIp, ports, protocol, filteringMode, affinity, null, null);
   }

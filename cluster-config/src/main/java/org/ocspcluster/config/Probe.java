@@ -16,7 +16,8 @@ public record Probe(Path certificate, String serial, Expect expect) {
   }
 
   Probe resolvedAgainst(Path folder) {
-    return new Probe(certificate == null ? null : folder.resolve(certificate).normalize(), serial, expect);
+    return new Probe(
+        certificate == null ? null : folder.resolve(certificate).normalize(), serial, expect);
   }
 
   /** The status a probe expects. */

@@ -10,15 +10,21 @@ package org.ocspcluster.config;
  *     connection, as the balancer sends with {@code balancer.proxyProtocol}
  * @param maxConnections connections a member keeps open at once; past it a new one is answered 503
  *     and closed (default 10000)
- * @param maxConnectionsPerClient the same, per client address (default 0: no per-client limit, since
- *     behind the balancer every connection comes from the balancer's address)
+ * @param maxConnectionsPerClient the same, per client address (default 0: no per-client limit,
+ *     since behind the balancer every connection comes from the balancer's address)
  * @param requestTimeout how long a request may take to arrive whole once its first byte came: a
  *     client that trickles (slowloris) is cut off (default 10s)
  * @param tls optional: members answer HTTPS only, with this credential (the balancer relays TLS
  *     untouched and probes over HTTPS)
  */
-public record ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol,
-    Integer maxConnections, Integer maxConnectionsPerClient, java.time.Duration requestTimeout, TlsFiles tls) {
+public record ResponderSettings(
+    UnknownIssuer unknownIssuer,
+    Integer cacheEntries,
+    Boolean acceptProxyProtocol,
+    Integer maxConnections,
+    Integer maxConnectionsPerClient,
+    java.time.Duration requestTimeout,
+    TlsFiles tls) {
   public static final int DEFAULT_CACHE_ENTRIES = 100_000;
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofSeconds(10);
@@ -32,13 +38,22 @@ public record ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntrie
     requestTimeout = requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : requestTimeout;
   }
 
-  public ResponderSettings(UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol) {
+  public ResponderSettings(
+      UnknownIssuer unknownIssuer, Integer cacheEntries, Boolean acceptProxyProtocol) {
     this(unknownIssuer, cacheEntries, acceptProxyProtocol, null, null, null, null);
   }
 
   ResponderSettings resolvedAgainst(java.nio.file.Path folder) {
-    return tls == null ? this : new ResponderSettings(unknownIssuer, cacheEntries, acceptProxyProtocol, maxConnections,
-        maxConnectionsPerClient, requestTimeout, tls.resolvedAgainst(folder));
+    return tls == null
+        ? this
+        : new ResponderSettings(
+            unknownIssuer,
+            cacheEntries,
+            acceptProxyProtocol,
+            maxConnections,
+            maxConnectionsPerClient,
+            requestTimeout,
+            tls.resolvedAgainst(folder));
   }
 
   /** The scheme members answer on: https with {@link #tls}, else http. */

@@ -11,13 +11,13 @@ import java.time.Duration;
  * <ul>
  *   <li>the CA certificate;
  *   <li>the signing credential: a certificate and its key in PEM ({@code signingCertificate},
- *       {@code signingKey}; the CA's own pair works too), or a PKCS#12 keystore
- *       ({@code signingKeystore}, its password in {@code signingKeystorePasswordFile}); answers
- *       name the signer by key hash ({@code responderId: byKey}, the default) or by name;
- *   <li>the revocation source: a CRL ({@code crl}, a file or an http(s) URL) with an optional
- *       delta CRL ({@code deltaCrl}), or an OpenSSL CA database ({@code opensslIndex}), which
- *       also knows which serials were issued: with {@code extendedRevoke}, never-issued serials
- *       are answered revoked (RFC 6960 section 2.2), else unknown;
+ *       {@code signingKey}; the CA's own pair works too), or a PKCS#12 keystore ({@code
+ *       signingKeystore}, its password in {@code signingKeystorePasswordFile}); answers name the
+ *       signer by key hash ({@code responderId: byKey}, the default) or by name;
+ *   <li>the revocation source: a CRL ({@code crl}, a file or an http(s) URL) with an optional delta
+ *       CRL ({@code deltaCrl}), or an OpenSSL CA database ({@code opensslIndex}), which also knows
+ *       which serials were issued: with {@code extendedRevoke}, never-issued serials are answered
+ *       revoked (RFC 6960 section 2.2), else unknown;
  *   <li>{@code refreshInterval}: how often the source is read again;
  *   <li>{@code responseValidity}, when set, bounds how long a signed response is valid (never past
  *       the source's nextUpdate); unset, responses are valid until the source's nextUpdate;

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 public record SignerFiles(Path certificate, Path key, Path keystore, Path passwordFile) {
 
   SignerFiles resolvedAgainst(Path folder) {
-    return new SignerFiles(resolve(folder, certificate), resolve(folder, key), resolve(folder, keystore),
+    return new SignerFiles(
+        resolve(folder, certificate),
+        resolve(folder, key),
+        resolve(folder, keystore),
         resolve(folder, passwordFile));
   }
 

@@ -16,7 +16,8 @@ final class Validator {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
   private static final Pattern IPV4 =
-      Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+      Pattern.compile(
+          "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
 
   private final Path file;
   private final List<ConfigException.Problem> problems = new ArrayList<>();
@@ -65,10 +66,14 @@ final class Validator {
       problem("cluster.name", "is required: letters, digits, '.', '_' or '-'");
     }
     if (cluster.fqdn() == null || cluster.fqdn().isBlank()) {
-      problem("cluster.fqdn", "is required: the name clients use, as written in the certificates' OCSP URI");
+      problem(
+          "cluster.fqdn",
+          "is required: the name clients use, as written in the certificates' OCSP URI");
     }
     if (cluster.ip() == null || !isIpLiteral(cluster.ip())) {
-      problem("cluster.ip", "is required: an IPv4 or IPv6 address the balancer listens on, e.g. 127.0.0.1");
+      problem(
+          "cluster.ip",
+          "is required: an IPv4 or IPv6 address the balancer listens on, e.g. 127.0.0.1");
     }
     java.util.Set<String> ips = new java.util.HashSet<>();
     ips.add(cluster.ip());
@@ -81,8 +86,12 @@ final class Validator {
       }
     }
     if (!"unicast".equals(cluster.mode())) {
-      problem("cluster.mode", "'" + cluster.mode() + "' is not supported: only unicast has a meaning for a "
-          + "software balancer (NLB's multicast modes only change how the cluster MAC is presented)");
+      problem(
+          "cluster.mode",
+          "'"
+              + cluster.mode()
+              + "' is not supported: only unicast has a meaning for a "
+              + "software balancer (NLB's multicast modes only change how the cluster MAC is presented)");
     }
   }
 
@@ -108,8 +117,15 @@ final class Validator {
         continue;
       }
       if (rule.ports().size() > MAX_RULE_PORTS) {
-        problem(at + ".ports", "range " + rule.ports() + " opens " + rule.ports().size()
-            + " listeners; at most " + MAX_RULE_PORTS + " are allowed, split the rule or narrow it");
+        problem(
+            at + ".ports",
+            "range "
+                + rule.ports()
+                + " opens "
+                + rule.ports().size()
+                + " listeners; at most "
+                + MAX_RULE_PORTS
+                + " are allowed, split the rule or narrow it");
       }
       if (rule.ports().from() == 0) {
         problem(at + ".ports", "port 0 cannot be listened on; start the range at 1");
@@ -117,52 +133,84 @@ final class Validator {
       if (!NAME.matcher(rule.name()).matches()) {
         problem(at + ".name", "'" + rule.name() + "' must be letters, digits, '.', '_' or '-'");
       } else if (names.putIfAbsent(rule.name(), i) != null) {
-        problem(at + ".name", "'" + rule.name() + "' is already used by portRules[" + names.get(rule.name()) + "]");
+        problem(
+            at + ".name",
+            "'" + rule.name() + "' is already used by portRules[" + names.get(rule.name()) + "]");
       }
-      if (!PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp()) && (cluster == null
-          || !(rule.clusterIp().equals(cluster.ip()) || cluster.additionalIps().contains(rule.clusterIp())))) {
-        problem(at + ".clusterIp", "'" + rule.clusterIp() + "' is not a cluster IP; use 'all', cluster.ip or one of "
-            + "cluster.additionalIps");
+      if (!PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp())
+          && (cluster == null
+              || !(rule.clusterIp().equals(cluster.ip())
+                  || cluster.additionalIps().contains(rule.clusterIp())))) {
+        problem(
+            at + ".clusterIp",
+            "'"
+                + rule.clusterIp()
+                + "' is not a cluster IP; use 'all', cluster.ip or one of "
+                + "cluster.additionalIps");
       }
-      rule.loadWeights().forEach((member, weight) -> {
-        if (!memberNames.contains(member)) {
-          problem(at + ".loadWeights." + member, "is not a member; members are " + new java.util.TreeSet<>(memberNames));
-        } else if (weight == null || weight < 0 || weight > 100) {
-          problem(at + ".loadWeights." + member, weight + " is outside 0..100");
-        }
-      });
+      rule.loadWeights()
+          .forEach(
+              (member, weight) -> {
+                if (!memberNames.contains(member)) {
+                  problem(
+                      at + ".loadWeights." + member,
+                      "is not a member; members are " + new java.util.TreeSet<>(memberNames));
+                } else if (weight == null || weight < 0 || weight > 100) {
+                  problem(at + ".loadWeights." + member, weight + " is outside 0..100");
+                }
+              });
       Map<Integer, String> handling = new HashMap<>();
-      rule.handlingPriorities().forEach((member, priority) -> {
-        if (!memberNames.contains(member)) {
-          problem(at + ".handlingPriorities." + member, "is not a member; members are " + new java.util.TreeSet<>(memberNames));
-        } else if (priority == null || priority < 1 || priority > 32) {
-          problem(at + ".handlingPriorities." + member, priority + " is outside 1..32");
-        } else if (handling.putIfAbsent(priority, member) != null) {
-          problem(at + ".handlingPriorities." + member, priority + " is already " + handling.get(priority)
-              + "'s; handling priorities are unique within a rule");
-        }
-      });
-      if (!rule.handlingPriorities().isEmpty() && rule.filteringMode() != FilteringMode.SINGLE_HOST) {
+      rule.handlingPriorities()
+          .forEach(
+              (member, priority) -> {
+                if (!memberNames.contains(member)) {
+                  problem(
+                      at + ".handlingPriorities." + member,
+                      "is not a member; members are " + new java.util.TreeSet<>(memberNames));
+                } else if (priority == null || priority < 1 || priority > 32) {
+                  problem(at + ".handlingPriorities." + member, priority + " is outside 1..32");
+                } else if (handling.putIfAbsent(priority, member) != null) {
+                  problem(
+                      at + ".handlingPriorities." + member,
+                      priority
+                          + " is already "
+                          + handling.get(priority)
+                          + "'s; handling priorities are unique within a rule");
+                }
+              });
+      if (!rule.handlingPriorities().isEmpty()
+          && rule.filteringMode() != FilteringMode.SINGLE_HOST) {
         problem(at + ".handlingPriorities", "only single-host rules use handling priorities");
       }
       for (int j = 0; j < i; j++) {
         PortRule other = rules.get(j);
         if (other != null && other.ports() != null && overlaps(rule, other)) {
-          problem(at + ".ports", rule.ports() + " overlaps portRules[" + j + "] (" + other.ports()
-              + "); rules must not overlap");
+          problem(
+              at + ".ports",
+              rule.ports()
+                  + " overlaps portRules["
+                  + j
+                  + "] ("
+                  + other.ports()
+                  + "); rules must not overlap");
         }
       }
     }
   }
 
   private static boolean overlaps(PortRule a, PortRule b) {
-    boolean sameIp = a.clusterIp().equals(b.clusterIp())
-        || PortRule.ALL_CLUSTER_IPS.equals(a.clusterIp())
-        || PortRule.ALL_CLUSTER_IPS.equals(b.clusterIp());
-    boolean sameProtocol = a.protocol() == b.protocol()
-        || a.protocol() == Protocol.BOTH || b.protocol() == Protocol.BOTH;
-    return sameIp && sameProtocol
-        && a.ports().from() <= b.ports().to() && b.ports().from() <= a.ports().to();
+    boolean sameIp =
+        a.clusterIp().equals(b.clusterIp())
+            || PortRule.ALL_CLUSTER_IPS.equals(a.clusterIp())
+            || PortRule.ALL_CLUSTER_IPS.equals(b.clusterIp());
+    boolean sameProtocol =
+        a.protocol() == b.protocol()
+            || a.protocol() == Protocol.BOTH
+            || b.protocol() == Protocol.BOTH;
+    return sameIp
+        && sameProtocol
+        && a.ports().from() <= b.ports().to()
+        && b.ports().from() <= a.ports().to();
   }
 
   private void members(List<Member> members) {
@@ -183,37 +231,56 @@ final class Validator {
       if (m.name() == null || !NAME.matcher(m.name()).matches()) {
         problem(at + ".name", "is required: letters, digits, '.', '_' or '-'");
       } else if (names.putIfAbsent(m.name(), i) != null) {
-        problem(at + ".name", "'" + m.name() + "' is already used by members[" + names.get(m.name()) + "]");
+        problem(
+            at + ".name",
+            "'" + m.name() + "' is already used by members[" + names.get(m.name()) + "]");
       }
       if (m.address() == null) {
         problem(at + ".address", "is required: HOST:PORT where the member's responder listens");
       } else if (addresses.putIfAbsent(m.address(), i) != null) {
-        problem(at + ".address", m.address() + " is already used by members[" + addresses.get(m.address()) + "]");
+        problem(
+            at + ".address",
+            m.address() + " is already used by members[" + addresses.get(m.address()) + "]");
       }
       if (m.priority() == null || m.priority() < 1 || m.priority() > 32) {
-        problem(at + ".priority", "is required: a unique number 1..32, 1 being the highest priority");
+        problem(
+            at + ".priority", "is required: a unique number 1..32, 1 being the highest priority");
       } else if (priorities.putIfAbsent(m.priority(), i) != null) {
-        problem(at + ".priority", m.priority() + " is already used by members[" + priorities.get(m.priority())
-            + "]; host priorities are unique");
+        problem(
+            at + ".priority",
+            m.priority()
+                + " is already used by members["
+                + priorities.get(m.priority())
+                + "]; host priorities are unique");
       }
       if (m.weight() != null && (m.weight() < 0 || m.weight() > 100)) {
         problem(at + ".weight", m.weight() + " is outside 0..100 (leave it out for equal load)");
       }
-      m.signers().forEach((configuration, files) -> {
-        String field = at + ".signers." + configuration;
-        if (files == null) {
-          problem(field, "is empty: give certificate and key, or keystore");
-          return;
-        }
-        if (files.keystore() != null) {
-          readable(field + ".keystore", files.keystore(), "the member's PKCS#12 signing credential");
-        } else {
-          readable(field + ".certificate", files.certificate(), "the member's signing certificate (PEM)");
-          readable(field + ".key", files.key(), "the member's signing key (PEM)");
-        }
-      });
+      m.signers()
+          .forEach(
+              (configuration, files) -> {
+                String field = at + ".signers." + configuration;
+                if (files == null) {
+                  problem(field, "is empty: give certificate and key, or keystore");
+                  return;
+                }
+                if (files.keystore() != null) {
+                  readable(
+                      field + ".keystore",
+                      files.keystore(),
+                      "the member's PKCS#12 signing credential");
+                } else {
+                  readable(
+                      field + ".certificate",
+                      files.certificate(),
+                      "the member's signing certificate (PEM)");
+                  readable(field + ".key", files.key(), "the member's signing key (PEM)");
+                }
+              });
       if (m.initialState() == Member.HostState.DRAINING) {
-        problem(at + ".initialState", "draining is reached by drainstop; start as started, stopped or suspended");
+        problem(
+            at + ".initialState",
+            "draining is reached by drainstop; start as started, stopped or suspended");
       }
     }
   }
@@ -223,7 +290,9 @@ final class Validator {
       return;
     }
     java.util.Set<String> names = new java.util.HashSet<>();
-    config.revocationConfigurations().stream().filter(java.util.Objects::nonNull).forEach(rc -> names.add(rc.name()));
+    config.revocationConfigurations().stream()
+        .filter(java.util.Objects::nonNull)
+        .forEach(rc -> names.add(rc.name()));
     for (int i = 0; i < config.members().size(); i++) {
       Member m = config.members().get(i);
       if (m == null) {
@@ -232,17 +301,22 @@ final class Validator {
       for (Map.Entry<String, SignerFiles> signer : m.signers().entrySet()) {
         String at = "members[" + i + "].signers." + signer.getKey();
         if (!names.contains(signer.getKey())) {
-          problem(at, "is not a revocation configuration; they are " + new java.util.TreeSet<>(names));
+          problem(
+              at, "is not a revocation configuration; they are " + new java.util.TreeSet<>(names));
         }
         SignerFiles files = signer.getValue();
         if (files != null && files.key() != null) {
           secret(at + ".signingKey", files.key(), "the member's signing key (PEM)");
         }
         if (files != null && files.keystore() != null) {
-          secret(at + ".signingKeystore", files.keystore(), "the member's PKCS#12 signing keystore");
+          secret(
+              at + ".signingKeystore", files.keystore(), "the member's PKCS#12 signing keystore");
         }
         if (files != null && files.passwordFile() != null) {
-          secret(at + ".signingKeystorePasswordFile", files.passwordFile(), "a file holding the keystore's password");
+          secret(
+              at + ".signingKeystorePasswordFile",
+              files.passwordFile(),
+              "a file holding the keystore's password");
         }
       }
     }
@@ -296,7 +370,9 @@ final class Validator {
 
   private void revocationConfigurations(List<RevocationConfiguration> configurations) {
     if (configurations == null || configurations.isEmpty()) {
-      problem("revocationConfigurations", "at least one is required (caCertificate, signingCertificate, signingKey, crl)");
+      problem(
+          "revocationConfigurations",
+          "at least one is required (caCertificate, signingCertificate, signingKey, crl)");
       return;
     }
     Map<String, Integer> names = new HashMap<>();
@@ -310,7 +386,13 @@ final class Validator {
       if (rc.name() == null || !NAME.matcher(rc.name()).matches()) {
         problem(at + ".name", "is required: letters, digits, '.', '_' or '-'");
       } else if (names.putIfAbsent(rc.name(), i) != null) {
-        problem(at + ".name", "'" + rc.name() + "' is already used by revocationConfigurations[" + names.get(rc.name()) + "]");
+        problem(
+            at + ".name",
+            "'"
+                + rc.name()
+                + "' is already used by revocationConfigurations["
+                + names.get(rc.name())
+                + "]");
       }
       readable(at + ".caCertificate", rc.caCertificate(), "the CA certificate (PEM or DER)");
       signer(at, rc);
@@ -319,8 +401,11 @@ final class Validator {
         problem(at + ".refreshInterval", "must be positive, e.g. 5m");
       }
       probe(at + ".probe", rc.probe());
-      if (rc.responseValidity() != null && rc.responseValidity().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
-        problem(at + ".responseValidity", "must be at least 1m (leave it out to use the CRL's nextUpdate)");
+      if (rc.responseValidity() != null
+          && rc.responseValidity().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+        problem(
+            at + ".responseValidity",
+            "must be at least 1m (leave it out to use the CRL's nextUpdate)");
       }
     }
   }
@@ -328,14 +413,24 @@ final class Validator {
   private void signer(String at, RevocationConfiguration rc) {
     boolean pem = rc.signingCertificate() != null || rc.signingKey() != null;
     if (pem && rc.signingKeystore() != null) {
-      problem(at + ".signingKeystore", "give either signingCertificate and signingKey, or signingKeystore, not both");
+      problem(
+          at + ".signingKeystore",
+          "give either signingCertificate and signingKey, or signingKeystore, not both");
     } else if (rc.signingKeystore() != null) {
-      secret(at + ".signingKeystore", rc.signingKeystore(), "the PKCS#12 file with the signing key and certificate");
+      secret(
+          at + ".signingKeystore",
+          rc.signingKeystore(),
+          "the PKCS#12 file with the signing key and certificate");
       if (rc.signingKeystorePasswordFile() != null) {
-        secret(at + ".signingKeystorePasswordFile", rc.signingKeystorePasswordFile(), "a file holding the keystore's password");
+        secret(
+            at + ".signingKeystorePasswordFile",
+            rc.signingKeystorePasswordFile(),
+            "a file holding the keystore's password");
       }
     } else {
-      readable(at + ".signingCertificate", rc.signingCertificate(),
+      readable(
+          at + ".signingCertificate",
+          rc.signingCertificate(),
           "the OCSP signing certificate (PEM), or signingKeystore for a PKCS#12 file");
       secret(at + ".signingKey", rc.signingKey(), "the signing certificate's private key (PEM)");
       if (rc.signingKeystorePasswordFile() != null) {
@@ -346,7 +441,9 @@ final class Validator {
 
   private void source(String at, RevocationConfiguration rc) {
     if (rc.crl() != null && rc.opensslIndex() != null) {
-      problem(at + ".opensslIndex", "give either crl or opensslIndex as the revocation source, not both");
+      problem(
+          at + ".opensslIndex",
+          "give either crl or opensslIndex as the revocation source, not both");
       return;
     }
     if (rc.opensslIndex() != null) {
@@ -357,7 +454,9 @@ final class Validator {
       return;
     }
     if (rc.crl() == null) {
-      problem(at + ".crl", "is required: the CA's CRL (a file, PEM or DER, or an http(s) URL), or opensslIndex");
+      problem(
+          at + ".crl",
+          "is required: the CA's CRL (a file, PEM or DER, or an http(s) URL), or opensslIndex");
       return;
     }
     location(at + ".crl", rc.crl(), "the CA's CRL (PEM or DER)");
@@ -365,7 +464,9 @@ final class Validator {
       location(at + ".deltaCrl", rc.deltaCrl(), "the CA's delta CRL (PEM or DER)");
     }
     if (rc.extendedRevoke()) {
-      problem(at + ".extendedRevoke", "needs opensslIndex: a CRL alone does not say which serials were issued");
+      problem(
+          at + ".extendedRevoke",
+          "needs opensslIndex: a CRL alone does not say which serials were issued");
     }
   }
 
@@ -374,11 +475,16 @@ final class Validator {
       return;
     }
     if ((probe.certificate() == null) == (probe.serial() == null)) {
-      problem(field, "give either certificate (a certificate this CA issued) or serial (decimal, or hex with 0x)");
+      problem(
+          field,
+          "give either certificate (a certificate this CA issued) or serial (decimal, or hex with 0x)");
     } else if (probe.certificate() != null) {
-      readable(field + ".certificate", probe.certificate(), "the certificate to probe (PEM or DER)");
+      readable(
+          field + ".certificate", probe.certificate(), "the certificate to probe (PEM or DER)");
     } else if (!probe.serial().matches("(0[xX][0-9a-fA-F]+|[0-9]+)")) {
-      problem(field + ".serial", "'" + probe.serial() + "' is not a serial number (decimal, or hex with 0x)");
+      problem(
+          field + ".serial",
+          "'" + probe.serial() + "' is not a serial number (decimal, or hex with 0x)");
     }
   }
 
@@ -388,7 +494,9 @@ final class Validator {
     }
   }
 
-  /** The smallest bearer token accepted: 16 characters (e.g. {@code openssl rand -hex 16} gives 32). */
+  /**
+   * The smallest bearer token accepted: 16 characters (e.g. {@code openssl rand -hex 16} gives 32).
+   */
   static final int MIN_TOKEN_LENGTH = 16;
 
   private void admin(Admin admin) {
@@ -396,18 +504,28 @@ final class Validator {
       if (secret("admin.tokenFile", admin.tokenFile(), "a file holding the admin bearer token")) {
         try {
           String token = Files.readString(admin.tokenFile()).strip();
-          if (token.length() < MIN_TOKEN_LENGTH || token.chars().anyMatch(Character::isWhitespace)) {
-            problem("admin.tokenFile", admin.tokenFile() + " must hold one token of at least " + MIN_TOKEN_LENGTH
-                + " characters without spaces (e.g. openssl rand -hex 32 > " + admin.tokenFile() + ")");
+          if (token.length() < MIN_TOKEN_LENGTH
+              || token.chars().anyMatch(Character::isWhitespace)) {
+            problem(
+                "admin.tokenFile",
+                admin.tokenFile()
+                    + " must hold one token of at least "
+                    + MIN_TOKEN_LENGTH
+                    + " characters without spaces (e.g. openssl rand -hex 32 > "
+                    + admin.tokenFile()
+                    + ")");
           }
         } catch (java.io.IOException | RuntimeException e) {
           problem("admin.tokenFile", admin.tokenFile() + " cannot be read: " + e.getMessage());
         }
       }
     } else if (!isLoopback(admin.listen().host())) {
-      problem("admin.listen", admin.listen() + " is not a loopback address, so anyone who can reach it could stop "
-          + "members or apply a configuration: set admin.tokenFile (a file holding a bearer token, mode 0600), "
-          + "or listen on 127.0.0.1");
+      problem(
+          "admin.listen",
+          admin.listen()
+              + " is not a loopback address, so anyone who can reach it could stop "
+              + "members or apply a configuration: set admin.tokenFile (a file holding a bearer token, mode 0600), "
+              + "or listen on 127.0.0.1");
     }
   }
 
@@ -418,7 +536,8 @@ final class Validator {
     readable(field + ".certificate", tls.certificate(), "the TLS certificate chain (PEM)");
     secret(field + ".key", tls.key(), "the TLS private key (PEM, PKCS#8)");
     if (tls.trust() != null) {
-      readable(field + ".trust", tls.trust(), "the CA certificates (PEM) to trust for this listener");
+      readable(
+          field + ".trust", tls.trust(), "the CA certificates (PEM) to trust for this listener");
     }
   }
 
@@ -441,13 +560,22 @@ final class Validator {
       return false;
     }
     try {
-      java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
-      java.util.Set<java.nio.file.attribute.PosixFilePermission> wider = java.util.EnumSet.copyOf(permissions);
-      wider.removeAll(java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-          java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions =
+          Files.getPosixFilePermissions(path);
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> wider =
+          java.util.EnumSet.copyOf(permissions);
+      wider.removeAll(
+          java.util.EnumSet.of(
+              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
       if (!wider.isEmpty()) {
-        problem(field, path + " has permissions " + java.nio.file.attribute.PosixFilePermissions.toString(permissions)
-            + ", wider than 0600: others on this machine could read it; run chmod 600 " + path);
+        problem(
+            field,
+            path
+                + " has permissions "
+                + java.nio.file.attribute.PosixFilePermissions.toString(permissions)
+                + ", wider than 0600: others on this machine could read it; run chmod 600 "
+                + path);
         return false;
       }
     } catch (UnsupportedOperationException notPosix) {
@@ -463,7 +591,10 @@ final class Validator {
     if (path == null) {
       problem(field, "is required: " + what);
     } else if (!Files.isRegularFile(path)) {
-      problem(field, path + " does not exist or is not a file (relative paths are read from the config file's folder)");
+      problem(
+          field,
+          path
+              + " does not exist or is not a file (relative paths are read from the config file's folder)");
     } else if (!Files.isReadable(path)) {
       problem(field, path + " is not readable by this user");
     }

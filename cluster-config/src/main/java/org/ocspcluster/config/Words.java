@@ -8,14 +8,17 @@ import java.util.stream.Collectors;
 final class Words {
   private Words() {}
 
-  static <E extends Enum<E>> E parse(Class<E> type, E[] values, String text, Function<E, String> word) {
+  static <E extends Enum<E>> E parse(
+      Class<E> type, E[] values, String text, Function<E, String> word) {
     for (E value : values) {
       if (word.apply(value).equalsIgnoreCase(text)) {
         return value;
       }
     }
     throw new IllegalArgumentException(
-        "'" + text + "' is not one of "
+        "'"
+            + text
+            + "' is not one of "
             + Arrays.stream(values).map(word).collect(Collectors.joining(", ")));
   }
 }

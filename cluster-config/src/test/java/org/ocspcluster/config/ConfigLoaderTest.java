@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
-  static final String VALID = """
+  static final String VALID =
+      """
       cluster:
         name: demo
         fqdn: ocsp.example.test
@@ -46,8 +47,7 @@ class ConfigLoaderTest {
         listen: 127.0.0.1:9464
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   Path file;
 
   @BeforeEach
@@ -56,7 +56,8 @@ class ConfigLoaderTest {
     for (String name : new String[] {"ca.pem", "signer.pem", "signer.key", "ca.crl"}) {
       Files.writeString(dir.resolve("pki").resolve(name), "x");
     }
-    Files.setPosixFilePermissions(dir.resolve("pki/signer.key"), PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(
+        dir.resolve("pki/signer.key"), PosixFilePermissions.fromString("rw-------"));
     file = dir.resolve("cluster.yaml");
   }
 
@@ -66,12 +67,14 @@ class ConfigLoaderTest {
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
     ConfigException.Problem p = refusal(VALID);
     assertEquals("revocationConfigurations[0].signingKey", p.field());
-    assertTrue(p.reason().contains("rw-r--r--") && p.reason().contains("chmod 600 " + key), p.reason());
+    assertTrue(
+        p.reason().contains("rw-r--r--") && p.reason().contains("chmod 600 " + key), p.reason());
   }
 
   @Test
   void anAdminListenerBeyondLoopbackWithoutATokenIsRefused() {
-    ConfigException.Problem p = refusal(VALID.replace("listen: 127.0.0.1:9464", "listen: 0.0.0.0:9464"));
+    ConfigException.Problem p =
+        refusal(VALID.replace("listen: 127.0.0.1:9464", "listen: 0.0.0.0:9464"));
     assertEquals("admin.listen", p.field());
     assertTrue(p.reason().contains("admin.tokenFile"), p.reason());
   }
@@ -81,7 +84,8 @@ class ConfigLoaderTest {
     Path token = dir.resolve("admin.token");
     Files.writeString(token, "short\n");
     Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
-    String yaml = VALID.replace("listen: 127.0.0.1:9464", "listen: 0.0.0.0:9464\n  tokenFile: admin.token");
+    String yaml =
+        VALID.replace("listen: 127.0.0.1:9464", "listen: 0.0.0.0:9464\n  tokenFile: admin.token");
     ConfigException.Problem tooShort = refusal(yaml);
     assertEquals("admin.tokenFile", tooShort.field());
     assertTrue(tooShort.reason().contains("at least 16"), tooShort.reason());
@@ -102,7 +106,8 @@ class ConfigLoaderTest {
   private ConfigException.Problem refusal(String yaml) {
     ConfigException e = assertThrows(ConfigException.class, () -> load(yaml));
     assertEquals(file.toAbsolutePath().normalize(), e.file(), "the refusal names the file");
-    assertTrue(e.getMessage().startsWith(file.toAbsolutePath().normalize().toString()), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(file.toAbsolutePath().normalize().toString()), e.getMessage());
     return e.problems().get(0);
   }
 
@@ -114,14 +119,17 @@ class ConfigLoaderTest {
     assertEquals(PortRule.ALL_CLUSTER_IPS, config.portRules().get(0).clusterIp());
     assertEquals(new HostPort("127.0.0.1", 8082), config.members().get(1).address());
     assertEquals(50, config.members().get(1).weight());
-    assertEquals(dir.resolve("pki/ca.pem").toAbsolutePath().normalize(),
+    assertEquals(
+        dir.resolve("pki/ca.pem").toAbsolutePath().normalize(),
         config.revocationConfigurations().get(0).caCertificate());
-    assertEquals(Duration.ofSeconds(90), config.revocationConfigurations().get(0).refreshInterval());
+    assertEquals(
+        Duration.ofSeconds(90), config.revocationConfigurations().get(0).refreshInterval());
   }
 
   @Test
   void unknownKeyIsRefusedWithItsFieldAndTheKnownKeys() {
-    ConfigException.Problem p = refusal(VALID.replace("    priority: 1", "    priority: 1\n    colour: blue"));
+    ConfigException.Problem p =
+        refusal(VALID.replace("    priority: 1", "    priority: 1\n    colour: blue"));
     assertEquals("members[0].colour", p.field());
     assertTrue(p.reason().contains("unknown key 'colour'"), p.reason());
     assertTrue(p.reason().contains("priority"), "names the known keys: " + p.reason());
@@ -143,7 +151,8 @@ class ConfigLoaderTest {
 
   @Test
   void priorityOutsideNlbRangeIsRefused() {
-    assertEquals("members[1].priority", refusal(VALID.replace("priority: 2", "priority: 33")).field());
+    assertEquals(
+        "members[1].priority", refusal(VALID.replace("priority: 2", "priority: 33")).field());
   }
 
   @Test
@@ -153,23 +162,28 @@ class ConfigLoaderTest {
 
   @Test
   void unknownFilteringModeNamesTheAcceptedWords() {
-    ConfigException.Problem p = refusal(VALID.replace("filteringMode: multipleHost", "filteringMode: roundRobin"));
+    ConfigException.Problem p =
+        refusal(VALID.replace("filteringMode: multipleHost", "filteringMode: roundRobin"));
     assertEquals("portRules[0].filteringMode", p.field());
     assertTrue(p.reason().contains("multipleHost, singleHost, disabled"), p.reason());
   }
 
   @Test
   void multicastModeIsRefusedWithTheReason() {
-    ConfigException.Problem p = refusal(VALID.replace("ip: 127.0.0.1", "ip: 127.0.0.1\n  mode: multicast"));
+    ConfigException.Problem p =
+        refusal(VALID.replace("ip: 127.0.0.1", "ip: 127.0.0.1\n  mode: multicast"));
     assertEquals("cluster.mode", p.field());
     assertTrue(p.reason().contains("unicast"), p.reason());
   }
 
   @Test
   void overlappingPortRulesAreRefused() {
-    String twoRules = VALID.replace("""
+    String twoRules =
+        VALID.replace(
+            """
           affinity: single
-        """, """
+        """,
+            """
           affinity: single
           - name: other
             ports: 8000-8090
@@ -200,7 +214,8 @@ class ConfigLoaderTest {
 
   @Test
   void badDurationIsRefused() {
-    ConfigException.Problem p = refusal(VALID.replace("refreshInterval: 90s", "refreshInterval: soon"));
+    ConfigException.Problem p =
+        refusal(VALID.replace("refreshInterval: 90s", "refreshInterval: soon"));
     assertEquals("revocationConfigurations[0].refreshInterval", p.field());
     assertTrue(p.reason().contains("not a duration"), p.reason());
   }
@@ -214,14 +229,24 @@ class ConfigLoaderTest {
 
   @Test
   void everyProblemIsReportedAtOnce() {
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> load(VALID.replace("priority: 2", "priority: 1").replace("weight: 50", "weight: 300")));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                load(
+                    VALID
+                        .replace("priority: 2", "priority: 1")
+                        .replace("weight: 50", "weight: 300")));
     assertEquals(2, e.problems().size(), e.getMessage());
   }
 
   @Test
   void crlMayBeAnHttpUrlAndDeltaCrlAFile() throws Exception {
-    ClusterConfig config = load(VALID.replace("crl: pki/ca.crl", "crl: http://pki.example.test/ca.crl\n    deltaCrl: pki/ca.crl"));
+    ClusterConfig config =
+        load(
+            VALID.replace(
+                "crl: pki/ca.crl",
+                "crl: http://pki.example.test/ca.crl\n    deltaCrl: pki/ca.crl"));
     RevocationConfiguration rc = config.revocationConfigurations().get(0);
     assertEquals(java.net.URI.create("http://pki.example.test/ca.crl"), rc.crl().url());
     assertEquals(dir.resolve("pki/ca.crl").toAbsolutePath().normalize(), rc.deltaCrl().file());
@@ -229,80 +254,118 @@ class ConfigLoaderTest {
 
   @Test
   void crlOverAnotherSchemeIsRefused() {
-    ConfigException.Problem p = refusal(VALID.replace("crl: pki/ca.crl", "crl: ldap://pki.example.test/cn=ca"));
+    ConfigException.Problem p =
+        refusal(VALID.replace("crl: pki/ca.crl", "crl: ldap://pki.example.test/cn=ca"));
     assertEquals("revocationConfigurations[0].crl", p.field());
     assertTrue(p.reason().contains("http(s)"), p.reason());
   }
 
   @Test
   void crlAndOpensslIndexTogetherAreRefused() {
-    assertEquals("revocationConfigurations[0].opensslIndex",
-        refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    opensslIndex: pki/ca.crl")).field());
+    assertEquals(
+        "revocationConfigurations[0].opensslIndex",
+        refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    opensslIndex: pki/ca.crl"))
+            .field());
   }
 
   @Test
   void extendedRevokeWithoutACaDatabaseIsRefused() {
-    ConfigException.Problem p = refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    extendedRevoke: true"));
+    ConfigException.Problem p =
+        refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    extendedRevoke: true"));
     assertEquals("revocationConfigurations[0].extendedRevoke", p.field());
     assertTrue(p.reason().contains("opensslIndex"), p.reason());
   }
 
   @Test
   void pemSignerAndKeystoreTogetherAreRefused() {
-    assertEquals("revocationConfigurations[0].signingKeystore",
-        refusal(VALID.replace("signingKey: pki/signer.key", "signingKey: pki/signer.key\n    signingKeystore: pki/ca.pem"))
+    assertEquals(
+        "revocationConfigurations[0].signingKeystore",
+        refusal(
+                VALID.replace(
+                    "signingKey: pki/signer.key",
+                    "signingKey: pki/signer.key\n    signingKeystore: pki/ca.pem"))
             .field());
   }
 
   @Test
   void unknownIssuerPolicyAndResponderIdAreWords() throws Exception {
-    ClusterConfig config = load(VALID.replace("admin:", "responder:\n  unknownIssuer: unknown\nadmin:")
-        .replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    responderId: byName"));
+    ClusterConfig config =
+        load(
+            VALID
+                .replace("admin:", "responder:\n  unknownIssuer: unknown\nadmin:")
+                .replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    responderId: byName"));
     assertEquals(ResponderSettings.UnknownIssuer.UNKNOWN, config.responder().unknownIssuer());
-    assertEquals(RevocationConfiguration.ResponderIdType.BY_NAME, config.revocationConfigurations().get(0).responderId());
-    assertEquals("revocationConfigurations[0].responderId",
-        refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    responderId: byHash")).field());
+    assertEquals(
+        RevocationConfiguration.ResponderIdType.BY_NAME,
+        config.revocationConfigurations().get(0).responderId());
+    assertEquals(
+        "revocationConfigurations[0].responderId",
+        refusal(VALID.replace("crl: pki/ca.crl", "crl: pki/ca.crl\n    responderId: byHash"))
+            .field());
   }
 
   @Test
   void ruleWeightsMustNameMembersAndHandlingPrioritiesBeUnique() {
-    ConfigException.Problem p = refusal(VALID.replace("affinity: single", "affinity: single\n    loadWeights: {responder-9: 10}"));
+    ConfigException.Problem p =
+        refusal(
+            VALID.replace(
+                "affinity: single", "affinity: single\n    loadWeights: {responder-9: 10}"));
     assertEquals("portRules[0].loadWeights.responder-9", p.field());
     assertTrue(p.reason().contains("is not a member"), p.reason());
-    ConfigException.Problem q = refusal(VALID.replace("filteringMode: multipleHost", "filteringMode: singleHost")
-        .replace("affinity: single", "affinity: single\n    handlingPriorities: {responder-1: 1, responder-2: 1}"));
+    ConfigException.Problem q =
+        refusal(
+            VALID
+                .replace("filteringMode: multipleHost", "filteringMode: singleHost")
+                .replace(
+                    "affinity: single",
+                    "affinity: single\n    handlingPriorities: {responder-1: 1, responder-2: 1}"));
     assertTrue(q.field().startsWith("portRules[0].handlingPriorities."), q.field());
     assertTrue(q.reason().contains("unique"), q.reason());
   }
 
   @Test
   void udpRulesAndAdditionalClusterIpsAreAccepted() throws Exception {
-    ClusterConfig config = load(VALID.replace("ip: 127.0.0.1", "ip: 127.0.0.1\n  additionalIps: [127.0.0.2]")
-        .replace("protocol: tcp", "protocol: both"));
+    ClusterConfig config =
+        load(
+            VALID
+                .replace("ip: 127.0.0.1", "ip: 127.0.0.1\n  additionalIps: [127.0.0.2]")
+                .replace("protocol: tcp", "protocol: both"));
     assertEquals(List.of("127.0.0.1", "127.0.0.2"), config.clusterIps());
     assertEquals(Protocol.BOTH, config.portRules().get(0).protocol());
-    assertEquals("portRules[0].clusterIp", refusal(VALID.replace("ports: 8080", "ports: 8080\n    clusterIp: 10.9.9.9")).field());
+    assertEquals(
+        "portRules[0].clusterIp",
+        refusal(VALID.replace("ports: 8080", "ports: 8080\n    clusterIp: 10.9.9.9")).field());
   }
 
   @Test
   void aMembersOwnSignerMustNameAConfigurationAndExist() {
-    assertEquals("members[0].signers.other",
-        refusal(VALID.replace("priority: 1", "priority: 1\n    signers:\n      other: {certificate: pki/ca.pem, key: pki/signer.key}"))
+    assertEquals(
+        "members[0].signers.other",
+        refusal(
+                VALID.replace(
+                    "priority: 1",
+                    "priority: 1\n    signers:\n      other: {certificate: pki/ca.pem, key: pki/signer.key}"))
             .field());
-    assertEquals("members[0].signers.demo.key",
-        refusal(VALID.replace("priority: 1", "priority: 1\n    signers:\n      demo: {certificate: pki/ca.pem, key: pki/none.key}"))
+    assertEquals(
+        "members[0].signers.demo.key",
+        refusal(
+                VALID.replace(
+                    "priority: 1",
+                    "priority: 1\n    signers:\n      demo: {certificate: pki/ca.pem, key: pki/none.key}"))
             .field());
   }
 
   @Test
   void drainingIsNotAnInitialState() {
-    assertEquals("members[0].initialState",
+    assertEquals(
+        "members[0].initialState",
         refusal(VALID.replace("priority: 1", "priority: 1\n    initialState: draining")).field());
   }
 
   @Test
   void missingFileIsRefused() {
-    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml")));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml")));
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
   }
 }

@@ -9,18 +9,21 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
 
 /**
- * Edits a revision's YAML the way the array verbs need ("Add Array Member", "Remove Array
- * Member"): the result is a new revision's text, validated like any other before it is applied.
- * Comments of the edited revision are not kept.
+ * Edits a revision's YAML the way the array verbs need ("Add Array Member", "Remove Array Member"):
+ * the result is a new revision's text, validated like any other before it is applied. Comments of
+ * the edited revision are not kept.
  */
 public final class ConfigEdits {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          new YAMLFactory()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   private ConfigEdits() {}
 
-  public static String addMember(String yaml, String name, String address, Integer priority) throws IOException {
+  public static String addMember(String yaml, String name, String address, Integer priority)
+      throws IOException {
     ObjectNode root = root(yaml);
     ArrayNode members = root.withArray("members");
     int next = 1;

@@ -51,8 +51,13 @@ public final class FolderConfigStore implements ConfigStore {
       return Optional.empty();
     }
     Map<?, ?> m = JSON.readValue(meta.toFile(), Map.class);
-    return Optional.of(new Revision(number, Files.readString(yaml), Path.of((String) m.get("baseDir")),
-        Instant.parse((String) m.get("appliedAt")), (String) m.get("source")));
+    return Optional.of(
+        new Revision(
+            number,
+            Files.readString(yaml),
+            Path.of((String) m.get("baseDir")),
+            Instant.parse((String) m.get("appliedAt")),
+            (String) m.get("source")));
   }
 
   @Override
@@ -63,12 +68,13 @@ public final class FolderConfigStore implements ConfigStore {
     }
     List<Integer> numbers = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      files.forEach(f -> {
-        Matcher m = REVISION.matcher(f.getFileName().toString());
-        if (m.matches()) {
-          numbers.add(Integer.parseInt(m.group(1)));
-        }
-      });
+      files.forEach(
+          f -> {
+            Matcher m = REVISION.matcher(f.getFileName().toString());
+            if (m.matches()) {
+              numbers.add(Integer.parseInt(m.group(1)));
+            }
+          });
     }
     numbers.sort(Integer::compare);
     for (int n : numbers) {
@@ -82,11 +88,21 @@ public final class FolderConfigStore implements ConfigStore {
     Files.createDirectories(dir);
     List<Revision> all = history();
     int number = all.isEmpty() ? 1 : all.get(all.size() - 1).number() + 1;
-    Revision revision = new Revision(number, yaml, baseDir.toAbsolutePath().normalize(), Instant.now(), source);
+    Revision revision =
+        new Revision(number, yaml, baseDir.toAbsolutePath().normalize(), Instant.now(), source);
     writeAtomically(dir.resolve(name(number) + ".yaml"), yaml.getBytes(StandardCharsets.UTF_8));
-    writeAtomically(dir.resolve(name(number) + ".json"), JSON.writeValueAsBytes(Map.of(
-        "revision", number, "baseDir", revision.baseDir().toString(), "appliedAt", revision.appliedAt().toString(),
-        "source", source)));
+    writeAtomically(
+        dir.resolve(name(number) + ".json"),
+        JSON.writeValueAsBytes(
+            Map.of(
+                "revision",
+                number,
+                "baseDir",
+                revision.baseDir().toString(),
+                "appliedAt",
+                revision.appliedAt().toString(),
+                "source",
+                source)));
     writeAtomically(dir.resolve("CURRENT"), (number + "\n").getBytes(StandardCharsets.US_ASCII));
     return revision;
   }
@@ -97,8 +113,12 @@ public final class FolderConfigStore implements ConfigStore {
 
   private void writeAtomically(Path target, byte[] bytes) throws IOException {
     Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(
+            temp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       channel.write(ByteBuffer.wrap(bytes));
       channel.force(true);
     }

@@ -9,7 +9,9 @@ import java.time.Instant;
  */
 public record Revision(int number, String yaml, Path baseDir, Instant appliedAt, String source) {
 
-  /** The file name the revision's relative paths resolve against (its folder is {@link #baseDir()}). */
+  /**
+   * The file name the revision's relative paths resolve against (its folder is {@link #baseDir()}).
+   */
   public Path anchor() {
     return baseDir.resolve("cluster.yaml");
   }

@@ -21,15 +21,15 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * The array's store when it spans machines: revisions as znodes under
- * {@code /ocsp-cluster/CLUSTER}, through Apache Curator.
+ * The array's store when it spans machines: revisions as znodes under {@code
+ * /ocsp-cluster/CLUSTER}, through Apache Curator.
  *
  * <ul>
  *   <li>{@code revisions/NNNNNNNNNN}: one revision (JSON: the YAML, its folder, when, from what);
  *   <li>{@code current}: the number in force, changed only with a version check together with the
  *       new revision's creation (one transaction), so two controllers cannot interleave;
- *   <li>{@code members/NAME}: each member's ephemeral registration (revision it runs, status),
- *       gone when the member's session ends;
+ *   <li>{@code members/NAME}: each member's ephemeral registration (revision it runs, status), gone
+ *       when the member's session ends;
  *   <li>{@code controller}: the leader latch that makes one controller the one that applies.
  * </ul>
  */
@@ -52,7 +52,9 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
       if (stat == null) {
         return Optional.empty();
       }
-      int number = Integer.parseInt(new String(client.getData().forPath(base + "/current"), StandardCharsets.US_ASCII));
+      int number =
+          Integer.parseInt(
+              new String(client.getData().forPath(base + "/current"), StandardCharsets.US_ASCII));
       return get(number);
     } catch (Exception e) {
       throw io(e);
@@ -97,24 +99,52 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
         Stat stat = client.checkExists().forPath(base + "/current");
         int number = 1;
         if (stat != null) {
-          number = Integer.parseInt(new String(client.getData().forPath(base + "/current"), StandardCharsets.US_ASCII)) + 1;
+          number =
+              Integer.parseInt(
+                      new String(
+                          client.getData().forPath(base + "/current"), StandardCharsets.US_ASCII))
+                  + 1;
           List<String> existing = client.getChildren().forPath(base + "/revisions");
           for (String n : existing) {
             number = Math.max(number, Integer.parseInt(n) + 1);
           }
         }
-        Revision revision = new Revision(number, yaml, baseDir.toAbsolutePath().normalize(), Instant.now(), source);
-        byte[] body = JSON.writeValueAsBytes(Map.of("yaml", yaml, "baseDir", revision.baseDir().toString(),
-            "appliedAt", revision.appliedAt().toString(), "source", source));
+        Revision revision =
+            new Revision(number, yaml, baseDir.toAbsolutePath().normalize(), Instant.now(), source);
+        byte[] body =
+            JSON.writeValueAsBytes(
+                Map.of(
+                    "yaml",
+                    yaml,
+                    "baseDir",
+                    revision.baseDir().toString(),
+                    "appliedAt",
+                    revision.appliedAt().toString(),
+                    "source",
+                    source));
         byte[] pointer = Integer.toString(number).getBytes(StandardCharsets.US_ASCII);
         if (stat == null) {
-          client.transaction().forOperations(
-              client.transactionOp().create().forPath(base + "/revisions/" + name(number), body),
-              client.transactionOp().create().forPath(base + "/current", pointer));
+          client
+              .transaction()
+              .forOperations(
+                  client
+                      .transactionOp()
+                      .create()
+                      .forPath(base + "/revisions/" + name(number), body),
+                  client.transactionOp().create().forPath(base + "/current", pointer));
         } else {
-          client.transaction().forOperations(
-              client.transactionOp().create().forPath(base + "/revisions/" + name(number), body),
-              client.transactionOp().setData().withVersion(stat.getVersion()).forPath(base + "/current", pointer));
+          client
+              .transaction()
+              .forOperations(
+                  client
+                      .transactionOp()
+                      .create()
+                      .forPath(base + "/revisions/" + name(number), body),
+                  client
+                      .transactionOp()
+                      .setData()
+                      .withVersion(stat.getVersion())
+                      .forPath(base + "/current", pointer));
         }
         return revision;
       } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException raced) {
@@ -123,23 +153,30 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
         throw io(e);
       }
     }
-    throw new IOException("could not append a revision after 10 attempts (another controller keeps appending)");
+    throw new IOException(
+        "could not append a revision after 10 attempts (another controller keeps appending)");
   }
 
   /** Calls {@code onRevision} with the revision in force now, and again each time it changes. */
   public void watch(Consumer<Revision> onRevision) throws IOException {
     CuratorCache cache = CuratorCache.build(client, base + "/current");
-    cache.listenable().addListener(CuratorCacheListener.builder()
-        .forCreatesAndChanges((before, after) -> {
-          try {
-            int number = Integer.parseInt(new String(after.getData(), StandardCharsets.US_ASCII));
-            get(number).ifPresent(onRevision);
-          } catch (IOException | RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(ZooKeeperConfigStore.class)
-                .warn("cannot read the new revision: {}", e.getMessage());
-          }
-        })
-        .build());
+    cache
+        .listenable()
+        .addListener(
+            CuratorCacheListener.builder()
+                .forCreatesAndChanges(
+                    (before, after) -> {
+                      try {
+                        int number =
+                            Integer.parseInt(
+                                new String(after.getData(), StandardCharsets.US_ASCII));
+                        get(number).ifPresent(onRevision);
+                      } catch (IOException | RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(ZooKeeperConfigStore.class)
+                            .warn("cannot read the new revision: {}", e.getMessage());
+                      }
+                    })
+                .build());
     cache.start();
     opened.add(cache);
   }
@@ -151,8 +188,13 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
    */
   public Registration register(String member, Map<String, Object> status) throws IOException {
     try {
-      PersistentNode node = new PersistentNode(client, CreateMode.EPHEMERAL, false, base + "/members/" + member,
-          JSON.writeValueAsBytes(status));
+      PersistentNode node =
+          new PersistentNode(
+              client,
+              CreateMode.EPHEMERAL,
+              false,
+              base + "/members/" + member,
+              JSON.writeValueAsBytes(status));
       node.start();
       opened.add(node);
       return next -> {
@@ -185,7 +227,8 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
       for (String n : names) {
         try {
           @SuppressWarnings("unchecked")
-          Map<String, Object> status = JSON.readValue(client.getData().forPath(base + "/members/" + n), Map.class);
+          Map<String, Object> status =
+              JSON.readValue(client.getData().forPath(base + "/members/" + n), Map.class);
           all.put(n, status);
         } catch (KeeperException.NoNodeException gone) {
           // left while we were reading
@@ -223,8 +266,12 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
 
   private static Revision parse(int number, byte[] data) throws IOException {
     Map<?, ?> m = JSON.readValue(data, Map.class);
-    return new Revision(number, (String) m.get("yaml"), Path.of((String) m.get("baseDir")),
-        Instant.parse((String) m.get("appliedAt")), (String) m.get("source"));
+    return new Revision(
+        number,
+        (String) m.get("yaml"),
+        Path.of((String) m.get("baseDir")),
+        Instant.parse((String) m.get("appliedAt")),
+        (String) m.get("source"));
   }
 
   private static String name(int number) {

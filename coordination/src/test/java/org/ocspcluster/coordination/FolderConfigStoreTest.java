@@ -10,8 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FolderConfigStoreTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void revisionsAreNumberedKeptAndReadBackByAnotherInstance() throws Exception {
@@ -24,11 +23,13 @@ class FolderConfigStoreTest {
     FolderConfigStore reopened = new FolderConfigStore(dir.resolve("revisions"));
     assertEquals(2, reopened.current().orElseThrow().number());
     assertEquals("a: 2\n", reopened.current().orElseThrow().yaml());
-    assertEquals(dir.resolve("elsewhere").toAbsolutePath(), reopened.current().orElseThrow().baseDir());
+    assertEquals(
+        dir.resolve("elsewhere").toAbsolutePath(), reopened.current().orElseThrow().baseDir());
     assertEquals(List.of(1, 2), reopened.history().stream().map(Revision::number).toList());
     assertEquals("first", reopened.get(1).orElseThrow().source());
     try (var files = Files.list(dir.resolve("revisions"))) {
-      assertTrue(files.noneMatch(f -> f.toString().endsWith(".tmp")), "no temporary file is left behind");
+      assertTrue(
+          files.noneMatch(f -> f.toString().endsWith(".tmp")), "no temporary file is left behind");
     }
   }
 }

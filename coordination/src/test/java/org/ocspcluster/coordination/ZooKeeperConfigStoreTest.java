@@ -21,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Against Curator's in-process ZooKeeper server (a real ZooKeeper, run inside the test JVM). */
 class ZooKeeperConfigStoreTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestingServer zookeeper;
   final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
 
@@ -40,8 +39,9 @@ class ZooKeeperConfigStoreTest {
   }
 
   private ZooKeeperConfigStore store() {
-    CuratorFramework client = CuratorFrameworkFactory.newClient(zookeeper.getConnectString(),
-        new ExponentialBackoffRetry(100, 3));
+    CuratorFramework client =
+        CuratorFrameworkFactory.newClient(
+            zookeeper.getConnectString(), new ExponentialBackoffRetry(100, 3));
     client.start();
     toClose.add(client);
     ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, "demo");
@@ -65,24 +65,34 @@ class ZooKeeperConfigStoreTest {
   @Test
   void membersRegisterEphemerallyAndLeaveWithTheirSession() throws Exception {
     ZooKeeperConfigStore controller = store();
-    CuratorFramework memberClient = CuratorFrameworkFactory.newClient(zookeeper.getConnectString(),
-        new ExponentialBackoffRetry(100, 3));
+    CuratorFramework memberClient =
+        CuratorFrameworkFactory.newClient(
+            zookeeper.getConnectString(), new ExponentialBackoffRetry(100, 3));
     memberClient.start();
     ZooKeeperConfigStore member = new ZooKeeperConfigStore(memberClient, "demo");
-    ZooKeeperConfigStore.Registration registration = member.register("responder-1", Map.of("revision", 1));
-    await().atMost(Duration.ofSeconds(10)).until(() -> controller.members().containsKey("responder-1"));
+    ZooKeeperConfigStore.Registration registration =
+        member.register("responder-1", Map.of("revision", 1));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> controller.members().containsKey("responder-1"));
     registration.update(Map.of("revision", 2));
-    await().atMost(Duration.ofSeconds(10)).until(
-        () -> Integer.valueOf(2).equals(controller.members().get("responder-1").get("revision")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Integer.valueOf(2).equals(controller.members().get("responder-1").get("revision")));
     member.close();
     memberClient.close();
-    await().atMost(Duration.ofSeconds(20)).until(() -> !controller.members().containsKey("responder-1"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> !controller.members().containsKey("responder-1"));
   }
 
   @Test
   void aSecondControllerTakesOverWhenTheFirstDies() throws Exception {
-    CuratorFramework firstClient = CuratorFrameworkFactory.newClient(zookeeper.getConnectString(),
-        new ExponentialBackoffRetry(100, 3));
+    CuratorFramework firstClient =
+        CuratorFrameworkFactory.newClient(
+            zookeeper.getConnectString(), new ExponentialBackoffRetry(100, 3));
     firstClient.start();
     ZooKeeperConfigStore first = new ZooKeeperConfigStore(firstClient, "demo");
     LeaderLatch firstLatch = first.controllerLatch("controller-a");

@@ -33,10 +33,10 @@ import org.slf4j.LoggerFactory;
  * Keeps each member's health. Active: every member is probed with a real OCSP request per
  * revocation configuration, every {@code interval} plus jitter (every {@code fastInterval} while it
  * is between states); {@code fall} failed rounds in a row take it down, {@code rise} passed rounds
- * bring it back. Passive: the balancer reports refused or timed-out connects, and
- * {@code passiveFailures} in a row take the member down at once. Each change of state is logged once,
- * with the reason in words, and told to the listeners. Probes run on the HTTP client's own threads
- * and a scheduler, never on an event loop.
+ * bring it back. Passive: the balancer reports refused or timed-out connects, and {@code
+ * passiveFailures} in a row take the member down at once. Each change of state is logged once, with
+ * the reason in words, and told to the listeners. Probes run on the HTTP client's own threads and a
+ * scheduler, never on an event loop.
  */
 public final class HealthChecker implements HealthView, PassiveHealth, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
@@ -55,18 +55,22 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, Instant> nextUpdates = new ConcurrentHashMap<>();
 
-  public HealthChecker(ClusterConfig config, Map<String, URI> memberUris, MeterRegistry registry) throws IOException {
+  public HealthChecker(ClusterConfig config, Map<String, URI> memberUris, MeterRegistry registry)
+      throws IOException {
     this.settings = config.health();
     this.clock = Clock.systemUTC();
     this.registry = registry;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "health-probes");
-      t.setDaemon(true);
-      return t;
-    });
-    HttpClient.Builder client = HttpClient.newBuilder()
-        .connectTimeout(settings.timeout())
-        .version(HttpClient.Version.HTTP_1_1);
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "health-probes");
+              t.setDaemon(true);
+              return t;
+            });
+    HttpClient.Builder client =
+        HttpClient.newBuilder()
+            .connectTimeout(settings.timeout())
+            .version(HttpClient.Version.HTTP_1_1);
     var tls = config.responder().tls();
     if (tls != null && tls.trust() != null) {
       client.sslContext(trusting(tls.trust()));
@@ -75,28 +79,44 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
     this.scheme = config.responder().scheme();
     this.probes = probesFor(config);
     for (Member m : config.members()) {
-      addMember(m, memberUris.getOrDefault(m.name(), URI.create(scheme + "://" + m.address() + "/")));
+      addMember(
+          m, memberUris.getOrDefault(m.name(), URI.create(scheme + "://" + m.address() + "/")));
     }
   }
 
-  /** Starts watching a member (a new one, or at construction); its probes begin with {@link #start}. */
+  /**
+   * Starts watching a member (a new one, or at construction); its probes begin with {@link #start}.
+   */
   private void addMember(Member m, URI uri) {
     members.put(m.name(), uri);
-    health.putIfAbsent(m.name(), new MemberHealth(MemberHealth.State.UNKNOWN, "not probed yet", clock.instant()));
+    health.putIfAbsent(
+        m.name(), new MemberHealth(MemberHealth.State.UNKNOWN, "not probed yet", clock.instant()));
     streaks.putIfAbsent(m.name(), RiseFall.START);
-    Gauge.builder("nlb.member.healthy", health, h -> h.containsKey(m.name()) && h.get(m.name()).usable()
-            && h.get(m.name()).state() != MemberHealth.State.UNKNOWN ? 1 : 0)
+    Gauge.builder(
+            "nlb.member.healthy",
+            health,
+            h ->
+                h.containsKey(m.name())
+                        && h.get(m.name()).usable()
+                        && h.get(m.name()).state() != MemberHealth.State.UNKNOWN
+                    ? 1
+                    : 0)
         .description("1 when the member passes its health probes")
         .tag("member", m.name())
         .register(registry);
-    durations.computeIfAbsent(m.name(), name -> Timer.builder("ocsp.probe.duration")
-        .description("Time for a round of OCSP probes of one member")
-        .tag("member", name)
-        .publishPercentileHistogram()
-        .register(registry));
+    durations.computeIfAbsent(
+        m.name(),
+        name ->
+            Timer.builder("ocsp.probe.duration")
+                .description("Time for a round of OCSP probes of one member")
+                .tag("member", name)
+                .publishPercentileHistogram()
+                .register(registry));
     for (OcspProbe p : this.probes) {
       String key = m.name() + '|' + p.configuration();
-      Gauge.builder("ocsp.probe.response.next.update", nextUpdates,
+      Gauge.builder(
+              "ocsp.probe.response.next.update",
+              nextUpdates,
               n -> n.containsKey(key) ? n.get(key).getEpochSecond() : Double.NaN)
           .description("nextUpdate of the member's last probe answer (Unix time)")
           .baseUnit("seconds")
@@ -107,15 +127,16 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
   }
 
   /**
-   * Follows a new member list: new members are probed from now on (starting UNKNOWN, so usable until
-   * their first round), members that left are no longer probed.
+   * Follows a new member list: new members are probed from now on (starting UNKNOWN, so usable
+   * until their first round), members that left are no longer probed.
    */
   public void updateMembers(ClusterConfig next, Map<String, URI> memberUris) {
     java.util.Set<String> names = new java.util.HashSet<>();
     for (Member m : next.members()) {
       names.add(m.name());
       if (!members.containsKey(m.name())) {
-        addMember(m, memberUris.getOrDefault(m.name(), URI.create(scheme + "://" + m.address() + "/")));
+        addMember(
+            m, memberUris.getOrDefault(m.name(), URI.create(scheme + "://" + m.address() + "/")));
         if (started) {
           scheduler.schedule(() -> probeAndReschedule(m.name()), 0, TimeUnit.MILLISECONDS);
         }
@@ -124,14 +145,18 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
     for (String name : List.copyOf(members.keySet())) {
       if (!names.contains(name)) {
         members.remove(name);
-        health.put(name, new MemberHealth(MemberHealth.State.DOWN, "no longer a member", clock.instant()));
+        health.put(
+            name, new MemberHealth(MemberHealth.State.DOWN, "no longer a member", clock.instant()));
       }
     }
   }
 
   private volatile boolean started;
 
-  /** The probes of {@code config}'s revocation configurations, read now (probe certificates included). */
+  /**
+   * The probes of {@code config}'s revocation configurations, read now (probe certificates
+   * included).
+   */
   public List<OcspProbe> probesFor(ClusterConfig config) throws IOException {
     List<OcspProbe> list = new ArrayList<>();
     for (RevocationConfiguration rc : config.revocationConfigurations()) {
@@ -154,14 +179,16 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
   public void start() {
     started = true;
     for (String member : members.keySet()) {
-      long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, settings.interval().toMillis() / 5));
+      long jitter =
+          ThreadLocalRandom.current().nextLong(Math.max(1, settings.interval().toMillis() / 5));
       scheduler.schedule(() -> probeAndReschedule(member), jitter, TimeUnit.MILLISECONDS);
     }
   }
 
   @Override
   public MemberHealth health(String member) {
-    return health.getOrDefault(member, new MemberHealth(MemberHealth.State.UNKNOWN, "not a member", clock.instant()));
+    return health.getOrDefault(
+        member, new MemberHealth(MemberHealth.State.UNKNOWN, "not a member", clock.instant()));
   }
 
   public Map<String, MemberHealth> snapshot() {
@@ -170,8 +197,9 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
 
   /** True once at least one member has passed its probes. */
   public boolean anyUp() {
-    return health.values().stream().anyMatch(h -> h.state() == MemberHealth.State.UP
-        || h.state() == MemberHealth.State.WARNING);
+    return health.values().stream()
+        .anyMatch(
+            h -> h.state() == MemberHealth.State.UP || h.state() == MemberHealth.State.WARNING);
   }
 
   /** The balancer could not connect to the member (refused or timed out). */
@@ -196,17 +224,22 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
 
   private final String scheme;
 
-  /** An SSL context trusting exactly the CA certificates in {@code pem}: for probing members over HTTPS. */
+  /**
+   * An SSL context trusting exactly the CA certificates in {@code pem}: for probing members over
+   * HTTPS.
+   */
   public static javax.net.ssl.SSLContext trusting(java.nio.file.Path pem) throws IOException {
     try (var in = java.nio.file.Files.newInputStream(pem)) {
       java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
       store.load(null, null);
       int i = 0;
-      for (var certificate : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+      for (var certificate :
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
         store.setCertificateEntry("trusted-" + i++, certificate);
       }
       javax.net.ssl.TrustManagerFactory trust =
-          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+          javax.net.ssl.TrustManagerFactory.getInstance(
+              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
       trust.init(store);
       javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
       context.init(null, trust.getTrustManagers(), null);
@@ -229,7 +262,10 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
    */
   @Override
   public void unanswered(String member) {
-    passiveFailure(silent, member, " requests in a row got no answer within " + settings.timeout().toMillis() + " ms");
+    passiveFailure(
+        silent,
+        member,
+        " requests in a row got no answer within " + settings.timeout().toMillis() + " ms");
   }
 
   /** The member answered a relayed request. */
@@ -251,40 +287,52 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
     Timer.Sample sample = Timer.start(registry);
     List<OcspProbe> probes = this.probes;
     List<CompletableFuture<ProbeResult>> results = probes.stream().map(p -> p.probe(uri)).toList();
-    CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
-      sample.stop(durations.get(member));
-      ProbeResult failed = null;
-      String warning = null;
-      for (int i = 0; i < results.size(); i++) {
-        ProbeResult r = results.get(i).join();
-        String configuration = probes.get(i).configuration();
-        Counter.builder("ocsp.probe").description("OCSP health probes, by result")
-            .tag("member", member).tag("configuration", configuration).tag("result", r.passed() ? "pass" : "fail")
-            .register(registry).increment();
-        if (r.nextUpdate() != null) {
-          nextUpdates.put(member + '|' + configuration, r.nextUpdate());
-        }
-        if (!r.passed() && failed == null) {
-          failed = r;
-        }
-        if (r.warning() != null && warning == null) {
-          warning = r.warning();
-        }
-      }
-      boolean changing = judge(member, failed, warning, results.size());
-      long next = changing ? settings.fastInterval().toMillis() : settings.interval().toMillis();
-      long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, next / 10));
-      if (!scheduler.isShutdown()) {
-        scheduler.schedule(() -> probeAndReschedule(member), next + jitter, TimeUnit.MILLISECONDS);
-      }
-    });
+    CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (ignored, error) -> {
+              sample.stop(durations.get(member));
+              ProbeResult failed = null;
+              String warning = null;
+              for (int i = 0; i < results.size(); i++) {
+                ProbeResult r = results.get(i).join();
+                String configuration = probes.get(i).configuration();
+                Counter.builder("ocsp.probe")
+                    .description("OCSP health probes, by result")
+                    .tag("member", member)
+                    .tag("configuration", configuration)
+                    .tag("result", r.passed() ? "pass" : "fail")
+                    .register(registry)
+                    .increment();
+                if (r.nextUpdate() != null) {
+                  nextUpdates.put(member + '|' + configuration, r.nextUpdate());
+                }
+                if (!r.passed() && failed == null) {
+                  failed = r;
+                }
+                if (r.warning() != null && warning == null) {
+                  warning = r.warning();
+                }
+              }
+              boolean changing = judge(member, failed, warning, results.size());
+              long next =
+                  changing ? settings.fastInterval().toMillis() : settings.interval().toMillis();
+              long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, next / 10));
+              if (!scheduler.isShutdown()) {
+                scheduler.schedule(
+                    () -> probeAndReschedule(member), next + jitter, TimeUnit.MILLISECONDS);
+              }
+            });
   }
 
   /** Applies one round's verdict; returns true while the member is between states. */
-  private synchronized boolean judge(String member, ProbeResult failed, String warning, int configurations) {
+  private synchronized boolean judge(
+      String member, ProbeResult failed, String warning, int configurations) {
     MemberHealth.State now = health(member).state();
     RiseFall counting = streaks.getOrDefault(member, RiseFall.START);
-    RiseFall.Step step = failed == null ? counting.passed(now, settings.rise()) : counting.failed(now, settings.fall());
+    RiseFall.Step step =
+        failed == null
+            ? counting.passed(now, settings.rise())
+            : counting.failed(now, settings.fall());
     streaks.put(member, step.next());
     if (step.changes()) {
       if (failed != null) {
@@ -292,7 +340,10 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
       } else if (warning != null) {
         record(member, MemberHealth.State.WARNING, warning);
       } else {
-        record(member, MemberHealth.State.UP, "OCSP answers verified for " + configurations + " configuration(s)");
+        record(
+            member,
+            MemberHealth.State.UP,
+            "OCSP answers verified for " + configurations + " configuration(s)");
       }
     }
     return step.between();
@@ -300,7 +351,8 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
 
   private void record(String member, MemberHealth.State state, String reason) {
     MemberHealth previous = health.get(member);
-    if (previous.state() == state && (state != MemberHealth.State.DOWN || previous.reason().equals(reason))) {
+    if (previous.state() == state
+        && (state != MemberHealth.State.DOWN || previous.reason().equals(reason))) {
       return;
     }
     MemberHealth next = new MemberHealth(state, reason, clock.instant());

@@ -3,9 +3,9 @@ package org.ocspcluster.health;
 import java.util.function.BiConsumer;
 
 /**
- * What the balancer may know of members' health: each member's state and its changes. The
- * balancer reads this and nothing else of the checker, so its selection can be tested against
- * any health it is given.
+ * What the balancer may know of members' health: each member's state and its changes. The balancer
+ * reads this and nothing else of the checker, so its selection can be tested against any health it
+ * is given.
  */
 public interface HealthView {
   /** The member's health now ({@code UNKNOWN}, hence usable, for a member not yet probed). */

@@ -6,10 +6,15 @@ import java.time.Instant;
 public record MemberHealth(State state, String reason, Instant since) {
 
   /**
-   * {@code UNKNOWN} until the first probe finishes (such a member still gets traffic);
-   * {@code WARNING} serves but needs attention (a signer close to expiry).
+   * {@code UNKNOWN} until the first probe finishes (such a member still gets traffic); {@code
+   * WARNING} serves but needs attention (a signer close to expiry).
    */
-  public enum State { UNKNOWN, UP, WARNING, DOWN }
+  public enum State {
+    UNKNOWN,
+    UP,
+    WARNING,
+    DOWN
+  }
 
   public boolean usable() {
     return state != State.DOWN;

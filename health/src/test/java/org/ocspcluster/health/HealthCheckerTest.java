@@ -24,8 +24,7 @@ import org.ocspcluster.config.Probe;
 import org.ocspcluster.config.RevocationConfiguration;
 
 class HealthCheckerTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   StubResponder stub;
   HealthChecker checker;
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -45,17 +44,52 @@ class HealthCheckerTest {
     stub = new StubResponder();
     Path ca = stub.writeCa(dir);
     Files.writeString(dir.resolve("empty"), "");
-    RevocationConfiguration rc = new RevocationConfiguration("stub", ca, dir.resolve("empty"), dir.resolve("empty"),
-        null, null, null, Location.parse(dir.resolve("empty").toString()), null, null, null, null, null,
-        new Probe(null, "77", Probe.Expect.GOOD));
-    HealthSettings settings = new HealthSettings(Duration.ofMillis(200), Duration.ofMillis(500), rise, fall,
-        Duration.ofMillis(100), null, null, null, null, 3, null, null);
-    ClusterConfig config = new ClusterConfig(new Cluster("t", "localhost", "127.0.0.1", null), List.of(),
-        List.of(new Member("m", HostPort.parse("127.0.0.1:1"), 1, null)), List.of(rc), null, null, settings, null);
+    RevocationConfiguration rc =
+        new RevocationConfiguration(
+            "stub",
+            ca,
+            dir.resolve("empty"),
+            dir.resolve("empty"),
+            null,
+            null,
+            null,
+            Location.parse(dir.resolve("empty").toString()),
+            null,
+            null,
+            null,
+            null,
+            null,
+            new Probe(null, "77", Probe.Expect.GOOD));
+    HealthSettings settings =
+        new HealthSettings(
+            Duration.ofMillis(200),
+            Duration.ofMillis(500),
+            rise,
+            fall,
+            Duration.ofMillis(100),
+            null,
+            null,
+            null,
+            null,
+            3,
+            null,
+            null);
+    ClusterConfig config =
+        new ClusterConfig(
+            new Cluster("t", "localhost", "127.0.0.1", null),
+            List.of(),
+            List.of(new Member("m", HostPort.parse("127.0.0.1:1"), 1, null)),
+            List.of(rc),
+            null,
+            null,
+            settings,
+            null);
     checker = new HealthChecker(config, Map.of("m", stub.uri()), registry);
     checker.onChange((member, health) -> transitions.add(health.state() + ": " + health.reason()));
     checker.start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> checker.health("m").state() == MemberHealth.State.UP);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> checker.health("m").state() == MemberHealth.State.UP);
     return checker;
   }
 
@@ -64,16 +98,26 @@ class HealthCheckerTest {
     start(3, 2);
     stub.fault = StubResponder.Fault.STALE;
     long failedAt = System.nanoTime();
-    await().atMost(Duration.ofSeconds(10)).until(() -> checker.health("m").state() == MemberHealth.State.DOWN);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> checker.health("m").state() == MemberHealth.State.DOWN);
     long removalMillis = (System.nanoTime() - failedAt) / 1_000_000;
-    assertTrue(checker.health("m").reason().contains("revocation data for \"stub\" expired"),
+    assertTrue(
+        checker.health("m").reason().contains("revocation data for \"stub\" expired"),
         checker.health("m").reason());
-    System.out.println("health: stale data to removal took " + removalMillis + " ms (fall 2, fast interval 100 ms)");
+    System.out.println(
+        "health: stale data to removal took "
+            + removalMillis
+            + " ms (fall 2, fast interval 100 ms)");
     stub.fault = StubResponder.Fault.NONE;
-    await().atMost(Duration.ofSeconds(10)).until(() -> checker.health("m").state() == MemberHealth.State.UP);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> checker.health("m").state() == MemberHealth.State.UP);
     assertEquals(1.0, registry.get("nlb.member.healthy").gauge().value());
     assertTrue(registry.get("ocsp.probe").tag("result", "fail").counter().count() >= 2);
-    assertEquals(List.of("UP", "DOWN", "UP"), transitions.stream().map(t -> t.split(":")[0]).toList(),
+    assertEquals(
+        List.of("UP", "DOWN", "UP"),
+        transitions.stream().map(t -> t.split(":")[0]).toList(),
         "each change logged and told once: " + transitions);
   }
 
@@ -81,8 +125,10 @@ class HealthCheckerTest {
   void oneFailureBelowFallKeepsTheMemberUp() throws Exception {
     start(1, 50);
     stub.fault = StubResponder.Fault.WRONG_KEY;
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> registry.get("ocsp.probe").tag("result", "fail").counter()
-        .count() >= 3);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(() -> registry.get("ocsp.probe").tag("result", "fail").counter().count() >= 3);
     assertEquals(MemberHealth.State.UP, checker.health("m").state());
   }
 
@@ -90,7 +136,9 @@ class HealthCheckerTest {
   void aSignerCloseToExpiryMakesTheMemberWarningButUsable() throws Exception {
     start(1, 1);
     stub.fault = StubResponder.Fault.EXPIRING_SIGNER;
-    await().atMost(Duration.ofSeconds(10)).until(() -> checker.health("m").state() == MemberHealth.State.WARNING);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> checker.health("m").state() == MemberHealth.State.WARNING);
     assertTrue(checker.health("m").usable());
   }
 
@@ -106,7 +154,10 @@ class HealthCheckerTest {
     assertEquals(MemberHealth.State.UP, checker.health("m").state(), "a success resets the count");
     checker.connectFailed("m");
     assertEquals(MemberHealth.State.DOWN, checker.health("m").state());
-    assertTrue(checker.health("m").reason().contains("3 connects in a row"), checker.health("m").reason());
-    await().atMost(Duration.ofSeconds(10)).until(() -> checker.health("m").state() == MemberHealth.State.UP);
+    assertTrue(
+        checker.health("m").reason().contains("3 connects in a row"), checker.health("m").reason());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> checker.health("m").state() == MemberHealth.State.UP);
   }
 }

@@ -19,18 +19,35 @@ import org.ocspcluster.health.probe.OcspProbe;
 import org.ocspcluster.health.probe.ProbeResult;
 
 class OcspProbeTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   StubResponder stub;
   OcspProbe probe;
 
   @BeforeEach
   void start() throws Exception {
     stub = new StubResponder();
-    HealthSettings settings = new HealthSettings(null, Duration.ofMillis(800), null, null, null, null, null, null, null,
-        null, null, null);
-    probe = new OcspProbe("stub", stub.writeCa(dir), new Probe(null, "0x1234", Probe.Expect.GOOD),
-        HttpClient.newHttpClient(), settings, Clock.systemUTC());
+    HealthSettings settings =
+        new HealthSettings(
+            null,
+            Duration.ofMillis(800),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    probe =
+        new OcspProbe(
+            "stub",
+            stub.writeCa(dir),
+            new Probe(null, "0x1234", Probe.Expect.GOOD),
+            HttpClient.newHttpClient(),
+            settings,
+            Clock.systemUTC());
   }
 
   @AfterEach

@@ -42,20 +42,24 @@ class RiseFallTest {
 
   @Test
   void aPassResetsTheFailedStreakAndAFailureThePassedStreak() {
-    RiseFall twoFailures = RiseFall.START.failed(State.UP, FALL).next().failed(State.UP, FALL).next();
+    RiseFall twoFailures =
+        RiseFall.START.failed(State.UP, FALL).next().failed(State.UP, FALL).next();
     RiseFall afterPass = twoFailures.passed(State.UP, RISE).next();
     assertEquals(new RiseFall(1, 0), afterPass);
     assertFalse(afterPass.failed(State.UP, FALL).changes(), "the count starts again");
 
     RiseFall onePass = RiseFall.takenOut(FALL).passed(State.DOWN, RISE).next();
     RiseFall afterFailure = onePass.failed(State.DOWN, FALL).next();
-    assertFalse(afterFailure.passed(State.DOWN, RISE).changes(), "a down member needs rise passes in a row again");
+    assertFalse(
+        afterFailure.passed(State.DOWN, RISE).changes(),
+        "a down member needs rise passes in a row again");
   }
 
   @Test
   void anUpMemberStaysUpOnPassesAndADownMemberStaysDownOnFailures() {
     RiseFall.Step up = RiseFall.START.passed(State.UP, RISE);
-    assertTrue(up.changes() && !up.between(), "up again (its reason may change), not between states");
+    assertTrue(
+        up.changes() && !up.between(), "up again (its reason may change), not between states");
     RiseFall.Step down = RiseFall.takenOut(FALL).failed(State.DOWN, FALL);
     assertTrue(down.changes() && !down.between());
   }

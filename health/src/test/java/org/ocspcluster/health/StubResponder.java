@@ -38,7 +38,17 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * no nonce, an error status, or no answer at all).
  */
 final class StubResponder implements AutoCloseable {
-  enum Fault { NONE, WRONG_KEY, EXPIRED_SIGNER, EXPIRING_SIGNER, STALE, REVOKED, NO_NONCE, TRY_LATER, HANG }
+  enum Fault {
+    NONE,
+    WRONG_KEY,
+    EXPIRED_SIGNER,
+    EXPIRING_SIGNER,
+    STALE,
+    REVOKED,
+    NO_NONCE,
+    TRY_LATER,
+    HANG
+  }
 
   final KeyPair caKeys = keys();
   final X509CertificateHolder ca;
@@ -50,28 +60,36 @@ final class StubResponder implements AutoCloseable {
   StubResponder() throws Exception {
     X500Name name = new X500Name("CN=stub CA");
     Instant now = Instant.now();
-    ca = new JcaX509v3CertificateBuilder(name, BigInteger.ONE, Date.from(now.minusSeconds(3600)),
-        Date.from(now.plus(Duration.ofDays(365))), name, caKeys.getPublic())
-        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
+    ca =
+        new JcaX509v3CertificateBuilder(
+                name,
+                BigInteger.ONE,
+                Date.from(now.minusSeconds(3600)),
+                Date.from(now.plus(Duration.ofDays(365))),
+                name,
+                caKeys.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-    server.createContext("/", exchange -> {
-      try {
-        if (fault == Fault.HANG) {
-          never.await();
-          return;
-        }
-        byte[] body = answer(new OCSPReq(exchange.getRequestBody().readAllBytes()));
-        exchange.getResponseHeaders().set("Content-Type", "application/ocsp-response");
-        exchange.sendResponseHeaders(200, body.length);
-        exchange.getResponseBody().write(body);
-      } catch (Exception e) {
-        exchange.sendResponseHeaders(500, -1);
-      } finally {
-        exchange.close();
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          try {
+            if (fault == Fault.HANG) {
+              never.await();
+              return;
+            }
+            byte[] body = answer(new OCSPReq(exchange.getRequestBody().readAllBytes()));
+            exchange.getResponseHeaders().set("Content-Type", "application/ocsp-response");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+          } catch (Exception e) {
+            exchange.sendResponseHeaders(500, -1);
+          } finally {
+            exchange.close();
+          }
+        });
     server.start();
   }
 
@@ -90,30 +108,46 @@ final class StubResponder implements AutoCloseable {
       return new OCSPRespBuilder().build(OCSPRespBuilder.TRY_LATER, null).getEncoded();
     }
     Instant now = Instant.now();
-    Instant signerEnd = switch (fault) {
-      case EXPIRED_SIGNER -> now.minusSeconds(60);
-      case EXPIRING_SIGNER -> now.plus(Duration.ofDays(3));
-      default -> now.plus(Duration.ofDays(90));
-    };
-    X509CertificateHolder signer = new JcaX509v3CertificateBuilder(ca.getSubject(), BigInteger.TWO,
-        Date.from(now.minus(Duration.ofDays(30))), Date.from(signerEnd), new X500Name("CN=stub signer"),
-        signerKeys.getPublic())
-        .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning))
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
+    Instant signerEnd =
+        switch (fault) {
+          case EXPIRED_SIGNER -> now.minusSeconds(60);
+          case EXPIRING_SIGNER -> now.plus(Duration.ofDays(3));
+          default -> now.plus(Duration.ofDays(90));
+        };
+    X509CertificateHolder signer =
+        new JcaX509v3CertificateBuilder(
+                ca.getSubject(),
+                BigInteger.TWO,
+                Date.from(now.minus(Duration.ofDays(30))),
+                Date.from(signerEnd),
+                new X500Name("CN=stub signer"),
+                signerKeys.getPublic())
+            .addExtension(
+                Extension.extendedKeyUsage,
+                false,
+                new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning))
+            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
     BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(new RespID(signer.getSubject()));
-    Instant nextUpdate = fault == Fault.STALE ? now.minusSeconds(12) : now.plus(Duration.ofHours(1));
+    Instant nextUpdate =
+        fault == Fault.STALE ? now.minusSeconds(12) : now.plus(Duration.ofHours(1));
     for (Req r : request.getRequestList()) {
-      CertificateStatus status = fault == Fault.REVOKED ? new RevokedStatus(Date.from(now.minusSeconds(600)), 1)
-          : CertificateStatus.GOOD;
-      builder.addResponse(r.getCertID(), status, Date.from(now.minusSeconds(5)), Date.from(nextUpdate), null);
+      CertificateStatus status =
+          fault == Fault.REVOKED
+              ? new RevokedStatus(Date.from(now.minusSeconds(600)), 1)
+              : CertificateStatus.GOOD;
+      builder.addResponse(
+          r.getCertID(), status, Date.from(now.minusSeconds(5)), Date.from(nextUpdate), null);
     }
     var nonce = request.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
     if (nonce != null && fault != Fault.NO_NONCE) {
       builder.setResponseExtensions(new Extensions(nonce));
     }
     KeyPair signing = fault == Fault.WRONG_KEY ? keys() : signerKeys;
-    var basic = builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signing.getPrivate()),
-        new X509CertificateHolder[] {signer}, Date.from(now));
+    var basic =
+        builder.build(
+            new JcaContentSignerBuilder("SHA256withECDSA").build(signing.getPrivate()),
+            new X509CertificateHolder[] {signer},
+            Date.from(now));
     return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
   }
 

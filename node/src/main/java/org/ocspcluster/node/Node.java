@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final Map<String, InetSocketAddress> memberAddresses =
       java.util.Collections.synchronizedMap(new LinkedHashMap<>());
@@ -86,8 +87,12 @@ public final class Node implements AutoCloseable {
 
   // ---------------------------------------------------------------- starting parts
 
-  /** Starts member {@code name} of the configuration in force; on {@code listen} when given, else at its address. */
-  public ResponderMember startMember(String name, InetSocketAddress listen) throws ResponderException {
+  /**
+   * Starts member {@code name} of the configuration in force; on {@code listen} when given, else at
+   * its address.
+   */
+  public ResponderMember startMember(String name, InetSocketAddress listen)
+      throws ResponderException {
     return add(launch(config(), name, listen));
   }
 
@@ -102,12 +107,14 @@ public final class Node implements AutoCloseable {
     started.push(member);
     members.add(member);
     memberAddresses.put(member.name(), member.localAddress());
-    revisionGauges.computeIfAbsent(member.name(), n -> Gauge.builder("ocsp.config.revision", revisions,
-            RevisionPath::revision)
-        .description("The configuration revision the member runs")
-        .tag("member", n)
-        .strongReference(true)
-        .register(registry));
+    revisionGauges.computeIfAbsent(
+        member.name(),
+        n ->
+            Gauge.builder("ocsp.config.revision", revisions, RevisionPath::revision)
+                .description("The configuration revision the member runs")
+                .tag("member", n)
+                .strongReference(true)
+                .register(registry));
     return member;
   }
 
@@ -118,13 +125,14 @@ public final class Node implements AutoCloseable {
     if (gauge != null) {
       registry.remove(gauge);
     }
-    started.removeIf(part -> {
-      if (part instanceof ResponderMember m && m.name().equals(name)) {
-        m.close();
-        return true;
-      }
-      return false;
-    });
+    started.removeIf(
+        part -> {
+          if (part instanceof ResponderMember m && m.name().equals(name)) {
+            m.close();
+            return true;
+          }
+          return false;
+        });
   }
 
   /** Starts every member of the configuration; members added by later revisions start with them. */
@@ -135,7 +143,9 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** Starts the health probes and the balancer, reaching members where this process started them. */
+  /**
+   * Starts the health probes and the balancer, reaching members where this process started them.
+   */
   public Balancer startBalancer() throws BalancerException, IOException {
     ClusterConfig config = config();
     health = new HealthChecker(config, memberUris(config), registry);
@@ -157,11 +167,13 @@ public final class Node implements AutoCloseable {
    * Keeps the configuration as revisions in {@code store}: the one running now becomes the first
    * revision when the store is empty, or a new one when it differs from the store's current.
    */
-  public void useStore(ConfigStore store, String yaml, Path baseDir, String source) throws IOException {
+  public void useStore(ConfigStore store, String yaml, Path baseDir, String source)
+      throws IOException {
     this.store = store;
     var current = store.current();
     int number;
-    if (current.isPresent() && current.get().yaml().equals(yaml)
+    if (current.isPresent()
+        && current.get().yaml().equals(yaml)
         && current.get().baseDir().equals(baseDir.toAbsolutePath().normalize())) {
       number = current.get().number();
     } else {
@@ -185,12 +197,20 @@ public final class Node implements AutoCloseable {
    */
   public void followArray(ZooKeeperConfigStore array, ConfigStore local) throws IOException {
     store = local;
-    follower = new ArrayFollower(array, local, revisions, members.stream().map(ResponderMember::name).toList(),
-        this::registration);
+    follower =
+        new ArrayFollower(
+            array,
+            local,
+            revisions,
+            members.stream().map(ResponderMember::name).toList(),
+            this::registration);
     started.push(follower);
   }
 
-  /** Starts with {@code revision} as the one in force (a member that read it from the array or disk). */
+  /**
+   * Starts with {@code revision} as the one in force (a member that read it from the array or
+   * disk).
+   */
   public void startAt(int revision) {
     revisions.startAt(revision);
   }
@@ -199,7 +219,9 @@ public final class Node implements AutoCloseable {
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("member", member);
     status.put("revision", revisions.revision());
-    members.stream().filter(m -> m.name().equals(member)).findFirst()
+    members.stream()
+        .filter(m -> m.name().equals(member))
+        .findFirst()
         .ifPresent(m -> status.put("configurations", m.status()));
     status.put("heartbeat", Instant.now().toString());
     if (admin != null) {
@@ -212,20 +234,22 @@ public final class Node implements AutoCloseable {
   // ---------------------------------------------------------------- revisions
 
   /**
-   * Validates {@code yaml} and puts it in force on every part this process runs, without a
-   * restart, as a new revision: all or nothing (see {@link RevisionPath}).
+   * Validates {@code yaml} and puts it in force on every part this process runs, without a restart,
+   * as a new revision: all or nothing (see {@link RevisionPath}).
    */
   public Outcome apply(String yaml, Path baseDir, String source) {
     ConfigStore target = store;
     if (target == null) {
-      return refused(Outcome.Refusal.NOT_HERE, "this process keeps no configuration revisions", source);
+      return refused(
+          Outcome.Refusal.NOT_HERE, "this process keeps no configuration revisions", source);
     }
     ClusterConfig next;
     try {
       next = ConfigLoader.parse(baseDir.resolve("cluster.yaml"), yaml);
     } catch (ConfigException e) {
       StringBuilder why = new StringBuilder();
-      e.problems().forEach(p -> why.append("  ").append(source).append(": ").append(p).append('\n'));
+      e.problems()
+          .forEach(p -> why.append("  ").append(source).append(": ").append(p).append('\n'));
       return refused(Outcome.Refusal.INVALID, why.toString(), source);
     }
     return revisions.apply(next, () -> target.append(yaml, baseDir, source).number(), source);
@@ -237,17 +261,32 @@ public final class Node implements AutoCloseable {
 
   /** Applies an earlier revision's text as a new revision. */
   public Outcome rollback(int to) throws IOException {
-    Revision r = revisionStore().get(to).orElseThrow(() -> new IllegalArgumentException("no revision " + to));
+    Revision r =
+        revisionStore()
+            .get(to)
+            .orElseThrow(() -> new IllegalArgumentException("no revision " + to));
     return apply(r.yaml(), r.baseDir(), "rollback to revision " + to);
   }
 
-  /** "Add Array Member" / "Remove Array Member": the revision in force, edited, applied as a new one. */
-  public Outcome editMembers(boolean add, String name, String address, Integer priority) throws IOException {
-    Revision current = revisionStore().current()
-        .orElseThrow(() -> new IllegalStateException("no revision in force to add to; config apply one first"));
-    String edited = add ? ConfigEdits.addMember(current.yaml(), name, address, priority)
-        : ConfigEdits.removeMember(current.yaml(), name);
-    return apply(edited, current.baseDir(), (add ? "array add-member " : "array remove-member ") + name);
+  /**
+   * "Add Array Member" / "Remove Array Member": the revision in force, edited, applied as a new
+   * one.
+   */
+  public Outcome editMembers(boolean add, String name, String address, Integer priority)
+      throws IOException {
+    Revision current =
+        revisionStore()
+            .current()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "no revision in force to add to; config apply one first"));
+    String edited =
+        add
+            ? ConfigEdits.addMember(current.yaml(), name, address, priority)
+            : ConfigEdits.removeMember(current.yaml(), name);
+    return apply(
+        edited, current.baseDir(), (add ? "array add-member " : "array remove-member ") + name);
   }
 
   /** Where this process keeps its revisions; throws when it keeps none. */
@@ -278,11 +317,16 @@ public final class Node implements AutoCloseable {
    * Refuses what a running process cannot change; loads the revision beside the one in force on
    * each member; starts the members that join (listening, but given no traffic until commit).
    */
-  private Part.Change prepareMembers(ClusterConfig running, ClusterConfig next) throws RevisionRefused {
-    List<String> fixed = LiveChanges.needingRestart(running, next, runningNames(), balancer != null, runsAllMembers);
+  private Part.Change prepareMembers(ClusterConfig running, ClusterConfig next)
+      throws RevisionRefused {
+    List<String> fixed =
+        LiveChanges.needingRestart(running, next, runningNames(), balancer != null, runsAllMembers);
     if (!fixed.isEmpty()) {
-      throw new RevisionRefused(Outcome.Refusal.NEEDS_RESTART, "a running cluster cannot change "
-          + String.join(", ", fixed) + " (restart with the new file: up --config FILE)");
+      throw new RevisionRefused(
+          Outcome.Refusal.NEEDS_RESTART,
+          "a running cluster cannot change "
+              + String.join(", ", fixed)
+              + " (restart with the new file: up --config FILE)");
     }
     Map<ResponderMember, ResponderMember.Serving> prepared = new LinkedHashMap<>();
     for (ResponderMember m : members) {
@@ -290,7 +334,8 @@ public final class Node implements AutoCloseable {
         try {
           prepared.put(m, m.prepare(next));
         } catch (ResponderException e) {
-          throw new RevisionRefused(Outcome.Refusal.INVALID, "member " + m.name() + ": " + e.getMessage());
+          throw new RevisionRefused(
+              Outcome.Refusal.INVALID, "member " + m.name() + ": " + e.getMessage());
         }
       }
     }
@@ -322,7 +367,8 @@ public final class Node implements AutoCloseable {
   }
 
   /** The probes of the new revision's configurations, read before anything switches. */
-  private Part.Change prepareProbes(ClusterConfig running, ClusterConfig next) throws RevisionRefused {
+  private Part.Change prepareProbes(ClusterConfig running, ClusterConfig next)
+      throws RevisionRefused {
     List<OcspProbe> probes;
     try {
       probes = health.probesFor(next);
@@ -352,12 +398,22 @@ public final class Node implements AutoCloseable {
 
   private Map<String, URI> memberUris(ClusterConfig config) {
     Map<String, URI> uris = new LinkedHashMap<>();
-    memberAddresses.forEach((name, a) -> uris.put(name,
-        URI.create(config.responder().scheme() + "://" + a.getHostString() + ":" + a.getPort() + "/")));
+    memberAddresses.forEach(
+        (name, a) ->
+            uris.put(
+                name,
+                URI.create(
+                    config.responder().scheme()
+                        + "://"
+                        + a.getHostString()
+                        + ":"
+                        + a.getPort()
+                        + "/")));
     return uris;
   }
 
-  // ---------------------------------------------------------------- operations on the running parts
+  // ---------------------------------------------------------------- operations on the running
+  // parts
 
   /**
    * "Refresh Revocation Data" on every member this process runs: per member, per configuration,
@@ -365,7 +421,8 @@ public final class Node implements AutoCloseable {
    */
   public Map<String, Map<String, String>> refresh() {
     if (members.isEmpty()) {
-      throw new IllegalStateException("this process runs no responder member; ask the members' admin listeners");
+      throw new IllegalStateException(
+          "this process runs no responder member; ask the members' admin listeners");
     }
     Map<String, Map<String, String>> results = new LinkedHashMap<>();
     for (ResponderMember m : members) {
@@ -375,25 +432,49 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * "Assign Signing Certificate" on every member this process runs: the named files, or (naming none)
-   * each member's configured credential read again. Per member, the new signer in words.
+   * "Assign Signing Certificate" on every member this process runs: the named files, or (naming
+   * none) each member's configured credential read again. Per member, the new signer in words.
    */
-  public Map<String, String> assignSigner(String configuration, Path certificate, Path key, Path keystore,
-      Path passwordFile) throws ResponderException {
+  public Map<String, String> assignSigner(
+      String configuration, Path certificate, Path key, Path keystore, Path passwordFile)
+      throws ResponderException {
     ClusterConfig config = config();
-    RevocationConfiguration rc = config.revocationConfigurations().stream()
-        .filter(c -> c.name().equals(configuration)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no revocation configuration \"" + configuration + "\""));
+    RevocationConfiguration rc =
+        config.revocationConfigurations().stream()
+            .filter(c -> c.name().equals(configuration))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "no revocation configuration \"" + configuration + "\""));
     boolean named = certificate != null || key != null || keystore != null;
     if (named) {
-      rc = new RevocationConfiguration(rc.name(), rc.caCertificate(), certificate, key, keystore, passwordFile,
-          rc.responderId(), rc.crl(), rc.deltaCrl(), rc.opensslIndex(), rc.extendedRevoke(), rc.refreshInterval(),
-          rc.responseValidity(), rc.probe());
+      rc =
+          new RevocationConfiguration(
+              rc.name(),
+              rc.caCertificate(),
+              certificate,
+              key,
+              keystore,
+              passwordFile,
+              rc.responderId(),
+              rc.crl(),
+              rc.deltaCrl(),
+              rc.opensslIndex(),
+              rc.extendedRevoke(),
+              rc.refreshInterval(),
+              rc.responseValidity(),
+              rc.probe());
     }
     Map<String, String> results = new LinkedHashMap<>();
     for (ResponderMember m : members) {
-      RevocationConfiguration forMember = named ? rc : config.revocationConfigurationsFor(m.name()).stream()
-          .filter(c -> c.name().equals(configuration)).findFirst().orElse(rc);
+      RevocationConfiguration forMember =
+          named
+              ? rc
+              : config.revocationConfigurationsFor(m.name()).stream()
+                  .filter(c -> c.name().equals(configuration))
+                  .findFirst()
+                  .orElse(rc);
       results.put(m.name(), m.assignSigner(forMember));
     }
     return results;

@@ -26,8 +26,7 @@ import org.ocspcluster.testing.FreePorts;
 
 /** A process's parts change through the revision path only: whole, or not at all. */
 class NodeRevisionTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** A folder store whose appends can be made to fail, as a full disk or a lost ZooKeeper would. */
   static final class FailingStore implements ConfigStore {
@@ -86,10 +85,14 @@ class NodeRevisionTest {
       assertEquals(1, node.revision());
       assertSame(config, node.config());
       assertEquals(2, node.memberAddresses().size(), "the joining member was stopped again");
-      assertThrows(IOException.class, () -> new Socket("127.0.0.1", ports[3]).close(),
+      assertThrows(
+          IOException.class,
+          () -> new Socket("127.0.0.1", ports[3]).close(),
           "nothing listens at the joining member's address");
       assertEquals(2, node.balancer().query().members().size(), "the balancer did not follow");
-      assertEquals(Map.of("demo", "ok"), node.memberStatus().get(0).get("configurations"),
+      assertEquals(
+          Map.of("demo", "ok"),
+          node.memberStatus().get(0).get("configurations"),
           "the members still serve only the first CA");
 
       store.failing = false;
@@ -98,23 +101,31 @@ class NodeRevisionTest {
       assertEquals(2, applied.revision());
       assertEquals(3, node.memberAddresses().size());
       assertEquals(3, node.balancer().query().members().size());
-      assertEquals(Map.of("demo", "ok", "second", "ok"), node.memberStatus().get(0).get("configurations"));
+      assertEquals(
+          Map.of("demo", "ok", "second", "ok"), node.memberStatus().get(0).get("configurations"));
     }
   }
 
   private static String yaml(int[] ports, boolean next) {
-    String third = next ? """
+    String third =
+        next
+            ? """
           - name: responder-3
             address: 127.0.0.1:%d
             priority: 3
-        """.formatted(ports[3]) : "";
-    String second = next ? """
+        """
+                .formatted(ports[3])
+            : "";
+    String second =
+        next
+            ? """
           - name: second
             caCertificate: second/ca.pem
             signingCertificate: second/ocsp-signer.pem
             signingKey: second/ocsp-signer.key
             crl: second/ca.crl
-        """ : "";
+        """
+            : "";
     return """
         cluster:
           name: test
@@ -135,6 +146,7 @@ class NodeRevisionTest {
             signingCertificate: ocsp-signer.pem
             signingKey: ocsp-signer.key
             crl: ca.crl
-        %s""".formatted(ports[0], ports[1], ports[2], third, second);
+        %s"""
+        .formatted(ports[0], ports[1], ports[2], third, second);
   }
 }

@@ -12,9 +12,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.Member;
@@ -47,12 +47,15 @@ public final class ResponderMember implements AutoCloseable {
   private final MeterRegistry registry;
   private final AtomicReference<Serving> serving;
   private final ConfigurationGauges gauges;
+
   /** The member's own gauges; they leave the registry when the member stops. */
-  private final List<io.micrometer.core.instrument.Meter> memberMeters = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<io.micrometer.core.instrument.Meter> memberMeters =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * What the member answers with: its revocation configurations, the service built on them, and
-   * their refresh tasks. A new configuration is prepared beside the one in force and swapped in whole.
+   * their refresh tasks. A new configuration is prepared beside the one in force and swapped in
+   * whole.
    */
   public static final class Serving {
     private final List<ServedCa> served;
@@ -71,8 +74,13 @@ public final class ResponderMember implements AutoCloseable {
     }
   }
 
-  private ResponderMember(String name, OcspHttpServer server, ExecutorService signing,
-      ScheduledExecutorService refresher, ResponderMetrics metrics, MeterRegistry registry,
+  private ResponderMember(
+      String name,
+      OcspHttpServer server,
+      ExecutorService signing,
+      ScheduledExecutorService refresher,
+      ResponderMetrics metrics,
+      MeterRegistry registry,
       AtomicReference<Serving> serving) {
     this.serving = serving;
     this.name = name;
@@ -81,23 +89,36 @@ public final class ResponderMember implements AutoCloseable {
     this.refresher = refresher;
     this.metrics = metrics;
     this.registry = registry;
-    this.gauges = new ConfigurationGauges(registry, name, () -> {
-      Serving now = serving.get();
-      return now == null ? List.of() : now.served;
-    });
+    this.gauges =
+        new ConfigurationGauges(
+            registry,
+            name,
+            () -> {
+              Serving now = serving.get();
+              return now == null ? List.of() : now.served;
+            });
   }
 
   /**
    * Starts member {@code memberName} of {@code config}, listening on {@code listen} (normally the
    * member's configured address; tests pass port 0).
    */
-  public static ResponderMember start(ClusterConfig config, String memberName, InetSocketAddress listen,
-      MeterRegistry registry) throws ResponderException {
-    Member member = config.member(memberName).orElseThrow(() -> new ResponderException(
-        "no member \"" + memberName + "\" in the configuration; members are "
-            + config.members().stream().map(Member::name).toList()));
+  public static ResponderMember start(
+      ClusterConfig config, String memberName, InetSocketAddress listen, MeterRegistry registry)
+      throws ResponderException {
+    Member member =
+        config
+            .member(memberName)
+            .orElseThrow(
+                () ->
+                    new ResponderException(
+                        "no member \""
+                            + memberName
+                            + "\" in the configuration; members are "
+                            + config.members().stream().map(Member::name).toList()));
     int cores = Runtime.getRuntime().availableProcessors();
-    ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(daemon(memberName + "-crl-refresh"));
+    ScheduledExecutorService refresher =
+        Executors.newSingleThreadScheduledExecutor(daemon(memberName + "-crl-refresh"));
     ExecutorService signing = boundedSigningExecutor(cores, memberName);
     ResponderMetrics metrics = new ResponderMetrics(registry, member.name());
     Serving first;
@@ -118,25 +139,40 @@ public final class ResponderMember implements AutoCloseable {
     }
     AtomicReference<Serving> current = new AtomicReference<>();
     try {
-      OcspHttpServer server = OcspHttpServer.start(listen, () -> current.get().service, metrics,
-          cores, config.responder().acceptProxyProtocol(), new OcspHttpServer.Limits(
-              config.responder().maxConnections(), config.responder().maxConnectionsPerClient(),
-              config.responder().requestTimeout()), tls);
-      ResponderMember started = new ResponderMember(member.name(), server, signing, refresher, metrics, registry,
-          current);
-      started.memberMeters.add(io.micrometer.core.instrument.FunctionCounter.builder("ocsp.connections.refused", server,
-              OcspHttpServer::refusedConnections)
-          .description("Connections refused past responder.maxConnections or maxConnectionsPerClient (answered 503)")
-          .tag("member", member.name())
-          .register(registry));
-      started.memberMeters.add(Gauge.builder("ocsp.connections.open", server, OcspHttpServer::openConnections)
-          .description("Client connections open on the member now")
-          .tag("member", member.name())
-          .strongReference(true)
-          .register(registry));
+      OcspHttpServer server =
+          OcspHttpServer.start(
+              listen,
+              () -> current.get().service,
+              metrics,
+              cores,
+              config.responder().acceptProxyProtocol(),
+              new OcspHttpServer.Limits(
+                  config.responder().maxConnections(),
+                  config.responder().maxConnectionsPerClient(),
+                  config.responder().requestTimeout()),
+              tls);
+      ResponderMember started =
+          new ResponderMember(
+              member.name(), server, signing, refresher, metrics, registry, current);
+      started.memberMeters.add(
+          io.micrometer.core.instrument.FunctionCounter.builder(
+                  "ocsp.connections.refused", server, OcspHttpServer::refusedConnections)
+              .description(
+                  "Connections refused past responder.maxConnections or maxConnectionsPerClient (answered 503)")
+              .tag("member", member.name())
+              .register(registry));
+      started.memberMeters.add(
+          Gauge.builder("ocsp.connections.open", server, OcspHttpServer::openConnections)
+              .description("Client connections open on the member now")
+              .tag("member", member.name())
+              .strongReference(true)
+              .register(registry));
       started.commit(first);
-      LOG.info("member {} ready: answering OCSP on http://{} for {}", member.name(),
-          hostPort(server.localAddress()), first.configurations());
+      LOG.info(
+          "member {} ready: answering OCSP on http://{} for {}",
+          member.name(),
+          hostPort(server.localAddress()),
+          first.configurations());
       return started;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -146,21 +182,34 @@ public final class ResponderMember implements AutoCloseable {
     } catch (RuntimeException e) {
       signing.shutdownNow();
       refresher.shutdownNow();
-      throw new ResponderException("cannot listen on " + hostPort(listen) + ": " + e.getMessage()
-          + " (is another process using the port? change members[].address in the configuration)");
+      throw new ResponderException(
+          "cannot listen on "
+              + hostPort(listen)
+              + ": "
+              + e.getMessage()
+              + " (is another process using the port? change members[].address in the configuration)");
     }
   }
 
   /** The TLS context for a listener with {@code tls}; null without. */
-  public static io.netty.handler.ssl.SslContext serverTls(org.ocspcluster.config.TlsFiles tls) throws ResponderException {
+  public static io.netty.handler.ssl.SslContext serverTls(org.ocspcluster.config.TlsFiles tls)
+      throws ResponderException {
     if (tls == null) {
       return null;
     }
     try {
-      return io.netty.handler.ssl.SslContextBuilder.forServer(tls.certificate().toFile(), tls.key().toFile()).build();
+      return io.netty.handler.ssl.SslContextBuilder.forServer(
+              tls.certificate().toFile(), tls.key().toFile())
+          .build();
     } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
-      throw new ResponderException("TLS credential " + tls.certificate() + " / " + tls.key() + " cannot be used: "
-          + e.getMessage() + " (the key must be PEM PKCS#8, the certificate PEM)");
+      throw new ResponderException(
+          "TLS credential "
+              + tls.certificate()
+              + " / "
+              + tls.key()
+              + " cannot be used: "
+              + e.getMessage()
+              + " (the key must be PEM PKCS#8, the certificate PEM)");
     }
   }
 
@@ -172,19 +221,26 @@ public final class ResponderMember implements AutoCloseable {
     return prepare(config, name, signing, metrics);
   }
 
-  private static Serving prepare(ClusterConfig config, String member, ExecutorService signing,
-      ResponderMetrics metrics)
+  private static Serving prepare(
+      ClusterConfig config, String member, ExecutorService signing, ResponderMetrics metrics)
       throws ResponderException {
     List<ServedCa> served = new ArrayList<>();
     Map<String, Long> refresh = new java.util.HashMap<>();
-    // The member's own signing credentials where it has them (manual assignment), else the configuration's.
+    // The member's own signing credentials where it has them (manual assignment), else the
+    // configuration's.
     for (RevocationConfiguration rc : config.revocationConfigurationsFor(member)) {
       served.add(load(rc));
       refresh.put(rc.name(), rc.refreshInterval().toMillis());
     }
-    OcspService service = new OcspService(served, signing, Clock.systemUTC(),
-        new OcspService.Settings(config.responder().unknownIssuer() == ResponderSettings.UnknownIssuer.UNKNOWN,
-            config.responder().cacheEntries()), metrics);
+    OcspService service =
+        new OcspService(
+            served,
+            signing,
+            Clock.systemUTC(),
+            new OcspService.Settings(
+                config.responder().unknownIssuer() == ResponderSettings.UnknownIssuer.UNKNOWN,
+                config.responder().cacheEntries()),
+            metrics);
     return new Serving(served, service, refresh);
   }
 
@@ -195,30 +251,40 @@ public final class ResponderMember implements AutoCloseable {
     for (ServedCa ca : next.served) {
       metrics.declare(ca.name());
       long every = next.refreshMillis.get(ca.name());
-      next.refreshes.add(refresher.scheduleWithFixedDelay(() -> refresh(ca, next.service, metrics), every, every,
-          TimeUnit.MILLISECONDS));
+      next.refreshes.add(
+          refresher.scheduleWithFixedDelay(
+              () -> refresh(ca, next.service, metrics), every, every, TimeUnit.MILLISECONDS));
     }
     Serving previous = serving.getAndSet(next);
     gauges.follow(next.configurations());
     if (!pendingGauge) {
       pendingGauge = true;
-      memberMeters.add(Gauge.builder("ocsp.cache.resign.pending", serving, s -> s.get().service.resignsPending())
-          .description("Pre-produced responses being re-signed in the background")
-          .tag("member", name)
-          .strongReference(true)
-          .register(registry));
+      memberMeters.add(
+          Gauge.builder("ocsp.cache.resign.pending", serving, s -> s.get().service.resignsPending())
+              .description("Pre-produced responses being re-signed in the background")
+              .tag("member", name)
+              .strongReference(true)
+              .register(registry));
     }
     if (previous != null && previous != next) {
       previous.refreshes.forEach(f -> f.cancel(false));
     }
   }
 
-  public static ResponderMember start(ClusterConfig config, String memberName, MeterRegistry registry)
-      throws ResponderException {
-    Member member = config.member(memberName).orElseThrow(() -> new ResponderException(
-        "no member \"" + memberName + "\" in the configuration"));
-    return start(config, memberName,
-        new InetSocketAddress(member.address().host(), member.address().port()), registry);
+  public static ResponderMember start(
+      ClusterConfig config, String memberName, MeterRegistry registry) throws ResponderException {
+    Member member =
+        config
+            .member(memberName)
+            .orElseThrow(
+                () ->
+                    new ResponderException(
+                        "no member \"" + memberName + "\" in the configuration"));
+    return start(
+        config,
+        memberName,
+        new InetSocketAddress(member.address().host(), member.address().port()),
+        registry);
   }
 
   private static ServedCa load(RevocationConfiguration rc) throws ResponderException {
@@ -226,27 +292,40 @@ public final class ResponderMember implements AutoCloseable {
     try {
       ca = Pem.readCertificate(rc.caCertificate());
     } catch (IOException e) {
-      throw new ResponderException("revocation configuration \"" + rc.name() + "\": cannot read the CA certificate "
-          + rc.caCertificate() + ": " + e.getMessage());
+      throw new ResponderException(
+          "revocation configuration \""
+              + rc.name()
+              + "\": cannot read the CA certificate "
+              + rc.caCertificate()
+              + ": "
+              + e.getMessage());
     }
     ResponseSigner signer;
     try {
       signer = loadSigner(rc, ca);
     } catch (SignerException e) {
-      throw new ResponderException("revocation configuration \"" + rc.name() + "\": " + e.getMessage());
+      throw new ResponderException(
+          "revocation configuration \"" + rc.name() + "\": " + e.getMessage());
     }
-    RevocationSource source = rc.opensslIndex() != null
-        ? new IndexRevocationSource(rc.name(), rc.opensslIndex(), rc.extendedRevoke(), rc.refreshInterval(),
-            Clock.systemUTC())
-        : new CrlRevocationSource(rc.name(), rc.crl(), rc.deltaCrl(), ca);
+    RevocationSource source =
+        rc.opensslIndex() != null
+            ? new IndexRevocationSource(
+                rc.name(),
+                rc.opensslIndex(),
+                rc.extendedRevoke(),
+                rc.refreshInterval(),
+                Clock.systemUTC())
+            : new CrlRevocationSource(rc.name(), rc.crl(), rc.deltaCrl(), ca);
     source.refresh();
     return new ServedCa(rc.name(), ca, source, signer, rc.responseValidity());
   }
 
-  private static ResponseSigner loadSigner(RevocationConfiguration rc, X509CertificateHolder ca) throws SignerException {
+  private static ResponseSigner loadSigner(RevocationConfiguration rc, X509CertificateHolder ca)
+      throws SignerException {
     boolean byName = rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME;
     return rc.signingKeystore() != null
-        ? ResponseSigner.loadPkcs12(rc.signingKeystore(), rc.signingKeystorePasswordFile(), ca, byName)
+        ? ResponseSigner.loadPkcs12(
+            rc.signingKeystore(), rc.signingKeystorePasswordFile(), ca, byName)
         : ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca, byName);
   }
 
@@ -259,18 +338,32 @@ public final class ResponderMember implements AutoCloseable {
    */
   public String assignSigner(RevocationConfiguration rc) throws ResponderException {
     Serving now = serving.get();
-    ServedCa ca = now.served.stream().filter(c -> c.name().equals(rc.name())).findFirst()
-        .orElseThrow(() -> new ResponderException("member " + name + " serves no configuration \"" + rc.name() + "\""));
+    ServedCa ca =
+        now.served.stream()
+            .filter(c -> c.name().equals(rc.name()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new ResponderException(
+                        "member " + name + " serves no configuration \"" + rc.name() + "\""));
     ResponseSigner signer;
     try {
       signer = loadSigner(rc, ca.ca());
     } catch (SignerException e) {
-      throw new ResponderException("revocation configuration \"" + rc.name() + "\": new signer refused, the old one "
-          + "stays in force: " + e.getMessage());
+      throw new ResponderException(
+          "revocation configuration \""
+              + rc.name()
+              + "\": new signer refused, the old one "
+              + "stays in force: "
+              + e.getMessage());
     }
     ca.assign(signer);
     now.service.resignAll(ca);
-    String said = "\"" + signer.certificate().getSubject() + "\", valid until " + signer.certificate().getNotAfter().toInstant();
+    String said =
+        "\""
+            + signer.certificate().getSubject()
+            + "\", valid until "
+            + signer.certificate().getNotAfter().toInstant();
     LOG.info("member {}: revocation configuration \"{}\" now signs with {}", name, rc.name(), said);
     return said;
   }
@@ -282,7 +375,8 @@ public final class ResponderMember implements AutoCloseable {
   private static String refresh(ServedCa ca, OcspService service, ResponderMetrics metrics) {
     long before = ca.source().generation();
     boolean taken = ca.source().refresh();
-    String result = !taken ? "refused" : ca.source().generation() != before ? "loaded" : "unchanged";
+    String result =
+        !taken ? "refused" : ca.source().generation() != before ? "loaded" : "unchanged";
     metrics.refreshed(ca.name(), result);
     if ("loaded".equals(result)) {
       service.resignAll(ca);
@@ -296,14 +390,17 @@ public final class ResponderMember implements AutoCloseable {
    */
   public Map<String, String> refreshNow() {
     try {
-      return refresher.submit(() -> {
-        Serving now = serving.get();
-        Map<String, String> results = new java.util.LinkedHashMap<>();
-        for (ServedCa ca : now.served) {
-          results.put(ca.name(), refresh(ca, now.service, metrics));
-        }
-        return results;
-      }).get(60, TimeUnit.SECONDS);
+      return refresher
+          .submit(
+              () -> {
+                Serving now = serving.get();
+                Map<String, String> results = new java.util.LinkedHashMap<>();
+                for (ServedCa ca : now.served) {
+                  results.put(ca.name(), refresh(ca, now.service, metrics));
+                }
+                return results;
+              })
+          .get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("refresh did not finish: " + e, e);
     }
@@ -314,8 +411,13 @@ public final class ResponderMember implements AutoCloseable {
    * requests is answered tryLater-fast by back-pressure rather than growing memory without end.
    */
   private static ExecutorService boundedSigningExecutor(int cores, String member) {
-    return new java.util.concurrent.ThreadPoolExecutor(cores, cores, 0, TimeUnit.SECONDS,
-        new java.util.concurrent.ArrayBlockingQueue<>(10_000), daemon(member + "-signing"),
+    return new java.util.concurrent.ThreadPoolExecutor(
+        cores,
+        cores,
+        0,
+        TimeUnit.SECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(10_000),
+        daemon(member + "-signing"),
         new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
   }
 
@@ -323,7 +425,10 @@ public final class ResponderMember implements AutoCloseable {
     return name;
   }
 
-  /** Per revocation configuration: its status, the data's nextUpdate and the signer's expiry, for the status page. */
+  /**
+   * Per revocation configuration: its status, the data's nextUpdate and the signer's expiry, for
+   * the status page.
+   */
   public Map<String, Map<String, String>> details() {
     Map<String, String> status = status();
     Map<String, Map<String, String>> details = new java.util.LinkedHashMap<>();
@@ -339,8 +444,8 @@ public final class ResponderMember implements AutoCloseable {
   }
 
   /**
-   * Each revocation configuration's state, as the CA console shows it: {@code ok}, {@code revocation
-   * data not yet retrieved}, {@code stale} (past nextUpdate), or {@code signer expired}.
+   * Each revocation configuration's state, as the CA console shows it: {@code ok}, {@code
+   * revocation data not yet retrieved}, {@code stale} (past nextUpdate), or {@code signer expired}.
    */
   public Map<String, String> status() {
     Map<String, String> status = new java.util.LinkedHashMap<>();

@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
-/** Loopback ports free at the moment of asking, for tests that start listeners at fixed addresses. */
+/**
+ * Loopback ports free at the moment of asking, for tests that start listeners at fixed addresses.
+ */
 public final class FreePorts {
   private FreePorts() {}
 
-  /** {@code n} distinct ports, each free when this returns (all held open together while choosing). */
+  /**
+   * {@code n} distinct ports, each free when this returns (all held open together while choosing).
+   */
   public static int[] take(int n) throws IOException {
     ServerSocket[] sockets = new ServerSocket[n];
     int[] ports = new int[n];

@@ -40,8 +40,12 @@ public final class LeakGuard implements AfterAllCallback {
       List<String> found = List.copyOf(LEAKS);
       LEAKS.clear();
       throw new AssertionError(
-          "Netty reported " + found.size() + " leaked buffer(s) in " + context.getDisplayName()
-              + ":\n" + String.join("\n---\n", found));
+          "Netty reported "
+              + found.size()
+              + " leaked buffer(s) in "
+              + context.getDisplayName()
+              + ":\n"
+              + String.join("\n---\n", found));
     }
   }
 
@@ -64,7 +68,8 @@ public final class LeakGuard implements AfterAllCallback {
     }
 
     @Override
-    public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval) {
+    public <T> ResourceLeakDetector<T> newResourceLeakDetector(
+        Class<T> resource, int samplingInterval) {
       return new RecordingDetector<>(resource, samplingInterval);
     }
   }

@@ -19,11 +19,14 @@ class LeakGuardTest {
   @Test
   void aBufferDroppedWithoutReleaseIsReported() {
     leakOne();
-    await().atMost(Duration.ofSeconds(20)).until(() -> {
-      System.gc();
-      ByteBufAllocator.DEFAULT.buffer(1).release();
-      return !LeakGuard.reported().isEmpty();
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              System.gc();
+              ByteBufAllocator.DEFAULT.buffer(1).release();
+              return !LeakGuard.reported().isEmpty();
+            });
     assertFalse(LeakGuard.reported().isEmpty());
   }
 

@@ -23,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator's control of hosts and port rules, as {@code nlb.exe} has it: start, stop, drainstop,
- * suspend, resume per member; enable, disable, drain per rule. A suspended member stays suspended
- * across restarts when its {@code retainSuspended} says so (kept in the state file). Every change
- * is logged once, with what caused it.
+ * The operator's control of hosts and port rules, as {@code nlb.exe} has it: start, stop,
+ * drainstop, suspend, resume per member; enable, disable, drain per rule. A suspended member stays
+ * suspended across restarts when its {@code retainSuspended} says so (kept in the state file).
+ * Every change is logged once, with what caused it.
  */
 public final class HostControl {
   private static final Logger LOG = LoggerFactory.getLogger(HostControl.class);
@@ -51,9 +51,10 @@ public final class HostControl {
   private final Duration drainTimeout;
   private final ScheduledExecutorService timer;
   private final Connections connections;
-  private volatile BiConsumer<String, RuleState> ruleListener = (rule, state) -> { };
+  private volatile BiConsumer<String, RuleState> ruleListener = (rule, state) -> {};
 
-  public HostControl(ClusterConfig config, ScheduledExecutorService timer, Connections connections) {
+  public HostControl(
+      ClusterConfig config, ScheduledExecutorService timer, Connections connections) {
     this.stateFile = config.balancer().stateFile();
     this.drainTimeout = config.balancer().drainTimeout();
     this.timer = timer;
@@ -61,11 +62,19 @@ public final class HostControl {
     Set<String> suspended = readSuspended();
     for (Member m : config.members()) {
       members.put(m.name(), m);
-      HostState initial = m.retainSuspended() && suspended.contains(m.name()) ? HostState.SUSPENDED : m.initialState();
+      HostState initial =
+          m.retainSuspended() && suspended.contains(m.name())
+              ? HostState.SUSPENDED
+              : m.initialState();
       states.put(m.name(), initial);
       if (initial != HostState.STARTED) {
-        LOG.info("{} {} at start ({})", m.name(), initial,
-            initial == HostState.SUSPENDED && suspended.contains(m.name()) ? "suspended before the restart" : "initialState");
+        LOG.info(
+            "{} {} at start ({})",
+            m.name(),
+            initial,
+            initial == HostState.SUSPENDED && suspended.contains(m.name())
+                ? "suspended before the restart"
+                : "initialState");
       }
     }
     for (PortRule r : config.portRules()) {
@@ -144,10 +153,19 @@ public final class HostControl {
       return member + " is already draining";
     }
     int open = connections.active(member);
-    change(member, HostState.DRAINING, "drainstop: " + open + " connection(s) open, closed at the latest in "
-        + drainTimeout.toSeconds() + " s");
+    change(
+        member,
+        HostState.DRAINING,
+        "drainstop: "
+            + open
+            + " connection(s) open, closed at the latest in "
+            + drainTimeout.toSeconds()
+            + " s");
     long started = System.nanoTime();
-    drains.put(member, timer.scheduleWithFixedDelay(() -> checkDrain(member, started), 100, 100, TimeUnit.MILLISECONDS));
+    drains.put(
+        member,
+        timer.scheduleWithFixedDelay(
+            () -> checkDrain(member, started), 100, 100, TimeUnit.MILLISECONDS));
     return member + " draining: " + open + " connection(s) open";
   }
 
@@ -216,14 +234,16 @@ public final class HostControl {
   private HostState existing(String member) {
     HostState s = states.get(member);
     if (s == null) {
-      throw new IllegalArgumentException("no member \"" + member + "\"; members are " + new TreeSet<>(states.keySet()));
+      throw new IllegalArgumentException(
+          "no member \"" + member + "\"; members are " + new TreeSet<>(states.keySet()));
     }
     return s;
   }
 
   private void existingRule(String rule) {
     if (!rules.containsKey(rule)) {
-      throw new IllegalArgumentException("no port rule \"" + rule + "\"; rules are " + new TreeSet<>(rules.keySet()));
+      throw new IllegalArgumentException(
+          "no port rule \"" + rule + "\"; rules are " + new TreeSet<>(rules.keySet()));
     }
   }
 
@@ -255,7 +275,10 @@ public final class HostControl {
       }
       return names;
     } catch (IOException e) {
-      LOG.warn("host state file {} cannot be read, starting from initialState: {}", stateFile, e.getMessage());
+      LOG.warn(
+          "host state file {} cannot be read, starting from initialState: {}",
+          stateFile,
+          e.getMessage());
       return Set.of();
     }
   }
@@ -266,22 +289,32 @@ public final class HostControl {
       return;
     }
     Set<String> suspended = new TreeSet<>();
-    states.forEach((name, state) -> {
-      if (state == HostState.SUSPENDED && members.get(name).retainSuspended()) {
-        suspended.add(name);
-      }
-    });
+    states.forEach(
+        (name, state) -> {
+          if (state == HostState.SUSPENDED && members.get(name).retainSuspended()) {
+            suspended.add(name);
+          }
+        });
     try {
       Files.createDirectories(stateFile.toAbsolutePath().getParent());
       Path temp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-      try (var channel = java.nio.channels.FileChannel.open(temp, java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-        channel.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(Map.of("suspended", suspended))));
+      try (var channel =
+          java.nio.channels.FileChannel.open(
+              temp,
+              java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+              java.nio.file.StandardOpenOption.WRITE)) {
+        channel.write(
+            java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(Map.of("suspended", suspended))));
         channel.force(true);
       }
-      Files.move(temp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          temp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      LOG.warn("cannot keep the suspended state in {}: {} (it will not survive a restart)", stateFile, e.getMessage());
+      LOG.warn(
+          "cannot keep the suspended state in {}: {} (it will not survive a restart)",
+          stateFile,
+          e.getMessage());
     }
   }
 }

@@ -25,14 +25,15 @@ public final class Membership implements HostControl.Connections {
   private final AtomicInteger total = new AtomicInteger();
 
   /**
-   * Reaches {@code member} at {@code address} from now on (resolved once here, so that no event loop
-   * ever waits on DNS); returns true for a member not known before.
+   * Reaches {@code member} at {@code address} from now on (resolved once here, so that no event
+   * loop ever waits on DNS); returns true for a member not known before.
    */
   public boolean add(Member member, InetSocketAddress address) {
     addresses.put(member.name(), address);
     boolean added = active.putIfAbsent(member.name(), new AtomicInteger()) == null;
     if (added) {
-      byMember.put(member.name(), new DefaultChannelGroup(member.name(), GlobalEventExecutor.INSTANCE));
+      byMember.put(
+          member.name(), new DefaultChannelGroup(member.name(), GlobalEventExecutor.INSTANCE));
     }
     return added;
   }
@@ -66,25 +67,32 @@ public final class Membership implements HostControl.Connections {
     return n == null ? 0 : n.get();
   }
 
-  /** Counts a relayed connection until its member side closes; then its client side is closed too. */
-  public void track(String rule, String member, Channel client, Channel backend, boolean countPerClient) {
+  /**
+   * Counts a relayed connection until its member side closes; then its client side is closed too.
+   */
+  public void track(
+      String rule, String member, Channel client, Channel backend, boolean countPerClient) {
     active.get(member).incrementAndGet();
     total.incrementAndGet();
-    InetAddress from = client.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    InetAddress from =
+        client.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     boolean perClient = countPerClient && from != null;
     if (perClient) {
       byClient.computeIfAbsent(from, c -> new AtomicInteger()).incrementAndGet();
     }
     byMember.get(member).add(client);
     byRule.get(rule).add(client);
-    backend.closeFuture().addListener(f -> {
-      active.get(member).decrementAndGet();
-      total.decrementAndGet();
-      if (perClient) {
-        byClient.computeIfPresent(from, (c, n) -> n.decrementAndGet() <= 0 ? null : n);
-      }
-      client.close();
-    });
+    backend
+        .closeFuture()
+        .addListener(
+            f -> {
+              active.get(member).decrementAndGet();
+              total.decrementAndGet();
+              if (perClient) {
+                byClient.computeIfPresent(from, (c, n) -> n.decrementAndGet() <= 0 ? null : n);
+              }
+              client.close();
+            });
   }
 
   /** True while the member has client connections open. */

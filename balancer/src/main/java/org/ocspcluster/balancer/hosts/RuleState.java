@@ -2,9 +2,14 @@ package org.ocspcluster.balancer.hosts;
 
 import java.util.Locale;
 
-/** A port rule's state: enabled, disabled (refuses, its connections closed), draining (refuses new ones). */
+/**
+ * A port rule's state: enabled, disabled (refuses, its connections closed), draining (refuses new
+ * ones).
+ */
 public enum RuleState {
-  ENABLED, DISABLED, DRAINING;
+  ENABLED,
+  DISABLED,
+  DRAINING;
 
   @Override
   public String toString() {

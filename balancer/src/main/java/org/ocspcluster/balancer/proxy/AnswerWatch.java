@@ -8,10 +8,10 @@ import java.util.concurrent.TimeUnit;
 import org.ocspcluster.config.Member;
 
 /**
- * On a connection to a member: when bytes go to the member and nothing comes back within the
- * health timeout, the member is reported as not answering. A frozen process still accepts
- * connections (the kernel does), so refused connects never show it; this does, within seconds,
- * where the probes need {@code fall} rounds.
+ * On a connection to a member: when bytes go to the member and nothing comes back within the health
+ * timeout, the member is reported as not answering. A frozen process still accepts connections (the
+ * kernel does), so refused connects never show it; this does, within seconds, where the probes need
+ * {@code fall} rounds.
  */
 final class AnswerWatch extends ChannelDuplexHandler {
   private final Member member;
@@ -28,10 +28,15 @@ final class AnswerWatch extends ChannelDuplexHandler {
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     if (pending == null) {
-      pending = ctx.executor().schedule(() -> {
-        pending = null;
-        events.unanswered(member);
-      }, timeoutNanos, TimeUnit.NANOSECONDS);
+      pending =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    pending = null;
+                    events.unanswered(member);
+                  },
+                  timeoutNanos,
+                  TimeUnit.NANOSECONDS);
     }
     ctx.write(msg, promise);
   }

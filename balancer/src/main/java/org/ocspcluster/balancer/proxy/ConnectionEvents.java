@@ -5,10 +5,15 @@ import java.time.Duration;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRule;
 
-/** What the proxy tells of the connections it relays: for counting, limits, metrics and passive health. */
+/**
+ * What the proxy tells of the connections it relays: for counting, limits, metrics and passive
+ * health.
+ */
 public interface ConnectionEvents {
 
-  /** A client connection under {@code rule} was connected to {@code member} through {@code backend}. */
+  /**
+   * A client connection under {@code rule} was connected to {@code member} through {@code backend}.
+   */
   void opened(PortRule rule, Member member, Channel client, Channel backend);
 
   /** A connect to {@code member} was refused or timed out. */

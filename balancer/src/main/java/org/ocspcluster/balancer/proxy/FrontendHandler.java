@@ -34,12 +34,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private final ConnectionEvents events;
   private final BalancerSettings settings;
   private final Transport transport;
+
   /** Bytes that arrived before a member was connected; sent first. */
   private final java.util.ArrayDeque<Object> early = new java.util.ArrayDeque<>();
+
   private boolean inputShutdown;
   private boolean relaying;
 
-  FrontendHandler(PortRule rule, Selection selection, ConnectionEvents events, BalancerSettings settings,
+  FrontendHandler(
+      PortRule rule,
+      Selection selection,
+      ConnectionEvents events,
+      BalancerSettings settings,
       Transport transport) {
     this.rule = rule;
     this.selection = selection;
@@ -54,9 +60,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    List<Member> candidates = selection.candidates(rule, (InetSocketAddress) ctx.channel().remoteAddress());
+    List<Member> candidates =
+        selection.candidates(rule, (InetSocketAddress) ctx.channel().remoteAddress());
     if (candidates.isEmpty()) {
-      LOG.debug("rule {}: no member can take a connection from {}", rule.name(), ctx.channel().remoteAddress());
+      LOG.debug(
+          "rule {}: no member can take a connection from {}",
+          rule.name(),
+          ctx.channel().remoteAddress());
       ctx.close();
       return;
     }
@@ -70,55 +80,70 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Member member = candidates.get(index);
-    Bootstrap bootstrap = new Bootstrap()
-        .group(client.eventLoop())
-        .channel(transport.client())
-        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-        .handler(new io.netty.channel.ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
-              ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
-            }
-            ch.pipeline().addLast(new AnswerWatch(member, events));
-            ch.pipeline().addLast(new Relay(client, n -> events.bytes(member, false, n)));
-          }
-        });
-    bootstrap.connect(selection.addressOf(member)).addListener((ChannelFutureListener) f -> {
-      if (!f.isSuccess()) {
-        LOG.debug("rule {}: connect to {} failed: {}", rule.name(), member.name(), f.cause().toString());
-        events.connectFailed(member);
-        connect(client, candidates, index + 1);
-        return;
-      }
-      Channel backend = f.channel();
-      if (!client.isActive()) {
-        backend.close();
-        return;
-      }
-      if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
-        backend.writeAndFlush(proxyHeader(client));
-      }
-      events.opened(rule, member, client, backend);
-      relaying = true;
-      for (Object msg = early.poll(); msg != null; msg = early.poll()) {
-        if (msg instanceof io.netty.buffer.ByteBuf buf) {
-          events.bytes(member, true, buf.readableBytes());
-        }
-        backend.write(msg);
-      }
-      backend.flush();
-      client.pipeline().replace(this, "relay", new Relay(backend, n -> events.bytes(member, true, n)));
-      if (inputShutdown) {
-        // The client finished sending before the member was connected: pass the half-close on.
-        ((io.netty.channel.socket.DuplexChannel) backend).shutdownOutput();
-        backend.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
-      } else {
-        client.read();
-      }
-    });
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(client.eventLoop())
+            .channel(transport.client())
+            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+            .handler(
+                new io.netty.channel.ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
+                      ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
+                    }
+                    ch.pipeline().addLast(new AnswerWatch(member, events));
+                    ch.pipeline().addLast(new Relay(client, n -> events.bytes(member, false, n)));
+                  }
+                });
+    bootstrap
+        .connect(selection.addressOf(member))
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    LOG.debug(
+                        "rule {}: connect to {} failed: {}",
+                        rule.name(),
+                        member.name(),
+                        f.cause().toString());
+                    events.connectFailed(member);
+                    connect(client, candidates, index + 1);
+                    return;
+                  }
+                  Channel backend = f.channel();
+                  if (!client.isActive()) {
+                    backend.close();
+                    return;
+                  }
+                  if (settings.proxyProtocol() != BalancerSettings.ProxyProtocol.NONE) {
+                    backend.writeAndFlush(proxyHeader(client));
+                  }
+                  events.opened(rule, member, client, backend);
+                  relaying = true;
+                  for (Object msg = early.poll(); msg != null; msg = early.poll()) {
+                    if (msg instanceof io.netty.buffer.ByteBuf buf) {
+                      events.bytes(member, true, buf.readableBytes());
+                    }
+                    backend.write(msg);
+                  }
+                  backend.flush();
+                  client
+                      .pipeline()
+                      .replace(
+                          this, "relay", new Relay(backend, n -> events.bytes(member, true, n)));
+                  if (inputShutdown) {
+                    // The client finished sending before the member was connected: pass the
+                    // half-close on.
+                    ((io.netty.channel.socket.DuplexChannel) backend).shutdownOutput();
+                    backend.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                  } else {
+                    client.read();
+                  }
+                });
   }
 
   @Override
@@ -147,10 +172,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     InetSocketAddress destination = (InetSocketAddress) client.localAddress();
     boolean v6 = source.getAddress() instanceof Inet6Address;
     return new HAProxyMessage(
-        settings.proxyProtocol() == BalancerSettings.ProxyProtocol.V1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2,
-        HAProxyCommand.PROXY, v6 ? HAProxyProxiedProtocol.TCP6 : HAProxyProxiedProtocol.TCP4,
-        source.getAddress().getHostAddress(), destination.getAddress().getHostAddress(),
-        source.getPort(), destination.getPort());
+        settings.proxyProtocol() == BalancerSettings.ProxyProtocol.V1
+            ? HAProxyProtocolVersion.V1
+            : HAProxyProtocolVersion.V2,
+        HAProxyCommand.PROXY,
+        v6 ? HAProxyProxiedProtocol.TCP6 : HAProxyProxiedProtocol.TCP4,
+        source.getAddress().getHostAddress(),
+        destination.getAddress().getHostAddress(),
+        source.getPort(),
+        destination.getPort());
   }
 
   @Override
@@ -175,6 +205,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   /** Bytes held per connection while its member is being connected; past this the client waits. */
   static final int MAX_EARLY_BYTES = 64 * 1024;
+
   private long earlyBytes;
 
   @Override

@@ -34,7 +34,8 @@ final class Relay extends ChannelInboundHandlerAdapter {
     Channel channel = ctx.channel();
     // A client that sent its request and shut its side before the member was connected has nothing
     // more to read; asking to read would only fail.
-    if (channel.isActive() && !(channel instanceof DuplexChannel duplex && duplex.isInputShutdown())) {
+    if (channel.isActive()
+        && !(channel instanceof DuplexChannel duplex && duplex.isInputShutdown())) {
       channel.config().setAutoRead(true);
     }
   }

@@ -11,7 +11,10 @@ public interface Selection {
   /** Members to try for a new client of {@code rule}, best first; empty refuses the client. */
   List<Member> candidates(PortRule rule, InetSocketAddress client);
 
-  /** Whether a new connection from {@code client} may be taken: limits in total and per client address. */
+  /**
+   * Whether a new connection from {@code client} may be taken: limits in total and per client
+   * address.
+   */
   boolean admit(PortRule rule, InetSocketAddress client);
 
   /** Where {@code member} is reached (resolved once, so no event loop waits on DNS). */

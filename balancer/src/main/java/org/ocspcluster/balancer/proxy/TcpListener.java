@@ -27,23 +27,38 @@ import org.ocspcluster.config.PortRule;
 public final class TcpListener {
   private TcpListener() {}
 
-  public static List<Channel> bind(EventLoopGroup boss, EventLoopGroup workers, Transport transport,
-      InetSocketAddress address, PortRule rule, Selection selection, ConnectionEvents events, BalancerSettings settings) {
+  public static List<Channel> bind(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      Transport transport,
+      InetSocketAddress address,
+      PortRule rule,
+      Selection selection,
+      ConnectionEvents events,
+      BalancerSettings settings) {
     if (!transport.reusePort()) {
-      return List.of(bootstrap(boss, workers, transport, rule, selection, events, settings).bind(address).syncUninterruptibly()
-          .channel());
+      return List.of(
+          bootstrap(boss, workers, transport, rule, selection, events, settings)
+              .bind(address)
+              .syncUninterruptibly()
+              .channel());
     }
     List<Channel> bound = new ArrayList<>();
     InetSocketAddress at = address;
     try {
       for (EventExecutor executor : workers) {
         EventLoop loop = (EventLoop) executor;
-        Channel channel = bootstrap(loop, loop, transport, rule, selection, events, settings)
-            .option(EpollChannelOption.SO_REUSEPORT, true)
-            .bind(at).syncUninterruptibly().channel();
+        Channel channel =
+            bootstrap(loop, loop, transport, rule, selection, events, settings)
+                .option(EpollChannelOption.SO_REUSEPORT, true)
+                .bind(at)
+                .syncUninterruptibly()
+                .channel();
         bound.add(channel);
         // Port 0 means "any": the other sockets join the port the first one got.
-        at = new InetSocketAddress(address.getAddress(), ((InetSocketAddress) channel.localAddress()).getPort());
+        at =
+            new InetSocketAddress(
+                address.getAddress(), ((InetSocketAddress) channel.localAddress()).getPort());
       }
     } catch (RuntimeException e) {
       bound.forEach(Channel::close);
@@ -52,8 +67,14 @@ public final class TcpListener {
     return bound;
   }
 
-  private static ServerBootstrap bootstrap(EventLoopGroup boss, EventLoopGroup workers, Transport transport,
-      PortRule rule, Selection selection, ConnectionEvents events, BalancerSettings settings) {
+  private static ServerBootstrap bootstrap(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      Transport transport,
+      PortRule rule,
+      Selection selection,
+      ConnectionEvents events,
+      BalancerSettings settings) {
     long idle = settings.idleTimeout().toMillis();
     return new ServerBootstrap()
         .group(boss, workers)
@@ -62,17 +83,22 @@ public final class TcpListener {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS) {
+        .childHandler(
+            new ChannelInitializer<Channel>() {
               @Override
-              protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
-                ctx.close();
+              protected void initChannel(Channel ch) {
+                ch.pipeline()
+                    .addLast(
+                        new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS) {
+                          @Override
+                          protected void channelIdle(
+                              ChannelHandlerContext ctx, IdleStateEvent evt) {
+                            ctx.close();
+                          }
+                        });
+                ch.pipeline()
+                    .addLast(new FrontendHandler(rule, selection, events, settings, transport));
               }
             });
-            ch.pipeline().addLast(new FrontendHandler(rule, selection, events, settings, transport));
-          }
-        });
   }
 }

@@ -15,13 +15,23 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /** Native epoll where the platform has it (Linux), NIO elsewhere; one choice for every channel. */
-public record Transport(String name, IoHandlerFactory handlers, Class<? extends ServerChannel> server,
-    Class<? extends Channel> client, Class<? extends DatagramChannel> datagram) {
+public record Transport(
+    String name,
+    IoHandlerFactory handlers,
+    Class<? extends ServerChannel> server,
+    Class<? extends Channel> client,
+    Class<? extends DatagramChannel> datagram) {
 
   public static Transport best() {
-    if (Epoll.isAvailable() && !Boolean.getBoolean("ocsp.cluster.nio") && System.getenv("OCSP_CLUSTER_NIO") == null) {
-      return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-          EpollSocketChannel.class, EpollDatagramChannel.class);
+    if (Epoll.isAvailable()
+        && !Boolean.getBoolean("ocsp.cluster.nio")
+        && System.getenv("OCSP_CLUSTER_NIO") == null) {
+      return new Transport(
+          "epoll",
+          EpollIoHandler.newFactory(),
+          EpollServerSocketChannel.class,
+          EpollSocketChannel.class,
+          EpollDatagramChannel.class);
     }
     return nio();
   }
@@ -32,7 +42,11 @@ public record Transport(String name, IoHandlerFactory handlers, Class<? extends 
   }
 
   public static Transport nio() {
-    return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class,
+    return new Transport(
+        "nio",
+        NioIoHandler.newFactory(),
+        NioServerSocketChannel.class,
+        NioSocketChannel.class,
         NioDatagramChannel.class);
   }
 }

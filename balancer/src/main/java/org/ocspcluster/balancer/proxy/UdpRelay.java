@@ -40,7 +40,8 @@ public final class UdpRelay extends SimpleChannelInboundHandler<DatagramPacket> 
   private final Map<InetSocketAddress, Session> sessions = new HashMap<>();
   private Channel listener;
 
-  private UdpRelay(PortRule rule, Selection selection, Transport transport, Events events, long idleNanos) {
+  private UdpRelay(
+      PortRule rule, Selection selection, Transport transport, Events events, long idleNanos) {
     this.rule = rule;
     this.selection = selection;
     this.transport = transport;
@@ -48,11 +49,23 @@ public final class UdpRelay extends SimpleChannelInboundHandler<DatagramPacket> 
     this.idleNanos = idleNanos;
   }
 
-  public static Channel bind(EventLoopGroup group, Transport transport, InetSocketAddress address, PortRule rule,
-      Selection selection, Events events, java.time.Duration idleTimeout) {
+  public static Channel bind(
+      EventLoopGroup group,
+      Transport transport,
+      InetSocketAddress address,
+      PortRule rule,
+      Selection selection,
+      Events events,
+      java.time.Duration idleTimeout) {
     UdpRelay relay = new UdpRelay(rule, selection, transport, events, idleTimeout.toNanos());
-    Channel channel = new Bootstrap().group(group).channel(transport.datagram()).handler(relay)
-        .bind(address).syncUninterruptibly().channel();
+    Channel channel =
+        new Bootstrap()
+            .group(group)
+            .channel(transport.datagram())
+            .handler(relay)
+            .bind(address)
+            .syncUninterruptibly()
+            .channel();
     long sweep = Math.max(100, idleTimeout.toMillis() / 2);
     channel.eventLoop().scheduleAtFixedRate(relay::closeIdle, sweep, sweep, TimeUnit.MILLISECONDS);
     channel.closeFuture().addListener(f -> relay.closeAll());
@@ -98,19 +111,22 @@ public final class UdpRelay extends SimpleChannelInboundHandler<DatagramPacket> 
 
   private Session open(ChannelHandlerContext ctx, InetSocketAddress client, Member member) {
     long[] lastSeen = {System.nanoTime()};
-    ChannelFuture connected = new Bootstrap()
-        .group(ctx.channel().eventLoop())
-        .channel(transport.datagram())
-        .option(ChannelOption.SO_REUSEADDR, false)
-        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-          @Override
-          protected void channelRead0(ChannelHandlerContext memberCtx, DatagramPacket reply) {
-            lastSeen[0] = System.nanoTime();
-            events.datagram(rule, member, false);
-            listener.writeAndFlush(new DatagramPacket(reply.content().retain(), client));
-          }
-        })
-        .connect(selection.addressOf(member));
+    ChannelFuture connected =
+        new Bootstrap()
+            .group(ctx.channel().eventLoop())
+            .channel(transport.datagram())
+            .option(ChannelOption.SO_REUSEADDR, false)
+            .handler(
+                new SimpleChannelInboundHandler<DatagramPacket>() {
+                  @Override
+                  protected void channelRead0(
+                      ChannelHandlerContext memberCtx, DatagramPacket reply) {
+                    lastSeen[0] = System.nanoTime();
+                    events.datagram(rule, member, false);
+                    listener.writeAndFlush(new DatagramPacket(reply.content().retain(), client));
+                  }
+                })
+            .connect(selection.addressOf(member));
     return new Session(member, connected, lastSeen);
   }
 

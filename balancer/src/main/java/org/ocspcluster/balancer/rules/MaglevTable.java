@@ -42,11 +42,12 @@ public final class MaglevTable {
       throw new IllegalArgumentException("table size must be a prime of at least 2");
     }
     TreeMap<String, Integer> sorted = new TreeMap<>();
-    weights.forEach((name, weight) -> {
-      if (weight > 0) {
-        sorted.put(name, weight);
-      }
-    });
+    weights.forEach(
+        (name, weight) -> {
+          if (weight > 0) {
+            sorted.put(name, weight);
+          }
+        });
     String[] names = sorted.keySet().toArray(String[]::new);
     int[] slots = new int[size];
     Arrays.fill(slots, -1);
@@ -110,7 +111,9 @@ public final class MaglevTable {
     Set<String> found = new LinkedHashSet<>();
     Set<String> seen = new java.util.HashSet<>();
     int start = (int) Math.floorMod(key, (long) slots.length);
-    for (int step = 0; step < slots.length && found.size() < limit && seen.size() < members.length; step++) {
+    for (int step = 0;
+        step < slots.length && found.size() < limit && seen.size() < members.length;
+        step++) {
       String member = members[slots[(start + step) % slots.length]];
       if (seen.add(member) && usable.test(member)) {
         found.add(member);

@@ -44,13 +44,14 @@ public final class MemberSelector {
   public List<Member> candidates(long key, Set<String> live, int limit) {
     return switch (rule.filteringMode()) {
       case DISABLED -> List.of();
-      case SINGLE_HOST -> members.values().stream()
-          .filter(m -> live.contains(m.name()))
-          .sorted(Comparator.comparingInt(rule::handlingPriorityOf))
-          .limit(limit)
-          .toList();
-      case MULTIPLE_HOST -> table.lookup(key, live::contains, limit).stream().map(members::get).toList();
+      case SINGLE_HOST ->
+          members.values().stream()
+              .filter(m -> live.contains(m.name()))
+              .sorted(Comparator.comparingInt(rule::handlingPriorityOf))
+              .limit(limit)
+              .toList();
+      case MULTIPLE_HOST ->
+          table.lookup(key, live::contains, limit).stream().map(members::get).toList();
     };
   }
-
 }

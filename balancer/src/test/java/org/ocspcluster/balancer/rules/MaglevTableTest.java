@@ -31,11 +31,16 @@ class MaglevTableTest {
   void weightsAreHonouredWithinTwoPercent() {
     Map<String, Integer> weights = Map.of("a", 10, "b", 20, "c", 30, "d", 40);
     MaglevTable table = MaglevTable.build(weights);
-    table.slotCounts().forEach((member, slots) -> {
-      double share = slots / (double) table.size();
-      double expected = weights.get(member) / 100.0;
-      assertTrue(Math.abs(share - expected) <= 0.02 * expected, member + " has " + share + ", expected " + expected);
-    });
+    table
+        .slotCounts()
+        .forEach(
+            (member, slots) -> {
+              double share = slots / (double) table.size();
+              double expected = weights.get(member) / 100.0;
+              assertTrue(
+                  Math.abs(share - expected) <= 0.02 * expected,
+                  member + " has " + share + ", expected " + expected);
+            });
   }
 
   @Test
@@ -51,7 +56,8 @@ class MaglevTableTest {
         moved++;
       }
     }
-    assertTrue(Math.abs(moved / (double) KEYS - 0.2) < 0.01, "responder-3 held its fifth: " + moved);
+    assertTrue(
+        Math.abs(moved / (double) KEYS - 0.2) < 0.01, "responder-3 held its fifth: " + moved);
   }
 
   @Test
@@ -71,9 +77,13 @@ class MaglevTableTest {
   @Test
   void anotherJvmBuildsTheSameTable() throws Exception {
     Map<String, Integer> weights = Map.of("responder-1", 50, "responder-2", 100, "responder-3", 25);
-    List<String> command = new ArrayList<>(List.of(
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-        "-cp", System.getProperty("java.class.path"), MaglevTable.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                "-cp",
+                System.getProperty("java.class.path"),
+                MaglevTable.class.getName()));
     weights.forEach((name, weight) -> command.add(name + "=" + weight));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String printed = new String(process.getInputStream().readAllBytes(), UTF_8).trim();

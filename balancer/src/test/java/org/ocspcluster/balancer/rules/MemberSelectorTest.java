@@ -24,8 +24,10 @@ class MemberSelectorTest {
   static final List<Member> ALL = List.of(A, B, C);
   static final Set<String> LIVE = Set.of("a", "b", "c");
 
-  static MemberSelector selector(FilteringMode mode, Map<String, Integer> weights, Map<String, Integer> handling) {
-    return new MemberSelector(new PortRule("r", null, PortRange.of(8080), null, mode, null, weights, handling), ALL);
+  static MemberSelector selector(
+      FilteringMode mode, Map<String, Integer> weights, Map<String, Integer> handling) {
+    return new MemberSelector(
+        new PortRule("r", null, PortRange.of(8080), null, mode, null, weights, handling), ALL);
   }
 
   @Test
@@ -43,7 +45,8 @@ class MemberSelectorTest {
   @Test
   void aRuleWeightOverridesTheMembersDefault() {
     // c's default weight is 0; the rule gives it everything else's share.
-    MemberSelector selector = selector(FilteringMode.MULTIPLE_HOST, Map.of("a", 0, "b", 0, "c", 10), null);
+    MemberSelector selector =
+        selector(FilteringMode.MULTIPLE_HOST, Map.of("a", 0, "b", 0, "c", 10), null);
     for (long key = 0; key < 32; key++) {
       assertEquals("c", selector.candidates(key, LIVE, 1).get(0).name());
     }
@@ -53,8 +56,10 @@ class MemberSelectorTest {
   void singleHostGoesToTheBestHandlingPriorityThenTheNext() {
     MemberSelector byHostPriority = selector(FilteringMode.SINGLE_HOST, null, null);
     assertEquals(List.of(B, A, C), byHostPriority.candidates(7, LIVE, 3));
-    assertEquals(List.of(A, C), byHostPriority.candidates(7, Set.of("a", "c"), 3), "b down: a takes over");
-    MemberSelector byRule = selector(FilteringMode.SINGLE_HOST, null, Map.of("c", 1, "a", 2, "b", 3));
+    assertEquals(
+        List.of(A, C), byHostPriority.candidates(7, Set.of("a", "c"), 3), "b down: a takes over");
+    MemberSelector byRule =
+        selector(FilteringMode.SINGLE_HOST, null, Map.of("c", 1, "a", 2, "b", 3));
     assertEquals(List.of(C, A, B), byRule.candidates(7, LIVE, 3));
   }
 

@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * ApacheBench, the new-connection-per-request load generator. wrk is not used for that mode: its
- * start-up connectivity check opens and closes a connection without a request, and
- * {@code openssl ocsp} (3.0) then spins on that connection forever. ab sends a fixed number of
- * requests, so no connection is cut mid-request at the end either.
+ * start-up connectivity check opens and closes a connection without a request, and {@code openssl
+ * ocsp} (3.0) then spins on that connection forever. ab sends a fixed number of requests, so no
+ * connection is cut mid-request at the end either.
  */
 final class Ab {
   private static final Pattern RATE = Pattern.compile("Requests per second:\\s+([0-9.]+)");
@@ -20,9 +20,24 @@ final class Ab {
 
   private Ab() {}
 
-  static List<String> command(int connections, long requests, Path body, Path percentiles, String url) {
-    return List.of("ab", "-q", "-c", Integer.toString(connections), "-n", Long.toString(requests),
-        "-s", "10", "-e", percentiles.toString(), "-p", body.toString(), "-T", "application/ocsp-request", url);
+  static List<String> command(
+      int connections, long requests, Path body, Path percentiles, String url) {
+    return List.of(
+        "ab",
+        "-q",
+        "-c",
+        Integer.toString(connections),
+        "-n",
+        Long.toString(requests),
+        "-s",
+        "10",
+        "-e",
+        percentiles.toString(),
+        "-p",
+        body.toString(),
+        "-T",
+        "application/ocsp-request",
+        url);
   }
 
   /**
@@ -35,13 +50,17 @@ final class Ab {
     long errors = 0;
     Matcher failed = FAILED.matcher(report);
     if (failed.find()) {
-      errors = Long.parseLong(failed.group(1)) + Long.parseLong(failed.group(2)) + Long.parseLong(failed.group(4));
+      errors =
+          Long.parseLong(failed.group(1))
+              + Long.parseLong(failed.group(2))
+              + Long.parseLong(failed.group(4));
     }
     Matcher non2xx = NON_2XX.matcher(report);
     if (non2xx.find()) {
       errors += Long.parseLong(non2xx.group(1));
     }
-    return new Load(rate, percentile(percentileCsv, 50), percentile(percentileCsv, 99), complete, errors);
+    return new Load(
+        rate, percentile(percentileCsv, 50), percentile(percentileCsv, 99), complete, errors);
   }
 
   private static double percentile(List<String> csv, int p) {

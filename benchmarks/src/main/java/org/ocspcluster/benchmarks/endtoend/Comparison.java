@@ -19,6 +19,7 @@ record Comparison(String label, String section, String a, String b, Metric metri
     TIME("time per lookup", r -> 1e9 / r.load().requestsPerSecond());
 
     final String label;
+
     @SuppressWarnings("ImmutableEnumChecker") // a method reference, never changed
     final ToDoubleFunction<Run> value;
 
@@ -28,7 +29,9 @@ record Comparison(String label, String section, String a, String b, Metric metri
     }
   }
 
-  /** The goal: the ratio at least (or at most) {@code value}; {@link #NONE} for information only. */
+  /**
+   * The goal: the ratio at least (or at most) {@code value}; {@link #NONE} for information only.
+   */
   record Target(double value, boolean atLeast) {
     static final Target NONE = new Target(Double.NaN, true);
 
@@ -68,16 +71,24 @@ record Comparison(String label, String section, String a, String b, Metric metri
         continue;
       }
       runs.stream()
-          .filter(rb -> rb.section().equals(section) && rb.target().equals(b) && rb.round() == ra.round())
+          .filter(
+              rb ->
+                  rb.section().equals(section) && rb.target().equals(b) && rb.round() == ra.round())
           .findFirst()
-          .ifPresent(rb -> ratios.add(metric.value.applyAsDouble(ra) / metric.value.applyAsDouble(rb)));
+          .ifPresent(
+              rb -> ratios.add(metric.value.applyAsDouble(ra) / metric.value.applyAsDouble(rb)));
     }
     if (ratios.isEmpty()) {
       return Optional.empty();
     }
     double[] values = ratios.stream().mapToDouble(Double::doubleValue).toArray();
-    return Optional.of(new Outcome(this, values, median(values), Arrays.stream(values).min().orElseThrow(),
-        Arrays.stream(values).max().orElseThrow()));
+    return Optional.of(
+        new Outcome(
+            this,
+            values,
+            median(values),
+            Arrays.stream(values).min().orElseThrow(),
+            Arrays.stream(values).max().orElseThrow()));
   }
 
   static double median(double[] values) {

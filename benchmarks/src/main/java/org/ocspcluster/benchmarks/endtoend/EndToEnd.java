@@ -41,45 +41,103 @@ import picocli.CommandLine.Option;
  * process) beside HAProxy, nginx and {@code openssl ocsp} on loopback, with the same members and
  * the same PKI, measured in alternating rounds so each ratio compares runs made back to back.
  */
-@Command(name = "benchmarks/run", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Measures the cluster side by side with HAProxy, nginx and `openssl ocsp` on loopback and",
-        "prints the ratios; writes runs.csv, summary.csv, summary.md and ratios.svg into --out.",
-        "Needs on the PATH: wrk, ab, haproxy, nginx, openssl (Debian: apt-get install wrk apache2-utils haproxy nginx openssl)."})
+@Command(
+    name = "benchmarks/run",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Measures the cluster side by side with HAProxy, nginx and `openssl ocsp` on loopback and",
+      "prints the ratios; writes runs.csv, summary.csv, summary.md and ratios.svg into --out.",
+      "Needs on the PATH: wrk, ab, haproxy, nginx, openssl (Debian: apt-get install wrk apache2-utils haproxy nginx openssl)."
+    })
 public final class EndToEnd implements Callable<Integer> {
-  @Option(names = "--duration", defaultValue = "8", paramLabel = "SECONDS", description = "length of one keep-alive run (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--duration",
+      defaultValue = "8",
+      paramLabel = "SECONDS",
+      description = "length of one keep-alive run (default: ${DEFAULT-VALUE})")
   int duration;
 
-  @Option(names = "--jit-warmup", defaultValue = "60", paramLabel = "SECONDS", description = "load sent through the balancer (keep-alive, then new connections) and to a member (GET) before any measurement, so the JVMs run compiled code as a long-running server does; 0 to skip (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--jit-warmup",
+      defaultValue = "60",
+      paramLabel = "SECONDS",
+      description =
+          "load sent through the balancer (keep-alive, then new connections) and to a member (GET) before any measurement, so the JVMs run compiled code as a long-running server does; 0 to skip (default: ${DEFAULT-VALUE})")
   int jitWarmup;
 
-  @Option(names = "--warmup", defaultValue = "15", paramLabel = "SECONDS", description = "length of each target's warm-up run (round 0, not counted), so the JIT has compiled the hot paths (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--warmup",
+      defaultValue = "15",
+      paramLabel = "SECONDS",
+      description =
+          "length of each target's warm-up run (round 0, not counted), so the JIT has compiled the hot paths (default: ${DEFAULT-VALUE})")
   int warmup;
 
-  @Option(names = "--rounds", defaultValue = "3", paramLabel = "N", description = "measured rounds per comparison, after one warm-up round (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--rounds",
+      defaultValue = "3",
+      paramLabel = "N",
+      description =
+          "measured rounds per comparison, after one warm-up round (default: ${DEFAULT-VALUE})")
   int rounds;
 
-  @Option(names = "--connections", defaultValue = "32", paramLabel = "N", description = "concurrent connections of the load generator (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--connections",
+      defaultValue = "32",
+      paramLabel = "N",
+      description = "concurrent connections of the load generator (default: ${DEFAULT-VALUE})")
   int connections;
 
-  @Option(names = "--wrk-threads", defaultValue = "1", paramLabel = "N", description = "wrk threads (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--wrk-threads",
+      defaultValue = "1",
+      paramLabel = "N",
+      description = "wrk threads (default: ${DEFAULT-VALUE})")
   int wrkThreads;
 
-  @Option(names = "--requests", defaultValue = "40000", paramLabel = "N", description = "requests per new-connection (ab) run (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--requests",
+      defaultValue = "40000",
+      paramLabel = "N",
+      description = "requests per new-connection (ab) run (default: ${DEFAULT-VALUE})")
   long requests;
 
-  @Option(names = "--crl-sizes", defaultValue = "10000,100000,1000000", split = ",", paramLabel = "N,...", description = "CRL sizes for the scale section (default: ${DEFAULT-VALUE}); the first and last are compared")
+  @Option(
+      names = "--crl-sizes",
+      defaultValue = "10000,100000,1000000",
+      split = ",",
+      paramLabel = "N,...",
+      description =
+          "CRL sizes for the scale section (default: ${DEFAULT-VALUE}); the first and last are compared")
   List<Integer> crlSizes;
 
-  @Option(names = "--skip", split = ",", paramLabel = "SECTION,...", description = "sections to leave out: balancer, get, openssl, nonce, crl")
+  @Option(
+      names = "--skip",
+      split = ",",
+      paramLabel = "SECTION,...",
+      description = "sections to leave out: balancer, get, openssl, nonce, crl")
   List<String> skip = new ArrayList<>();
 
-  @Option(names = "--jar", defaultValue = "cli/target/ocsp-cluster.jar", paramLabel = "FILE", description = "the ocsp-cluster jar (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--jar",
+      defaultValue = "cli/target/ocsp-cluster.jar",
+      paramLabel = "FILE",
+      description = "the ocsp-cluster jar (default: ${DEFAULT-VALUE})")
   Path jar;
 
-  @Option(names = "--work", defaultValue = "benchmarks/target/bench", paramLabel = "DIR", description = "scratch folder: PKI, peer configs, logs (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--work",
+      defaultValue = "benchmarks/target/bench",
+      paramLabel = "DIR",
+      description = "scratch folder: PKI, peer configs, logs (default: ${DEFAULT-VALUE})")
   Path work;
 
-  @Option(names = "--out", defaultValue = "benchmarks/results", paramLabel = "DIR", description = "where results go (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--out",
+      defaultValue = "benchmarks/results",
+      paramLabel = "DIR",
+      description = "where results go (default: ${DEFAULT-VALUE})")
   Path out;
 
   static final String KEEP_ALIVE = "keep-alive POST";
@@ -114,51 +172,102 @@ public final class EndToEnd implements Callable<Integer> {
     }
   }
 
-  private enum Tool { WRK_POST, WRK_POST_NONCE, WRK_GET, AB_POST }
+  private enum Tool {
+    WRK_POST,
+    WRK_POST_NONCE,
+    WRK_GET,
+    AB_POST
+  }
 
   @Override
   public Integer call() throws Exception {
     List<String> missing = TOOLS.stream().filter(t -> which(t) == null).toList();
     if (!missing.isEmpty()) {
-      System.err.println("missing on the PATH: " + String.join(", ", missing)
-          + ". Install them (Debian/Ubuntu: apt-get install wrk apache2-utils haproxy nginx openssl) and run again.");
+      System.err.println(
+          "missing on the PATH: "
+              + String.join(", ", missing)
+              + ". Install them (Debian/Ubuntu: apt-get install wrk apache2-utils haproxy nginx openssl) and run again.");
       return 2;
     }
     if (!Files.isRegularFile(jar)) {
-      System.err.println("no " + jar + ": build it first (mvn -pl cli,benchmarks -am package -DskipTests), or use benchmarks/run");
+      System.err.println(
+          "no "
+              + jar
+              + ": build it first (mvn -pl cli,benchmarks -am package -DskipTests), or use benchmarks/run");
       return 2;
     }
     deleteTree(work);
     Files.createDirectories(work);
     work = work.toAbsolutePath();
     int sectionRuns = (rounds + 1);
-    steps = (skipped("balancer") ? 0 : 6 * sectionRuns) + (skipped("get") ? 0 : 2 * sectionRuns)
-        + (skipped("openssl") ? 0 : 2 * sectionRuns) + (skipped("nonce") ? 0 : 2 * sectionRuns)
-        + (skipped("crl") ? 0 : crlSizes.size() + 1);
+    steps =
+        (skipped("balancer") ? 0 : 6 * sectionRuns)
+            + (skipped("get") ? 0 : 2 * sectionRuns)
+            + (skipped("openssl") ? 0 : 2 * sectionRuns)
+            + (skipped("nonce") ? 0 : 2 * sectionRuns)
+            + (skipped("crl") ? 0 : crlSizes.size() + 1);
     try (Processes started = new Processes(work.resolve("logs"))) {
       processes = started;
       Ports ports = Ports.find();
-      console.printf("work folder %s; cluster port %d, members %d and %d, HAProxy %d, nginx %d, openssl %d%n", work,
-          ports.cluster, ports.cluster + 1, ports.cluster + 2, ports.haproxy, ports.nginx, ports.openssl);
+      console.printf(
+          "work folder %s; cluster port %d, members %d and %d, HAProxy %d, nginx %d, openssl %d%n",
+          work,
+          ports.cluster,
+          ports.cluster + 1,
+          ports.cluster + 2,
+          ports.haproxy,
+          ports.nginx,
+          ports.openssl);
       startCluster(ports);
       Path request = work.resolve("request.der");
       Path nonceRequest = work.resolve("request-nonce.der");
-      Processes.run(List.of(which("openssl"), "ocsp", "-issuer", pki.resolve("ca.pem").toString(), "-cert",
-          pki.resolve("good.pem").toString(), "-no_nonce", "-reqout", request.toString()), Duration.ofSeconds(20));
-      Processes.run(List.of(which("openssl"), "ocsp", "-issuer", pki.resolve("ca.pem").toString(), "-cert",
-          pki.resolve("good.pem").toString(), "-reqout", nonceRequest.toString()), Duration.ofSeconds(20));
+      Processes.run(
+          List.of(
+              which("openssl"),
+              "ocsp",
+              "-issuer",
+              pki.resolve("ca.pem").toString(),
+              "-cert",
+              pki.resolve("good.pem").toString(),
+              "-no_nonce",
+              "-reqout",
+              request.toString()),
+          Duration.ofSeconds(20));
+      Processes.run(
+          List.of(
+              which("openssl"),
+              "ocsp",
+              "-issuer",
+              pki.resolve("ca.pem").toString(),
+              "-cert",
+              pki.resolve("good.pem").toString(),
+              "-reqout",
+              nonceRequest.toString()),
+          Duration.ofSeconds(20));
       Files.writeString(work.resolve("post.lua"), Wrk.postScript(request));
       Files.writeString(work.resolve("post-nonce.lua"), Wrk.postScript(nonceRequest));
       byte[] body = Files.readAllBytes(request);
-      String getPath = "/" + URLEncoder.encode(Base64.getEncoder().encodeToString(body), StandardCharsets.US_ASCII);
+      String getPath =
+          "/"
+              + URLEncoder.encode(
+                  Base64.getEncoder().encodeToString(body), StandardCharsets.US_ASCII);
 
-      Endpoint viaBalancer = new Endpoint("balancer", "http://127.0.0.1:" + ports.cluster + "/", balancer);
-      Endpoint direct = new Endpoint("direct to a member", "http://127.0.0.1:" + (ports.cluster + 1) + "/", (Process) null);
+      Endpoint viaBalancer =
+          new Endpoint("balancer", "http://127.0.0.1:" + ports.cluster + "/", balancer);
+      Endpoint direct =
+          new Endpoint(
+              "direct to a member",
+              "http://127.0.0.1:" + (ports.cluster + 1) + "/",
+              (Process) null);
       awaitGood(viaBalancer.url, body, Duration.ofSeconds(90));
       startPeers(ports, direct.url + getPath.substring(1));
-      Endpoint viaHaproxy = new Endpoint("HAProxy", "http://127.0.0.1:" + ports.haproxy + "/", haproxy);
-      Endpoint staticNginx = new Endpoint("nginx static", "http://127.0.0.1:" + ports.nginx + "/", nginx);
-      Endpoint openssl = new Endpoint("openssl ocsp", "http://127.0.0.1:" + ports.openssl + "/", () -> opensslProcess);
+      Endpoint viaHaproxy =
+          new Endpoint("HAProxy", "http://127.0.0.1:" + ports.haproxy + "/", haproxy);
+      Endpoint staticNginx =
+          new Endpoint("nginx static", "http://127.0.0.1:" + ports.nginx + "/", nginx);
+      Endpoint openssl =
+          new Endpoint(
+              "openssl ocsp", "http://127.0.0.1:" + ports.openssl + "/", () -> opensslProcess);
       awaitGood(viaHaproxy.url, body, Duration.ofSeconds(20));
       awaitGood(staticNginx.url + getPath.substring(1), null, Duration.ofSeconds(20));
 
@@ -168,11 +277,20 @@ public final class EndToEnd implements Callable<Integer> {
         section(NEW_CONNECTION, Tool.AB_POST, List.of(viaBalancer, viaHaproxy, direct), request);
       }
       if (!skipped("get")) {
-        section(GET, Tool.WRK_GET, List.of(new Endpoint("responder", direct.url + getPath.substring(1), (Process) null),
-            new Endpoint("nginx static", staticNginx.url + getPath.substring(1), nginx)), request);
+        section(
+            GET,
+            Tool.WRK_GET,
+            List.of(
+                new Endpoint("responder", direct.url + getPath.substring(1), (Process) null),
+                new Endpoint("nginx static", staticNginx.url + getPath.substring(1), nginx)),
+            request);
       }
       if (!skipped("openssl")) {
-        section(OPENSSL, Tool.AB_POST, List.of(new Endpoint("responder", direct.url, (Process) null), openssl), request);
+        section(
+            OPENSSL,
+            Tool.AB_POST,
+            List.of(new Endpoint("responder", direct.url, (Process) null), openssl),
+            request);
       }
       if (!skipped("nonce")) {
         nonceSection(direct, nonceRequest);
@@ -192,34 +310,154 @@ public final class EndToEnd implements Callable<Integer> {
 
   static List<Comparison> comparisons() {
     return List.of(
-        new Comparison("balancer vs HAProxy, keep-alive", KEEP_ALIVE, "balancer", "HAProxy", Metric.THROUGHPUT, Target.atLeast(1.0)),
-        new Comparison("balancer vs HAProxy, keep-alive", KEEP_ALIVE, "balancer", "HAProxy", Metric.P99, Target.atMost(1.0)),
-        new Comparison("balancer vs HAProxy, new connection per request", NEW_CONNECTION, "balancer", "HAProxy", Metric.THROUGHPUT, Target.atLeast(1.0)),
-        new Comparison("balancer vs HAProxy, new connection per request", NEW_CONNECTION, "balancer", "HAProxy", Metric.P99, Target.atMost(1.0)),
-        new Comparison("balancer vs direct, keep-alive", KEEP_ALIVE, "balancer", "direct to a member", Metric.THROUGHPUT, Target.NONE),
-        new Comparison("balancer vs direct, keep-alive", KEEP_ALIVE, "balancer", "direct to a member", Metric.P99, Target.NONE),
-        new Comparison("balancer vs direct, new connection per request", NEW_CONNECTION, "balancer", "direct to a member", Metric.THROUGHPUT, Target.NONE),
-        new Comparison("balancer vs direct, new connection per request", NEW_CONNECTION, "balancer", "direct to a member", Metric.P99, Target.NONE),
-        new Comparison("pre-produced GET vs nginx static", GET, "responder", "nginx static", Metric.THROUGHPUT, Target.atLeast(0.8)),
-        new Comparison("pre-produced GET vs nginx static", GET, "responder", "nginx static", Metric.P99, Target.NONE),
-        new Comparison("responder vs openssl ocsp, new connection", OPENSSL, "responder", "openssl ocsp", Metric.THROUGHPUT, Target.atLeast(2.0)),
-        new Comparison("nonce POST vs JMH signing ceiling", NONCE, "responder", "JMH signing", Metric.THROUGHPUT, Target.atLeast(0.7)),
-        new Comparison("CRL lookup, largest vs smallest CRL", CRL_LOOKUP, "largest", "smallest", Metric.TIME, Target.atMost(1.5)));
+        new Comparison(
+            "balancer vs HAProxy, keep-alive",
+            KEEP_ALIVE,
+            "balancer",
+            "HAProxy",
+            Metric.THROUGHPUT,
+            Target.atLeast(1.0)),
+        new Comparison(
+            "balancer vs HAProxy, keep-alive",
+            KEEP_ALIVE,
+            "balancer",
+            "HAProxy",
+            Metric.P99,
+            Target.atMost(1.0)),
+        new Comparison(
+            "balancer vs HAProxy, new connection per request",
+            NEW_CONNECTION,
+            "balancer",
+            "HAProxy",
+            Metric.THROUGHPUT,
+            Target.atLeast(1.0)),
+        new Comparison(
+            "balancer vs HAProxy, new connection per request",
+            NEW_CONNECTION,
+            "balancer",
+            "HAProxy",
+            Metric.P99,
+            Target.atMost(1.0)),
+        new Comparison(
+            "balancer vs direct, keep-alive",
+            KEEP_ALIVE,
+            "balancer",
+            "direct to a member",
+            Metric.THROUGHPUT,
+            Target.NONE),
+        new Comparison(
+            "balancer vs direct, keep-alive",
+            KEEP_ALIVE,
+            "balancer",
+            "direct to a member",
+            Metric.P99,
+            Target.NONE),
+        new Comparison(
+            "balancer vs direct, new connection per request",
+            NEW_CONNECTION,
+            "balancer",
+            "direct to a member",
+            Metric.THROUGHPUT,
+            Target.NONE),
+        new Comparison(
+            "balancer vs direct, new connection per request",
+            NEW_CONNECTION,
+            "balancer",
+            "direct to a member",
+            Metric.P99,
+            Target.NONE),
+        new Comparison(
+            "pre-produced GET vs nginx static",
+            GET,
+            "responder",
+            "nginx static",
+            Metric.THROUGHPUT,
+            Target.atLeast(0.8)),
+        new Comparison(
+            "pre-produced GET vs nginx static",
+            GET,
+            "responder",
+            "nginx static",
+            Metric.P99,
+            Target.NONE),
+        new Comparison(
+            "responder vs openssl ocsp, new connection",
+            OPENSSL,
+            "responder",
+            "openssl ocsp",
+            Metric.THROUGHPUT,
+            Target.atLeast(2.0)),
+        new Comparison(
+            "nonce POST vs JMH signing ceiling",
+            NONCE,
+            "responder",
+            "JMH signing",
+            Metric.THROUGHPUT,
+            Target.atLeast(0.7)),
+        new Comparison(
+            "CRL lookup, largest vs smallest CRL",
+            CRL_LOOKUP,
+            "largest",
+            "smallest",
+            Metric.TIME,
+            Target.atMost(1.5)));
   }
 
   private void startCluster(Ports ports) throws IOException, InterruptedException {
     pki = work.resolve("pki");
-    Processes.run(List.of(java(), "-jar", jar.toString(), "demo-pki", "--out", pki.toString(), "--port",
-        Integer.toString(ports.cluster), "--admin-port", Integer.toString(ports.admin)), Duration.ofSeconds(60));
+    Processes.run(
+        List.of(
+            java(),
+            "-jar",
+            jar.toString(),
+            "demo-pki",
+            "--out",
+            pki.toString(),
+            "--port",
+            Integer.toString(ports.cluster),
+            "--admin-port",
+            Integer.toString(ports.admin)),
+        Duration.ofSeconds(60));
     Path yaml = pki.resolve("cluster.yaml");
-    // Affinity none spreads loopback clients (one IP) over both members, as HAProxy's roundrobin does.
+    // Affinity none spreads loopback clients (one IP) over both members, as HAProxy's roundrobin
+    // does.
     Files.writeString(yaml, Files.readString(yaml).replace("affinity: single", "affinity: none"));
-    member1 = processes.start("responder-1", List.of(java(), "-jar", jar.toString(), "responder", "--config",
-        yaml.toString(), "--member", "responder-1"));
-    member2 = processes.start("responder-2", List.of(java(), "-jar", jar.toString(), "responder", "--config",
-        yaml.toString(), "--member", "responder-2"));
-    balancer = processes.start("balancer", List.of(java(), "-jar", jar.toString(), "balancer", "--config",
-        yaml.toString(), "--data", work.resolve("balancer-data").toString()));
+    member1 =
+        processes.start(
+            "responder-1",
+            List.of(
+                java(),
+                "-jar",
+                jar.toString(),
+                "responder",
+                "--config",
+                yaml.toString(),
+                "--member",
+                "responder-1"));
+    member2 =
+        processes.start(
+            "responder-2",
+            List.of(
+                java(),
+                "-jar",
+                jar.toString(),
+                "responder",
+                "--config",
+                yaml.toString(),
+                "--member",
+                "responder-2"));
+    balancer =
+        processes.start(
+            "balancer",
+            List.of(
+                java(),
+                "-jar",
+                jar.toString(),
+                "balancer",
+                "--config",
+                yaml.toString(),
+                "--data",
+                work.resolve("balancer-data").toString()));
     processes.awaitListening("responder-1", member1, ports.cluster + 1, Duration.ofSeconds(60));
     processes.awaitListening("responder-2", member2, ports.cluster + 2, Duration.ofSeconds(60));
     processes.awaitListening("balancer", balancer, ports.cluster, Duration.ofSeconds(60));
@@ -227,7 +465,9 @@ public final class EndToEnd implements Callable<Integer> {
 
   private void startPeers(Ports ports, String getUrl) throws Exception {
     Path haproxyConfig = work.resolve("haproxy.cfg");
-    Files.writeString(haproxyConfig, """
+    Files.writeString(
+        haproxyConfig,
+        """
         global
           maxconn 8000
         defaults
@@ -242,15 +482,23 @@ public final class EndToEnd implements Callable<Integer> {
           balance roundrobin
           server responder-1 127.0.0.1:%d check inter 2s
           server responder-2 127.0.0.1:%d check inter 2s
-        """.formatted(ports.haproxy, ports.cluster + 1, ports.cluster + 2));
-    haproxy = processes.start("haproxy", List.of(which("haproxy"), "-db", "-f", haproxyConfig.toString()));
+        """
+            .formatted(ports.haproxy, ports.cluster + 1, ports.cluster + 2));
+    haproxy =
+        processes.start(
+            "haproxy", List.of(which("haproxy"), "-db", "-f", haproxyConfig.toString()));
 
     Path nginxHome = Files.createDirectories(work.resolve("nginx"));
     Path site = Files.createDirectories(nginxHome.resolve("site"));
-    HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(getUrl))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(getUrl)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     Files.write(site.resolve("response.der"), response.body());
-    Files.writeString(nginxHome.resolve("nginx.conf"), """
+    Files.writeString(
+        nginxHome.resolve("nginx.conf"),
+        """
         worker_processes auto;
         daemon off;
         pid %1$s/nginx.pid;
@@ -272,17 +520,34 @@ public final class EndToEnd implements Callable<Integer> {
             }
           }
         }
-        """.formatted(nginxHome, ports.nginx, site));
-    nginx = processes.start("nginx", List.of(which("nginx"), "-e", nginxHome.resolve("error.log").toString(), "-p",
-        nginxHome.toString(), "-c", nginxHome.resolve("nginx.conf").toString()));
+        """
+            .formatted(nginxHome, ports.nginx, site));
+    nginx =
+        processes.start(
+            "nginx",
+            List.of(
+                which("nginx"),
+                "-e",
+                nginxHome.resolve("error.log").toString(),
+                "-p",
+                nginxHome.toString(),
+                "-c",
+                nginxHome.resolve("nginx.conf").toString()));
     processes.awaitListening("haproxy", haproxy, ports.haproxy, Duration.ofSeconds(20));
     processes.awaitListening("nginx", nginx, ports.nginx, Duration.ofSeconds(20));
 
     X509CertificateHolder good = Pem.readCertificate(pki.resolve("good.pem"));
-    String expiry = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(ZoneOffset.UTC)
-        .format(good.getNotAfter().toInstant());
-    Files.writeString(work.resolve("index.txt"), "V\t" + expiry + "\t\t"
-        + good.getSerialNumber().toString(16).toUpperCase(Locale.ROOT) + "\tunknown\t/CN=good\n");
+    String expiry =
+        DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'")
+            .withZone(ZoneOffset.UTC)
+            .format(good.getNotAfter().toInstant());
+    Files.writeString(
+        work.resolve("index.txt"),
+        "V\t"
+            + expiry
+            + "\t\t"
+            + good.getSerialNumber().toString(16).toUpperCase(Locale.ROOT)
+            + "\tunknown\t/CN=good\n");
     opensslPort = ports.openssl;
   }
 
@@ -299,12 +564,25 @@ public final class EndToEnd implements Callable<Integer> {
     }
     Path log = work.resolve("logs").resolve("openssl.log");
     Files.deleteIfExists(log);
-    opensslProcess = processes.start("openssl", List.of(which("openssl"), "ocsp", "-index",
-        work.resolve("index.txt").toString(), "-port", Integer.toString(opensslPort), "-rsigner",
-        pki.resolve("ocsp-signer.pem").toString(), "-rkey", pki.resolve("ocsp-signer.key").toString(), "-CA",
-        pki.resolve("ca.pem").toString()));
+    opensslProcess =
+        processes.start(
+            "openssl",
+            List.of(
+                which("openssl"),
+                "ocsp",
+                "-index",
+                work.resolve("index.txt").toString(),
+                "-port",
+                Integer.toString(opensslPort),
+                "-rsigner",
+                pki.resolve("ocsp-signer.pem").toString(),
+                "-rkey",
+                pki.resolve("ocsp-signer.key").toString(),
+                "-CA",
+                pki.resolve("ca.pem").toString()));
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!(Files.exists(log) && Files.readString(log).contains("waiting for OCSP client connections"))) {
+    while (!(Files.exists(log)
+        && Files.readString(log).contains("waiting for OCSP client connections"))) {
       if (!opensslProcess.isAlive() || System.nanoTime() > deadline) {
         throw new IOException("openssl ocsp did not start; see " + log);
       }
@@ -312,8 +590,11 @@ public final class EndToEnd implements Callable<Integer> {
     }
   }
 
-  private void section(String name, Tool tool, List<Endpoint> endpoints, Path request) throws Exception {
-    console.printf("%n== %s: %s ==%n", name, String.join(" | ", endpoints.stream().map(Endpoint::name).toList()));
+  private void section(String name, Tool tool, List<Endpoint> endpoints, Path request)
+      throws Exception {
+    console.printf(
+        "%n== %s: %s ==%n",
+        name, String.join(" | ", endpoints.stream().map(Endpoint::name).toList()));
     byte[] body = Files.readAllBytes(request);
     for (Endpoint e : endpoints) {
       if (e.name().equals("openssl ocsp")) {
@@ -339,32 +620,56 @@ public final class EndToEnd implements Callable<Integer> {
     if (jitWarmup <= 0) {
       return;
     }
-    console.printf("%nwarming up the JVMs for about %d s (keep-alive and new connections through the balancer, GET to a member)...%n",
+    console.printf(
+        "%nwarming up the JVMs for about %d s (keep-alive and new connections through the balancer, GET to a member)...%n",
         jitWarmup * 3 / 2);
     Duration limit = Duration.ofSeconds(jitWarmup + 120L);
-    Processes.run(Wrk.command(wrkThreads, connections, Duration.ofSeconds(jitWarmup), work.resolve("post.lua"),
-        balancerEndpoint.url()), limit);
+    Processes.run(
+        Wrk.command(
+            wrkThreads,
+            connections,
+            Duration.ofSeconds(jitWarmup),
+            work.resolve("post.lua"),
+            balancerEndpoint.url()),
+        limit);
     Path percentiles = work.resolve("ab-percentiles.csv");
-    Processes.run(Ab.command(connections, requests, request, percentiles, balancerEndpoint.url()), limit);
-    Processes.run(Wrk.command(wrkThreads, connections, Duration.ofSeconds(Math.max(1, jitWarmup / 3)), null, getUrl),
+    Processes.run(
+        Ab.command(connections, requests, request, percentiles, balancerEndpoint.url()), limit);
+    Processes.run(
+        Wrk.command(
+            wrkThreads, connections, Duration.ofSeconds(Math.max(1, jitWarmup / 3)), null, getUrl),
         limit);
   }
 
   private void nonceSection(Endpoint direct, Path nonceRequest) throws Exception {
-    console.printf("%n== %s: responder (a member, direct) | JMH signing ceiling, same key, %d threads ==%n", NONCE,
-        Runtime.getRuntime().availableProcessors());
+    console.printf(
+        "%n== %s: responder (a member, direct) | JMH signing ceiling, same key, %d threads ==%n",
+        NONCE, Runtime.getRuntime().availableProcessors());
     for (int round = 0; round <= rounds; round++) {
       if (round % 2 == 0) {
-        runs.add(measure(NONCE, new Endpoint("responder", direct.url(), (Process) null), Tool.WRK_POST_NONCE, nonceRequest, round));
+        runs.add(
+            measure(
+                NONCE,
+                new Endpoint("responder", direct.url(), (Process) null),
+                Tool.WRK_POST_NONCE,
+                nonceRequest,
+                round));
         runs.add(jmhSigning(round));
       } else {
         runs.add(jmhSigning(round));
-        runs.add(measure(NONCE, new Endpoint("responder", direct.url(), (Process) null), Tool.WRK_POST_NONCE, nonceRequest, round));
+        runs.add(
+            measure(
+                NONCE,
+                new Endpoint("responder", direct.url(), (Process) null),
+                Tool.WRK_POST_NONCE,
+                nonceRequest,
+                round));
       }
     }
   }
 
-  private Run measure(String section, Endpoint e, Tool tool, Path request, int round) throws Exception {
+  private Run measure(String section, Endpoint e, Tool tool, Path request, int round)
+      throws Exception {
     if (e.name().equals("openssl ocsp")) {
       restartOpenssl();
     }
@@ -376,32 +681,82 @@ public final class EndToEnd implements Callable<Integer> {
     switch (tool) {
       case AB_POST -> {
         Path percentiles = work.resolve("ab-percentiles.csv");
-        String report = Processes.run(Ab.command(connections, requests, request, percentiles, e.url()), limit);
+        String report =
+            Processes.run(Ab.command(connections, requests, request, percentiles, e.url()), limit);
         load = Ab.parse(report, Files.readAllLines(percentiles));
       }
-      case WRK_GET -> load = Wrk.parse(Processes.run(
-          Wrk.command(wrkThreads, connections, length, null, e.url()), limit));
-      default -> load = Wrk.parse(Processes.run(Wrk.command(wrkThreads, connections, length,
-          work.resolve(tool == Tool.WRK_POST ? "post.lua" : "post-nonce.lua"), e.url()), limit));
+      case WRK_GET ->
+          load =
+              Wrk.parse(
+                  Processes.run(
+                      Wrk.command(wrkThreads, connections, length, null, e.url()), limit));
+      default ->
+          load =
+              Wrk.parse(
+                  Processes.run(
+                      Wrk.command(
+                          wrkThreads,
+                          connections,
+                          length,
+                          work.resolve(tool == Tool.WRK_POST ? "post.lua" : "post-nonce.lua"),
+                          e.url()),
+                      limit));
     }
     long frontCpu = Processes.cpuMicros(e.front().get()) - frontBefore;
     long memberCpu = Processes.cpuMicros(member1) + Processes.cpuMicros(member2) - membersBefore;
     double served = Math.max(1, load.requests());
-    Run run = new Run(section, e.name(), round, load, e.front().get() == null ? Double.NaN : frontCpu / served,
-        memberCpu / served, Processes.rssMiB(e.front().get()));
+    Run run =
+        new Run(
+            section,
+            e.name(),
+            round,
+            load,
+            e.front().get() == null ? Double.NaN : frontCpu / served,
+            memberCpu / served,
+            Processes.rssMiB(e.front().get()));
     progress(run);
     return run;
   }
 
   private Run jmhSigning(int round) throws Exception {
     Path result = work.resolve("jmh-signing.json");
-    Processes.run(List.of(java(), "-jar", ownJar().toString(), "SigningBenchmark.signOneResponse", "-p", "key=P-256",
-        "-p", "pkiDir=" + pki, "-t", Integer.toString(Runtime.getRuntime().availableProcessors()), "-f", "1",
-        "-wi", "1", "-w", "2s", "-i", "1", "-r", duration + "s", "-rf", "json", "-rff", result.toString()),
+    Processes.run(
+        List.of(
+            java(),
+            "-jar",
+            ownJar().toString(),
+            "SigningBenchmark.signOneResponse",
+            "-p",
+            "key=P-256",
+            "-p",
+            "pkiDir=" + pki,
+            "-t",
+            Integer.toString(Runtime.getRuntime().availableProcessors()),
+            "-f",
+            "1",
+            "-wi",
+            "1",
+            "-w",
+            "2s",
+            "-i",
+            "1",
+            "-r",
+            duration + "s",
+            "-rf",
+            "json",
+            "-rff",
+            result.toString()),
         Duration.ofSeconds(duration + 180L));
     JsonNode first = new ObjectMapper().readTree(result.toFile()).get(0);
-    Run run = new Run(NONCE, "JMH signing", round, Load.rateOnly(first.at("/primaryMetric/score").asDouble()),
-        Double.NaN, Double.NaN, Double.NaN);
+    Run run =
+        new Run(
+            NONCE,
+            "JMH signing",
+            round,
+            Load.rateOnly(first.at("/primaryMetric/score").asDouble()),
+            Double.NaN,
+            Double.NaN,
+            Double.NaN);
     progress(run);
     return run;
   }
@@ -409,30 +764,73 @@ public final class EndToEnd implements Callable<Integer> {
   private void crlScale() throws Exception {
     console.printf("%n== CRL scale: %s entries ==%n", crlSizes);
     Path dir = work.resolve("crl");
-    Pattern line = Pattern.compile("entries=(\\d+) load_ms=([0-9.]+) heap_bytes_per_entry=([0-9.]+)");
+    Pattern line =
+        Pattern.compile("entries=(\\d+) load_ms=([0-9.]+) heap_bytes_per_entry=([0-9.]+)");
     for (int size : crlSizes) {
-      String output = Processes.run(List.of(java(), "-Xmx6g", "-cp", ownJar().toString(),
-          "org.ocspcluster.benchmarks.scale.CrlScale", "--entries", Integer.toString(size), "--dir", dir.toString()),
-          Duration.ofMinutes(15));
+      String output =
+          Processes.run(
+              List.of(
+                  java(),
+                  "-Xmx6g",
+                  "-cp",
+                  ownJar().toString(),
+                  "org.ocspcluster.benchmarks.scale.CrlScale",
+                  "--entries",
+                  Integer.toString(size),
+                  "--dir",
+                  dir.toString()),
+              Duration.ofMinutes(15));
       Matcher m = line.matcher(output);
       if (!m.find()) {
         throw new IOException("CrlScale printed no result:\n" + output);
       }
       double loadMillis = Double.parseDouble(m.group(2));
       double perEntry = Double.parseDouble(m.group(3));
-      checks.add(new Report.Check(String.format(Locale.ROOT, "CRL load time, %,d entries", size), loadMillis / 1000, "s",
-          Target.NONE));
-      checks.add(new Report.Check(String.format(Locale.ROOT, "heap per revoked entry, %,d entries", size), perEntry,
-          "bytes", size == crlSizes.get(crlSizes.size() - 1) ? Target.atMost(200) : Target.NONE));
+      checks.add(
+          new Report.Check(
+              String.format(Locale.ROOT, "CRL load time, %,d entries", size),
+              loadMillis / 1000,
+              "s",
+              Target.NONE));
+      checks.add(
+          new Report.Check(
+              String.format(Locale.ROOT, "heap per revoked entry, %,d entries", size),
+              perEntry,
+              "bytes",
+              size == crlSizes.get(crlSizes.size() - 1) ? Target.atMost(200) : Target.NONE));
       step++;
-      console.printf("[%2d/%d] CRL of %,d entries: loaded in %.2f s, %.0f bytes of heap per entry%n", step, steps, size,
-          loadMillis / 1000, perEntry);
+      console.printf(
+          "[%2d/%d] CRL of %,d entries: loaded in %.2f s, %.0f bytes of heap per entry%n",
+          step, steps, size, loadMillis / 1000, perEntry);
     }
     Path result = work.resolve("jmh-crl.json");
     String sizes = String.join(",", crlSizes.stream().map(String::valueOf).toList());
-    Processes.run(List.of(java(), "-Xmx6g", "-jar", ownJar().toString(), "CrlLookupBenchmark", "-p", "entries=" + sizes,
-        "-p", "crlDir=" + dir, "-f", "1", "-wi", "2", "-w", "2s", "-i", Integer.toString(rounds), "-r", "2s", "-rf",
-        "json", "-rff", result.toString()), Duration.ofMinutes(30));
+    Processes.run(
+        List.of(
+            java(),
+            "-Xmx6g",
+            "-jar",
+            ownJar().toString(),
+            "CrlLookupBenchmark",
+            "-p",
+            "entries=" + sizes,
+            "-p",
+            "crlDir=" + dir,
+            "-f",
+            "1",
+            "-wi",
+            "2",
+            "-w",
+            "2s",
+            "-i",
+            Integer.toString(rounds),
+            "-r",
+            "2s",
+            "-rf",
+            "json",
+            "-rff",
+            result.toString()),
+        Duration.ofMinutes(30));
     int smallest = crlSizes.get(0);
     int largest = crlSizes.get(crlSizes.size() - 1);
     for (JsonNode benchmark : new ObjectMapper().readTree(result.toFile())) {
@@ -440,11 +838,26 @@ public final class EndToEnd implements Callable<Integer> {
       JsonNode raw = benchmark.at("/primaryMetric/rawData/0");
       for (int i = 0; i < raw.size(); i++) {
         double nanos = raw.get(i).asDouble();
-        String target = entries == smallest ? "smallest" : entries == largest ? "largest" : entries + " entries";
-        runs.add(new Run(CRL_LOOKUP, target, i + 1, Load.rateOnly(1e9 / nanos), Double.NaN, Double.NaN, Double.NaN));
+        String target =
+            entries == smallest
+                ? "smallest"
+                : entries == largest ? "largest" : entries + " entries";
+        runs.add(
+            new Run(
+                CRL_LOOKUP,
+                target,
+                i + 1,
+                Load.rateOnly(1e9 / nanos),
+                Double.NaN,
+                Double.NaN,
+                Double.NaN));
       }
-      checks.add(new Report.Check(String.format(Locale.ROOT, "CRL lookup time, %,d entries", entries),
-          benchmark.at("/primaryMetric/score").asDouble(), "ns", Target.NONE));
+      checks.add(
+          new Report.Check(
+              String.format(Locale.ROOT, "CRL lookup time, %,d entries", entries),
+              benchmark.at("/primaryMetric/score").asDouble(),
+              "ns",
+              Target.NONE));
     }
     step++;
     console.printf("[%2d/%d] CRL lookups measured (JMH)%n", step, steps);
@@ -453,11 +866,23 @@ public final class EndToEnd implements Callable<Integer> {
   private void progress(Run run) {
     step++;
     Load l = run.load();
-    String latency = Double.isNaN(l.p99Millis()) ? ""
-        : String.format(Locale.ROOT, ", p50 %.2f ms, p99 %.2f ms", l.p50Millis(), l.p99Millis());
+    String latency =
+        Double.isNaN(l.p99Millis())
+            ? ""
+            : String.format(
+                Locale.ROOT, ", p50 %.2f ms, p99 %.2f ms", l.p50Millis(), l.p99Millis());
     String errors = l.errors() > 0 ? String.format(Locale.ROOT, ", %d ERRORS", l.errors()) : "";
-    console.printf(Locale.ROOT, "[%2d/%d] %-32s %-20s %s: %,10.0f req/s%s%s%n", step, steps, run.section(), run.target(),
-        run.round() == 0 ? "warm-up" : "round " + run.round(), l.requestsPerSecond(), latency, errors);
+    console.printf(
+        Locale.ROOT,
+        "[%2d/%d] %-32s %-20s %s: %,10.0f req/s%s%s%n",
+        step,
+        steps,
+        run.section(),
+        run.target(),
+        run.round() == 0 ? "warm-up" : "round " + run.round(),
+        l.requestsPerSecond(),
+        latency,
+        errors);
   }
 
   /** Retries until {@code url} answers the request with a successful OCSP response saying good. */
@@ -467,15 +892,20 @@ public final class EndToEnd implements Callable<Integer> {
     String last = "no answer";
     while (System.nanoTime() < deadline) {
       try {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5));
+        HttpRequest.Builder request =
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5));
         if (post != null) {
-          request.POST(HttpRequest.BodyPublishers.ofByteArray(post)).header("Content-Type", "application/ocsp-request");
+          request
+              .POST(HttpRequest.BodyPublishers.ofByteArray(post))
+              .header("Content-Type", "application/ocsp-request");
         }
-        HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response =
+            client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() == 200) {
           OCSPResp ocsp = new OCSPResp(response.body());
           if (ocsp.getStatus() == OCSPResp.SUCCESSFUL
-              && ((BasicOCSPResp) ocsp.getResponseObject()).getResponses()[0].getCertStatus() == null) {
+              && ((BasicOCSPResp) ocsp.getResponseObject()).getResponses()[0].getCertStatus()
+                  == null) {
             return;
           }
           last = "OCSP status " + ocsp.getStatus();
@@ -487,7 +917,8 @@ public final class EndToEnd implements Callable<Integer> {
       }
       LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
     }
-    throw new IOException(url + " gave no good OCSP answer within " + limit.toSeconds() + " s: " + last);
+    throw new IOException(
+        url + " gave no good OCSP answer within " + limit.toSeconds() + " s: " + last);
   }
 
   private boolean skipped(String section) {
@@ -503,7 +934,12 @@ public final class EndToEnd implements Callable<Integer> {
   }
 
   static String which(String tool) {
-    String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/sbin";
+    String path =
+        System.getenv().getOrDefault("PATH", "")
+            + File.pathSeparator
+            + "/usr/sbin"
+            + File.pathSeparator
+            + "/sbin";
     for (String dir : path.split(File.pathSeparator)) {
       Path candidate = Path.of(dir.isEmpty() ? "." : dir, tool);
       if (Files.isExecutable(candidate)) {
@@ -517,16 +953,31 @@ public final class EndToEnd implements Callable<Integer> {
     StringBuilder text = new StringBuilder();
     text.append("cores: ").append(Runtime.getRuntime().availableProcessors()).append('\n');
     try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-      lines.filter(l -> l.startsWith("model name")).findFirst().ifPresent(l -> text.append("cpu: ")
-          .append(l.substring(l.indexOf(':') + 1).trim()).append('\n'));
+      lines
+          .filter(l -> l.startsWith("model name"))
+          .findFirst()
+          .ifPresent(
+              l ->
+                  text.append("cpu: ").append(l.substring(l.indexOf(':') + 1).trim()).append('\n'));
     }
     try (Stream<String> lines = Files.lines(Path.of("/proc/meminfo"))) {
-      lines.filter(l -> l.startsWith("MemTotal")).findFirst().ifPresent(l -> text.append(l).append('\n'));
+      lines
+          .filter(l -> l.startsWith("MemTotal"))
+          .findFirst()
+          .ifPresent(l -> text.append(l).append('\n'));
     }
-    text.append("java: ").append(System.getProperty("java.vm.name")).append(' ')
-        .append(System.getProperty("java.runtime.version")).append('\n');
-    for (List<String> version : List.of(List.of("wrk", "--version"), List.of("ab", "-V"), List.of("haproxy", "-v"),
-        List.of("nginx", "-v"), List.of("openssl", "version"))) {
+    text.append("java: ")
+        .append(System.getProperty("java.vm.name"))
+        .append(' ')
+        .append(System.getProperty("java.runtime.version"))
+        .append('\n');
+    for (List<String> version :
+        List.of(
+            List.of("wrk", "--version"),
+            List.of("ab", "-V"),
+            List.of("haproxy", "-v"),
+            List.of("nginx", "-v"),
+            List.of("openssl", "version"))) {
       List<String> command = new ArrayList<>(version);
       command.set(0, which(version.get(0)));
       String printed;
@@ -535,8 +986,14 @@ public final class EndToEnd implements Callable<Integer> {
       } catch (IOException e) {
         printed = e.getMessage(); // wrk --version exits 1 after printing its version
       }
-      text.append(version.get(0)).append(": ")
-          .append(printed.lines().filter(l -> !l.isBlank() && !l.contains(" exited with ")).findFirst().orElse("?"))
+      text.append(version.get(0))
+          .append(": ")
+          .append(
+              printed
+                  .lines()
+                  .filter(l -> !l.isBlank() && !l.contains(" exited with "))
+                  .findFirst()
+                  .orElse("?"))
           .append('\n');
     }
     return text.toString();

@@ -22,7 +22,8 @@ public final class Processes implements AutoCloseable {
 
   private final Path logs;
   private final List<Process> started = new ArrayList<>();
-  private final java.util.Map<String, Process> byName = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, Process> byName =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public Processes(Path logs) throws IOException {
     this.logs = Files.createDirectories(logs);
@@ -31,8 +32,11 @@ public final class Processes implements AutoCloseable {
 
   /** Starts {@code command}, its output appended to {@code logs/NAME.log}. */
   public Process start(String name, List<String> command) throws IOException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + ".log").toFile())).start();
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + ".log").toFile()))
+            .start();
     synchronized (started) {
       started.add(process);
     }
@@ -46,19 +50,23 @@ public final class Processes implements AutoCloseable {
     return byName.get(name);
   }
 
-  public static String run(List<String> command, Duration limit) throws IOException, InterruptedException {
+  public static String run(List<String> command, Duration limit)
+      throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] output;
     try (var in = process.getInputStream()) {
-      Thread killer = new Thread(() -> {
-        try {
-          if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          process.destroyForcibly();
-        }
-      }, "bench-timeout");
+      Thread killer =
+          new Thread(
+              () -> {
+                try {
+                  if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                  }
+                } catch (InterruptedException e) {
+                  process.destroyForcibly();
+                }
+              },
+              "bench-timeout");
       killer.setDaemon(true);
       killer.start();
       output = in.readAllBytes();
@@ -92,7 +100,8 @@ public final class Processes implements AutoCloseable {
     long deadline = System.nanoTime() + limit.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IOException(name + " exited with " + process.exitValue() + "; see " + logs.resolve(name + ".log"));
+        throw new IOException(
+            name + " exited with " + process.exitValue() + "; see " + logs.resolve(name + ".log"));
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -101,25 +110,36 @@ public final class Processes implements AutoCloseable {
         LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
       }
     }
-    throw new IOException(name + " did not listen on port " + port + " within " + limit.toSeconds() + " s; see "
-        + logs.resolve(name + ".log"));
+    throw new IOException(
+        name
+            + " did not listen on port "
+            + port
+            + " within "
+            + limit.toSeconds()
+            + " s; see "
+            + logs.resolve(name + ".log"));
   }
 
-  /** CPU time (user + system) used so far by {@code process} and its descendants, in microseconds. */
+  /**
+   * CPU time (user + system) used so far by {@code process} and its descendants, in microseconds.
+   */
   static long cpuMicros(Process process) {
     if (process == null) {
       return 0;
     }
-    return Stream.concat(Stream.of(process.toHandle()), process.descendants()).mapToLong(h -> {
-      try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        return ticks * 1_000_000 / TICKS_PER_SECOND;
-      } catch (IOException | RuntimeException gone) {
-        return 0;
-      }
-    }).sum();
+    return Stream.concat(Stream.of(process.toHandle()), process.descendants())
+        .mapToLong(
+            h -> {
+              try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                return ticks * 1_000_000 / TICKS_PER_SECOND;
+              } catch (IOException | RuntimeException gone) {
+                return 0;
+              }
+            })
+        .sum();
   }
 
   /** The java of the running JVM, for the processes the harness starts. */
@@ -132,18 +152,23 @@ public final class Processes implements AutoCloseable {
     if (process == null) {
       return Double.NaN;
     }
-    return Stream.concat(Stream.of(process.toHandle()), process.descendants()).mapToLong(h -> {
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(h.pid()), "status"))) {
-          if (line.startsWith("VmRSS:")) {
-            return Long.parseLong(line.replaceAll("[^0-9]", ""));
-          }
-        }
-        return 0;
-      } catch (IOException | RuntimeException gone) {
-        return 0;
-      }
-    }).sum() / 1024.0;
+    return Stream.concat(Stream.of(process.toHandle()), process.descendants())
+            .mapToLong(
+                h -> {
+                  try {
+                    for (String line :
+                        Files.readAllLines(Path.of("/proc", Long.toString(h.pid()), "status"))) {
+                      if (line.startsWith("VmRSS:")) {
+                        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                      }
+                    }
+                    return 0;
+                  } catch (IOException | RuntimeException gone) {
+                    return 0;
+                  }
+                })
+            .sum()
+        / 1024.0;
   }
 
   @Override

@@ -17,9 +17,16 @@ final class Wrk {
 
   private Wrk() {}
 
-  static List<String> command(int threads, int connections, Duration duration, Path script, String url) {
-    List<String> command = new ArrayList<>(List.of("wrk", "-t" + threads, "-c" + connections,
-        "-d" + duration.toSeconds() + "s", "--latency"));
+  static List<String> command(
+      int threads, int connections, Duration duration, Path script, String url) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "wrk",
+                "-t" + threads,
+                "-c" + connections,
+                "-d" + duration.toSeconds() + "s",
+                "--latency"));
     if (script != null) {
       command.add("-s");
       command.add(script.toString());
@@ -36,7 +43,8 @@ final class Wrk {
         f:close()
         wrk.method = "POST"
         wrk.headers["Content-Type"] = "application/ocsp-request"
-        """.formatted(body.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\""));
+        """
+        .formatted(body.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\""));
   }
 
   static Load parse(String report) {
@@ -57,10 +65,13 @@ final class Wrk {
   }
 
   private static double percentile(String report, String label) {
-    Matcher m = Pattern.compile("^\\s+" + Pattern.quote(label) + "\\s+([0-9.]+)(us|ms|s|m)\\s*$", Pattern.MULTILINE)
-        .matcher(report);
+    Matcher m =
+        Pattern.compile(
+                "^\\s+" + Pattern.quote(label) + "\\s+([0-9.]+)(us|ms|s|m)\\s*$", Pattern.MULTILINE)
+            .matcher(report);
     if (!m.find()) {
-      throw new IllegalArgumentException("wrk's report has no " + label + " latency (was --latency given?):\n" + report);
+      throw new IllegalArgumentException(
+          "wrk's report has no " + label + " latency (was --latency given?):\n" + report);
     }
     double value = Double.parseDouble(m.group(1));
     return switch (m.group(2)) {

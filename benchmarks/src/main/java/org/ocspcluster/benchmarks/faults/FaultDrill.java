@@ -47,23 +47,43 @@ import picocli.CommandLine.Option;
  * With {@code --soak}, load with member churn for that long, checking that heap and RSS stay flat
  * and that no process reported a leak.
  */
-@Command(name = "benchmarks/faults", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Applies faults to a running cluster under constant load and measures what clients saw.",
-        "Writes faults.csv (and soak.csv with --soak) into --out."})
+@Command(
+    name = "benchmarks/faults",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Applies faults to a running cluster under constant load and measures what clients saw.",
+      "Writes faults.csv (and soak.csv with --soak) into --out."
+    })
 public final class FaultDrill implements Callable<Integer> {
-  @Option(names = "--clients", defaultValue = "4", paramLabel = "N", description = "client threads (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--clients",
+      defaultValue = "4",
+      paramLabel = "N",
+      description = "client threads (default: ${DEFAULT-VALUE})")
   int clients;
 
-  @Option(names = "--hold", defaultValue = "8", paramLabel = "SECONDS", description = "how long each fault lasts (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--hold",
+      defaultValue = "8",
+      paramLabel = "SECONDS",
+      description = "how long each fault lasts (default: ${DEFAULT-VALUE})")
   int hold;
 
-  @Option(names = "--soak", defaultValue = "0", paramLabel = "SECONDS", description = "instead of the faults: load with member churn for this long (0: no soak)")
+  @Option(
+      names = "--soak",
+      defaultValue = "0",
+      paramLabel = "SECONDS",
+      description = "instead of the faults: load with member churn for this long (0: no soak)")
   int soak;
 
-  @Option(names = "--zookeeper-script", paramLabel = "FILE",
-      description = "run the members and the balancer as an array on ZooKeeper, started and stopped with this script "
-          + "(`FILE start` prints the connect string, `FILE stop` stops it; e.g. .ci/zookeeper), and add the "
-          + "ZooKeeper and controller faults")
+  @Option(
+      names = "--zookeeper-script",
+      paramLabel = "FILE",
+      description =
+          "run the members and the balancer as an array on ZooKeeper, started and stopped with this script "
+              + "(`FILE start` prints the connect string, `FILE stop` stops it; e.g. .ci/zookeeper), and add the "
+              + "ZooKeeper and controller faults")
   Path zookeeperScript;
 
   @Option(names = "--jar", defaultValue = "cli/target/ocsp-cluster.jar", paramLabel = "FILE")
@@ -76,7 +96,8 @@ public final class FaultDrill implements Callable<Integer> {
   Path out;
 
   private final PrintStream console = System.out;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Map<String, Process> members = new ConcurrentHashMap<>();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -94,19 +115,27 @@ public final class FaultDrill implements Callable<Integer> {
   }
 
   /** One fault's outcome as clients and the balancer saw it. */
-  record Outcome(String fault, long requests, long failures, double detectSeconds, double recoverSeconds, String note) {}
+  record Outcome(
+      String fault,
+      long requests,
+      long failures,
+      double detectSeconds,
+      double recoverSeconds,
+      String note) {}
 
   @Override
   public Integer call() throws Exception {
     if (!Files.isRegularFile(jar)) {
-      System.err.println("no " + jar + ": build it first (mvn -pl cli,benchmarks -am package -DskipTests)");
+      System.err.println(
+          "no " + jar + ": build it first (mvn -pl cli,benchmarks -am package -DskipTests)");
       return 2;
     }
     work = work.toAbsolutePath();
     deleteTree(work);
     Files.createDirectories(work);
     ports = freePorts(6); // cluster, members, admins, CRL: see freePorts
-    try (var startedProcesses = new org.ocspcluster.benchmarks.endtoend.Processes(work.resolve("logs"))) {
+    try (var startedProcesses =
+        new org.ocspcluster.benchmarks.endtoend.Processes(work.resolve("logs"))) {
       processes = startedProcesses;
       setUp();
       List<Thread> load = startLoad();
@@ -140,22 +169,39 @@ public final class FaultDrill implements Callable<Integer> {
         Files.write(out.resolve("soak.csv"), soakRows);
         console.println(String.join("\n", soakRows));
       } else {
-        List<String> rows = new ArrayList<>(List.of("fault,requests,failed,detect_s,recover_s,note"));
+        List<String> rows =
+            new ArrayList<>(List.of("fault,requests,failed,detect_s,recover_s,note"));
         for (Outcome o : outcomes) {
-          rows.add(String.format(Locale.ROOT, "%s,%d,%d,%.2f,%.2f,%s", o.fault(), o.requests(), o.failures(),
-              o.detectSeconds(), o.recoverSeconds(), o.note()));
+          rows.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s,%d,%d,%.2f,%.2f,%s",
+                  o.fault(),
+                  o.requests(),
+                  o.failures(),
+                  o.detectSeconds(),
+                  o.recoverSeconds(),
+                  o.note()));
         }
         Files.write(out.resolve("faults.csv"), rows);
         console.println();
         console.println("| fault | requests | failed | taken out after | back after | note |");
         console.println("| --- | --- | --- | --- | --- | --- |");
         for (Outcome o : outcomes) {
-          console.printf(Locale.ROOT, "| %s | %,d | %d | %s | %s | %s |%n", o.fault(), o.requests(), o.failures(),
-              seconds(o.detectSeconds()), seconds(o.recoverSeconds()), o.note());
+          console.printf(
+              Locale.ROOT,
+              "| %s | %,d | %d | %s | %s | %s |%n",
+              o.fault(),
+              o.requests(),
+              o.failures(),
+              seconds(o.detectSeconds()),
+              seconds(o.recoverSeconds()),
+              o.note());
         }
       }
-      console.printf("%nin all: %,d requests, %,d failed; leak reports: %s%n", sent.get(), failed.get(),
-          leaks.isEmpty() ? "none" : leaks);
+      console.printf(
+          "%nin all: %,d requests, %,d failed; leak reports: %s%n",
+          sent.get(), failed.get(), leaks.isEmpty() ? "none" : leaks);
       List<String> problems = new ArrayList<>();
       if (!leaks.isEmpty()) {
         problems.add("Netty reported leaks in " + leaks);
@@ -164,54 +210,103 @@ public final class FaultDrill implements Callable<Integer> {
         problems.addAll(soakProblems(soakRows));
       }
       problems.forEach(p -> console.println("PROBLEM: " + p));
-      console.println(problems.isEmpty() ? "verdict: ok" : "verdict: " + problems.size() + " problem(s)");
+      console.println(
+          problems.isEmpty() ? "verdict: ok" : "verdict: " + problems.size() + " problem(s)");
       return problems.isEmpty() ? 0 : 1;
     }
   }
 
   private void setUp() throws Exception {
     Path pki = work.resolve("pki");
-    run(List.of(java(), "-jar", jar.toString(), "demo-pki", "--out", pki.toString(), "--port",
-        Integer.toString(ports[0]), "--admin-port", Integer.toString(ports[3])));
+    run(
+        List.of(
+            java(),
+            "-jar",
+            jar.toString(),
+            "demo-pki",
+            "--out",
+            pki.toString(),
+            "--port",
+            Integer.toString(ports[0]),
+            "--admin-port",
+            Integer.toString(ports[3])));
     crl = Files.readAllBytes(pki.resolve("ca.crl"));
     startCrlServer();
     yaml = pki.resolve("cluster.yaml");
-    String text = Files.readString(yaml)
-        .replace("affinity: single", "affinity: none")
-        .replace("crl: ca.crl", "crl: http://127.0.0.1:" + ports[4] + "/ca.crl")
-        .replace("refreshInterval: 1m", "refreshInterval: 2s");
+    String text =
+        Files.readString(yaml)
+            .replace("affinity: single", "affinity: none")
+            .replace("crl: ca.crl", "crl: http://127.0.0.1:" + ports[4] + "/ca.crl")
+            .replace("refreshInterval: 1m", "refreshInterval: 2s");
     Files.writeString(yaml, text);
     if (zookeeperScript != null) {
       zookeeper = zookeeper("start").strip();
       startController();
-      awaitCount(() -> runQuietly(List.of(java(), "-jar", jar.toString(), "config", "apply", yaml.toString(),
-          "--admin", controllerAdmin())), Duration.ofSeconds(60), "the controller to take the configuration");
+      awaitCount(
+          () ->
+              runQuietly(
+                  List.of(
+                      java(),
+                      "-jar",
+                      jar.toString(),
+                      "config",
+                      "apply",
+                      yaml.toString(),
+                      "--admin",
+                      controllerAdmin())),
+          Duration.ofSeconds(60),
+          "the controller to take the configuration");
       revisionBefore = revision();
     }
     startMember("responder-1");
     startMember("responder-2");
-    processes.start("balancer", List.of(java(), "-Dio.netty.leakDetection.level=paranoid", "-jar", jar.toString(),
-        "balancer", zookeeper == null ? "--config" : "--zookeeper", zookeeper == null ? yaml.toString() : zookeeper,
-        "--cluster", "drill", "--data", work.resolve("balancer-data").toString()));
+    processes.start(
+        "balancer",
+        List.of(
+            java(),
+            "-Dio.netty.leakDetection.level=paranoid",
+            "-jar",
+            jar.toString(),
+            "balancer",
+            zookeeper == null ? "--config" : "--zookeeper",
+            zookeeper == null ? yaml.toString() : zookeeper,
+            "--cluster",
+            "drill",
+            "--data",
+            work.resolve("balancer-data").toString()));
     OCSPReqBuilder builder = new OCSPReqBuilder();
-    builder.addRequest(new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
-        Pem.readCertificate(pki.resolve("ca.pem")), Pem.readCertificate(pki.resolve("good.pem")).getSerialNumber()));
+    builder.addRequest(
+        new CertificateID(
+            new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+            Pem.readCertificate(pki.resolve("ca.pem")),
+            Pem.readCertificate(pki.resolve("good.pem")).getSerialNumber()));
     request = builder.build().getEncoded();
-    awaitCount(() -> health("responder-1").equals("up") && health("responder-2").equals("up"), Duration.ofSeconds(90),
+    awaitCount(
+        () -> health("responder-1").equals("up") && health("responder-2").equals("up"),
+        Duration.ofSeconds(90),
         "both members up at the balancer");
-    console.printf("cluster up: balancer :%d, members :%d :%d, CRL served at :%d; %d client threads%n", ports[0],
-        ports[1], ports[2], ports[4], clients);
+    console.printf(
+        "cluster up: balancer :%d, members :%d :%d, CRL served at :%d; %d client threads%n",
+        ports[0], ports[1], ports[2], ports[4], clients);
   }
 
   private void startMember(String name) throws IOException {
     int admin = name.equals("responder-1") ? ports[5] : ports[5] + 1;
-    List<String> command = new ArrayList<>(List.of(java(), "-Dio.netty.leakDetection.level=paranoid", "-jar",
-        jar.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(java(), "-Dio.netty.leakDetection.level=paranoid", "-jar", jar.toString()));
     if (zookeeper == null) {
       command.addAll(List.of("responder", "--config", yaml.toString()));
     } else {
-      command.addAll(List.of("member", "--zookeeper", zookeeper, "--cluster", "drill", "--data",
-          work.resolve("member-data").resolve(name).toString()));
+      command.addAll(
+          List.of(
+              "member",
+              "--zookeeper",
+              zookeeper,
+              "--cluster",
+              "drill",
+              "--data",
+              work.resolve("member-data").resolve(name).toString()));
     }
     command.addAll(List.of("--member", name, "--admin", "127.0.0.1:" + admin));
     members.put(name, processes.start(name, command));
@@ -222,8 +317,8 @@ public final class FaultDrill implements Callable<Integer> {
   private Process controller;
 
   private String zookeeper(String action) throws IOException, InterruptedException {
-    return org.ocspcluster.benchmarks.endtoend.Processes.run(List.of("bash", zookeeperScript.toString(), action),
-        Duration.ofSeconds(60));
+    return org.ocspcluster.benchmarks.endtoend.Processes.run(
+        List.of("bash", zookeeperScript.toString(), action), Duration.ofSeconds(60));
   }
 
   private String controllerAdmin() {
@@ -231,8 +326,22 @@ public final class FaultDrill implements Callable<Integer> {
   }
 
   private void startController() throws IOException {
-    controller = processes.start("controller", List.of(java(), "-jar", jar.toString(), "controller", "--zookeeper",
-        zookeeper, "--cluster", "drill", "--admin", controllerAdmin(), "--id", "drill-controller"));
+    controller =
+        processes.start(
+            "controller",
+            List.of(
+                java(),
+                "-jar",
+                jar.toString(),
+                "controller",
+                "--zookeeper",
+                zookeeper,
+                "--cluster",
+                "drill",
+                "--admin",
+                controllerAdmin(),
+                "--id",
+                "drill-controller"));
   }
 
   /** The revision in force and its text, as the controller shows it; what no fault may lose. */
@@ -263,9 +372,16 @@ public final class FaultDrill implements Callable<Integer> {
     zookeeper("start");
     double back = awaitSeconds(() -> revision().equals(revisionBefore), startedAt);
     boolean up = health("responder-1").equals("up") && health("responder-2").equals("up");
-    return new Outcome("ZooKeeper stopped (then started)", sent.get() - sentBefore, failed.get() - failedBefore,
-        Double.NaN, back, "back = controller serving the same revision; revision "
-            + (revision().equals(revisionBefore) ? "intact" : "CHANGED") + "; members " + (up ? "up" : "NOT up"));
+    return new Outcome(
+        "ZooKeeper stopped (then started)",
+        sent.get() - sentBefore,
+        failed.get() - failedBefore,
+        Double.NaN,
+        back,
+        "back = controller serving the same revision; revision "
+            + (revision().equals(revisionBefore) ? "intact" : "CHANGED")
+            + "; members "
+            + (up ? "up" : "NOT up"));
   }
 
   private Outcome controllerKilled() throws Exception {
@@ -277,33 +393,43 @@ public final class FaultDrill implements Callable<Integer> {
     long startedAt = System.nanoTime();
     startController();
     double back = awaitSeconds(() -> revision().equals(revisionBefore), startedAt);
-    return new Outcome("controller kill -9 (then restart)", sent.get() - sentBefore, failed.get() - failedBefore,
-        Double.NaN, back, "back = the new controller serving the same revision; revision "
+    return new Outcome(
+        "controller kill -9 (then restart)",
+        sent.get() - sentBefore,
+        failed.get() - failedBefore,
+        Double.NaN,
+        back,
+        "back = the new controller serving the same revision; revision "
             + (revision().equals(revisionBefore) ? "intact" : "CHANGED"));
   }
 
   private void startCrlServer() throws IOException {
     crlServer = HttpServer.create(new InetSocketAddress("127.0.0.1", ports[4]), 16);
-    crlServer.createContext("/ca.crl", exchange -> {
-      exchange.sendResponseHeaders(200, crl.length);
-      try (OutputStream body = exchange.getResponseBody()) {
-        body.write(crl);
-      }
-    });
+    crlServer.createContext(
+        "/ca.crl",
+        exchange -> {
+          exchange.sendResponseHeaders(200, crl.length);
+          try (OutputStream body = exchange.getResponseBody()) {
+            body.write(crl);
+          }
+        });
     crlServer.start();
   }
 
   private List<Thread> startLoad() {
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
-      Thread t = new Thread(() -> {
-        while (loading.get()) {
-          sent.incrementAndGet();
-          if (!ask()) {
-            failed.incrementAndGet();
-          }
-        }
-      }, "client-" + i);
+      Thread t =
+          new Thread(
+              () -> {
+                while (loading.get()) {
+                  sent.incrementAndGet();
+                  if (!ask()) {
+                    failed.incrementAndGet();
+                  }
+                }
+              },
+              "client-" + i);
       t.setDaemon(true);
       t.start();
       threads.add(t);
@@ -322,8 +448,13 @@ public final class FaultDrill implements Callable<Integer> {
     long restartedAt = System.nanoTime();
     startMember(name);
     double recover = awaitSeconds(() -> health(name).equals("up"), restartedAt);
-    return new Outcome("kill -9 " + name + " (then restart)", sent.get() - sentBefore, failed.get() - failedBefore,
-        detect, recover, "back = from restart to up at the balancer");
+    return new Outcome(
+        "kill -9 " + name + " (then restart)",
+        sent.get() - sentBefore,
+        failed.get() - failedBefore,
+        detect,
+        recover,
+        "back = from restart to up at the balancer");
   }
 
   private Outcome freezeAndThaw(String name) throws Exception {
@@ -338,8 +469,13 @@ public final class FaultDrill implements Callable<Integer> {
     long thawedAt = System.nanoTime();
     run(List.of("kill", "-CONT", Long.toString(pid)));
     double recover = awaitSeconds(() -> health(name).equals("up"), thawedAt);
-    return new Outcome("SIGSTOP " + name + " (then SIGCONT)", sent.get() - sentBefore, failed.get() - failedBefore,
-        detect, recover, "back = from SIGCONT to up");
+    return new Outcome(
+        "SIGSTOP " + name + " (then SIGCONT)",
+        sent.get() - sentBefore,
+        failed.get() - failedBefore,
+        detect,
+        recover,
+        "back = from SIGCONT to up");
   }
 
   private Outcome crlUnreachable() throws Exception {
@@ -353,26 +489,51 @@ public final class FaultDrill implements Callable<Integer> {
     long refused = refusedRefreshes() - refusedBefore;
     startCrlServer();
     boolean bothUp = health("responder-1").equals("up") && health("responder-2").equals("up");
-    return new Outcome("CRL URL unreachable", sent.get() - sentBefore, failed.get() - failedBefore, Double.NaN,
-        Double.NaN, refused + " refreshes refused; last good CRL kept; members " + (bothUp ? "stayed up" : "NOT up"));
+    return new Outcome(
+        "CRL URL unreachable",
+        sent.get() - sentBefore,
+        failed.get() - failedBefore,
+        Double.NaN,
+        Double.NaN,
+        refused
+            + " refreshes refused; last good CRL kept; members "
+            + (bothUp ? "stayed up" : "NOT up"));
   }
 
   /** Load with a member killed and restarted every quarter of the time; heap and RSS sampled. */
   private List<String> soak() throws Exception {
-    List<String> rows = new ArrayList<>(List.of("second,requests,failed,process,heap_used_mib,rss_mib"));
+    List<String> rows =
+        new ArrayList<>(List.of("second,requests,failed,process,heap_used_mib,rss_mib"));
     long end = System.nanoTime() + Duration.ofSeconds(soak).toNanos();
     long nextChurn = System.nanoTime() + Duration.ofSeconds(soak).toNanos() / 4;
-    console.printf("%n== soak: %d s of load, responder-2 killed and restarted every %d s ==%n", soak, soak / 4);
+    console.printf(
+        "%n== soak: %d s of load, responder-2 killed and restarted every %d s ==%n",
+        soak, soak / 4);
     while (System.nanoTime() < end) {
       pause(Duration.ofSeconds(Math.min(10, Math.max(1, soak / 6))));
       long second = (System.nanoTime() - started) / 1_000_000_000;
-      for (var e : new java.util.TreeMap<>(Map.of("responder-1", members.get("responder-1"), "balancer",
-          processes.named("balancer"))).entrySet()) {
-        rows.add(String.format(Locale.ROOT, "%d,%d,%d,%s,%.1f,%.1f", second, sent.get(), failed.get(), e.getKey(),
-            heapMiB(e.getKey()), org.ocspcluster.benchmarks.endtoend.Processes.rssMiB(e.getValue())));
+      for (var e :
+          new java.util.TreeMap<>(
+                  Map.of(
+                      "responder-1",
+                      members.get("responder-1"),
+                      "balancer",
+                      processes.named("balancer")))
+              .entrySet()) {
+        rows.add(
+            String.format(
+                Locale.ROOT,
+                "%d,%d,%d,%s,%.1f,%.1f",
+                second,
+                sent.get(),
+                failed.get(),
+                e.getKey(),
+                heapMiB(e.getKey()),
+                org.ocspcluster.benchmarks.endtoend.Processes.rssMiB(e.getValue())));
       }
       console.println(rows.get(rows.size() - 1) + " ... " + rows.get(rows.size() - 2));
-      if (System.nanoTime() > nextChurn && System.nanoTime() < end - Duration.ofSeconds(5).toNanos()) {
+      if (System.nanoTime() > nextChurn
+          && System.nanoTime() < end - Duration.ofSeconds(5).toNanos()) {
         members.get("responder-2").destroyForcibly();
         churns++;
         pause(Duration.ofSeconds(2));
@@ -397,11 +558,18 @@ public final class FaultDrill implements Callable<Integer> {
       rss.computeIfAbsent(cells[3], k -> new ArrayList<>()).add(Double.parseDouble(cells[5]));
       lastFailed = Long.parseLong(cells[2]);
     }
-    rss.forEach((process, samples) -> {
-      if (samples.size() >= 3 && samples.get(samples.size() - 1) > 1.25 * samples.get(1)) {
-        problems.add(process + " RSS grew from " + samples.get(1) + " to " + samples.get(samples.size() - 1) + " MiB");
-      }
-    });
+    rss.forEach(
+        (process, samples) -> {
+          if (samples.size() >= 3 && samples.get(samples.size() - 1) > 1.25 * samples.get(1)) {
+            problems.add(
+                process
+                    + " RSS grew from "
+                    + samples.get(1)
+                    + " to "
+                    + samples.get(samples.size() - 1)
+                    + " MiB");
+          }
+        });
     long allowed = (long) clients * (churns + 1);
     if (lastFailed > allowed) {
       problems.add(lastFailed + " requests failed; the churn explains at most " + allowed);
@@ -413,11 +581,16 @@ public final class FaultDrill implements Callable<Integer> {
 
   /** Heap in use, from a process's /metrics (the balancer's admin listener, a member's --admin). */
   private double heapMiB(String name) {
-    int port = name.equals("balancer") ? ports[3] : name.equals("responder-1") ? ports[5] : ports[5] + 1;
+    int port =
+        name.equals("balancer") ? ports[3] : name.equals("responder-1") ? ports[5] : ports[5] + 1;
     try {
       String metrics = get("http://127.0.0.1:" + port + "/metrics");
-      return metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
-          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum() / (1024 * 1024);
+      return metrics
+              .lines()
+              .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
+              .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+              .sum()
+          / (1024 * 1024);
     } catch (Exception e) {
       return Double.NaN;
     }
@@ -427,9 +600,16 @@ public final class FaultDrill implements Callable<Integer> {
     long total = 0;
     for (int port : new int[] {ports[5], ports[5] + 1}) {
       try {
-        total += (long) get("http://127.0.0.1:" + port + "/metrics").lines()
-            .filter(l -> l.startsWith("ocsp_revocation_source_refresh_total{") && l.contains("result=\"refused\""))
-            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        total +=
+            (long)
+                get("http://127.0.0.1:" + port + "/metrics")
+                    .lines()
+                    .filter(
+                        l ->
+                            l.startsWith("ocsp_revocation_source_refresh_total{")
+                                && l.contains("result=\"refused\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .sum();
       } catch (Exception e) {
         // a member not answering counts nothing
       }
@@ -465,26 +645,37 @@ public final class FaultDrill implements Callable<Integer> {
   }
 
   private String get(String url) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
-  /** One POST on a new connection through the balancer; true for HTTP 200 with a successful OCSP answer. */
+  /**
+   * One POST on a new connection through the balancer; true for HTTP 200 with a successful OCSP
+   * answer.
+   */
   private boolean ask() {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", ports[0]), 2000);
       s.setSoTimeout(5000);
       OutputStream o = s.getOutputStream();
-      o.write(("POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/ocsp-request\r\n"
-          + "Content-Length: " + request.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      o.write(
+          ("POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/ocsp-request\r\n"
+                  + "Content-Length: "
+                  + request.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       o.write(request);
       o.flush();
       InputStream in = s.getInputStream();
       byte[] all = in.readAllBytes();
       String text = new String(all, StandardCharsets.ISO_8859_1);
       int split = text.indexOf("\r\n\r\n");
-      return text.startsWith("HTTP/1.1 200") && split > 0
-          && new OCSPResp(java.util.Arrays.copyOfRange(all, split + 4, all.length)).getStatus() == OCSPResp.SUCCESSFUL;
+      return text.startsWith("HTTP/1.1 200")
+          && split > 0
+          && new OCSPResp(java.util.Arrays.copyOfRange(all, split + 4, all.length)).getStatus()
+              == OCSPResp.SUCCESSFUL;
     } catch (Exception e) {
       return false;
     }
@@ -501,9 +692,11 @@ public final class FaultDrill implements Callable<Integer> {
     return Double.POSITIVE_INFINITY;
   }
 
-  private void awaitCount(BooleanSupplier condition, Duration limit, String what) throws IOException {
+  private void awaitCount(BooleanSupplier condition, Duration limit, String what)
+      throws IOException {
     if (awaitSecondsWithin(condition, limit) < 0) {
-      throw new IOException("timed out waiting for " + what + "; see the logs in " + work.resolve("logs"));
+      throw new IOException(
+          "timed out waiting for " + what + "; see the logs in " + work.resolve("logs"));
     }
   }
 
@@ -526,7 +719,9 @@ public final class FaultDrill implements Callable<Integer> {
   }
 
   private static String seconds(double s) {
-    return Double.isNaN(s) ? "-" : Double.isInfinite(s) ? "never (60 s)" : String.format(Locale.ROOT, "%.2f s", s);
+    return Double.isNaN(s)
+        ? "-"
+        : Double.isInfinite(s) ? "never (60 s)" : String.format(Locale.ROOT, "%.2f s", s);
   }
 
   private void run(List<String> command) throws IOException, InterruptedException {
@@ -537,7 +732,9 @@ public final class FaultDrill implements Callable<Integer> {
     return org.ocspcluster.benchmarks.endtoend.Processes.java();
   }
 
-  /** Free ports; the first three consecutive (the demo puts members right after the cluster port). */
+  /**
+   * Free ports; the first three consecutive (the demo puts members right after the cluster port).
+   */
   private static int[] freePorts(int n) throws IOException {
     for (int base = 23080; base < 30000; base += 10) {
       boolean free = true;

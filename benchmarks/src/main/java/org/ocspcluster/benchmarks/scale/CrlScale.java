@@ -62,26 +62,37 @@ public final class CrlScale {
         millis[i] = (System.nanoTime() - started) / 1e6;
       }
       Arrays.sort(millis);
-      System.out.printf(Locale.ROOT, "entries=%d load_ms=%.1f heap_bytes_per_entry=%.1f%n", kept.revokedCount(),
-          millis[1], perEntry);
+      System.out.printf(
+          Locale.ROOT,
+          "entries=%d load_ms=%.1f heap_bytes_per_entry=%.1f%n",
+          kept.revokedCount(),
+          millis[1],
+          perEntry);
     } finally {
       // The measured source stays reachable until every load is timed, so its heap is counted.
       java.lang.ref.Reference.reachabilityFence(kept);
     }
   }
 
-  /** The CRL of {@code entries} entries in {@code dir}, made (with its CA) unless a recent one is there. */
+  /**
+   * The CRL of {@code entries} entries in {@code dir}, made (with its CA) unless a recent one is
+   * there.
+   */
   public static Path ensure(Path dir, int entries) throws IOException {
     Path crl = dir.resolve("crl-" + entries + ".der");
     Path caFile = caFile(dir, entries);
-    if (Files.isRegularFile(crl) && Files.isRegularFile(caFile)
-        && Files.getLastModifiedTime(crl).compareTo(FileTime.from(Instant.now().minus(Duration.ofDays(7)))) > 0) {
+    if (Files.isRegularFile(crl)
+        && Files.isRegularFile(caFile)
+        && Files.getLastModifiedTime(crl)
+                .compareTo(FileTime.from(Instant.now().minus(Duration.ofDays(7))))
+            > 0) {
       return crl;
     }
     Files.createDirectories(dir);
     DemoPki pki = DemoPki.create("localhost", 8080, DemoPki.KeyType.EC);
     Map<BigInteger, Integer> revoked = new HashMap<>(entries * 2);
-    BigInteger[] serials = serials(entries - 1); // the demo PKI's own revoked certificate is the last one
+    BigInteger[] serials =
+        serials(entries - 1); // the demo PKI's own revoked certificate is the last one
     for (int i = 0; i < serials.length; i++) {
       revoked.put(serials[i], i % 10 == 0 ? CRLReason.superseded : CRLReason.keyCompromise);
     }

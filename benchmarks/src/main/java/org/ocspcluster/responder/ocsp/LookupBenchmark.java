@@ -49,13 +49,20 @@ public class LookupBenchmark {
       DemoPki pki = DemoPki.create("localhost", 8080, DemoPki.KeyType.EC);
       Path crl = dir.resolve(i + ".crl");
       Pem.write(crl, pki.crl());
-      served.add(new ServedCa("ca-" + i, pki.ca(), new CrlRevocationSource("ca-" + i, crl, pki.ca()),
-          ResponseSigner.create(pki.signer(), pki.signerKeys().getPrivate(), pki.ca())));
+      served.add(
+          new ServedCa(
+              "ca-" + i,
+              pki.ca(),
+              new CrlRevocationSource("ca-" + i, crl, pki.ca()),
+              ResponseSigner.create(pki.signer(), pki.signerKeys().getPrivate(), pki.ca())));
       last = pki;
     }
     index = new IssuerIndex(served);
-    id = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1), last.ca(),
-        BigInteger.valueOf(77));
+    id =
+        new CertificateID(
+            new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+            last.ca(),
+            BigInteger.valueOf(77));
     request = new OCSPReqBuilder().addRequest(id).build().getEncoded();
   }
 

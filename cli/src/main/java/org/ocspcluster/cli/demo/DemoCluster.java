@@ -15,7 +15,9 @@ import org.ocspcluster.responder.pki.Pem;
  */
 public final class DemoCluster {
 
-  /** The ports of a demo cluster: the cluster (rule) port, the two members and the admin listener. */
+  /**
+   * The ports of a demo cluster: the cluster (rule) port, the two members and the admin listener.
+   */
   public record Ports(int cluster, int member1, int member2, int admin) {
     public static final Ports DEFAULT = new Ports(8080, 8081, 8082, 9464);
 
@@ -30,7 +32,8 @@ public final class DemoCluster {
   private DemoCluster() {}
 
   /** Writes a new demo PKI and its cluster.yaml into {@code dir}; returns the PKI. */
-  public static DemoPki write(Path dir, String fqdn, Ports ports, DemoPki.KeyType keyType) throws IOException {
+  public static DemoPki write(Path dir, String fqdn, Ports ports, DemoPki.KeyType keyType)
+      throws IOException {
     DemoPki pki = DemoPki.create(fqdn, ports.cluster(), keyType);
     pki.writeTo(dir);
     Files.writeString(dir.resolve(CONFIG_FILE), yaml(fqdn, ports), StandardCharsets.UTF_8);
@@ -90,6 +93,7 @@ public final class DemoCluster {
               expect: good
         admin:
           listen: 127.0.0.1:%5$d
-        """.formatted(fqdn, ports.cluster(), ports.member1(), ports.member2(), ports.admin());
+        """
+        .formatted(fqdn, ports.cluster(), ports.member1(), ports.member2(), ports.admin());
   }
 }

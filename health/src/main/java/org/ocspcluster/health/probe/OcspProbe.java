@@ -58,23 +58,37 @@ public final class OcspProbe {
   private final HealthSettings settings;
   private final Clock clock;
 
-  public OcspProbe(String configuration, Path caCertificate, Probe probe, HttpClient http, HealthSettings settings,
-      Clock clock) throws IOException {
+  public OcspProbe(
+      String configuration,
+      Path caCertificate,
+      Probe probe,
+      HttpClient http,
+      HealthSettings settings,
+      Clock clock)
+      throws IOException {
     this.configuration = configuration;
     this.ca = readCertificate(caCertificate);
     this.http = http;
     this.settings = settings;
     this.clock = clock;
     this.expect = probe == null ? Probe.Expect.ANY : probe.expect();
-    BigInteger serial = probe == null ? BigInteger.ONE
-        : probe.certificate() != null ? readCertificate(probe.certificate()).getSerialNumber()
-        : probe.serial().toLowerCase(Locale.ROOT).startsWith("0x") ? new BigInteger(probe.serial().substring(2), 16)
-        : new BigInteger(probe.serial());
+    BigInteger serial =
+        probe == null
+            ? BigInteger.ONE
+            : probe.certificate() != null
+                ? readCertificate(probe.certificate()).getSerialNumber()
+                : probe.serial().toLowerCase(Locale.ROOT).startsWith("0x")
+                    ? new BigInteger(probe.serial().substring(2), 16)
+                    : new BigInteger(probe.serial());
     try {
-      this.certId = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
-          ca, serial);
+      this.certId =
+          new CertificateID(
+              new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+              ca,
+              serial);
     } catch (Exception e) {
-      throw new IOException("cannot build the probe for \"" + configuration + "\": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot build the probe for \"" + configuration + "\": " + e.getMessage(), e);
     }
   }
 
@@ -91,22 +105,29 @@ public final class OcspProbe {
       if (settings.nonce()) {
         nonce = new byte[16];
         RANDOM.nextBytes(nonce);
-        builder.setRequestExtensions(new Extensions(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false,
-            new DEROctetString(new DEROctetString(nonce)))));
+        builder.setRequestExtensions(
+            new Extensions(
+                new Extension(
+                    OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
+                    false,
+                    new DEROctetString(new DEROctetString(nonce)))));
       }
       request = builder.build().getEncoded();
     } catch (Exception e) {
-      return CompletableFuture.completedFuture(ProbeResult.fail("cannot build a probe request: " + e.getMessage()));
+      return CompletableFuture.completedFuture(
+          ProbeResult.fail("cannot build a probe request: " + e.getMessage()));
     }
     byte[] sent = nonce;
-    HttpRequest httpRequest = HttpRequest.newBuilder(baseUri)
-        .timeout(settings.timeout())
-        .header("Content-Type", "application/ocsp-request")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(request))
-        .build();
+    HttpRequest httpRequest =
+        HttpRequest.newBuilder(baseUri)
+            .timeout(settings.timeout())
+            .header("Content-Type", "application/ocsp-request")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(request))
+            .build();
     return http.sendAsync(httpRequest, HttpResponse.BodyHandlers.ofByteArray())
         .thenApply(response -> judge(response, sent))
-        .exceptionally(e -> ProbeResult.fail("no OCSP answer for \"" + configuration + "\": " + describe(e)));
+        .exceptionally(
+            e -> ProbeResult.fail("no OCSP answer for \"" + configuration + "\": " + describe(e)));
   }
 
   private ProbeResult judge(HttpResponse<byte[]> response, byte[] nonce) {
@@ -116,12 +137,14 @@ public final class OcspProbe {
     }
     String type = response.headers().firstValue("content-type").orElse("");
     if (!type.toLowerCase(Locale.ROOT).startsWith("application/ocsp-response")) {
-      return ProbeResult.fail(what + " has content type '" + type + "', not application/ocsp-response");
+      return ProbeResult.fail(
+          what + " has content type '" + type + "', not application/ocsp-response");
     }
     try {
       OCSPResp ocsp = new OCSPResp(response.body());
       if (ocsp.getStatus() != OCSPResp.SUCCESSFUL) {
-        return ProbeResult.fail("OCSP status " + statusWord(ocsp.getStatus()) + " for \"" + configuration + "\"");
+        return ProbeResult.fail(
+            "OCSP status " + statusWord(ocsp.getStatus()) + " for \"" + configuration + "\"");
       }
       BasicOCSPResp basic = (BasicOCSPResp) ocsp.getResponseObject();
       Instant now = clock.instant();
@@ -134,22 +157,33 @@ public final class OcspProbe {
         return ProbeResult.fail(what + " is about another certificate");
       }
       SingleResp single = singles[0];
-      Instant nextUpdate = single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
+      Instant nextUpdate =
+          single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
       String status = statusOf(single.getCertStatus());
       if (expect != Probe.Expect.ANY && !expect.toString().equals(status)) {
         return ProbeResult.fail(what + " says " + status + ", expected " + expect, nextUpdate);
       }
       if (single.getThisUpdate().toInstant().isAfter(now.plus(settings.clockSkew()))) {
-        return ProbeResult.fail(what + " has thisUpdate " + single.getThisUpdate().toInstant()
-            + " in the future (clock skew?)", nextUpdate);
+        return ProbeResult.fail(
+            what
+                + " has thisUpdate "
+                + single.getThisUpdate().toInstant()
+                + " in the future (clock skew?)",
+            nextUpdate);
       }
       if (nextUpdate == null) {
         return ProbeResult.fail(what + " has no nextUpdate", null);
       }
       if (!nextUpdate.isAfter(now.plus(settings.nextUpdateMargin()))) {
         long ago = Duration.between(nextUpdate, now).toSeconds();
-        return ProbeResult.fail("revocation data for \"" + configuration + "\" "
-            + (ago >= 0 ? "expired " + ago + " s ago" : "expires in " + Math.abs(ago) + " s") + " (nextUpdate " + nextUpdate + ")",
+        return ProbeResult.fail(
+            "revocation data for \""
+                + configuration
+                + "\" "
+                + (ago >= 0 ? "expired " + ago + " s ago" : "expires in " + Math.abs(ago) + " s")
+                + " (nextUpdate "
+                + nextUpdate
+                + ")",
             nextUpdate);
       }
       if (nonce != null) {
@@ -160,7 +194,8 @@ public final class OcspProbe {
       }
       return ProbeResult.pass(signerWarning(basic, now), nextUpdate, status);
     } catch (IOException | RuntimeException | org.bouncycastle.cert.ocsp.OCSPException e) {
-      return ProbeResult.fail("unreadable OCSP answer for \"" + configuration + "\": " + describe(e));
+      return ProbeResult.fail(
+          "unreadable OCSP answer for \"" + configuration + "\": " + describe(e));
     }
   }
 
@@ -183,7 +218,9 @@ public final class OcspProbe {
           continue;
         }
         if (!cert.isValidOn(Date.from(now))) {
-          return "is signed by \"" + cert.getSubject() + "\", whose certificate expired at "
+          return "is signed by \""
+              + cert.getSubject()
+              + "\", whose certificate expired at "
               + cert.getNotAfter().toInstant();
         }
         return null;
@@ -198,8 +235,13 @@ public final class OcspProbe {
     for (X509CertificateHolder cert : basic.getCerts()) {
       Instant notAfter = cert.getNotAfter().toInstant();
       if (notAfter.isBefore(now.plus(Duration.ofDays(settings.signerWarningDays())))) {
-        return "the signing certificate for \"" + configuration + "\" expires at " + notAfter + ", within "
-            + settings.signerWarningDays() + " days: assign a new one";
+        return "the signing certificate for \""
+            + configuration
+            + "\" expires at "
+            + notAfter
+            + ", within "
+            + settings.signerWarningDays()
+            + " days: assign a new one";
       }
     }
     return null;
@@ -236,14 +278,18 @@ public final class OcspProbe {
   }
 
   private static String describe(Throwable e) {
-    Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    Throwable t =
+        e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause()
+            : e;
     String message = t.getMessage();
     return t.getClass().getSimpleName() + (message == null ? "" : " (" + message + ")");
   }
 
   private static X509CertificateHolder readCertificate(Path file) throws IOException {
     try (var in = Files.newInputStream(file)) {
-      X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      X509Certificate cert =
+          (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
       return new JcaX509CertificateHolder(cert);
     } catch (java.security.cert.CertificateException e) {
       throw new IOException("cannot read the certificate " + file + ": " + e.getMessage(), e);

@@ -7,7 +7,8 @@ import java.time.Instant;
  * something to fix while the member still serves (a signer close to expiry); {@code nextUpdate} is
  * the answer's, when there was one; {@code status} is the certificate status a passing answer gave.
  */
-public record ProbeResult(boolean passed, String reason, String warning, Instant nextUpdate, String status) {
+public record ProbeResult(
+    boolean passed, String reason, String warning, Instant nextUpdate, String status) {
   static ProbeResult pass(String warning, Instant nextUpdate, String status) {
     return new ProbeResult(true, "OCSP answer verified", warning, nextUpdate, status);
   }

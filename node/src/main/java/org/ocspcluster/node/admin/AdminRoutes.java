@@ -41,7 +41,10 @@ public final class AdminRoutes {
     this.node = node;
   }
 
-  /** Starts the admin listener of {@code node} at {@code listen}, with the token and TLS of its configuration. */
+  /**
+   * Starts the admin listener of {@code node} at {@code listen}, with the token and TLS of its
+   * configuration.
+   */
   public static AdminServer start(Node node, InetSocketAddress listen) {
     AdminRoutes routes = new AdminRoutes(node);
     SslContext tls;
@@ -56,30 +59,59 @@ public final class AdminRoutes {
 
   Map<String, AdminServer.Route> routes() {
     Map<String, AdminServer.Route> routes = new LinkedHashMap<>();
-    routes.put("/", (method, path, query, body) -> {
-      try (InputStream in = AdminRoutes.class.getResourceAsStream("/status/index.html")) {
-        return new Reply(200, "text/html; charset=utf-8", new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      }
-    });
-    routes.put("/metrics", (method, path, query, body) -> "GET".equals(method)
-        ? new Reply(200, "text/plain; version=0.0.4; charset=utf-8", node.registry().scrape())
-        : Reply.text(405, "use GET\n"));
-    routes.put("/ready", (method, path, query, body) -> {
-      String notReady = node.notReadyReason();
-      return notReady == null ? Reply.text(200, "ready\n") : Reply.text(503, "not ready: " + notReady + "\n");
-    });
-    routes.put("/refresh", (method, path, query, body) -> "POST".equals(method) ? refresh()
-        : Reply.text(405, "use POST: Refresh Revocation Data on every member of this process\n"));
-    routes.put("/signer", (method, path, query, body) -> "POST".equals(method) ? assignSigner(query)
-        : Reply.text(405, "use POST with ?configuration=NAME[&certificate=FILE&key=FILE|&keystore=FILE]\n"));
-    routes.put("/query", (method, path, query, body) -> node.balancer() == null
-        ? Reply.text(409, "this process runs no balancer\n")
-        : json(200, node.balancer().query()));
+    routes.put(
+        "/",
+        (method, path, query, body) -> {
+          try (InputStream in = AdminRoutes.class.getResourceAsStream("/status/index.html")) {
+            return new Reply(
+                200,
+                "text/html; charset=utf-8",
+                new String(in.readAllBytes(), StandardCharsets.UTF_8));
+          }
+        });
+    routes.put(
+        "/metrics",
+        (method, path, query, body) ->
+            "GET".equals(method)
+                ? new Reply(
+                    200, "text/plain; version=0.0.4; charset=utf-8", node.registry().scrape())
+                : Reply.text(405, "use GET\n"));
+    routes.put(
+        "/ready",
+        (method, path, query, body) -> {
+          String notReady = node.notReadyReason();
+          return notReady == null
+              ? Reply.text(200, "ready\n")
+              : Reply.text(503, "not ready: " + notReady + "\n");
+        });
+    routes.put(
+        "/refresh",
+        (method, path, query, body) ->
+            "POST".equals(method)
+                ? refresh()
+                : Reply.text(
+                    405, "use POST: Refresh Revocation Data on every member of this process\n"));
+    routes.put(
+        "/signer",
+        (method, path, query, body) ->
+            "POST".equals(method)
+                ? assignSigner(query)
+                : Reply.text(
+                    405,
+                    "use POST with ?configuration=NAME[&certificate=FILE&key=FILE|&keystore=FILE]\n"));
+    routes.put(
+        "/query",
+        (method, path, query, body) ->
+            node.balancer() == null
+                ? Reply.text(409, "this process runs no balancer\n")
+                : json(200, node.balancer().query()));
     routes.put("/members/", (method, path, query, body) -> control(method, path, "/members/"));
     routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
     routes.put("/array/status", (method, path, query, body) -> arrayStatus());
-    routes.put("/array/add-member", (method, path, query, body) -> editMembers(method, query, true));
-    routes.put("/array/remove-member", (method, path, query, body) -> editMembers(method, query, false));
+    routes.put(
+        "/array/add-member", (method, path, query, body) -> editMembers(method, query, true));
+    routes.put(
+        "/array/remove-member", (method, path, query, body) -> editMembers(method, query, false));
     routes.put("/config", this::config);
     routes.put("/config/", this::config);
     return routes;
@@ -99,27 +131,46 @@ public final class AdminRoutes {
     try {
       return Files.readString(file).strip();
     } catch (IOException e) {
-      LOG.warn("admin.tokenFile {} cannot be read ({}); refusing changes until it can", file, e.getMessage());
+      LOG.warn(
+          "admin.tokenFile {} cannot be read ({}); refusing changes until it can",
+          file,
+          e.getMessage());
       return UUID.randomUUID() + "-" + UUID.randomUUID();
     }
   }
 
-  /** A revision's outcome as the verbs expect it: 200 with the number, else the reason and the revision in force. */
+  /**
+   * A revision's outcome as the verbs expect it: 200 with the number, else the reason and the
+   * revision in force.
+   */
   static Reply outcome(Outcome o) throws JsonProcessingException {
     if (o.applied()) {
       return json(200, Map.of("revision", o.revision(), "source", o.source()));
     }
     return switch (o.refusal()) {
-      case INVALID -> o.reason().startsWith("  ")
-          ? Reply.text(422, "configuration refused; revision " + o.revision() + " stays in force:\n" + o.reason())
-          : Reply.text(422, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
-      case NEEDS_RESTART -> Reply.text(409, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
+      case INVALID ->
+          o.reason().startsWith("  ")
+              ? Reply.text(
+                  422,
+                  "configuration refused; revision "
+                      + o.revision()
+                      + " stays in force:\n"
+                      + o.reason())
+              : Reply.text(
+                  422,
+                  "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
+      case NEEDS_RESTART ->
+          Reply.text(
+              409, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
       case NOT_HERE -> Reply.text(409, o.reason() + "\n");
-      case NOT_STORED -> Reply.text(503, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
+      case NOT_STORED ->
+          Reply.text(
+              503, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
     };
   }
 
-  private Reply config(String method, String path, Map<String, List<String>> query, String body) throws IOException {
+  private Reply config(String method, String path, Map<String, List<String>> query, String body)
+      throws IOException {
     ConfigStore store;
     try {
       store = node.revisionStore();
@@ -136,7 +187,10 @@ public final class AdminRoutes {
           String source = first(query, "source");
           return outcome(node.apply(body, Path.of(base), source == null ? "admin API" : source));
         }
-        int wanted = first(query, "revision") == null ? node.revision() : Integer.parseInt(first(query, "revision"));
+        int wanted =
+            first(query, "revision") == null
+                ? node.revision()
+                : Integer.parseInt(first(query, "revision"));
         var r = store.get(wanted);
         if (r.isEmpty()) {
           return Reply.text(404, "no revision " + wanted + "\n");
@@ -179,16 +233,22 @@ public final class AdminRoutes {
     return d;
   }
 
-  private Reply editMembers(String method, Map<String, List<String>> query, boolean add) throws IOException {
+  private Reply editMembers(String method, Map<String, List<String>> query, boolean add)
+      throws IOException {
     String name = first(query, "name");
     String address = first(query, "address");
     if (!"POST".equals(method) || name == null || (add && address == null)) {
-      return Reply.text(400, add ? "use POST /array/add-member?name=NAME&address=HOST:PORT[&priority=N]\n"
-          : "use POST /array/remove-member?name=NAME\n");
+      return Reply.text(
+          400,
+          add
+              ? "use POST /array/add-member?name=NAME&address=HOST:PORT[&priority=N]\n"
+              : "use POST /array/remove-member?name=NAME\n");
     }
     String priority = first(query, "priority");
     try {
-      return outcome(node.editMembers(add, name, address, priority == null ? null : Integer.valueOf(priority)));
+      return outcome(
+          node.editMembers(
+              add, name, address, priority == null ? null : Integer.valueOf(priority)));
     } catch (IllegalArgumentException | IllegalStateException e) {
       return Reply.text(409, e.getMessage() + "\n");
     }
@@ -223,8 +283,14 @@ public final class AdminRoutes {
       return Reply.text(400, "name the configuration: ?configuration=NAME\n");
     }
     try {
-      return json(200, node.assignSigner(configuration, path(first(query, "certificate")),
-          path(first(query, "key")), path(first(query, "keystore")), path(first(query, "passwordFile"))));
+      return json(
+          200,
+          node.assignSigner(
+              configuration,
+              path(first(query, "certificate")),
+              path(first(query, "key")),
+              path(first(query, "keystore")),
+              path(first(query, "passwordFile"))));
     } catch (IllegalArgumentException e) {
       return Reply.text(404, e.getMessage() + "\n");
     } catch (ResponderException e) {
@@ -247,23 +313,30 @@ public final class AdminRoutes {
     }
     var control = balancer.control();
     try {
-      String said = switch (prefix + parts[1]) {
-        case "/members/start" -> control.start(parts[0]);
-        case "/members/stop" -> control.stop(parts[0]);
-        case "/members/drainstop" -> control.drainstop(parts[0]);
-        case "/members/suspend" -> control.suspend(parts[0]);
-        case "/members/resume" -> control.resume(parts[0]);
-        case "/rules/enable" -> control.enable(parts[0]);
-        case "/rules/disable" -> control.disable(parts[0]);
-        case "/rules/drain" -> control.drain(parts[0]);
-        default -> null;
-      };
+      String said =
+          switch (prefix + parts[1]) {
+            case "/members/start" -> control.start(parts[0]);
+            case "/members/stop" -> control.stop(parts[0]);
+            case "/members/drainstop" -> control.drainstop(parts[0]);
+            case "/members/suspend" -> control.suspend(parts[0]);
+            case "/members/resume" -> control.resume(parts[0]);
+            case "/rules/enable" -> control.enable(parts[0]);
+            case "/rules/disable" -> control.disable(parts[0]);
+            case "/rules/drain" -> control.drain(parts[0]);
+            default -> null;
+          };
       if (said == null) {
-        return Reply.text(404, "unknown verb '" + parts[1] + "'; members: start, stop, drainstop, suspend, "
-            + "resume; rules: enable, disable, drain\n");
+        return Reply.text(
+            404,
+            "unknown verb '"
+                + parts[1]
+                + "'; members: start, stop, drainstop, suspend, "
+                + "resume; rules: enable, disable, drain\n");
       }
-      String state = prefix.equals("/members/") ? control.state(parts[0]).toString()
-          : control.ruleState(parts[0]).toString();
+      String state =
+          prefix.equals("/members/")
+              ? control.state(parts[0]).toString()
+              : control.ruleState(parts[0]).toString();
       return json(200, Map.of("name", parts[0], "state", state, "message", said));
     } catch (IllegalArgumentException e) {
       return Reply.text(404, e.getMessage() + "\n");

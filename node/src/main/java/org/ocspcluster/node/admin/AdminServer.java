@@ -34,8 +34,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The admin listener: a small HTTP server whose routes (metrics, readiness, refresh, signer
- * assignment) are given by the process that runs it. Every route runs on the admin executor,
- * never on the event loop, since some read files or wait for a refresh.
+ * assignment) are given by the process that runs it. Every route runs on the admin executor, never
+ * on the event loop, since some read files or wait for a refresh.
  */
 public final class AdminServer implements AutoCloseable {
   private final EventLoopGroup group;
@@ -55,7 +55,8 @@ public final class AdminServer implements AutoCloseable {
 
   /** One route: the request's method, its path, its query parameters, and its body. */
   public interface Route {
-    Reply handle(String method, String path, Map<String, List<String>> query, String body) throws Exception;
+    Reply handle(String method, String path, Map<String, List<String>> query, String body)
+        throws Exception;
   }
 
   private AdminServer(EventLoopGroup group, ExecutorService work, Channel channel) {
@@ -70,41 +71,52 @@ public final class AdminServer implements AutoCloseable {
 
   /**
    * While {@code token} gives a token (asked per request, on the admin executor, so a new
-   * configuration's token applies at once), every request but a GET (or HEAD) must carry
-   * {@code Authorization: Bearer TOKEN}: reads stay open to monitoring, changes need the token.
+   * configuration's token applies at once), every request but a GET (or HEAD) must carry {@code
+   * Authorization: Bearer TOKEN}: reads stay open to monitoring, changes need the token.
    */
-  public static AdminServer start(InetSocketAddress address, Map<String, Route> routes,
+  public static AdminServer start(
+      InetSocketAddress address,
+      Map<String, Route> routes,
       java.util.function.Supplier<String> token) {
     return start(address, routes, token, null);
   }
 
   /** With {@code tls}, the listener speaks HTTPS only. */
-  public static AdminServer start(InetSocketAddress address, Map<String, Route> routes,
-      java.util.function.Supplier<String> token, io.netty.handler.ssl.SslContext tls) {
+  public static AdminServer start(
+      InetSocketAddress address,
+      Map<String, Route> routes,
+      java.util.function.Supplier<String> token,
+      io.netty.handler.ssl.SslContext tls) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    ExecutorService work = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "admin");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService work =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "admin");
+              t.setDaemon(true);
+              return t;
+            });
     try {
-      Channel channel = new ServerBootstrap()
-          .group(group)
-          .channel(NioServerSocketChannel.class)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              if (tls != null) {
-                ch.pipeline().addLast(tls.newHandler(ch.alloc()));
-              }
-              ch.pipeline()
-                  .addLast(new ReadTimeoutHandler(30))
-                  .addLast(new HttpServerCodec(4096, 8192, 8192))
-                  .addLast(new HttpObjectAggregator(64 * 1024))
-                  .addLast(new Handler(Map.copyOf(routes), work, token));
-            }
-          })
-          .bind(address).syncUninterruptibly().channel();
+      Channel channel =
+          new ServerBootstrap()
+              .group(group)
+              .channel(NioServerSocketChannel.class)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      if (tls != null) {
+                        ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                      }
+                      ch.pipeline()
+                          .addLast(new ReadTimeoutHandler(30))
+                          .addLast(new HttpServerCodec(4096, 8192, 8192))
+                          .addLast(new HttpObjectAggregator(64 * 1024))
+                          .addLast(new Handler(Map.copyOf(routes), work, token));
+                    }
+                  })
+              .bind(address)
+              .syncUninterruptibly()
+              .channel();
       return new AdminServer(group, work, channel);
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -115,7 +127,8 @@ public final class AdminServer implements AutoCloseable {
 
   static byte[] sha256(String text) {
     try {
-      return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
     }
@@ -137,7 +150,10 @@ public final class AdminServer implements AutoCloseable {
     private final ExecutorService work;
     private final java.util.function.Supplier<String> token;
 
-    Handler(Map<String, Route> routes, ExecutorService work, java.util.function.Supplier<String> token) {
+    Handler(
+        Map<String, Route> routes,
+        ExecutorService work,
+        java.util.function.Supplier<String> token) {
       this.routes = routes;
       this.work = work;
       this.token = token;
@@ -153,33 +169,52 @@ public final class AdminServer implements AutoCloseable {
       Route route = routes.get(uri.path());
       if (route == null) {
         // Routes ending in '/' take every path below them (e.g. /members/NAME/start).
-        route = routes.entrySet().stream()
-            .filter(e -> e.getKey().length() > 1 && e.getKey().endsWith("/") && uri.path().startsWith(e.getKey()))
-            .max(java.util.Comparator.comparingInt(e -> e.getKey().length()))
-            .map(Map.Entry::getValue).orElse(null);
+        route =
+            routes.entrySet().stream()
+                .filter(
+                    e ->
+                        e.getKey().length() > 1
+                            && e.getKey().endsWith("/")
+                            && uri.path().startsWith(e.getKey()))
+                .max(java.util.Comparator.comparingInt(e -> e.getKey().length()))
+                .map(Map.Entry::getValue)
+                .orElse(null);
       }
       if (route == null) {
-        send(ctx, Reply.text(404, "not found; routes: " + String.join(", ", new java.util.TreeSet<>(routes.keySet())) + "\n"),
+        send(
+            ctx,
+            Reply.text(
+                404,
+                "not found; routes: "
+                    + String.join(", ", new java.util.TreeSet<>(routes.keySet()))
+                    + "\n"),
             keepAlive);
         return;
       }
       String body = request.content().toString(StandardCharsets.UTF_8);
       Route chosen = route;
-      work.execute(() -> {
-        Reply reply;
-        try {
-          if (changing && !authorized(authorization)) {
-            send(ctx, Reply.text(401, "this admin listener needs its bearer token for " + method + " requests: give "
-                + "the verb --admin-token-file FILE (the cluster's admin.tokenFile) or set OCSP_CLUSTER_ADMIN_TOKEN\n"),
-                keepAlive);
-            return;
-          }
-          reply = chosen.handle(method, uri.path(), uri.parameters(), body);
-        } catch (Exception e) {
-          reply = Reply.text(500, "error: " + e.getMessage() + "\n");
-        }
-        send(ctx, reply, keepAlive);
-      });
+      work.execute(
+          () -> {
+            Reply reply;
+            try {
+              if (changing && !authorized(authorization)) {
+                send(
+                    ctx,
+                    Reply.text(
+                        401,
+                        "this admin listener needs its bearer token for "
+                            + method
+                            + " requests: give "
+                            + "the verb --admin-token-file FILE (the cluster's admin.tokenFile) or set OCSP_CLUSTER_ADMIN_TOKEN\n"),
+                    keepAlive);
+                return;
+              }
+              reply = chosen.handle(method, uri.path(), uri.parameters(), body);
+            } catch (Exception e) {
+              reply = Reply.text(500, "error: " + e.getMessage() + "\n");
+            }
+            send(ctx, reply, keepAlive);
+          });
     }
 
     /**
@@ -194,12 +229,16 @@ public final class AdminServer implements AutoCloseable {
       if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
         return false;
       }
-      return java.security.MessageDigest.isEqual(sha256(expected), sha256(header.substring(7).strip()));
+      return java.security.MessageDigest.isEqual(
+          sha256(expected), sha256(header.substring(7).strip()));
     }
 
     private static void send(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
-      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-          HttpResponseStatus.valueOf(reply.status()), Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8));
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.valueOf(reply.status()),
+              Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8));
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
       HttpUtil.setContentLength(response, response.content().readableBytes());
       if (keepAlive) {

@@ -50,7 +50,8 @@ public final class ArrayController implements AutoCloseable {
   public Part leadership() {
     return (running, next) -> {
       if (!latch.hasLeadership()) {
-        throw new RevisionRefused(Outcome.Refusal.NOT_HERE,
+        throw new RevisionRefused(
+            Outcome.Refusal.NOT_HERE,
             "this controller is not the leader; apply on the leader, " + leaderId());
       }
       return Part.Change.NONE;
@@ -91,9 +92,13 @@ public final class ArrayController implements AutoCloseable {
         continue;
       }
       try {
-        var response = http.send(HttpRequest.newBuilder(URI.create("http://" + address + "/refresh"))
-                .timeout(Duration.ofSeconds(90)).POST(HttpRequest.BodyPublishers.noBody()).build(),
-            HttpResponse.BodyHandlers.ofString());
+        var response =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://" + address + "/refresh"))
+                    .timeout(Duration.ofSeconds(90))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         results.put(entry.getKey(), JSON.readTree(response.body()).get(entry.getKey()));
         failed |= response.statusCode() != 200;
       } catch (InterruptedException e) {

@@ -30,19 +30,26 @@ public final class ArrayFollower implements AutoCloseable {
   private final ZooKeeperConfigStore array;
   private final ConfigStore local;
   private final RevisionPath path;
-  private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "array-heartbeat");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService heartbeat =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "array-heartbeat");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile String lastRefusal;
 
   /**
-   * Follows {@code array} for the process whose revisions go through {@code path}; registers each of
-   * {@code members} with what {@code registration} says of it (given the last refusal, or null).
+   * Follows {@code array} for the process whose revisions go through {@code path}; registers each
+   * of {@code members} with what {@code registration} says of it (given the last refusal, or null).
    */
-  public ArrayFollower(ZooKeeperConfigStore array, ConfigStore local, RevisionPath path, List<String> members,
-      Function<String, Map<String, Object>> registration) throws IOException {
+  public ArrayFollower(
+      ZooKeeperConfigStore array,
+      ConfigStore local,
+      RevisionPath path,
+      List<String> members,
+      Function<String, Map<String, Object>> registration)
+      throws IOException {
     this.array = array;
     this.local = local;
     this.path = path;
@@ -50,21 +57,23 @@ public final class ArrayFollower implements AutoCloseable {
     for (String member : members) {
       registrations.add(array.register(member, withRefusal(registration.apply(member))));
     }
-    Runnable report = () -> {
-      for (int i = 0; i < members.size(); i++) {
-        try {
-          registrations.get(i).update(withRefusal(registration.apply(members.get(i))));
-        } catch (IOException | RuntimeException e) {
-          LOG.debug("registration not updated: {}", e.getMessage());
-        }
-      }
-    };
-    array.watch(r -> {
-      if (r.number() != path.revision()) {
-        follow(r);
-      }
-      report.run();
-    });
+    Runnable report =
+        () -> {
+          for (int i = 0; i < members.size(); i++) {
+            try {
+              registrations.get(i).update(withRefusal(registration.apply(members.get(i))));
+            } catch (IOException | RuntimeException e) {
+              LOG.debug("registration not updated: {}", e.getMessage());
+            }
+          }
+        };
+    array.watch(
+        r -> {
+          if (r.number() != path.revision()) {
+            follow(r);
+          }
+          report.run();
+        });
     heartbeat.scheduleWithFixedDelay(report, 5, 5, TimeUnit.SECONDS);
   }
 
@@ -93,16 +102,25 @@ public final class ArrayFollower implements AutoCloseable {
       LOG.error("{}; revision {} stays in force", lastRefusal, path.revision());
       return;
     }
-    Outcome outcome = path.apply(next, () -> {
-      local.append(r.yaml(), r.baseDir(), "revision " + r.number() + " from the array");
-      return r.number();
-    }, "from the array: " + r.source());
+    Outcome outcome =
+        path.apply(
+            next,
+            () -> {
+              local.append(r.yaml(), r.baseDir(), "revision " + r.number() + " from the array");
+              return r.number();
+            },
+            "from the array: " + r.source());
     if (outcome.applied()) {
       lastRefusal = null;
     } else {
-      lastRefusal = outcome.refusal() == Outcome.Refusal.NEEDS_RESTART
-          ? "revision " + r.number() + " needs a restart of this member (" + outcome.reason() + ")"
-          : "revision " + r.number() + " refused: " + outcome.reason().replace('\n', ' ');
+      lastRefusal =
+          outcome.refusal() == Outcome.Refusal.NEEDS_RESTART
+              ? "revision "
+                  + r.number()
+                  + " needs a restart of this member ("
+                  + outcome.reason()
+                  + ")"
+              : "revision " + r.number() + " refused: " + outcome.reason().replace('\n', ' ');
       LOG.error("{}; revision {} stays in force", lastRefusal, path.revision());
     }
   }

@@ -24,18 +24,25 @@ public final class ZooKeeperArray implements AutoCloseable {
     this.hosts = hosts;
   }
 
-  /** Connects (in the background; Curator retries) to the ensemble {@code hosts}, array {@code cluster}. */
+  /**
+   * Connects (in the background; Curator retries) to the ensemble {@code hosts}, array {@code
+   * cluster}.
+   */
   public static ZooKeeperArray connect(String hosts, String cluster) {
-    CuratorFramework client = CuratorFrameworkFactory.builder()
-        .connectString(hosts)
-        .sessionTimeoutMs(10_000)
-        .connectionTimeoutMs(5_000)
-        .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
-        .build();
+    CuratorFramework client =
+        CuratorFrameworkFactory.builder()
+            .connectString(hosts)
+            .sessionTimeoutMs(10_000)
+            .connectionTimeoutMs(5_000)
+            .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
+            .build();
     // One line per change of the ZooKeeper session, instead of ZooKeeper's own chatter.
-    client.getConnectionStateListenable().addListener((c, state) ->
-        LoggerFactory.getLogger(ZooKeeperArray.class).info("ZooKeeper {} ({})",
-            state.name().toLowerCase(Locale.ROOT), hosts));
+    client
+        .getConnectionStateListenable()
+        .addListener(
+            (c, state) ->
+                LoggerFactory.getLogger(ZooKeeperArray.class)
+                    .info("ZooKeeper {} ({})", state.name().toLowerCase(Locale.ROOT), hosts));
     client.start();
     return new ZooKeeperArray(client, new ZooKeeperConfigStore(client, cluster), hosts);
   }
@@ -62,14 +69,21 @@ public final class ZooKeeperArray implements AutoCloseable {
     if (reached && store.current().isPresent()) {
       return new Start(store.current(), "the array");
     }
-    return new Start(local.current(),
-        "local disk (ZooKeeper at " + hosts + " " + (reached ? "has no revision yet" : "is unreachable") + ")");
+    return new Start(
+        local.current(),
+        "local disk (ZooKeeper at "
+            + hosts
+            + " "
+            + (reached ? "has no revision yet" : "is unreachable")
+            + ")");
   }
 
   /** Keeps {@code start} as the local store's current revision, unless it already is. */
-  public static void keepLocally(ConfigStore local, Revision start, String from) throws IOException {
+  public static void keepLocally(ConfigStore local, Revision start, String from)
+      throws IOException {
     Optional<Revision> kept = local.current();
-    if (kept.map(Revision::number).orElse(-1) != start.number() || !kept.get().yaml().equals(start.yaml())) {
+    if (kept.map(Revision::number).orElse(-1) != start.number()
+        || !kept.get().yaml().equals(start.yaml())) {
       local.append(start.yaml(), start.baseDir(), "revision " + start.number() + " from " + from);
     }
   }

@@ -24,8 +24,12 @@ public final class LiveChanges {
    * responder members minds only those members' addresses and how they listen; a balancer (or a
    * whole cluster) minds everything that listens or is probed.
    */
-  public static List<String> needingRestart(ClusterConfig running, ClusterConfig next, java.util.Set<String> members,
-      boolean balancer, boolean runsAllMembers) {
+  public static List<String> needingRestart(
+      ClusterConfig running,
+      ClusterConfig next,
+      java.util.Set<String> members,
+      boolean balancer,
+      boolean runsAllMembers) {
     List<String> fixed = balancer ? needingRestart(running, next) : new ArrayList<>();
     for (String name : members) {
       var before = running.member(name).map(Member::address);
@@ -83,8 +87,16 @@ public final class LiveChanges {
   }
 
   private static List<String> listening(List<PortRule> rules) {
-    return rules.stream().map(r -> String.join("|", r.name(), r.clusterIp(), r.ports().toString(),
-        r.protocol().toString(), Boolean.toString(r.filteringMode() == FilteringMode.DISABLED))).toList();
+    return rules.stream()
+        .map(
+            r ->
+                String.join(
+                    "|",
+                    r.name(),
+                    r.clusterIp(),
+                    r.ports().toString(),
+                    r.protocol().toString(),
+                    Boolean.toString(r.filteringMode() == FilteringMode.DISABLED)))
+        .toList();
   }
-
 }

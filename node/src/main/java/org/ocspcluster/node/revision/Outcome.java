@@ -4,7 +4,8 @@ package org.ocspcluster.node.revision;
  * What became of a revision: applied as number {@code revision}, or refused with the reason while
  * {@code revision} (the one in force) stays.
  */
-public record Outcome(boolean applied, int revision, Refusal refusal, String reason, String source) {
+public record Outcome(
+    boolean applied, int revision, Refusal refusal, String reason, String source) {
 
   /** Why a revision was refused; the admin listener maps each to an HTTP status. */
   public enum Refusal {

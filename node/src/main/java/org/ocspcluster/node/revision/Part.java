@@ -19,7 +19,10 @@ public interface Part {
   interface Change {
     Change NONE = () -> {};
 
-    /** Puts the prepared change in force; must not fail (everything that can fail was done in prepare). */
+    /**
+     * Puts the prepared change in force; must not fail (everything that can fail was done in
+     * prepare).
+     */
     void commit();
 
     /** Releases what prepare made; nothing in force was touched. */

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one way a configuration revision is put in force in a process, whoever asks (config apply,
  * rollback, add or remove member, the array follower, the array controller): every part prepares
- * the revision beside the one in force; then it is stored; then every part commits in one step.
- * A part that refuses, or a store that fails, aborts what was prepared, and nothing changed.
+ * the revision beside the one in force; then it is stored; then every part commits in one step. A
+ * part that refuses, or a store that fails, aborts what was prepared, and nothing changed.
  */
 public final class RevisionPath {
   private static final Logger LOG = LoggerFactory.getLogger(RevisionPath.class);
@@ -26,7 +26,9 @@ public final class RevisionPath {
   private volatile ClusterConfig config;
   private volatile int revision;
 
-  /** {@code parts} is asked on each revision, in commit order, since what a process runs can change. */
+  /**
+   * {@code parts} is asked on each revision, in commit order, since what a process runs can change.
+   */
   public RevisionPath(ClusterConfig inForce, Supplier<List<Part>> parts) {
     this.config = inForce;
     this.parts = parts;
@@ -42,7 +44,9 @@ public final class RevisionPath {
     return revision;
   }
 
-  /** Says which revision is in force at start (read from a store, not applied through this path). */
+  /**
+   * Says which revision is in force at start (read from a store, not applied through this path).
+   */
   public synchronized void startAt(int number) {
     revision = number;
   }
@@ -60,12 +64,17 @@ public final class RevisionPath {
       }
     } catch (RevisionRefused e) {
       abort(prepared);
-      LOG.warn("config revision from {} refused; revision {} stays in force: {}", source, revision, e.getMessage());
+      LOG.warn(
+          "config revision from {} refused; revision {} stays in force: {}",
+          source,
+          revision,
+          e.getMessage());
       return Outcome.refused(e.kind(), e.getMessage(), revision, source);
     } catch (RuntimeException e) {
       abort(prepared);
       LOG.warn("config revision from {} refused; revision {} stays in force", source, revision, e);
-      return Outcome.refused(Outcome.Refusal.INVALID, String.valueOf(e.getMessage()), revision, source);
+      return Outcome.refused(
+          Outcome.Refusal.INVALID, String.valueOf(e.getMessage()), revision, source);
     }
     int number;
     try {
@@ -73,7 +82,11 @@ public final class RevisionPath {
     } catch (Exception e) {
       abort(prepared);
       String reason = "the revision could not be stored (" + e.getMessage() + "); nothing changed";
-      LOG.error("config revision from {} refused; revision {} stays in force: {}", source, revision, reason);
+      LOG.error(
+          "config revision from {} refused; revision {} stays in force: {}",
+          source,
+          revision,
+          reason);
       return Outcome.refused(Outcome.Refusal.NOT_STORED, reason, revision, source);
     }
     for (Part.Change change : prepared) {

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The one revision path: prepare on every part, store, commit on every part; or abort with nothing changed. */
+/**
+ * The one revision path: prepare on every part, store, commit on every part; or abort with nothing
+ * changed.
+ */
 class RevisionPathTest {
   private final List<String> events = new ArrayList<>();
 
@@ -36,48 +39,72 @@ class RevisionPathTest {
 
   @Test
   void everyPartPreparesThenTheRevisionIsStoredThenEveryPartCommitsInOrder() {
-    RevisionPath path = new RevisionPath(null, () -> List.of(part("members", false), part("balancer", false)));
+    RevisionPath path =
+        new RevisionPath(null, () -> List.of(part("members", false), part("balancer", false)));
     path.startAt(4);
 
-    Outcome outcome = path.apply(null, () -> {
-      events.add("stored");
-      return 5;
-    }, "test");
+    Outcome outcome =
+        path.apply(
+            null,
+            () -> {
+              events.add("stored");
+              return 5;
+            },
+            "test");
 
     assertTrue(outcome.applied());
     assertEquals(5, outcome.revision());
     assertEquals(5, path.revision());
-    assertEquals(List.of("members prepared", "balancer prepared", "stored", "members committed",
-        "balancer committed"), events);
+    assertEquals(
+        List.of(
+            "members prepared",
+            "balancer prepared",
+            "stored",
+            "members committed",
+            "balancer committed"),
+        events);
   }
 
   @Test
   void aStoreThatFailsAbortsEveryPreparedPartAndChangesNothing() {
-    RevisionPath path = new RevisionPath(null, () -> List.of(part("members", false), part("balancer", false)));
+    RevisionPath path =
+        new RevisionPath(null, () -> List.of(part("members", false), part("balancer", false)));
     path.startAt(4);
 
-    Outcome outcome = path.apply(null, () -> {
-      throw new IOException("disk full");
-    }, "test");
+    Outcome outcome =
+        path.apply(
+            null,
+            () -> {
+              throw new IOException("disk full");
+            },
+            "test");
 
     assertFalse(outcome.applied());
     assertEquals(Outcome.Refusal.NOT_STORED, outcome.refusal());
     assertTrue(outcome.reason().contains("disk full"), outcome.reason());
     assertEquals(4, outcome.revision(), "the outcome names the revision still in force");
     assertEquals(4, path.revision());
-    assertEquals(List.of("members prepared", "balancer prepared", "balancer aborted", "members aborted"), events);
+    assertEquals(
+        List.of("members prepared", "balancer prepared", "balancer aborted", "members aborted"),
+        events);
   }
 
   @Test
   void aPartThatRefusesAbortsThosePreparedBeforeItAndNothingIsStored() {
-    RevisionPath path = new RevisionPath(null,
-        () -> List.of(part("members", false), part("probes", true), part("balancer", false)));
+    RevisionPath path =
+        new RevisionPath(
+            null,
+            () -> List.of(part("members", false), part("probes", true), part("balancer", false)));
     path.startAt(2);
 
-    Outcome outcome = path.apply(null, () -> {
-      events.add("stored");
-      return 3;
-    }, "test");
+    Outcome outcome =
+        path.apply(
+            null,
+            () -> {
+              events.add("stored");
+              return 3;
+            },
+            "test");
 
     assertFalse(outcome.applied());
     assertEquals(Outcome.Refusal.INVALID, outcome.refusal());

@@ -14,16 +14,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bounds the connections a member holds: in total and per client address. A connection past a
- * bound is answered {@code 503 Service Unavailable} with {@code Retry-After} and closed at once, so
- * a flood of idle connections costs the member a few bytes each, not its file descriptors.
+ * Bounds the connections a member holds: in total and per client address. A connection past a bound
+ * is answered {@code 503 Service Unavailable} with {@code Retry-After} and closed at once, so a
+ * flood of idle connections costs the member a few bytes each, not its file descriptors.
  */
 @ChannelHandler.Sharable
 final class ConnectionLimits extends ChannelInboundHandlerAdapter {
-  private static final AttributeKey<InetAddress> COUNTED = AttributeKey.valueOf("ocsp.connection.counted");
-  private static final byte[] REFUSAL = String.join("\r\n", "HTTP/1.1 503 Service Unavailable", "Retry-After: 1",
-      "Content-Type: text/plain", "Content-Length: 39", "Connection: close", "",
-      "too many connections; try again later", "").getBytes(StandardCharsets.US_ASCII);
+  private static final AttributeKey<InetAddress> COUNTED =
+      AttributeKey.valueOf("ocsp.connection.counted");
+  private static final byte[] REFUSAL =
+      String.join(
+              "\r\n",
+              "HTTP/1.1 503 Service Unavailable",
+              "Retry-After: 1",
+              "Content-Type: text/plain",
+              "Content-Length: 39",
+              "Connection: close",
+              "",
+              "too many connections; try again later",
+              "")
+          .getBytes(StandardCharsets.US_ASCII);
 
   private final int maxConnections;
   private final int maxPerClient;
@@ -39,7 +49,8 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    InetAddress client = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    InetAddress client =
+        ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     int total = open.incrementAndGet();
     int fromClient = 0;
     if (maxPerClient > 0 && client != null) {

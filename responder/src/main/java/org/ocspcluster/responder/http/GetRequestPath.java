@@ -4,8 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.util.Base64;
 
 /**
- * Finds the base64 OCSP request in a GET path. The base path is unknown (the AIA URI may have
- * one) and base64 itself may contain '/', so every suffix that starts after a '/' is tried, longest
+ * Finds the base64 OCSP request in a GET path. The base path is unknown (the AIA URI may have one)
+ * and base64 itself may contain '/', so every suffix that starts after a '/' is tried, longest
  * first, and the first that decodes to a DER SEQUENCE wins. Percent-escapes are decoded but a raw
  * '+' stays '+', as clients send it unescaped.
  */

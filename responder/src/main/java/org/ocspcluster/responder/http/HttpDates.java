@@ -13,12 +13,13 @@ import java.util.Date;
  */
 final class HttpDates {
   private static final int SLOTS = 8;
-  private static final FastThreadLocal<HttpDates> PER_THREAD = new FastThreadLocal<>() {
-    @Override
-    protected HttpDates initialValue() {
-      return new HttpDates();
-    }
-  };
+  private static final FastThreadLocal<HttpDates> PER_THREAD =
+      new FastThreadLocal<>() {
+        @Override
+        protected HttpDates initialValue() {
+          return new HttpDates();
+        }
+      };
 
   private final long[] seconds = new long[SLOTS];
   private final String[] texts = new String[SLOTS];

@@ -10,15 +10,15 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.time.Instant;
-import io.netty.handler.codec.http.HttpHeaders;
+import java.util.concurrent.CompletableFuture;
 import org.ocspcluster.responder.ocsp.Answer;
 import org.ocspcluster.responder.ocsp.OcspService;
 
@@ -32,7 +32,8 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   static final String REQUEST_TYPE = "application/ocsp-request";
   static final String RESPONSE_TYPE = "application/ocsp-response";
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OcspHttpHandler.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OcspHttpHandler.class);
 
   private static final io.netty.handler.codec.http.HttpHeadersFactory TRUSTED_HEADERS =
       io.netty.handler.codec.http.DefaultHttpHeadersFactory.headersFactory().withValidation(false);
@@ -42,13 +43,17 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   private final java.util.function.Supplier<OcspService> service;
   private final RequestMetrics metrics;
   private final java.time.Clock clock;
+
   /** Completes when the previous response was written; only touched on the event loop. */
   private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
   /** The connection's request deadline (null: none), told when each request is whole. */
   private final RequestDeadline deadline;
 
-  OcspHttpHandler(java.util.function.Supplier<OcspService> service, RequestMetrics metrics, java.time.Clock clock,
+  OcspHttpHandler(
+      java.util.function.Supplier<OcspService> service,
+      RequestMetrics metrics,
+      java.time.Clock clock,
       RequestDeadline deadline) {
     this.deadline = deadline;
     this.service = service;
@@ -73,14 +78,20 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     if (request.method().equals(HttpMethod.POST)) {
       String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
       if (!type.toLowerCase(java.util.Locale.ROOT).startsWith(REQUEST_TYPE)) {
-        respondPlain(ctx, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
-            "POST needs Content-Type: " + REQUEST_TYPE + "\n", keepAlive);
+        respondPlain(
+            ctx,
+            HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+            "POST needs Content-Type: " + REQUEST_TYPE + "\n",
+            keepAlive);
         return;
       }
       answer = service.get().answer(ByteBufUtil.getBytes(request.content()));
     } else if (get) {
       byte[] der = GetRequestPath.decode(request.uri());
-      answer = der == null ? CompletableFuture.completedFuture(OcspService.malformed()) : service.get().answer(der);
+      answer =
+          der == null
+              ? CompletableFuture.completedFuture(OcspService.malformed())
+              : service.get().answer(der);
     } else {
       FullHttpResponse response = plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET or POST\n");
       response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");
@@ -89,29 +100,45 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
     String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
     if (LOG.isDebugEnabled()) {
-      LOG.debug("{} {} from {}", request.method(), request.uri().length() > 80 ? request.uri().substring(0, 80) + "..."
-          : request.uri(), ProxyHeader.client(ctx.channel()));
+      LOG.debug(
+          "{} {} from {}",
+          request.method(),
+          request.uri().length() > 80 ? request.uri().substring(0, 80) + "..." : request.uri(),
+          ProxyHeader.client(ctx.channel()));
     }
     if (previous.isDone() && answer.isDone() && !answer.isCompletedExceptionally()) {
       // A pre-produced answer with nothing queued before it: write it now, no hop through a task.
       respond(ctx, answer.join(), started, get, ifNoneMatch, keepAlive);
       return;
     }
-    previous = previous.thenCombineAsync(answer, (ignored, a) -> {
-      respond(ctx, a, started, get, ifNoneMatch, keepAlive);
-      return null;
-    }, ctx.executor());
+    previous =
+        previous.thenCombineAsync(
+            answer,
+            (ignored, a) -> {
+              respond(ctx, a, started, get, ifNoneMatch, keepAlive);
+              return null;
+            },
+            ctx.executor());
   }
 
-  private void respond(ChannelHandlerContext ctx, Answer a, long started, boolean get, String ifNoneMatch,
+  private void respond(
+      ChannelHandlerContext ctx,
+      Answer a,
+      long started,
+      boolean get,
+      String ifNoneMatch,
       boolean keepAlive) {
     metrics.answered(a, System.nanoTime() - started);
     boolean cacheHeaders = get && a.cacheable();
     boolean notModified = cacheHeaders && matches(ifNoneMatch, a.etag());
     // Our own header values, all known good: no validation pass over them on every answer.
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK,
-        notModified ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(a.encoded()), TRUSTED_HEADERS, NO_TRAILERS);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK,
+            notModified ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(a.encoded()),
+            TRUSTED_HEADERS,
+            NO_TRAILERS);
     if (!notModified) {
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
     }
@@ -127,11 +154,15 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
    */
   static void cachingHeaders(HttpHeaders headers, Answer a, Instant now) {
     long maxAge = Math.max(0, Duration.between(now, a.nextUpdate()).toSeconds());
-    headers.set(HttpHeaderNames.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate");
+    headers.set(
+        HttpHeaderNames.CACHE_CONTROL,
+        "max-age=" + maxAge + ", public, no-transform, must-revalidate");
     headers.set(HttpHeaderNames.LAST_MODIFIED, HttpDates.format(a.thisUpdate()));
     headers.set(HttpHeaderNames.EXPIRES, HttpDates.format(a.nextUpdate()));
     headers.set(HttpHeaderNames.ETAG, a.etag());
-    headers.set(HttpHeaderNames.DATE, HttpDates.format(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+    headers.set(
+        HttpHeaderNames.DATE,
+        HttpDates.format(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
   }
 
   static boolean matches(String ifNoneMatch, String etag) {
@@ -150,13 +181,15 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     return false;
   }
 
-  private static void respondPlain(ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive) {
+  private static void respondPlain(
+      ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive) {
     write(ctx, plain(status, text), keepAlive);
   }
 
   private static FullHttpResponse plain(HttpResponseStatus status, String text) {
-    FullHttpResponse response = new DefaultFullHttpResponse(
-        HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     return response;
   }

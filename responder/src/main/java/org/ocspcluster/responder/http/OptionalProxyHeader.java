@@ -16,9 +16,10 @@ import java.util.List;
 final class OptionalProxyHeader extends ByteToMessageDecoder {
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    ProtocolDetectionResult<HAProxyProtocolVersion> detected = HAProxyMessageDecoder.detectProtocol(in);
+    ProtocolDetectionResult<HAProxyProtocolVersion> detected =
+        HAProxyMessageDecoder.detectProtocol(in);
     switch (detected.state()) {
-      case NEEDS_MORE_DATA -> { }
+      case NEEDS_MORE_DATA -> {}
       case DETECTED -> {
         ctx.pipeline().addAfter(ctx.name(), "proxy-header", new ProxyHeader());
         ctx.pipeline().addAfter(ctx.name(), "proxy-decoder", new HAProxyMessageDecoder());

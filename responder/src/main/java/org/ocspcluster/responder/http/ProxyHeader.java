@@ -27,7 +27,9 @@ final class ProxyHeader extends ChannelInboundHandlerAdapter {
     if (msg instanceof HAProxyMessage header) {
       try {
         if (header.sourceAddress() != null) {
-          ctx.channel().attr(CLIENT).set(new InetSocketAddress(header.sourceAddress(), header.sourcePort()));
+          ctx.channel()
+              .attr(CLIENT)
+              .set(new InetSocketAddress(header.sourceAddress(), header.sourcePort()));
         }
       } finally {
         header.release();

@@ -8,11 +8,11 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a connection whose request does not arrive whole within the deadline after its first
- * byte. The idle timeout alone cannot stop a client that sends one byte every few seconds
- * (slowloris) and so holds a connection, and a buffer, forever; this bounds the time a request may
- * take, whatever its pace. The deadline starts at the first byte after the previous request was
- * complete, so a keep-alive connection may rest between requests (until the idle timeout).
+ * Closes a connection whose request does not arrive whole within the deadline after its first byte.
+ * The idle timeout alone cannot stop a client that sends one byte every few seconds (slowloris) and
+ * so holds a connection, and a buffer, forever; this bounds the time a request may take, whatever
+ * its pace. The deadline starts at the first byte after the previous request was complete, so a
+ * keep-alive connection may rest between requests (until the idle timeout).
  */
 final class RequestDeadline extends ChannelInboundHandlerAdapter {
   private final long nanos;
@@ -30,7 +30,9 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
     ctx.fireChannelRead(msg);
   }
 
-  /** The request now being read is whole: no deadline until the next one starts. Event loop only. */
+  /**
+   * The request now being read is whole: no deadline until the next one starts. Event loop only.
+   */
   void requestComplete() {
     if (pending != null) {
       pending.cancel(false);

@@ -8,8 +8,15 @@ import java.time.Instant;
  * bytes; {@code cacheable} is false when the request carried a nonce or the response is an error.
  * {@code configuration} is the configuration that answered, or null.
  */
-public record Answer(byte[] encoded, Outcome outcome, boolean cacheable, String configuration,
-    Instant thisUpdate, Instant nextUpdate, String etag, long version) {
+public record Answer(
+    byte[] encoded,
+    Outcome outcome,
+    boolean cacheable,
+    String configuration,
+    Instant thisUpdate,
+    Instant nextUpdate,
+    String etag,
+    long version) {
 
   static Answer error(byte[] encoded, Outcome outcome, String configuration) {
     return new Answer(encoded, outcome, false, configuration, null, null, null, -1);

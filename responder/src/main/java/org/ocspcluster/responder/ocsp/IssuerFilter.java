@@ -4,9 +4,9 @@ import java.util.concurrent.CompletableFuture;
 import org.bouncycastle.cert.ocsp.CertificateID;
 
 /**
- * Passes on only requests whose every CertID belongs to one served CA, naming that CA. One
- * response has one signer, so CertIDs of two CAs are {@code unauthorized}; CertIDs of no served CA
- * go to the unknown-issuer policy.
+ * Passes on only requests whose every CertID belongs to one served CA, naming that CA. One response
+ * has one signer, so CertIDs of two CAs are {@code unauthorized}; CertIDs of no served CA go to the
+ * unknown-issuer policy.
  */
 final class IssuerFilter implements ResponseSource {
   private final IssuerIndex index;

@@ -12,17 +12,18 @@ import org.bouncycastle.asn1.oiw.OIWObjectIdentifiers;
 import org.bouncycastle.cert.ocsp.CertificateID;
 
 /**
- * Finds the configuration a CertID belongs to, by (hash algorithm, issuerNameHash,
- * issuerKeyHash). The hashes of every served CA are computed once, for every supported algorithm,
- * so a lookup is one map access.
+ * Finds the configuration a CertID belongs to, by (hash algorithm, issuerNameHash, issuerKeyHash).
+ * The hashes of every served CA are computed once, for every supported algorithm, so a lookup is
+ * one map access.
  */
 final class IssuerIndex {
 
-  static final Map<ASN1ObjectIdentifier, String> DIGESTS = Map.of(
-      OIWObjectIdentifiers.idSHA1, "SHA-1",
-      NISTObjectIdentifiers.id_sha256, "SHA-256",
-      NISTObjectIdentifiers.id_sha384, "SHA-384",
-      NISTObjectIdentifiers.id_sha512, "SHA-512");
+  static final Map<ASN1ObjectIdentifier, String> DIGESTS =
+      Map.of(
+          OIWObjectIdentifiers.idSHA1, "SHA-1",
+          NISTObjectIdentifiers.id_sha256, "SHA-256",
+          NISTObjectIdentifiers.id_sha384, "SHA-384",
+          NISTObjectIdentifiers.id_sha512, "SHA-512");
 
   private final Map<String, ServedCa> byKey = new HashMap<>();
 
@@ -31,8 +32,9 @@ final class IssuerIndex {
       byte[] name = encoded(ca);
       // issuerKeyHash covers the subjectPublicKey BIT STRING's value only (RFC 6960 4.1.1).
       byte[] key = ca.ca().getSubjectPublicKeyInfo().getPublicKeyData().getBytes();
-      DIGESTS.forEach((oid, algorithm) -> byKey.put(
-          key(oid, digest(algorithm, name), digest(algorithm, key)), ca));
+      DIGESTS.forEach(
+          (oid, algorithm) ->
+              byKey.put(key(oid, digest(algorithm, name), digest(algorithm, key)), ca));
     }
   }
 

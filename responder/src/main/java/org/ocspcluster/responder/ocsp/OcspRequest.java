@@ -5,8 +5,8 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.ocsp.CertificateID;
 
 /**
- * A parsed OCSP request as it travels down the response sources: its raw bytes (a cache may key
- * on them), the CertIDs asked, the nonce if any, and, once the issuer filter has found it, the
+ * A parsed OCSP request as it travels down the response sources: its raw bytes (a cache may key on
+ * them), the CertIDs asked, the nonce if any, and, once the issuer filter has found it, the
  * configuration that answers (null before).
  */
 record OcspRequest(byte[] der, List<CertificateID> ids, Extension nonce, ServedCa ca) {

@@ -33,18 +33,27 @@ import org.bouncycastle.cert.ocsp.Req;
 public final class OcspService {
   /** More CertIDs than this in one request are refused as malformed. */
   public static final int MAX_CERT_IDS = 16;
+
   /** RFC 8954: a responder echoes nonces of 1..32 octets. */
   public static final int MAX_NONCE = 32;
 
-  /** Distinct request encodings remembered, each at most {@link #RECENT_REQUEST_MAX_BYTES}: a few MiB at most. */
+  /**
+   * Distinct request encodings remembered, each at most {@link #RECENT_REQUEST_MAX_BYTES}: a few
+   * MiB at most.
+   */
   static final int RECENT_REQUESTS = 10_000;
-  /** A plain one-CertID request is about 80 to 120 bytes; larger ones (padded with extensions) are not remembered. */
+
+  /**
+   * A plain one-CertID request is about 80 to 120 bytes; larger ones (padded with extensions) are
+   * not remembered.
+   */
   static final int RECENT_REQUEST_MAX_BYTES = 512;
 
   /**
    * How the service answers beyond the configurations.
    *
-   * @param unknownIssuerAnswersUnknown answer a signed {@code unknown} instead of {@code unauthorized}
+   * @param unknownIssuerAnswersUnknown answer a signed {@code unknown} instead of {@code
+   *     unauthorized}
    * @param cacheEntries pre-produced responses kept; 0 signs every request online
    */
   public record Settings(boolean unknownIssuerAnswersUnknown, int cacheEntries) {
@@ -53,6 +62,7 @@ public final class OcspService {
 
   private final ResponseSource chain;
   private final ResponseCache cache;
+
   /**
    * The exact bytes of recent pre-producible requests and what they parsed to: most clients send
    * byte-identical requests for the same certificate, so the repeat skips parsing. Bounded, so
@@ -60,16 +70,25 @@ public final class OcspService {
    */
   private final Cache<ByteBuffer, OcspRequest> recentRequests;
 
-  public OcspService(List<ServedCa> served, Executor signingExecutor, Clock clock, Settings settings,
+  public OcspService(
+      List<ServedCa> served,
+      Executor signingExecutor,
+      Clock clock,
+      Settings settings,
       OcspEvents events) {
     SigningSource online = new SigningSource(signingExecutor, clock, events);
-    this.cache = settings.cacheEntries() == 0 ? null
-        : new ResponseCache(settings.cacheEntries(), signingExecutor, clock, online, events);
-    ResponseSource notServed = settings.unknownIssuerAnswersUnknown() && !served.isEmpty()
-        ? UnknownIssuerPolicy.signedUnknown(served.get(0), signingExecutor, clock, events)
-        : UnknownIssuerPolicy.refusing();
-    this.chain = new IssuerFilter(new IssuerIndex(served), cache == null ? online : cache, notServed);
-    this.recentRequests = cache == null ? null : Caffeine.newBuilder().maximumSize(RECENT_REQUESTS).build();
+    this.cache =
+        settings.cacheEntries() == 0
+            ? null
+            : new ResponseCache(settings.cacheEntries(), signingExecutor, clock, online, events);
+    ResponseSource notServed =
+        settings.unknownIssuerAnswersUnknown() && !served.isEmpty()
+            ? UnknownIssuerPolicy.signedUnknown(served.get(0), signingExecutor, clock, events)
+            : UnknownIssuerPolicy.refusing();
+    this.chain =
+        new IssuerFilter(new IssuerIndex(served), cache == null ? online : cache, notServed);
+    this.recentRequests =
+        cache == null ? null : Caffeine.newBuilder().maximumSize(RECENT_REQUESTS).build();
   }
 
   public OcspService(List<ServedCa> served, Executor signingExecutor, Clock clock) {
@@ -91,7 +110,9 @@ public final class OcspService {
     if (request == null) {
       return CompletableFuture.completedFuture(malformed());
     }
-    if (recentRequests != null && request.preProducible() && der.length <= RECENT_REQUEST_MAX_BYTES) {
+    if (recentRequests != null
+        && request.preProducible()
+        && der.length <= RECENT_REQUEST_MAX_BYTES) {
       byte[] copy = der.clone();
       recentRequests.put(ByteBuffer.wrap(copy), new OcspRequest(copy, request.ids(), null, null));
     }
@@ -127,7 +148,10 @@ public final class OcspService {
     return cache == null ? 0 : cache.resignsPending();
   }
 
-  /** Re-signs in the background every pre-produced response of {@code ca} (its data or signer changed). */
+  /**
+   * Re-signs in the background every pre-produced response of {@code ca} (its data or signer
+   * changed).
+   */
   public void resignAll(ServedCa ca) {
     if (cache != null) {
       cache.resignAll(ca);

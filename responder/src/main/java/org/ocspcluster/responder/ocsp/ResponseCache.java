@@ -14,11 +14,10 @@ import org.bouncycastle.cert.ocsp.CertificateID;
 
 /**
  * Pre-produced responses (RFC 5019), wrapped around the signing source: a nonce-less request for
- * one CertID is answered from here, every other request is passed to the signer. A
- * response is signed once (concurrent requests for the same CertID share that one signature),
- * re-signed in the background once half its validity has passed or when its CA's data or signer
- * changes, and never served at or past its nextUpdate, nor after the data it was signed from
- * changed.
+ * one CertID is answered from here, every other request is passed to the signer. A response is
+ * signed once (concurrent requests for the same CertID share that one signature), re-signed in the
+ * background once half its validity has passed or when its CA's data or signer changes, and never
+ * served at or past its nextUpdate, nor after the data it was signed from changed.
  */
 final class ResponseCache implements ResponseSource {
   private record Key(String configuration, CertificateID id) {}
@@ -31,7 +30,8 @@ final class ResponseCache implements ResponseSource {
   private final BiFunction<ServedCa, CertificateID, Answer> signer;
   private final OcspEvents events;
 
-  ResponseCache(int maxEntries, Executor signing, Clock clock, SigningSource online, OcspEvents events) {
+  ResponseCache(
+      int maxEntries, Executor signing, Clock clock, SigningSource online, OcspEvents events) {
     this.cache = Caffeine.newBuilder().maximumSize(maxEntries).executor(signing).buildAsync();
     this.signing = signing;
     this.clock = clock;
@@ -42,7 +42,9 @@ final class ResponseCache implements ResponseSource {
 
   @Override
   public CompletableFuture<Answer> answer(OcspRequest request) {
-    return request.preProducible() ? get(request.ca(), request.ids().get(0)) : online.answer(request);
+    return request.preProducible()
+        ? get(request.ca(), request.ids().get(0))
+        : online.answer(request);
   }
 
   CompletableFuture<Answer> get(ServedCa ca, CertificateID id) {
@@ -66,21 +68,32 @@ final class ResponseCache implements ResponseSource {
       return current;
     }
     events.cacheMiss(ca.name());
-    return cache.asMap().compute(key, (k, old) -> old == null || old == current ? produce(k, ca) : old);
+    return cache
+        .asMap()
+        .compute(key, (k, old) -> old == null || old == current ? produce(k, ca) : old);
   }
 
-  /** Re-signs, in the background, every cached response of {@code ca} (its data or signer changed). */
+  /**
+   * Re-signs, in the background, every cached response of {@code ca} (its data or signer changed).
+   */
   void resignAll(ServedCa ca) {
-    long count = cache.asMap().keySet().stream().filter(k -> k.configuration().equals(ca.name())).count();
+    long count =
+        cache.asMap().keySet().stream().filter(k -> k.configuration().equals(ca.name())).count();
     if (count > 0) {
-      org.slf4j.LoggerFactory.getLogger(ResponseCache.class).info(
-          "revocation configuration \"{}\": re-signing {} pre-produced response(s) in the background", ca.name(), count);
+      org.slf4j.LoggerFactory.getLogger(ResponseCache.class)
+          .info(
+              "revocation configuration \"{}\": re-signing {} pre-produced response(s) in the background",
+              ca.name(),
+              count);
     }
-    cache.asMap().forEach((key, future) -> {
-      if (key.configuration().equals(ca.name())) {
-        refreshInBackground(key, ca, future);
-      }
-    });
+    cache
+        .asMap()
+        .forEach(
+            (key, future) -> {
+              if (key.configuration().equals(ca.name())) {
+                refreshInBackground(key, ca, future);
+              }
+            });
   }
 
   long size() {
@@ -93,13 +106,15 @@ final class ResponseCache implements ResponseSource {
   }
 
   private CompletableFuture<Answer> produce(Key key, ServedCa ca) {
-    CompletableFuture<Answer> future = CompletableFuture.supplyAsync(() -> signer.apply(ca, key.id()), signing);
+    CompletableFuture<Answer> future =
+        CompletableFuture.supplyAsync(() -> signer.apply(ca, key.id()), signing);
     // Errors (tryLater and the like) are answered once, never kept.
-    future.thenAccept(a -> {
-      if (!a.cacheable()) {
-        cache.asMap().remove(key, future);
-      }
-    });
+    future.thenAccept(
+        a -> {
+          if (!a.cacheable()) {
+            cache.asMap().remove(key, future);
+          }
+        });
     return future;
   }
 
@@ -107,12 +122,14 @@ final class ResponseCache implements ResponseSource {
     if (!refreshing.add(key)) {
       return;
     }
-    CompletableFuture.supplyAsync(() -> signer.apply(ca, key.id()), signing).whenComplete((fresh, error) -> {
-      refreshing.remove(key);
-      if (fresh != null && fresh.cacheable()) {
-        cache.asMap().replace(key, current, CompletableFuture.completedFuture(fresh));
-      }
-    });
+    CompletableFuture.supplyAsync(() -> signer.apply(ca, key.id()), signing)
+        .whenComplete(
+            (fresh, error) -> {
+              refreshing.remove(key);
+              if (fresh != null && fresh.cacheable()) {
+                cache.asMap().replace(key, current, CompletableFuture.completedFuture(fresh));
+              }
+            });
   }
 
   private static boolean servable(Answer a, ServedCa ca, Instant now) {

@@ -7,8 +7,8 @@ import org.ocspcluster.responder.revocation.RevocationSource;
 import org.ocspcluster.responder.signing.ResponseSigner;
 
 /**
- * One revocation configuration at run time: the CA, what says the status, who signs, and how long
- * a signed response may be valid. The signer can be replaced while serving ("Assign Signing
+ * One revocation configuration at run time: the CA, what says the status, who signs, and how long a
+ * signed response may be valid. The signer can be replaced while serving ("Assign Signing
  * Certificate"); responses signed by the previous one are then re-signed.
  */
 public final class ServedCa {
@@ -17,9 +17,14 @@ public final class ServedCa {
   private final RevocationSource source;
   private final Duration responseValidity;
   private final AtomicReference<ResponseSigner> signer;
-  private final java.util.concurrent.atomic.AtomicLong signerGeneration = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong signerGeneration =
+      new java.util.concurrent.atomic.AtomicLong();
 
-  public ServedCa(String name, X509CertificateHolder ca, RevocationSource source, ResponseSigner signer,
+  public ServedCa(
+      String name,
+      X509CertificateHolder ca,
+      RevocationSource source,
+      ResponseSigner signer,
       Duration responseValidity) {
     this.name = name;
     this.ca = ca;
@@ -28,7 +33,8 @@ public final class ServedCa {
     this.responseValidity = responseValidity;
   }
 
-  public ServedCa(String name, X509CertificateHolder ca, RevocationSource source, ResponseSigner signer) {
+  public ServedCa(
+      String name, X509CertificateHolder ca, RevocationSource source, ResponseSigner signer) {
     this(name, ca, source, signer, null);
   }
 

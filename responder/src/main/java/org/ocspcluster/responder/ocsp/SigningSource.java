@@ -46,7 +46,8 @@ final class SigningSource implements ResponseSource {
 
   @Override
   public CompletableFuture<Answer> answer(OcspRequest request) {
-    return CompletableFuture.supplyAsync(() -> sign(request.ca(), request.ids(), request.nonce()), signing);
+    return CompletableFuture.supplyAsync(
+        () -> sign(request.ca(), request.ids(), request.nonce()), signing);
   }
 
   /** Signs now, on the calling thread: for callers already on the signing executor. */
@@ -65,21 +66,35 @@ final class SigningSource implements ResponseSource {
       for (CertificateID id : ids) {
         StatusAnswer status = ca.source().status(id.getSerialNumber(), now);
         Instant next = status.nextUpdate();
-        if (next != null && ca.responseValidity() != null && now.plus(ca.responseValidity()).isBefore(next)) {
+        if (next != null
+            && ca.responseValidity() != null
+            && now.plus(ca.responseValidity()).isBefore(next)) {
           next = now.plus(ca.responseValidity());
         }
         next = next == null ? null : next.truncatedTo(ChronoUnit.SECONDS);
-        builder.addResponse(id, toBc(status.status()), Date.from(now), next == null ? null : Date.from(next), null);
+        builder.addResponse(
+            id, toBc(status.status()), Date.from(now), next == null ? null : Date.from(next), null);
         if (outcome == null) {
           outcome = outcomeOf(status.status());
           nextUpdate = next;
         }
       }
-      builder.setResponseExtensions(responseExtensions(nonce, ca.source().extendedRevokedDefinition()));
-      byte[] encoded = new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now)).getEncoded();
+      builder.setResponseExtensions(
+          responseExtensions(nonce, ca.source().extendedRevokedDefinition()));
+      byte[] encoded =
+          new OCSPRespBuilder()
+              .build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now))
+              .getEncoded();
       events.signed(ca.name());
-      return new Answer(encoded, outcome, nonce == null && nextUpdate != null, ca.name(), now, nextUpdate,
-          Responses.etag(encoded), version);
+      return new Answer(
+          encoded,
+          outcome,
+          nonce == null && nextUpdate != null,
+          ca.name(),
+          now,
+          nextUpdate,
+          Responses.etag(encoded),
+          version);
     } catch (RevocationDataUnavailable e) {
       LOG.debug("tryLater for \"{}\": {}", ca.name(), e.getMessage());
       return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
@@ -89,14 +104,18 @@ final class SigningSource implements ResponseSource {
     }
   }
 
-  /** The nonce echoed (RFC 8954), and the extended-revoke flag (RFC 6960 4.4.8) where it applies. */
+  /**
+   * The nonce echoed (RFC 8954), and the extended-revoke flag (RFC 6960 4.4.8) where it applies.
+   */
   private static Extensions responseExtensions(Extension nonce, boolean extendedRevoke) {
     List<Extension> extensions = new ArrayList<>(2);
     if (nonce != null) {
       extensions.add(nonce);
     }
     if (extendedRevoke) {
-      extensions.add(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_extended_revoke, false, new byte[] {0x05, 0x00}));
+      extensions.add(
+          new Extension(
+              OCSPObjectIdentifiers.id_pkix_ocsp_extended_revoke, false, new byte[] {0x05, 0x00}));
     }
     return extensions.isEmpty() ? null : new Extensions(extensions.toArray(Extension[]::new));
   }
@@ -105,8 +124,9 @@ final class SigningSource implements ResponseSource {
     if (status instanceof CertStatus.Revoked revoked) {
       Date time = Date.from(revoked.time().truncatedTo(ChronoUnit.SECONDS));
       return revoked.reason() < 0
-          ? new RevokedStatus(new org.bouncycastle.asn1.ocsp.RevokedInfo(
-              new org.bouncycastle.asn1.ASN1GeneralizedTime(time), null))
+          ? new RevokedStatus(
+              new org.bouncycastle.asn1.ocsp.RevokedInfo(
+                  new org.bouncycastle.asn1.ASN1GeneralizedTime(time), null))
           : new RevokedStatus(time, revoked.reason());
     }
     if (status instanceof CertStatus.Unknown) {

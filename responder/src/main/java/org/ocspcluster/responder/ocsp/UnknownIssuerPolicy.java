@@ -36,12 +36,17 @@ final class UnknownIssuerPolicy {
     return request -> CompletableFuture.completedFuture(unauthorized());
   }
 
-  /** A signed {@code unknown} for every CertID, by {@code signerOf}'s signer, on {@code signing}. */
-  static ResponseSource signedUnknown(ServedCa signerOf, Executor signing, Clock clock, OcspEvents events) {
-    return request -> CompletableFuture.supplyAsync(() -> signUnknown(signerOf, request, clock, events), signing);
+  /**
+   * A signed {@code unknown} for every CertID, by {@code signerOf}'s signer, on {@code signing}.
+   */
+  static ResponseSource signedUnknown(
+      ServedCa signerOf, Executor signing, Clock clock, OcspEvents events) {
+    return request ->
+        CompletableFuture.supplyAsync(() -> signUnknown(signerOf, request, clock, events), signing);
   }
 
-  private static Answer signUnknown(ServedCa anyCa, OcspRequest request, Clock clock, OcspEvents events) {
+  private static Answer signUnknown(
+      ServedCa anyCa, OcspRequest request, Clock clock, OcspEvents events) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     ResponseSigner signer = anyCa.signer();
     try {
@@ -52,9 +57,13 @@ final class UnknownIssuerPolicy {
       if (request.nonce() != null) {
         builder.setResponseExtensions(new Extensions(request.nonce()));
       }
-      byte[] encoded = new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now)).getEncoded();
+      byte[] encoded =
+          new OCSPRespBuilder()
+              .build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now))
+              .getEncoded();
       events.signed(anyCa.name());
-      return new Answer(encoded, Outcome.UNKNOWN, false, null, now, null, Responses.etag(encoded), -1);
+      return new Answer(
+          encoded, Outcome.UNKNOWN, false, null, now, null, Responses.etag(encoded), -1);
     } catch (OCSPException | IOException | RuntimeException e) {
       LOG.error("cannot sign an unknown-issuer response: {}", e.toString());
       return Answer.error(Responses.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, null);

@@ -48,7 +48,8 @@ public final class DemoPki {
 
   /** Key types the demo can make. */
   public enum KeyType {
-    EC, RSA;
+    EC,
+    RSA;
 
     public static KeyType parse(String text) {
       return valueOf(text.toUpperCase(Locale.ROOT));
@@ -69,29 +70,51 @@ public final class DemoPki {
   private final Instant revokedAt;
   private final X509CRLHolder crl;
 
-  private DemoPki(KeyType keyType, String ocspUri, Instant now) throws GeneralSecurityException, IOException {
+  private DemoPki(KeyType keyType, String ocspUri, Instant now)
+      throws GeneralSecurityException, IOException {
     this.keyType = keyType;
     Instant start = now.minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
     caKeys = keyPair(keyType);
     X500Name caName = new X500Name("CN=ocsp-cluster demo root CA,O=ocsp-cluster demo");
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-    X509v3CertificateBuilder caBuilder = new JcaX509v3CertificateBuilder(caName, serial(), Date.from(start),
-        Date.from(start.plus(Duration.ofDays(3650))), caName, caKeys.getPublic())
-        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
-        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-        .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(caKeys.getPublic()));
+    X509v3CertificateBuilder caBuilder =
+        new JcaX509v3CertificateBuilder(
+                caName,
+                serial(),
+                Date.from(start),
+                Date.from(start.plus(Duration.ofDays(3650))),
+                caName,
+                caKeys.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+            .addExtension(
+                Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+            .addExtension(
+                Extension.subjectKeyIdentifier,
+                false,
+                ext.createSubjectKeyIdentifier(caKeys.getPublic()));
     ca = caBuilder.build(signerFor(caKeys));
 
     signerKeys = keyPair(keyType);
-    signer = new JcaX509v3CertificateBuilder(caName, serial(), Date.from(start),
-        Date.from(start.plus(Duration.ofDays(365))),
-        new X500Name("CN=ocsp-cluster demo OCSP signer,O=ocsp-cluster demo"), signerKeys.getPublic())
-        .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-        .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning))
-        .addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE)
-        .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caKeys.getPublic()))
-        .build(signerFor(caKeys));
+    signer =
+        new JcaX509v3CertificateBuilder(
+                caName,
+                serial(),
+                Date.from(start),
+                Date.from(start.plus(Duration.ofDays(365))),
+                new X500Name("CN=ocsp-cluster demo OCSP signer,O=ocsp-cluster demo"),
+                signerKeys.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+            .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+            .addExtension(
+                Extension.extendedKeyUsage,
+                false,
+                new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning))
+            .addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE)
+            .addExtension(
+                Extension.authorityKeyIdentifier,
+                false,
+                ext.createAuthorityKeyIdentifier(caKeys.getPublic()))
+            .build(signerFor(caKeys));
 
     good = leaf("good", ocspUri, start, ext);
     revoked = leaf("revoked", ocspUri, start, ext);
@@ -109,8 +132,8 @@ public final class DemoPki {
   }
 
   /**
-   * Writes {@code ca.pem}, {@code ca.key}, {@code ocsp-signer.pem}, {@code ocsp-signer.key},
-   * {@code good.pem}, {@code revoked.pem} and {@code ca.crl} into {@code dir}; keys with mode 0600.
+   * Writes {@code ca.pem}, {@code ca.key}, {@code ocsp-signer.pem}, {@code ocsp-signer.key}, {@code
+   * good.pem}, {@code revoked.pem} and {@code ca.crl} into {@code dir}; keys with mode 0600.
    */
   public void writeTo(Path dir) throws IOException {
     Files.createDirectories(dir);
@@ -155,7 +178,10 @@ public final class DemoPki {
     return crl;
   }
 
-  /** A CRL of this CA issued at {@code thisUpdate}, valid for {@link #CRL_VALIDITY}, revoking {@link #revoked()}. */
+  /**
+   * A CRL of this CA issued at {@code thisUpdate}, valid for {@link #CRL_VALIDITY}, revoking {@link
+   * #revoked()}.
+   */
   public X509CRLHolder crl(Instant thisUpdate) {
     return crl(thisUpdate, thisUpdate.plus(CRL_VALIDITY));
   }
@@ -168,15 +194,25 @@ public final class DemoPki {
    * A CRL revoking {@link #revoked()} (keyCompromise) and every serial in {@code alsoRevoked} with
    * its CRLReason code (e.g. {@link CRLReason#certificateHold}).
    */
-  public X509CRLHolder crl(Instant thisUpdate, Instant nextUpdate, java.util.Map<BigInteger, Integer> alsoRevoked) {
+  public X509CRLHolder crl(
+      Instant thisUpdate, Instant nextUpdate, java.util.Map<BigInteger, Integer> alsoRevoked) {
     try {
-      X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.getSubject(), Date.from(thisUpdate.truncatedTo(ChronoUnit.SECONDS)));
+      X509v2CRLBuilder builder =
+          new X509v2CRLBuilder(
+              ca.getSubject(), Date.from(thisUpdate.truncatedTo(ChronoUnit.SECONDS)));
       builder.setNextUpdate(Date.from(nextUpdate.truncatedTo(ChronoUnit.SECONDS)));
       builder.addCRLEntry(revoked.getSerialNumber(), Date.from(revokedAt), CRLReason.keyCompromise);
-      alsoRevoked.forEach((serial, reason) -> builder.addCRLEntry(serial, Date.from(thisUpdate.minusSeconds(60)), reason));
-      builder.addExtension(Extension.cRLNumber, false,
-          new org.bouncycastle.asn1.ASN1Integer(BigInteger.valueOf(thisUpdate.truncatedTo(ChronoUnit.SECONDS).getEpochSecond())));
-      builder.addExtension(Extension.authorityKeyIdentifier, false,
+      alsoRevoked.forEach(
+          (serial, reason) ->
+              builder.addCRLEntry(serial, Date.from(thisUpdate.minusSeconds(60)), reason));
+      builder.addExtension(
+          Extension.cRLNumber,
+          false,
+          new org.bouncycastle.asn1.ASN1Integer(
+              BigInteger.valueOf(thisUpdate.truncatedTo(ChronoUnit.SECONDS).getEpochSecond())));
+      builder.addExtension(
+          Extension.authorityKeyIdentifier,
+          false,
           new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caKeys.getPublic()));
       return builder.build(signerFor(caKeys));
     } catch (GeneralSecurityException | CertIOException e) {
@@ -188,36 +224,65 @@ public final class DemoPki {
    * A delta CRL on the base CRL issued at {@code baseThisUpdate} (whose number is its epoch
    * second): each serial with its CRLReason code, removeFromCRL included.
    */
-  public X509CRLHolder deltaCrl(Instant baseThisUpdate, Instant thisUpdate, Instant nextUpdate,
+  public X509CRLHolder deltaCrl(
+      Instant baseThisUpdate,
+      Instant thisUpdate,
+      Instant nextUpdate,
       java.util.Map<BigInteger, Integer> entries) {
     try {
-      X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.getSubject(), Date.from(thisUpdate.truncatedTo(ChronoUnit.SECONDS)));
+      X509v2CRLBuilder builder =
+          new X509v2CRLBuilder(
+              ca.getSubject(), Date.from(thisUpdate.truncatedTo(ChronoUnit.SECONDS)));
       builder.setNextUpdate(Date.from(nextUpdate.truncatedTo(ChronoUnit.SECONDS)));
-      entries.forEach((serial, reason) -> builder.addCRLEntry(serial, Date.from(thisUpdate.minusSeconds(60)), reason));
-      builder.addExtension(Extension.cRLNumber, false,
+      entries.forEach(
+          (serial, reason) ->
+              builder.addCRLEntry(serial, Date.from(thisUpdate.minusSeconds(60)), reason));
+      builder.addExtension(
+          Extension.cRLNumber,
+          false,
           new org.bouncycastle.asn1.ASN1Integer(BigInteger.valueOf(thisUpdate.getEpochSecond())));
-      builder.addExtension(Extension.deltaCRLIndicator, true,
-          new org.bouncycastle.asn1.ASN1Integer(BigInteger.valueOf(baseThisUpdate.truncatedTo(ChronoUnit.SECONDS).getEpochSecond())));
+      builder.addExtension(
+          Extension.deltaCRLIndicator,
+          true,
+          new org.bouncycastle.asn1.ASN1Integer(
+              BigInteger.valueOf(baseThisUpdate.truncatedTo(ChronoUnit.SECONDS).getEpochSecond())));
       return builder.build(signerFor(caKeys));
     } catch (CertIOException e) {
       throw new IllegalStateException("cannot issue the demo delta CRL", e);
     }
   }
 
-  private X509CertificateHolder leaf(String label, String ocspUri, Instant start, JcaX509ExtensionUtils ext)
+  private X509CertificateHolder leaf(
+      String label, String ocspUri, Instant start, JcaX509ExtensionUtils ext)
       throws GeneralSecurityException, CertIOException {
     KeyPair keys = keyPair(keyType);
     String host = label + ".demo.ocsp-cluster.test";
-    return new JcaX509v3CertificateBuilder(ca.getSubject(), serial(), Date.from(start),
-        Date.from(start.plus(Duration.ofDays(365))), new X500Name("CN=" + host), keys.getPublic())
+    return new JcaX509v3CertificateBuilder(
+            ca.getSubject(),
+            serial(),
+            Date.from(start),
+            Date.from(start.plus(Duration.ofDays(365))),
+            new X500Name("CN=" + host),
+            keys.getPublic())
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
         .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-        .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
-        .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, host)))
-        .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caKeys.getPublic()))
-        .addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(
-            new AccessDescription(AccessDescription.id_ad_ocsp,
-                new GeneralName(GeneralName.uniformResourceIdentifier, ocspUri))))
+        .addExtension(
+            Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+        .addExtension(
+            Extension.subjectAlternativeName,
+            false,
+            new GeneralNames(new GeneralName(GeneralName.dNSName, host)))
+        .addExtension(
+            Extension.authorityKeyIdentifier,
+            false,
+            ext.createAuthorityKeyIdentifier(caKeys.getPublic()))
+        .addExtension(
+            Extension.authorityInfoAccess,
+            false,
+            new AuthorityInformationAccess(
+                new AccessDescription(
+                    AccessDescription.id_ad_ocsp,
+                    new GeneralName(GeneralName.uniformResourceIdentifier, ocspUri))))
         .build(signerFor(caKeys));
   }
 
@@ -237,7 +302,8 @@ public final class DemoPki {
   }
 
   private static ContentSigner signerFor(KeyPair keys) {
-    String algorithm = keys.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+    String algorithm =
+        keys.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
     try {
       return new JcaContentSignerBuilder(algorithm).build(keys.getPrivate());
     } catch (OperatorCreationException e) {

@@ -43,7 +43,8 @@ public final class Pem {
     if (!isPem(bytes)) {
       return new X509CRLHolder(bytes);
     }
-    try (PEMParser parser = new PEMParser(new StringReader(new String(bytes, StandardCharsets.US_ASCII)))) {
+    try (PEMParser parser =
+        new PEMParser(new StringReader(new String(bytes, StandardCharsets.US_ASCII)))) {
       Object object = parser.readObject();
       if (object instanceof X509CRLHolder crl) {
         return crl;
@@ -61,7 +62,8 @@ public final class Pem {
     if (object instanceof PEMKeyPair pair) {
       return converter.getKeyPair(pair).getPrivate();
     }
-    throw new IOException(file + " holds no unencrypted private key (found " + describe(object) + ")");
+    throw new IOException(
+        file + " holds no unencrypted private key (found " + describe(object) + ")");
   }
 
   public static String encode(Object certificateOrCrl) throws IOException {
@@ -83,8 +85,10 @@ public final class Pem {
       writer.writeObject(new JcaPKCS8Generator(key, null));
     }
     Files.deleteIfExists(file);
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, out.toString(), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(
+        file, out.toString(), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
   }
 
   /** Owner-only permissions, as private key files must have. */
@@ -97,7 +101,8 @@ public final class Pem {
   }
 
   private static Object first(Path file, byte[] bytes) throws IOException {
-    try (PEMParser parser = new PEMParser(new StringReader(new String(bytes, StandardCharsets.US_ASCII)))) {
+    try (PEMParser parser =
+        new PEMParser(new StringReader(new String(bytes, StandardCharsets.US_ASCII)))) {
       Object object = parser.readObject();
       if (object == null) {
         throw new IOException(file + " holds no PEM object");

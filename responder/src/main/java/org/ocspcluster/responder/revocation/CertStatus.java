@@ -8,7 +8,9 @@ public sealed interface CertStatus {
   /** Not revoked, as far as the source knows. */
   record Good() implements CertStatus {}
 
-  /** Revoked at {@code time}; {@code reason} is the CRLReason code, or -1 when the CRL gave none. */
+  /**
+   * Revoked at {@code time}; {@code reason} is the CRLReason code, or -1 when the CRL gave none.
+   */
   record Revoked(Instant time, int reason) implements CertStatus {}
 
   /** The source cannot say (e.g. a serial it knows it never issued, when configured so). */

@@ -37,10 +37,15 @@ public final class CrlRevocationSource implements RevocationSource {
   private final X509CertificateHolder ca;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
   private final AtomicLong generation = new AtomicLong();
+
   /** Progress of the load under way, 0..1 (1 when idle), for a gauge during long loads. */
   private volatile double loadProgress = 1.0;
 
-  private record Snapshot(Instant baseThisUpdate, Instant deltaThisUpdate, Instant thisUpdate, Instant nextUpdate,
+  private record Snapshot(
+      Instant baseThisUpdate,
+      Instant deltaThisUpdate,
+      Instant thisUpdate,
+      Instant nextUpdate,
       RevokedSerials revoked) {}
 
   public CrlRevocationSource(String name, Location base, Location delta, X509CertificateHolder ca) {
@@ -70,23 +75,36 @@ public final class CrlRevocationSource implements RevocationSource {
       X509CRLHolder deltaCrl = delta == null ? null : verified(delta, true);
       loaded = merge(baseCrl, deltaCrl);
     } catch (IOException | RuntimeException | InvalidCrlException e) {
-      LOG.warn("revocation configuration \"{}\": CRL refused, keeping the data in force: {}", name, e.getMessage());
+      LOG.warn(
+          "revocation configuration \"{}\": CRL refused, keeping the data in force: {}",
+          name,
+          e.getMessage());
       return false;
     }
     Snapshot previous = current.get();
     if (previous != null && loaded.baseThisUpdate().isBefore(previous.baseThisUpdate())) {
-      LOG.warn("revocation configuration \"{}\": CRL {} is older (thisUpdate {}) than the one in force ({}); kept the newer",
-          name, base, loaded.baseThisUpdate(), previous.baseThisUpdate());
+      LOG.warn(
+          "revocation configuration \"{}\": CRL {} is older (thisUpdate {}) than the one in force ({}); kept the newer",
+          name,
+          base,
+          loaded.baseThisUpdate(),
+          previous.baseThisUpdate());
       return false;
     }
-    if (previous != null && previous.baseThisUpdate().equals(loaded.baseThisUpdate())
+    if (previous != null
+        && previous.baseThisUpdate().equals(loaded.baseThisUpdate())
         && Objects.equals(previous.deltaThisUpdate(), loaded.deltaThisUpdate())) {
       return true;
     }
     current.set(loaded);
     generation.incrementAndGet();
-    LOG.info("revocation configuration \"{}\": CRL loaded from {}{} ({} revoked, thisUpdate {}, nextUpdate {})",
-        name, base, delta == null ? "" : " with delta " + delta, loaded.revoked().size(), loaded.thisUpdate(),
+    LOG.info(
+        "revocation configuration \"{}\": CRL loaded from {}{} ({} revoked, thisUpdate {}, nextUpdate {})",
+        name,
+        base,
+        delta == null ? "" : " with delta " + delta,
+        loaded.revoked().size(),
+        loaded.thisUpdate(),
         loaded.nextUpdate());
     return true;
   }
@@ -122,32 +140,47 @@ public final class CrlRevocationSource implements RevocationSource {
       throw new RevocationDataUnavailable("no CRL has been loaded from " + base);
     }
     if (!now.isBefore(s.nextUpdate())) {
-      throw new RevocationDataUnavailable("the CRL expired at " + s.nextUpdate() + " and no newer one was loaded");
+      throw new RevocationDataUnavailable(
+          "the CRL expired at " + s.nextUpdate() + " and no newer one was loaded");
     }
     CertStatus.Revoked revoked = s.revoked().get(serial);
-    return new StatusAnswer(revoked == null ? CertStatus.GOOD : revoked, s.thisUpdate(), s.nextUpdate());
+    return new StatusAnswer(
+        revoked == null ? CertStatus.GOOD : revoked, s.thisUpdate(), s.nextUpdate());
   }
 
-  private X509CRLHolder verified(Location location, boolean expectDelta) throws IOException, InvalidCrlException {
+  private X509CRLHolder verified(Location location, boolean expectDelta)
+      throws IOException, InvalidCrlException {
     X509CRLHolder crl = Pem.parseCrl(Fetcher.fetch(location), location.toString());
     String what = (expectDelta ? "delta CRL " : "CRL ") + location;
     if (!crl.getIssuer().equals(ca.getSubject())) {
-      throw new InvalidCrlException(what + ": its issuer \"" + crl.getIssuer() + "\" is not the CA \"" + ca.getSubject() + "\"");
+      throw new InvalidCrlException(
+          what
+              + ": its issuer \""
+              + crl.getIssuer()
+              + "\" is not the CA \""
+              + ca.getSubject()
+              + "\"");
     }
     try {
       if (!crl.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))) {
         throw new InvalidCrlException(what + ": its signature does not verify with the CA's key");
       }
-    } catch (OperatorCreationException | org.bouncycastle.cert.CertException | java.security.cert.CertificateException e) {
+    } catch (OperatorCreationException
+        | org.bouncycastle.cert.CertException
+        | java.security.cert.CertificateException e) {
       throw new InvalidCrlException(what + ": its signature cannot be checked: " + e.getMessage());
     }
     if (crl.getNextUpdate() == null) {
-      throw new InvalidCrlException(what + ": it has no nextUpdate, so its freshness cannot be judged");
+      throw new InvalidCrlException(
+          what + ": it has no nextUpdate, so its freshness cannot be judged");
     }
     boolean isDelta = crl.getExtension(Extension.deltaCRLIndicator) != null;
     if (isDelta != expectDelta) {
-      throw new InvalidCrlException(what + (isDelta ? ": is a delta CRL; name it in deltaCrl and the full CRL in crl"
-          : ": is not a delta CRL (no deltaCRLIndicator)"));
+      throw new InvalidCrlException(
+          what
+              + (isDelta
+                  ? ": is a delta CRL; name it in deltaCrl and the full CRL in crl"
+                  : ": is not a delta CRL (no deltaCRLIndicator)"));
     }
     return crl;
   }
@@ -164,7 +197,8 @@ public final class CrlRevocationSource implements RevocationSource {
     }
   }
 
-  private Snapshot mergeTimed(X509CRLHolder baseCrl, X509CRLHolder deltaCrl) throws InvalidCrlException {
+  private Snapshot mergeTimed(X509CRLHolder baseCrl, X509CRLHolder deltaCrl)
+      throws InvalidCrlException {
     Map<BigInteger, CertStatus.Revoked> revoked = new HashMap<>();
     apply(baseCrl, revoked);
     Instant thisUpdate = baseCrl.getThisUpdate().toInstant();
@@ -174,8 +208,15 @@ public final class CrlRevocationSource implements RevocationSource {
       BigInteger baseNumber = number(baseCrl, Extension.cRLNumber);
       BigInteger needs = number(deltaCrl, Extension.deltaCRLIndicator);
       if (baseNumber == null || baseNumber.compareTo(needs) < 0) {
-        throw new InvalidCrlException("delta CRL " + delta + " applies to base CRL number " + needs
-            + " or later, but the base CRL " + base + " is number " + baseNumber);
+        throw new InvalidCrlException(
+            "delta CRL "
+                + delta
+                + " applies to base CRL number "
+                + needs
+                + " or later, but the base CRL "
+                + base
+                + " is number "
+                + baseNumber);
       }
       apply(deltaCrl, revoked);
       deltaThisUpdate = deltaCrl.getThisUpdate().toInstant();
@@ -183,7 +224,11 @@ public final class CrlRevocationSource implements RevocationSource {
       Instant deltaNext = deltaCrl.getNextUpdate().toInstant();
       nextUpdate = deltaNext.isBefore(nextUpdate) ? deltaNext : nextUpdate;
     }
-    return new Snapshot(baseCrl.getThisUpdate().toInstant(), deltaThisUpdate, thisUpdate, nextUpdate,
+    return new Snapshot(
+        baseCrl.getThisUpdate().toInstant(),
+        deltaThisUpdate,
+        thisUpdate,
+        nextUpdate,
         RevokedSerials.of(revoked));
   }
 
@@ -196,7 +241,8 @@ public final class CrlRevocationSource implements RevocationSource {
     int done = 0;
     for (Object o : entries) {
       if (++done % PROGRESS_EVERY == 0) {
-        LOG.info("revocation configuration \"{}\": reading CRL entries, {} of {}", name, done, total);
+        LOG.info(
+            "revocation configuration \"{}\": reading CRL entries, {} of {}", name, done, total);
       }
       loadProgress = done / (double) total;
       X509CRLEntryHolder entry = (X509CRLEntryHolder) o;
@@ -208,14 +254,19 @@ public final class CrlRevocationSource implements RevocationSource {
       if (reason == CRLReason.removeFromCRL) {
         revoked.remove(entry.getSerialNumber());
       } else {
-        revoked.put(entry.getSerialNumber(), new CertStatus.Revoked(entry.getRevocationDate().toInstant(), reason));
+        revoked.put(
+            entry.getSerialNumber(),
+            new CertStatus.Revoked(entry.getRevocationDate().toInstant(), reason));
       }
     }
   }
 
-  private static BigInteger number(X509CRLHolder crl, org.bouncycastle.asn1.ASN1ObjectIdentifier oid) {
+  private static BigInteger number(
+      X509CRLHolder crl, org.bouncycastle.asn1.ASN1ObjectIdentifier oid) {
     Extension extension = crl.getExtension(oid);
-    return extension == null ? null : ASN1Integer.getInstance(extension.getParsedValue()).getValue();
+    return extension == null
+        ? null
+        : ASN1Integer.getInstance(extension.getParsedValue()).getValue();
   }
 
   private static final class InvalidCrlException extends Exception {

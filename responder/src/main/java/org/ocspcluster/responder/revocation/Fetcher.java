@@ -16,12 +16,14 @@ import org.ocspcluster.config.Location;
 final class Fetcher {
   /** Larger than any real CRL (a million entries is about 40 MB). */
   static final long MAX_BYTES = 512L * 1024 * 1024;
+
   static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .connectTimeout(TIMEOUT)
-      .followRedirects(HttpClient.Redirect.NORMAL)
-      .build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .connectTimeout(TIMEOUT)
+          .followRedirects(HttpClient.Redirect.NORMAL)
+          .build();
 
   private Fetcher() {}
 
@@ -29,13 +31,15 @@ final class Fetcher {
     if (location.isFile()) {
       long size = Files.size(location.file());
       if (size > MAX_BYTES) {
-        throw new IOException(location + " is " + size + " bytes, more than the " + MAX_BYTES + " allowed");
+        throw new IOException(
+            location + " is " + size + " bytes, more than the " + MAX_BYTES + " allowed");
       }
       return Files.readAllBytes(location.file());
     }
     HttpRequest request = HttpRequest.newBuilder(location.url()).timeout(TIMEOUT).GET().build();
     try {
-      HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> response =
+          HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = response.body()) {
         if (response.statusCode() != 200) {
           throw new IOException("GET " + location + " answered HTTP " + response.statusCode());

@@ -36,17 +36,18 @@ public final class IndexRevocationSource implements RevocationSource {
   private static final Logger LOG = LoggerFactory.getLogger(IndexRevocationSource.class);
   static final Instant EXTENDED_REVOKE_TIME = Instant.EPOCH;
 
-  private static final Map<String, Integer> REASONS = Map.ofEntries(
-      Map.entry("unspecified", CRLReason.unspecified),
-      Map.entry("keycompromise", CRLReason.keyCompromise),
-      Map.entry("cacompromise", CRLReason.cACompromise),
-      Map.entry("affiliationchanged", CRLReason.affiliationChanged),
-      Map.entry("superseded", CRLReason.superseded),
-      Map.entry("cessationofoperation", CRLReason.cessationOfOperation),
-      Map.entry("certificatehold", CRLReason.certificateHold),
-      Map.entry("removefromcrl", CRLReason.removeFromCRL),
-      Map.entry("privilegewithdrawn", CRLReason.privilegeWithdrawn),
-      Map.entry("aacompromise", CRLReason.aACompromise));
+  private static final Map<String, Integer> REASONS =
+      Map.ofEntries(
+          Map.entry("unspecified", CRLReason.unspecified),
+          Map.entry("keycompromise", CRLReason.keyCompromise),
+          Map.entry("cacompromise", CRLReason.cACompromise),
+          Map.entry("affiliationchanged", CRLReason.affiliationChanged),
+          Map.entry("superseded", CRLReason.superseded),
+          Map.entry("cessationofoperation", CRLReason.cessationOfOperation),
+          Map.entry("certificatehold", CRLReason.certificateHold),
+          Map.entry("removefromcrl", CRLReason.removeFromCRL),
+          Map.entry("privilegewithdrawn", CRLReason.privilegeWithdrawn),
+          Map.entry("aacompromise", CRLReason.aACompromise));
 
   private final String name;
   private final Path file;
@@ -58,7 +59,8 @@ public final class IndexRevocationSource implements RevocationSource {
 
   private record Snapshot(Instant loadedAt, Map<BigInteger, CertStatus> issued, String digest) {}
 
-  public IndexRevocationSource(String name, Path file, boolean extendedRevoke, Duration refreshInterval, Clock clock) {
+  public IndexRevocationSource(
+      String name, Path file, boolean extendedRevoke, Duration refreshInterval, Clock clock) {
     this.name = name;
     this.file = file;
     this.extendedRevoke = extendedRevoke;
@@ -72,10 +74,16 @@ public final class IndexRevocationSource implements RevocationSource {
     String digest;
     try {
       byte[] bytes = Files.readAllBytes(file);
-      digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+      digest =
+          java.util.HexFormat.of()
+              .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
       issued = parse(new String(bytes, StandardCharsets.UTF_8).lines().toList());
     } catch (IOException | java.security.NoSuchAlgorithmException | IllegalArgumentException e) {
-      LOG.warn("revocation configuration \"{}\": {} refused, keeping the data in force: {}", name, file, e.getMessage());
+      LOG.warn(
+          "revocation configuration \"{}\": {} refused, keeping the data in force: {}",
+          name,
+          file,
+          e.getMessage());
       return false;
     }
     Snapshot previous = current.get();
@@ -85,8 +93,12 @@ public final class IndexRevocationSource implements RevocationSource {
     if (changed) {
       generation.incrementAndGet();
       long revoked = issued.values().stream().filter(s -> s instanceof CertStatus.Revoked).count();
-      LOG.info("revocation configuration \"{}\": CA database loaded from {} ({} issued, {} revoked)", name, file,
-          issued.size(), revoked);
+      LOG.info(
+          "revocation configuration \"{}\": CA database loaded from {} ({} issued, {} revoked)",
+          name,
+          file,
+          issued.size(),
+          revoked);
     }
     return true;
   }
@@ -99,11 +111,15 @@ public final class IndexRevocationSource implements RevocationSource {
     }
     Instant nextUpdate = s.loadedAt().plus(freshFor);
     if (!now.isBefore(nextUpdate)) {
-      throw new RevocationDataUnavailable("the CA database " + file + " was last read at " + s.loadedAt());
+      throw new RevocationDataUnavailable(
+          "the CA database " + file + " was last read at " + s.loadedAt());
     }
     CertStatus status = s.issued().get(serial);
     if (status == null) {
-      status = extendedRevoke ? new CertStatus.Revoked(EXTENDED_REVOKE_TIME, CRLReason.certificateHold) : CertStatus.UNKNOWN;
+      status =
+          extendedRevoke
+              ? new CertStatus.Revoked(EXTENDED_REVOKE_TIME, CRLReason.certificateHold)
+              : CertStatus.UNKNOWN;
     }
     return new StatusAnswer(status, s.loadedAt(), nextUpdate);
   }
@@ -133,19 +149,27 @@ public final class IndexRevocationSource implements RevocationSource {
       }
       String[] f = line.split("\t", -1);
       if (f.length < 4) {
-        throw new IllegalArgumentException("line " + (n + 1) + ": expected tab-separated status, expiry, "
-            + "revocation, serial, file, subject; found " + f.length + " fields");
+        throw new IllegalArgumentException(
+            "line "
+                + (n + 1)
+                + ": expected tab-separated status, expiry, "
+                + "revocation, serial, file, subject; found "
+                + f.length
+                + " fields");
       }
       BigInteger serial;
       try {
         serial = new BigInteger(f[3].trim(), 16);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("line " + (n + 1) + ": serial '" + f[3] + "' is not hexadecimal");
+        throw new IllegalArgumentException(
+            "line " + (n + 1) + ": serial '" + f[3] + "' is not hexadecimal");
       }
       switch (f[0].trim()) {
         case "V", "E" -> issued.put(serial, CertStatus.GOOD);
         case "R" -> issued.put(serial, revoked(f[2], n + 1));
-        default -> throw new IllegalArgumentException("line " + (n + 1) + ": status '" + f[0] + "' is not V, R or E");
+        default ->
+            throw new IllegalArgumentException(
+                "line " + (n + 1) + ": status '" + f[0] + "' is not V, R or E");
       }
     }
     return issued;
@@ -158,7 +182,8 @@ public final class IndexRevocationSource implements RevocationSource {
     if (parts.length > 1) {
       Integer code = REASONS.get(parts[1].trim().toLowerCase(Locale.ROOT));
       if (code == null) {
-        throw new IllegalArgumentException("line " + line + ": revocation reason '" + parts[1] + "' is not known");
+        throw new IllegalArgumentException(
+            "line " + line + ": revocation reason '" + parts[1] + "' is not known");
       }
       reason = code;
     }
@@ -171,14 +196,17 @@ public final class IndexRevocationSource implements RevocationSource {
         // UTCTime: years 50..99 are 19xx (RFC 5280 4.1.2.5.1).
         int yy = Integer.parseInt(text.substring(0, 2));
         String full = (yy >= 50 ? "19" : "20") + text;
-        return LocalDateTime.parse(full, DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'")).toInstant(ZoneOffset.UTC);
+        return LocalDateTime.parse(full, DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'"))
+            .toInstant(ZoneOffset.UTC);
       }
       if (text.length() == 15) {
-        return LocalDateTime.parse(text, DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'")).toInstant(ZoneOffset.UTC);
+        return LocalDateTime.parse(text, DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'"))
+            .toInstant(ZoneOffset.UTC);
       }
     } catch (RuntimeException e) {
       // fall through
     }
-    throw new IllegalArgumentException("line " + line + ": revocation date '" + text + "' is not YYMMDDHHMMSSZ");
+    throw new IllegalArgumentException(
+        "line " + line + ": revocation date '" + text + "' is not YYMMDDHHMMSSZ");
   }
 }

@@ -21,8 +21,13 @@ final class RevokedSerials {
   private final long[] revokedAtMillis;
   private final byte[] reasons;
 
-  private RevokedSerials(long[] fingerprints, int[] entryOfSlot, byte[] serialBytes, int[] serialStart,
-      long[] revokedAtMillis, byte[] reasons) {
+  private RevokedSerials(
+      long[] fingerprints,
+      int[] entryOfSlot,
+      byte[] serialBytes,
+      int[] serialStart,
+      long[] revokedAtMillis,
+      byte[] reasons) {
     this.fingerprints = fingerprints;
     this.entryOfSlot = entryOfSlot;
     this.mask = fingerprints.length - 1;
@@ -34,7 +39,9 @@ final class RevokedSerials {
 
   static RevokedSerials of(Map<BigInteger, CertStatus.Revoked> revoked) {
     int n = revoked.size();
-    int slots = Integer.highestOneBit(Math.max(2, n * 2 - 1)) << 1; // a power of two, at least 2n: load <= 1/2
+    int slots =
+        Integer.highestOneBit(Math.max(2, n * 2 - 1))
+            << 1; // a power of two, at least 2n: load <= 1/2
     long[] fingerprints = new long[slots];
     int[] entryOfSlot = new int[slots];
     int[] serialStart = new int[n + 1];
@@ -65,7 +72,8 @@ final class RevokedSerials {
       at += serials[k].length;
     }
     serialStart[n] = at;
-    return new RevokedSerials(fingerprints, entryOfSlot, serialBytes, serialStart, revokedAt, reasons);
+    return new RevokedSerials(
+        fingerprints, entryOfSlot, serialBytes, serialStart, revokedAt, reasons);
   }
 
   /** The serial's revocation, or null when the CRL does not list it. */
@@ -80,7 +88,8 @@ final class RevokedSerials {
       if (bytes == null) {
         bytes = serial.toByteArray();
       }
-      if (Arrays.equals(serialBytes, serialStart[entry], serialStart[entry + 1], bytes, 0, bytes.length)) {
+      if (Arrays.equals(
+          serialBytes, serialStart[entry], serialStart[entry + 1], bytes, 0, bytes.length)) {
         return new CertStatus.Revoked(Instant.ofEpochMilli(revokedAtMillis[entry]), reasons[entry]);
       }
     }

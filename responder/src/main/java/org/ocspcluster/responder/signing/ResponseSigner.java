@@ -37,25 +37,35 @@ public final class ResponseSigner {
   private final RespID responderId;
   private final X509CertificateHolder[] chain;
 
-  ResponseSigner(X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca, boolean byName)
+  ResponseSigner(
+      X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca, boolean byName)
       throws SignerException {
     this.certificate = certificate;
     this.key = key;
     this.algorithm = algorithmFor(key);
     if (!validNow(certificate)) {
-      throw new SignerException("the signing certificate \"" + certificate.getSubject() + "\" is not valid now (valid "
-          + certificate.getNotBefore().toInstant() + " to " + certificate.getNotAfter().toInstant()
-          + "); issue a new one (see signer-request)");
+      throw new SignerException(
+          "the signing certificate \""
+              + certificate.getSubject()
+              + "\" is not valid now (valid "
+              + certificate.getNotBefore().toInstant()
+              + " to "
+              + certificate.getNotAfter().toInstant()
+              + "); issue a new one (see signer-request)");
     }
-    boolean caSigns = certificate.getSubject().equals(ca.getSubject())
-        && certificate.getSubjectPublicKeyInfo().equals(ca.getSubjectPublicKeyInfo());
+    boolean caSigns =
+        certificate.getSubject().equals(ca.getSubject())
+            && certificate.getSubjectPublicKeyInfo().equals(ca.getSubjectPublicKeyInfo());
     if (!caSigns) {
       checkDelegated(certificate, ca);
     }
     try {
-      this.responderId = byName ? new RespID(certificate.getSubject())
-          : new RespID(certificate.getSubjectPublicKeyInfo(),
-              new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1));
+      this.responderId =
+          byName
+              ? new RespID(certificate.getSubject())
+              : new RespID(
+                  certificate.getSubjectPublicKeyInfo(),
+                  new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1));
     } catch (OperatorCreationException | OCSPException e) {
       throw new SignerException("cannot compute the responder ID: " + e.getMessage());
     }
@@ -65,16 +75,19 @@ public final class ResponseSigner {
   }
 
   /** Checks and wraps a credential already in memory. */
-  public static ResponseSigner create(X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca)
+  public static ResponseSigner create(
+      X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca)
       throws SignerException {
     return new ResponseSigner(certificate, key, ca, false);
   }
 
   /** Loads and checks the PEM credential named by a revocation configuration. */
-  public static ResponseSigner load(Path certificateFile, Path keyFile, X509CertificateHolder ca, boolean byName)
+  public static ResponseSigner load(
+      Path certificateFile, Path keyFile, X509CertificateHolder ca, boolean byName)
       throws SignerException {
     try {
-      return new ResponseSigner(Pem.readCertificate(certificateFile), Pem.readPrivateKey(keyFile), ca, byName);
+      return new ResponseSigner(
+          Pem.readCertificate(certificateFile), Pem.readPrivateKey(keyFile), ca, byName);
     } catch (IOException e) {
       throw new SignerException("cannot read the signing credential: " + e.getMessage());
     }
@@ -84,14 +97,18 @@ public final class ResponseSigner {
    * Loads and checks a PKCS#12 credential: the first key entry whose certificate is the CA's own or
    * was issued by the CA. {@code passwordFile} may be null for a keystore without a password.
    */
-  public static ResponseSigner loadPkcs12(Path keystore, Path passwordFile, X509CertificateHolder ca, boolean byName)
+  public static ResponseSigner loadPkcs12(
+      Path keystore, Path passwordFile, X509CertificateHolder ca, boolean byName)
       throws SignerException {
     char[] password;
     try {
-      password = passwordFile == null ? new char[0]
-          : java.nio.file.Files.readString(passwordFile).strip().toCharArray();
+      password =
+          passwordFile == null
+              ? new char[0]
+              : java.nio.file.Files.readString(passwordFile).strip().toCharArray();
     } catch (IOException e) {
-      throw new SignerException("cannot read the keystore password file " + passwordFile + ": " + e.getMessage());
+      throw new SignerException(
+          "cannot read the keystore password file " + passwordFile + ": " + e.getMessage());
     }
     try (var in = java.nio.file.Files.newInputStream(keystore)) {
       java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
@@ -106,11 +123,19 @@ public final class ResponseSigner {
           return new ResponseSigner(holder, (PrivateKey) store.getKey(alias, password), ca, byName);
         }
       }
-      throw new SignerException("the keystore " + keystore + " holds no key whose certificate was issued by \""
-          + ca.getSubject() + "\"");
+      throw new SignerException(
+          "the keystore "
+              + keystore
+              + " holds no key whose certificate was issued by \""
+              + ca.getSubject()
+              + "\"");
     } catch (IOException | java.security.GeneralSecurityException e) {
-      throw new SignerException("cannot read the keystore " + keystore + ": " + e.getMessage()
-          + " (is signingKeystorePasswordFile right?)");
+      throw new SignerException(
+          "cannot read the keystore "
+              + keystore
+              + ": "
+              + e.getMessage()
+              + " (is signingKeystorePasswordFile right?)");
     } finally {
       java.util.Arrays.fill(password, '\0');
     }
@@ -129,7 +154,10 @@ public final class ResponseSigner {
     return certificate.isValidOn(Date.from(now));
   }
 
-  /** Signs what {@code builder} holds, with producedAt {@code now} (whole seconds, as RFC 5280 times are). */
+  /**
+   * Signs what {@code builder} holds, with producedAt {@code now} (whole seconds, as RFC 5280 times
+   * are).
+   */
   public BasicOCSPResp sign(BasicOCSPRespBuilder builder, Instant now) throws OCSPException {
     try {
       ContentSigner signer = new JcaContentSignerBuilder(algorithm).build(key);
@@ -151,26 +179,37 @@ public final class ResponseSigner {
       int bits = ec.getParams().getOrder().bitLength();
       return bits > 384 ? "SHA512withECDSA" : bits > 256 ? "SHA384withECDSA" : "SHA256withECDSA";
     }
-    throw new SignerException("the key's algorithm " + key.getAlgorithm() + " is not supported (use RSA or ECDSA)");
+    throw new SignerException(
+        "the key's algorithm " + key.getAlgorithm() + " is not supported (use RSA or ECDSA)");
   }
 
   private static void checkDelegated(X509CertificateHolder certificate, X509CertificateHolder ca)
       throws SignerException {
     if (!certificate.getIssuer().equals(ca.getSubject())) {
-      throw new SignerException("the signing certificate \"" + certificate.getSubject()
-          + "\" is not issued by the CA \"" + ca.getSubject() + "\"; clients would reject its answers");
+      throw new SignerException(
+          "the signing certificate \""
+              + certificate.getSubject()
+              + "\" is not issued by the CA \""
+              + ca.getSubject()
+              + "\"; clients would reject its answers");
     }
     try {
       if (!certificate.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))) {
-        throw new SignerException("the signing certificate's signature does not verify with the CA's key");
+        throw new SignerException(
+            "the signing certificate's signature does not verify with the CA's key");
       }
-    } catch (OperatorCreationException | org.bouncycastle.cert.CertException | java.security.cert.CertificateException e) {
-      throw new SignerException("the signing certificate cannot be checked against the CA: " + e.getMessage());
+    } catch (OperatorCreationException
+        | org.bouncycastle.cert.CertException
+        | java.security.cert.CertificateException e) {
+      throw new SignerException(
+          "the signing certificate cannot be checked against the CA: " + e.getMessage());
     }
     ExtendedKeyUsage eku = ExtendedKeyUsage.fromExtensions(certificate.getExtensions());
     if (eku == null || !eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)) {
-      throw new SignerException("the signing certificate \"" + certificate.getSubject()
-          + "\" lacks the OCSPSigning extended key usage; clients would reject its answers");
+      throw new SignerException(
+          "the signing certificate \""
+              + certificate.getSubject()
+              + "\" lacks the OCSPSigning extended key usage; clients would reject its answers");
     }
   }
 
@@ -180,11 +219,16 @@ public final class ResponseSigner {
       ContentSigner signer = new JcaContentSignerBuilder(algorithm).build(key);
       signer.getOutputStream().write(probe);
       byte[] signature = signer.getSignature();
-      var verifier = new JcaContentVerifierProviderBuilder().build(certificate).get(signer.getAlgorithmIdentifier());
+      var verifier =
+          new JcaContentVerifierProviderBuilder()
+              .build(certificate)
+              .get(signer.getAlgorithmIdentifier());
       verifier.getOutputStream().write(probe);
       if (!verifier.verify(signature)) {
-        throw new SignerException("the signing key does not belong to the signing certificate \""
-            + certificate.getSubject() + "\"");
+        throw new SignerException(
+            "the signing key does not belong to the signing certificate \""
+                + certificate.getSubject()
+                + "\"");
       }
     } catch (IOException | OperatorCreationException | java.security.cert.CertificateException e) {
       throw new SignerException("cannot check the signing key: " + e.getMessage());

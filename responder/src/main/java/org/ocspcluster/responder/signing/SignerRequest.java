@@ -25,8 +25,8 @@ import org.ocspcluster.responder.pki.Pem;
 
 /**
  * The enrolment step of a member's signing credential: a new key pair, kept on the member, and a
- * PKCS#10 request asking the CA for exactly what an OCSP signer needs (digitalSignature,
- * EKU OCSPSigning, id-pkix-ocsp-nocheck). The CA decides; the request only asks.
+ * PKCS#10 request asking the CA for exactly what an OCSP signer needs (digitalSignature, EKU
+ * OCSPSigning, id-pkix-ocsp-nocheck). The CA decides; the request only asks.
  */
 public final class SignerRequest {
   private SignerRequest() {}
@@ -39,22 +39,27 @@ public final class SignerRequest {
    *
    * @param keyType {@code ec} (P-256) or {@code rsa} (3072 bits)
    */
-  public static Written write(Path dir, String prefix, String member, String configuration, String cluster,
-      String keyType) throws IOException {
+  public static Written write(
+      Path dir, String prefix, String member, String configuration, String cluster, String keyType)
+      throws IOException {
     try {
       KeyPair keys = generate(keyType);
-      X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
-          .addRDN(BCStyle.CN, member + " OCSP signer for " + configuration)
-          .addRDN(BCStyle.O, cluster)
-          .build();
+      X500Name subject =
+          new X500NameBuilder(BCStyle.INSTANCE)
+              .addRDN(BCStyle.CN, member + " OCSP signer for " + configuration)
+              .addRDN(BCStyle.O, cluster)
+              .build();
       ExtensionsGenerator extensions = new ExtensionsGenerator();
       extensions.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      extensions.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning));
+      extensions.addExtension(
+          Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning));
       extensions.addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
-      String algorithm = keys.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-      PKCS10CertificationRequest request = new JcaPKCS10CertificationRequestBuilder(subject, keys.getPublic())
-          .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
-          .build(new JcaContentSignerBuilder(algorithm).build(keys.getPrivate()));
+      String algorithm =
+          keys.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+      PKCS10CertificationRequest request =
+          new JcaPKCS10CertificationRequestBuilder(subject, keys.getPublic())
+              .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
+              .build(new JcaContentSignerBuilder(algorithm).build(keys.getPrivate()));
       java.nio.file.Files.createDirectories(dir);
       Path keyFile = dir.resolve(prefix + ".key");
       Path requestFile = dir.resolve(prefix + ".csr");
@@ -73,7 +78,8 @@ public final class SignerRequest {
       return generator.generateKeyPair();
     }
     if (!"ec".equalsIgnoreCase(keyType)) {
-      throw new java.security.InvalidAlgorithmParameterException("key type must be ec or rsa, not " + keyType);
+      throw new java.security.InvalidAlgorithmParameterException(
+          "key type must be ec or rsa, not " + keyType);
     }
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"));

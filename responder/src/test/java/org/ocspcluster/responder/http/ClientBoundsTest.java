@@ -27,8 +27,7 @@ import org.ocspcluster.responder.ocsp.TestCa;
 
 /** What a member does with clients that take too much: too many connections, or too long to ask. */
 class ClientBoundsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   ExecutorService signing = Executors.newFixedThreadPool(2);
   ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
   OcspHttpServer server;
@@ -37,8 +36,14 @@ class ClientBoundsTest {
   private void start(OcspHttpServer.Limits limits) throws Exception {
     TestCa demo = new TestCa(dir, "demo");
     OcspService service = new OcspService(List.of(demo.served), signing, Clock.systemUTC());
-    server = OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0), () -> service, RequestMetrics.NONE, 1, false,
-        limits);
+    server =
+        OcspHttpServer.start(
+            new InetSocketAddress("127.0.0.1", 0),
+            () -> service,
+            RequestMetrics.NONE,
+            1,
+            false,
+            limits);
   }
 
   @AfterEach
@@ -63,16 +68,21 @@ class ClientBoundsTest {
   void aClientThatTricklesItsRequestIsCutOffAtTheDeadlineThoughNeverIdle() throws Exception {
     start(new OcspHttpServer.Limits(100, 0, Duration.ofSeconds(1)));
     Socket slow = connect();
-    slow.getOutputStream().write("POST / HTTP/1.1\r\nHost: ocsp.test\r\n".getBytes(StandardCharsets.US_ASCII));
+    slow.getOutputStream()
+        .write("POST / HTTP/1.1\r\nHost: ocsp.test\r\n".getBytes(StandardCharsets.US_ASCII));
     AtomicBoolean cut = new AtomicBoolean();
     // One header byte every 100 ms: never idle long enough for the idle timeout, never done.
-    trickle.scheduleAtFixedRate(() -> {
-      try {
-        slow.getOutputStream().write('X');
-      } catch (IOException e) {
-        cut.set(true);
-      }
-    }, 100, 100, TimeUnit.MILLISECONDS);
+    trickle.scheduleAtFixedRate(
+        () -> {
+          try {
+            slow.getOutputStream().write('X');
+          } catch (IOException e) {
+            cut.set(true);
+          }
+        },
+        100,
+        100,
+        TimeUnit.MILLISECONDS);
     slow.setSoTimeout(200);
     InputStream in = slow.getInputStream();
     long started = System.nanoTime();
@@ -85,20 +95,26 @@ class ClientBoundsTest {
   void aKeepAliveConnectionMayRestBetweenRequestsLongerThanTheDeadline() throws Exception {
     start(new OcspHttpServer.Limits(100, 0, Duration.ofMillis(300)));
     Socket s = connect();
-    byte[] get = "GET /favicon HTTP/1.1\r\nHost: ocsp.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] get =
+        "GET /favicon HTTP/1.1\r\nHost: ocsp.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     s.getOutputStream().write(get);
     assertTrue(readHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
     AtomicBoolean sent = new AtomicBoolean();
-    trickle.schedule(() -> {
-      try {
-        s.getOutputStream().write(get);
-        sent.set(true);
-      } catch (IOException e) {
-        // leaves sent false: the assertion below says so
-      }
-    }, 900, TimeUnit.MILLISECONDS);
+    trickle.schedule(
+        () -> {
+          try {
+            s.getOutputStream().write(get);
+            sent.set(true);
+          } catch (IOException e) {
+            // leaves sent false: the assertion below says so
+          }
+        },
+        900,
+        TimeUnit.MILLISECONDS);
     await().atMost(Duration.ofSeconds(3)).untilTrue(sent);
-    assertTrue(readHead(s.getInputStream()).startsWith("HTTP/1.1 200"), "the second request, after a rest, is answered");
+    assertTrue(
+        readHead(s.getInputStream()).startsWith("HTTP/1.1 200"),
+        "the second request, after a rest, is answered");
   }
 
   @Test
@@ -116,14 +132,21 @@ class ClientBoundsTest {
     assertEquals(1, server.refusedConnections());
 
     Socket first = held.get(0);
-    first.getOutputStream().write("GET /x HTTP/1.1\r\nHost: ocsp.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-    assertTrue(readHead(first.getInputStream()).startsWith("HTTP/1.1 200"), "held connections still served");
+    first
+        .getOutputStream()
+        .write("GET /x HTTP/1.1\r\nHost: ocsp.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    assertTrue(
+        readHead(first.getInputStream()).startsWith("HTTP/1.1 200"),
+        "held connections still served");
 
     first.close();
     await().atMost(Duration.ofSeconds(3)).until(() -> server.openConnections() <= 3);
     Socket again = connect();
-    again.getOutputStream().write("GET /x HTTP/1.1\r\nHost: ocsp.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-    assertTrue(readHead(again.getInputStream()).startsWith("HTTP/1.1 200"), "a freed slot is taken again");
+    again
+        .getOutputStream()
+        .write("GET /x HTTP/1.1\r\nHost: ocsp.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    assertTrue(
+        readHead(again.getInputStream()).startsWith("HTTP/1.1 200"), "a freed slot is taken again");
   }
 
   @Test

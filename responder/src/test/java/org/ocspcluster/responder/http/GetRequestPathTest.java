@@ -7,8 +7,11 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class GetRequestPathTest {
-  // A DER SEQUENCE whose base64 holds '+', '/' and '=' (the characters clients may or may not escape).
-  static final byte[] DER = {0x30, 0x06, (byte) 0xfb, (byte) 0xef, (byte) 0xff, (byte) 0xfe, 0x3f, 0x00};
+  // A DER SEQUENCE whose base64 holds '+', '/' and '=' (the characters clients may or may not
+  // escape).
+  static final byte[] DER = {
+    0x30, 0x06, (byte) 0xfb, (byte) 0xef, (byte) 0xff, (byte) 0xfe, 0x3f, 0x00
+  };
   static final String B64 = Base64.getEncoder().encodeToString(DER);
 
   @Test

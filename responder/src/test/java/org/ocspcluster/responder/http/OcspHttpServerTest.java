@@ -28,8 +28,7 @@ import org.ocspcluster.responder.ocsp.Outcome;
 import org.ocspcluster.responder.ocsp.TestCa;
 
 class OcspHttpServerTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestCa demo;
   ExecutorService signing;
   OcspHttpServer server;
@@ -43,17 +42,22 @@ class OcspHttpServerTest {
     demo = new TestCa(dir, "demo");
     signing = Executors.newFixedThreadPool(2);
     OcspService service = new OcspService(List.of(demo.served), signing, Clock.systemUTC());
-    server = OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0), service, new RequestMetrics() {
-      @Override
-      public void request(String method) {
-        methods.add(method);
-      }
+    server =
+        OcspHttpServer.start(
+            new InetSocketAddress("127.0.0.1", 0),
+            service,
+            new RequestMetrics() {
+              @Override
+              public void request(String method) {
+                methods.add(method);
+              }
 
-      @Override
-      public void answered(Answer a, long nanos) {
-        counted.add(a.outcome());
-      }
-    }, 1);
+              @Override
+              public void answered(Answer a, long nanos) {
+                counted.add(a.outcome());
+              }
+            },
+            1);
     base = URI.create("http://127.0.0.1:" + server.localAddress().getPort() + "/");
   }
 
@@ -64,19 +68,25 @@ class OcspHttpServerTest {
   }
 
   private HttpResponse<byte[]> post(byte[] body, String type) throws Exception {
-    return http.send(HttpRequest.newBuilder(base).header("Content-Type", type)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    return http.send(
+        HttpRequest.newBuilder(base)
+            .header("Content-Type", type)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private byte[] revokedRequest() throws Exception {
-    return OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.revoked().getSerialNumber()));
+    return OcspRequests.request(
+        OcspRequests.sha1(demo.pki.ca(), demo.pki.revoked().getSerialNumber()));
   }
 
   @Test
   void postIsAnsweredWithTheOcspContentType() throws Exception {
     HttpResponse<byte[]> response = post(revokedRequest(), "application/ocsp-request");
     assertEquals(200, response.statusCode());
-    assertEquals("application/ocsp-response", response.headers().firstValue("content-type").orElseThrow());
+    assertEquals(
+        "application/ocsp-response", response.headers().firstValue("content-type").orElseThrow());
     assertEquals(OCSPResp.SUCCESSFUL, OcspRequests.status(response.body()));
     assertEquals(List.of(Outcome.REVOKED), List.copyOf(counted));
   }
@@ -85,37 +95,56 @@ class OcspHttpServerTest {
   void getWithBase64UnderABasePathIsAnswered() throws Exception {
     String b64 = Base64.getEncoder().encodeToString(revokedRequest());
     String escaped = java.net.URLEncoder.encode(b64, java.nio.charset.StandardCharsets.US_ASCII);
-    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(base.resolve("/ocsp/" + escaped)).GET().build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> response =
+        http.send(
+            HttpRequest.newBuilder(base.resolve("/ocsp/" + escaped)).GET().build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, response.statusCode());
-    assertTrue(OcspRequests.basic(response.body()).getResponses()[0].getCertStatus() != null, "revoked");
+    assertTrue(
+        OcspRequests.basic(response.body()).getResponses()[0].getCertStatus() != null, "revoked");
   }
 
   @Test
   void getAnswerCarriesRfc5019CachingHeadersAndHonoursIfNoneMatch() throws Exception {
     String b64 = Base64.getEncoder().encodeToString(revokedRequest());
-    URI uri = base.resolve("/" + java.net.URLEncoder.encode(b64, java.nio.charset.StandardCharsets.US_ASCII));
-    HttpResponse<byte[]> first = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    URI uri =
+        base.resolve(
+            "/" + java.net.URLEncoder.encode(b64, java.nio.charset.StandardCharsets.US_ASCII));
+    HttpResponse<byte[]> first =
+        http.send(
+            HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     String cacheControl = first.headers().firstValue("cache-control").orElseThrow();
-    assertTrue(cacheControl.matches("max-age=\\d+, public, no-transform, must-revalidate"), cacheControl);
+    assertTrue(
+        cacheControl.matches("max-age=\\d+, public, no-transform, must-revalidate"), cacheControl);
     long maxAge = Long.parseLong(cacheControl.replaceAll("max-age=(\\d+),.*", "$1"));
     var single = OcspRequests.basic(first.body()).getResponses()[0];
-    long untilNextUpdate = java.time.Duration.between(java.time.Instant.now(), single.getNextUpdate().toInstant()).toSeconds();
-    assertTrue(maxAge <= untilNextUpdate + 1 && maxAge >= untilNextUpdate - 60, maxAge + " vs " + untilNextUpdate);
-    assertEquals(java.time.ZonedDateTime.ofInstant(single.getNextUpdate().toInstant(), java.time.ZoneOffset.UTC),
-        java.time.ZonedDateTime.parse(first.headers().firstValue("expires").orElseThrow(),
+    long untilNextUpdate =
+        java.time.Duration.between(java.time.Instant.now(), single.getNextUpdate().toInstant())
+            .toSeconds();
+    assertTrue(
+        maxAge <= untilNextUpdate + 1 && maxAge >= untilNextUpdate - 60,
+        maxAge + " vs " + untilNextUpdate);
+    assertEquals(
+        java.time.ZonedDateTime.ofInstant(
+            single.getNextUpdate().toInstant(), java.time.ZoneOffset.UTC),
+        java.time.ZonedDateTime.parse(
+            first.headers().firstValue("expires").orElseThrow(),
             java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME));
     assertTrue(first.headers().firstValue("last-modified").isPresent());
     String etag = first.headers().firstValue("etag").orElseThrow();
 
-    HttpResponse<byte[]> second = http.send(HttpRequest.newBuilder(uri).header("If-None-Match", etag).GET().build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> second =
+        http.send(
+            HttpRequest.newBuilder(uri).header("If-None-Match", etag).GET().build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(304, second.statusCode());
     assertEquals(0, second.body().length);
     assertEquals(etag, second.headers().firstValue("etag").orElseThrow());
 
-    HttpResponse<byte[]> other = http.send(HttpRequest.newBuilder(uri).header("If-None-Match", "\"something-else\"")
-        .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> other =
+        http.send(
+            HttpRequest.newBuilder(uri).header("If-None-Match", "\"something-else\"").GET().build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, other.statusCode());
     assertTrue(List.copyOf(methods).stream().allMatch("GET"::equals));
   }
@@ -129,15 +158,18 @@ class OcspHttpServerTest {
 
   @Test
   void garbageGetIsMalformedRequest() throws Exception {
-    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(base.resolve("/not-an-ocsp-request")).GET().build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> response =
+        http.send(
+            HttpRequest.newBuilder(base.resolve("/not-an-ocsp-request")).GET().build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, response.statusCode());
     assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(response.body()));
   }
 
   @Test
   void oversizedBodyIsMalformedRequestAndTheConnectionClosed() throws Exception {
-    HttpResponse<byte[]> response = post(new byte[OcspHttpServer.MAX_BODY + 1], "application/ocsp-request");
+    HttpResponse<byte[]> response =
+        post(new byte[OcspHttpServer.MAX_BODY + 1], "application/ocsp-request");
     assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(response.body()));
     assertEquals("close", response.headers().firstValue("connection").orElse(""));
   }
@@ -151,17 +183,28 @@ class OcspHttpServerTest {
 
   @Test
   void aProxyProtocolV1HeaderIsTakenOffWhenAccepted() throws Exception {
-    OcspHttpServer proxied = OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0),
-        new OcspService(List.of(demo.served), signing, Clock.systemUTC()), RequestMetrics.NONE, 1, true);
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxied.localAddress().getPort())) {
+    OcspHttpServer proxied =
+        OcspHttpServer.start(
+            new InetSocketAddress("127.0.0.1", 0),
+            new OcspService(List.of(demo.served), signing, Clock.systemUTC()),
+            RequestMetrics.NONE,
+            1,
+            true);
+    try (java.net.Socket socket =
+        new java.net.Socket("127.0.0.1", proxied.localAddress().getPort())) {
       byte[] body = revokedRequest();
       var out = socket.getOutputStream();
-      out.write(("PROXY TCP4 192.0.2.7 127.0.0.1 50000 8080\r\nPOST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-          + "Content-Type: application/ocsp-request\r\nContent-Length: " + body.length + "\r\n\r\n")
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(
+          ("PROXY TCP4 192.0.2.7 127.0.0.1 50000 8080\r\nPOST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  + "Content-Type: application/ocsp-request\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       out.write(body);
       out.flush();
-      String head = new String(socket.getInputStream().readNBytes(15), java.nio.charset.StandardCharsets.US_ASCII);
+      String head =
+          new String(
+              socket.getInputStream().readNBytes(15), java.nio.charset.StandardCharsets.US_ASCII);
       assertEquals("HTTP/1.1 200 OK", head);
     } finally {
       proxied.close();
@@ -170,13 +213,18 @@ class OcspHttpServerTest {
 
   @Test
   void pipelinedRequestsAreAnsweredInOrder() throws Exception {
-    byte[] good = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
+    byte[] good =
+        OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
     byte[] revoked = revokedRequest();
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.localAddress().getPort())) {
+    try (java.net.Socket socket =
+        new java.net.Socket("127.0.0.1", server.localAddress().getPort())) {
       var out = socket.getOutputStream();
       for (byte[] body : new byte[][] {revoked, good, revoked}) {
-        out.write(("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: "
-            + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(
+            ("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: "
+                    + body.length
+                    + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         out.write(body);
       }
       out.flush();

@@ -47,8 +47,7 @@ class RequestFuzzTest {
   static final int DEFAULT_CASES = 1500;
   static final int ANSWER_WITHIN_MILLIS = 5_000;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestCa demo;
   ExecutorService signing;
   OcspHttpServer server;
@@ -60,9 +59,12 @@ class RequestFuzzTest {
     demo = new TestCa(dir, "demo");
     signing = Executors.newFixedThreadPool(2);
     OcspService service = new OcspService(List.of(demo.served), signing, Clock.systemUTC());
-    server = OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0), service, RequestMetrics.NONE, 2);
+    server =
+        OcspHttpServer.start(
+            new InetSocketAddress("127.0.0.1", 0), service, RequestMetrics.NONE, 2);
     port = server.localAddress().getPort();
-    valid = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
+    valid =
+        OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
   }
 
   @AfterEach
@@ -75,7 +77,8 @@ class RequestFuzzTest {
   private record Case(String kind, byte[] wire, boolean mustBeMalformed) {}
 
   @Test
-  void everyHostileInputIsAnsweredMalformedOr4xxInBoundedTimeAndTheServerStaysWell() throws Exception {
+  void everyHostileInputIsAnsweredMalformedOr4xxInBoundedTimeAndTheServerStaysWell()
+      throws Exception {
     int cases = Integer.getInteger("ocsp.fuzz.cases", DEFAULT_CASES);
     long seed = Long.getLong("ocsp.fuzz.seed", System.nanoTime());
     SplittableRandom random = new SplittableRandom(seed);
@@ -87,15 +90,30 @@ class RequestFuzzTest {
       try {
         outcome = judge(c, exchange(c.wire()));
       } catch (AssertionError | IOException e) {
-        fail("case " + i + " (" + c.kind() + ", replay with -Docsp.fuzz.seed=" + seed + "; case seed " + caseSeed
-            + "): " + e.getMessage() + "\ninput: " + printable(c.wire()), e);
+        fail(
+            "case "
+                + i
+                + " ("
+                + c.kind()
+                + ", replay with -Docsp.fuzz.seed="
+                + seed
+                + "; case seed "
+                + caseSeed
+                + "): "
+                + e.getMessage()
+                + "\ninput: "
+                + printable(c.wire()),
+            e);
         return;
       }
       seen.merge(c.kind() + " -> " + outcome, 1, Integer::sum);
     }
     System.out.println("fuzz seed " + seed + ", " + cases + " cases: " + seen);
-    assertTrue(seen.keySet().stream().anyMatch(k -> k.endsWith("malformedRequest")), "the generator reaches the parser");
-    assertTrue(seen.keySet().stream().anyMatch(k -> k.contains("-> HTTP 4")), "and the HTTP bounds");
+    assertTrue(
+        seen.keySet().stream().anyMatch(k -> k.endsWith("malformedRequest")),
+        "the generator reaches the parser");
+    assertTrue(
+        seen.keySet().stream().anyMatch(k -> k.contains("-> HTTP 4")), "and the HTTP bounds");
 
     // Still serving, and still right.
     byte[] answer = body(exchange(post("application/ocsp-request", valid)));
@@ -105,14 +123,34 @@ class RequestFuzzTest {
   private Case generate(SplittableRandom r) {
     return switch (r.nextInt(10)) {
       case 0 -> new Case("mutated DER", post("application/ocsp-request", mutate(valid, r)), false);
-      case 1 -> new Case("truncated DER", post("application/ocsp-request",
-          Arrays.copyOf(valid, r.nextInt(valid.length))), true);
-      case 2 -> new Case("inflated length", post("application/ocsp-request", inflatedLength(r)), true);
-      case 3 -> new Case("random body", post("application/ocsp-request", bytes(r, r.nextInt(1, 600))), true);
-      case 4 -> new Case("wrong content type", post(r.nextBoolean() ? "text/plain" : "application/json", valid), false);
+      case 1 ->
+          new Case(
+              "truncated DER",
+              post("application/ocsp-request", Arrays.copyOf(valid, r.nextInt(valid.length))),
+              true);
+      case 2 ->
+          new Case("inflated length", post("application/ocsp-request", inflatedLength(r)), true);
+      case 3 ->
+          new Case(
+              "random body", post("application/ocsp-request", bytes(r, r.nextInt(1, 600))), true);
+      case 4 ->
+          new Case(
+              "wrong content type",
+              post(r.nextBoolean() ? "text/plain" : "application/json", valid),
+              false);
       case 5 -> new Case("bad GET path", get(badPath(r)), false);
-      case 6 -> new Case("GET of garbage", get("/" + Base64.getUrlEncoder().encodeToString(bytes(r, r.nextInt(1, 300)))), true);
-      case 7 -> new Case("oversized body", post("application/ocsp-request", bytes(r, OcspHttpServer.MAX_BODY + 1 + r.nextInt(20_000))), true);
+      case 6 ->
+          new Case(
+              "GET of garbage",
+              get("/" + Base64.getUrlEncoder().encodeToString(bytes(r, r.nextInt(1, 300)))),
+              true);
+      case 7 ->
+          new Case(
+              "oversized body",
+              post(
+                  "application/ocsp-request",
+                  bytes(r, OcspHttpServer.MAX_BODY + 1 + r.nextInt(20_000))),
+              true);
       case 8 -> new Case("huge head", hugeHead(r), false);
       default -> new Case("not HTTP", garbageLine(r), false);
     };
@@ -120,7 +158,8 @@ class RequestFuzzTest {
 
   /** HTTP 200 with an OCSPResponse, or 4xx; else the assertion says what came back. */
   private static String judge(Case c, byte[] response) throws IOException {
-    String head = new String(response, 0, Math.min(response.length, 200), StandardCharsets.ISO_8859_1);
+    String head =
+        new String(response, 0, Math.min(response.length, 200), StandardCharsets.ISO_8859_1);
     assertTrue(head.startsWith("HTTP/1.1 "), "no HTTP answer at all (closed or garbage): " + head);
     int status = Integer.parseInt(head.substring(9, 12));
     if (status >= 400 && status < 500) {
@@ -129,7 +168,8 @@ class RequestFuzzTest {
     assertEquals(200, status, "neither 200 nor 4xx: " + head);
     OCSPResp ocsp = new OCSPResp(body(response));
     if (c.mustBeMalformed()) {
-      assertEquals(OCSPResp.MALFORMED_REQUEST, ocsp.getStatus(), "not a request, yet not malformedRequest");
+      assertEquals(
+          OCSPResp.MALFORMED_REQUEST, ocsp.getStatus(), "not a request, yet not malformedRequest");
     }
     return switch (ocsp.getStatus()) {
       case OCSPResp.MALFORMED_REQUEST -> "malformedRequest";
@@ -160,8 +200,13 @@ class RequestFuzzTest {
           }
         }
       } catch (SocketTimeoutException e) {
-        throw new IOException("no complete answer within " + ANSWER_WITHIN_MILLIS + " ms; got "
-            + got.size() + " bytes", e);
+        throw new IOException(
+            "no complete answer within "
+                + ANSWER_WITHIN_MILLIS
+                + " ms; got "
+                + got.size()
+                + " bytes",
+            e);
       } catch (IOException reset) {
         if (got.size() == 0) {
           throw reset;
@@ -193,8 +238,13 @@ class RequestFuzzTest {
   }
 
   private static byte[] post(String type, byte[] body) {
-    byte[] head = ("POST / HTTP/1.1\r\nHost: ocsp.test\r\nConnection: close\r\nContent-Type: " + type
-        + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] head =
+        ("POST / HTTP/1.1\r\nHost: ocsp.test\r\nConnection: close\r\nContent-Type: "
+                + type
+                + "\r\nContent-Length: "
+                + body.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
     byte[] wire = Arrays.copyOf(head, head.length + body.length);
     System.arraycopy(body, 0, wire, head.length, body.length);
     return wire;
@@ -227,11 +277,12 @@ class RequestFuzzTest {
 
   /** The outer SEQUENCE claims far more bytes than follow (or an absurd long-form length). */
   private byte[] inflatedLength(SplittableRandom r) {
-    byte[] lengths = switch (r.nextInt(3)) {
-      case 0 -> new byte[] {(byte) 0x84, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
-      case 1 -> new byte[] {(byte) 0x88, 1, 2, 3, 4, 5, 6, 7, 8};
-      default -> new byte[] {(byte) 0x82, (byte) 0xff, (byte) 0xff};
-    };
+    byte[] lengths =
+        switch (r.nextInt(3)) {
+          case 0 -> new byte[] {(byte) 0x84, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+          case 1 -> new byte[] {(byte) 0x88, 1, 2, 3, 4, 5, 6, 7, 8};
+          default -> new byte[] {(byte) 0x82, (byte) 0xff, (byte) 0xff};
+        };
     byte[] wire = new byte[1 + lengths.length + valid.length - 2];
     wire[0] = 0x30;
     System.arraycopy(lengths, 0, wire, 1, lengths.length);
@@ -256,7 +307,11 @@ class RequestFuzzTest {
     }
     StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: ocsp.test\r\n");
     while (head.length() <= OcspHttpServer.MAX_HEADERS + 100) {
-      head.append("X-Pad-").append(head.length()).append(": ").append("v".repeat(200)).append("\r\n");
+      head.append("X-Pad-")
+          .append(head.length())
+          .append(": ")
+          .append("v".repeat(200))
+          .append("\r\n");
     }
     return head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
   }
@@ -279,6 +334,7 @@ class RequestFuzzTest {
 
   private static String printable(byte[] wire) {
     String text = new String(wire, 0, Math.min(wire.length, 300), StandardCharsets.ISO_8859_1);
-    return text.replaceAll("[^\\x20-\\x7e\\r\\n]", ".") + (wire.length > 300 ? "... (" + wire.length + " bytes)" : "");
+    return text.replaceAll("[^\\x20-\\x7e\\r\\n]", ".")
+        + (wire.length > 300 ? "... (" + wire.length + " bytes)" : "");
   }
 }

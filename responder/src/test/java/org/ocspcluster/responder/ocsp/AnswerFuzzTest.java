@@ -27,7 +27,8 @@ import org.ocspcluster.responder.http.GetRequestPathAccess;
  *   mvn -pl responder test -Dtest='AnswerFuzzTest#everyRequestBodyGetsAWellFormedOcspResponse'
  * </pre>
  *
- * (each target runs for its {@code maxDuration}; the corpus grows in {@code responder/.cifuzz-corpus}).
+ * (each target runs for its {@code maxDuration}; the corpus grows in {@code
+ * responder/.cifuzz-corpus}).
  */
 class AnswerFuzzTest {
   static Path dir;
@@ -55,7 +56,8 @@ class AnswerFuzzTest {
   @FuzzTest(maxDuration = "20s")
   void everyGetPathIsDecodedOrRefusedAndThenAnswered(String path) throws Exception {
     byte[] der = GetRequestPathAccess.decode("/" + path);
-    Answer answer = der == null ? OcspService.malformed() : service.answer(der).get(10, TimeUnit.SECONDS);
+    Answer answer =
+        der == null ? OcspService.malformed() : service.answer(der).get(10, TimeUnit.SECONDS);
     assertNotNull(new OCSPResp(answer.encoded()));
   }
 }

@@ -19,14 +19,19 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 public final class OcspRequests {
   private OcspRequests() {}
 
-  public static CertificateID certId(ASN1ObjectIdentifier hash, X509CertificateHolder issuer, BigInteger serial)
-      throws Exception {
-    DigestCalculator digest = new JcaDigestCalculatorProviderBuilder().build().get(new AlgorithmIdentifier(hash));
+  public static CertificateID certId(
+      ASN1ObjectIdentifier hash, X509CertificateHolder issuer, BigInteger serial) throws Exception {
+    DigestCalculator digest =
+        new JcaDigestCalculatorProviderBuilder().build().get(new AlgorithmIdentifier(hash));
     return new CertificateID(digest, issuer, serial);
   }
 
-  public static CertificateID sha1(X509CertificateHolder issuer, BigInteger serial) throws Exception {
-    return new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1), issuer, serial);
+  public static CertificateID sha1(X509CertificateHolder issuer, BigInteger serial)
+      throws Exception {
+    return new CertificateID(
+        new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+        issuer,
+        serial);
   }
 
   public static byte[] request(CertificateID... ids) throws Exception {
@@ -38,9 +43,16 @@ public final class OcspRequests {
   }
 
   public static byte[] requestWithNonce(byte[] nonce, CertificateID id) throws Exception {
-    Extension extension = new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false,
-        new DEROctetString(new DEROctetString(nonce)));
-    return new OCSPReqBuilder().addRequest(id).setRequestExtensions(new Extensions(extension)).build().getEncoded();
+    Extension extension =
+        new Extension(
+            OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
+            false,
+            new DEROctetString(new DEROctetString(nonce)));
+    return new OCSPReqBuilder()
+        .addRequest(id)
+        .setRequestExtensions(new Extensions(extension))
+        .build()
+        .getEncoded();
   }
 
   public static BasicOCSPResp basic(byte[] response) throws Exception {

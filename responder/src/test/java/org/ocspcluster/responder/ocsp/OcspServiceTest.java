@@ -33,8 +33,7 @@ import org.ocspcluster.responder.pki.Pem;
 import org.ocspcluster.responder.revocation.CrlRevocationSource;
 
 class OcspServiceTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestCa demo;
   TestCa other;
   ExecutorService signing;
@@ -64,8 +63,10 @@ class OcspServiceTest {
     SingleResp single = basic.getResponses()[0];
     assertEquals(id, single.getCertID());
     assertNull(single.getCertStatus(), "null is BC's 'good'");
-    assertTrue(basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(demo.pki.signer())));
-    assertEquals(demo.pki.signer(), basic.getCerts()[0], "the delegated signer is included in certs");
+    assertTrue(
+        basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(demo.pki.signer())));
+    assertEquals(
+        demo.pki.signer(), basic.getCerts()[0], "the delegated signer is included in certs");
     assertEquals(demo.pki.crl().getNextUpdate(), single.getNextUpdate(), "nextUpdate is the CRL's");
   }
 
@@ -75,15 +76,18 @@ class OcspServiceTest {
     SingleResp single = OcspRequests.basic(ask(OcspRequests.request(id))).getResponses()[0];
     RevokedStatus revoked = assertInstanceOf(RevokedStatus.class, single.getCertStatus());
     assertEquals(CRLReason.keyCompromise, revoked.getRevocationReason());
-    assertEquals(demo.pki.revokedAt().truncatedTo(ChronoUnit.SECONDS), revoked.getRevocationTime().toInstant());
+    assertEquals(
+        demo.pki.revokedAt().truncatedTo(ChronoUnit.SECONDS),
+        revoked.getRevocationTime().toInstant());
   }
 
   @org.junit.jupiter.params.ParameterizedTest
-  @org.junit.jupiter.params.provider.ValueSource(strings = {"2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2",
-      "2.16.840.1.101.3.4.2.3"})
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"})
   void sha2CertIdsAreAnsweredAndEchoedWithTheSameAlgorithm(String oid) throws Exception {
     var algorithm = new org.bouncycastle.asn1.ASN1ObjectIdentifier(oid);
-    CertificateID id = OcspRequests.certId(algorithm, demo.pki.ca(), demo.pki.revoked().getSerialNumber());
+    CertificateID id =
+        OcspRequests.certId(algorithm, demo.pki.ca(), demo.pki.revoked().getSerialNumber());
     SingleResp single = OcspRequests.basic(ask(OcspRequests.request(id))).getResponses()[0];
     assertEquals(algorithm, single.getCertID().getHashAlgOID());
     assertEquals(id, single.getCertID());
@@ -98,7 +102,8 @@ class OcspServiceTest {
 
   @Test
   void garbageIsMalformedRequest() throws Exception {
-    assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(ask(new byte[] {0x30, 0x03, 0x01, 0x02})));
+    assertEquals(
+        OCSPResp.MALFORMED_REQUEST, OcspRequests.status(ask(new byte[] {0x30, 0x03, 0x01, 0x02})));
     assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(ask(new byte[0])));
     assertEquals(OCSPResp.MALFORMED_REQUEST, OcspRequests.status(ask("hello".getBytes(UTF_8))));
   }
@@ -119,8 +124,13 @@ class OcspServiceTest {
     CertificateID id = OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber());
     Answer answer = service.answer(OcspRequests.requestWithNonce(nonce, id)).join();
     BasicOCSPResp basic = OcspRequests.basic(answer.encoded());
-    byte[] echoed = ASN1OctetString.getInstance(
-        basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce).getExtnValue().getOctets()).getOctets();
+    byte[] echoed =
+        ASN1OctetString.getInstance(
+                basic
+                    .getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce)
+                    .getExtnValue()
+                    .getOctets())
+            .getOctets();
     assertArrayEquals(nonce, echoed);
     assertFalse(answer.cacheable(), "a nonce makes the answer unique to its request");
   }
@@ -128,7 +138,8 @@ class OcspServiceTest {
   @Test
   void nonceLongerThan32OctetsIsMalformedRequest() throws Exception {
     CertificateID id = OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber());
-    assertEquals(OCSPResp.MALFORMED_REQUEST,
+    assertEquals(
+        OCSPResp.MALFORMED_REQUEST,
         OcspRequests.status(ask(OcspRequests.requestWithNonce(new byte[33], id))));
   }
 
@@ -140,8 +151,11 @@ class OcspServiceTest {
     Pem.write(stale.crlFile, stale.pki.crl(past, past.plusSeconds(3600)));
     CrlRevocationSource source = new CrlRevocationSource("stale", stale.crlFile, stale.pki.ca());
     assertTrue(source.refresh());
-    OcspService staleService = new OcspService(
-        List.of(new ServedCa("stale", stale.pki.ca(), source, stale.served.signer())), signing, Clock.systemUTC());
+    OcspService staleService =
+        new OcspService(
+            List.of(new ServedCa("stale", stale.pki.ca(), source, stale.served.signer())),
+            signing,
+            Clock.systemUTC());
     CertificateID id = OcspRequests.sha1(stale.pki.ca(), stale.pki.good().getSerialNumber());
     Answer answer = staleService.answer(OcspRequests.request(id)).join();
     assertEquals(OCSPResp.TRY_LATER, OcspRequests.status(answer.encoded()));
@@ -150,8 +164,10 @@ class OcspServiceTest {
 
   /** Counts signatures and cache use, as the member's metrics do. */
   static final class Counting implements OcspEvents {
-    final java.util.concurrent.atomic.AtomicInteger signed = new java.util.concurrent.atomic.AtomicInteger();
-    final java.util.concurrent.atomic.AtomicInteger hits = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger signed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger hits =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public void signed(String configuration) {
@@ -167,9 +183,11 @@ class OcspServiceTest {
   @Test
   void nonceLessRequestIsSignedOnceThenServedPreProduced() throws Exception {
     Counting events = new Counting();
-    OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC(),
-        OcspService.Settings.DEFAULT, events);
-    byte[] request = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
+    OcspService cached =
+        new OcspService(
+            List.of(demo.served), signing, Clock.systemUTC(), OcspService.Settings.DEFAULT, events);
+    byte[] request =
+        OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
     byte[] first = cached.answer(request).join().encoded();
     for (int i = 0; i < 20; i++) {
       assertArrayEquals(first, cached.answer(request).join().encoded());
@@ -185,10 +203,15 @@ class OcspServiceTest {
     BigInteger revoked = demo.pki.revoked().getSerialNumber();
     byte[] buffer = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), good));
     byte[] other = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), revoked));
-    assertEquals(buffer.length, other.length, "same-length serials, so one buffer can hold either request");
-    assertNull(OcspRequests.basic(cached.answer(buffer).join().encoded()).getResponses()[0].getCertStatus());
+    assertEquals(
+        buffer.length, other.length, "same-length serials, so one buffer can hold either request");
+    assertNull(
+        OcspRequests.basic(cached.answer(buffer).join().encoded())
+            .getResponses()[0]
+            .getCertStatus());
     System.arraycopy(other, 0, buffer, 0, other.length);
-    SingleResp second = OcspRequests.basic(cached.answer(buffer).join().encoded()).getResponses()[0];
+    SingleResp second =
+        OcspRequests.basic(cached.answer(buffer).join().encoded()).getResponses()[0];
     assertEquals(revoked, second.getCertID().getSerialNumber());
     assertTrue(second.getCertStatus() instanceof RevokedStatus);
   }
@@ -196,8 +219,9 @@ class OcspServiceTest {
   @Test
   void requestsWithANonceAreAlwaysSignedOnline() throws Exception {
     Counting events = new Counting();
-    OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC(),
-        OcspService.Settings.DEFAULT, events);
+    OcspService cached =
+        new OcspService(
+            List.of(demo.served), signing, Clock.systemUTC(), OcspService.Settings.DEFAULT, events);
     CertificateID id = OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber());
     for (int i = 0; i < 3; i++) {
       cached.answer(OcspRequests.requestWithNonce(new byte[] {(byte) i, 1, 2, 3}, id)).join();
@@ -210,25 +234,53 @@ class OcspServiceTest {
     OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC());
     BigInteger serial = demo.pki.good().getSerialNumber();
     byte[] request = OcspRequests.request(OcspRequests.sha1(demo.pki.ca(), serial));
-    assertNull(OcspRequests.basic(cached.answer(request).join().encoded()).getResponses()[0].getCertStatus());
+    assertNull(
+        OcspRequests.basic(cached.answer(request).join().encoded())
+            .getResponses()[0]
+            .getCertStatus());
 
     Instant later = Instant.now().plusSeconds(5);
-    assertTrue(demo.publish(demo.pki.crl(later, later.plus(java.time.Duration.ofDays(7)),
-        java.util.Map.of(serial, CRLReason.certificateHold))));
-    RevokedStatus hold = assertInstanceOf(RevokedStatus.class,
-        OcspRequests.basic(cached.answer(request).join().encoded()).getResponses()[0].getCertStatus());
-    assertEquals(CRLReason.certificateHold, hold.getRevocationReason(), "certificateHold is revoked with that reason");
+    assertTrue(
+        demo.publish(
+            demo.pki.crl(
+                later,
+                later.plus(java.time.Duration.ofDays(7)),
+                java.util.Map.of(serial, CRLReason.certificateHold))));
+    RevokedStatus hold =
+        assertInstanceOf(
+            RevokedStatus.class,
+            OcspRequests.basic(cached.answer(request).join().encoded())
+                .getResponses()[0]
+                .getCertStatus());
+    assertEquals(
+        CRLReason.certificateHold,
+        hold.getRevocationReason(),
+        "certificateHold is revoked with that reason");
   }
 
   @Test
   void responseValidityBoundsNextUpdateBelowTheCrls() throws Exception {
-    ServedCa shortLived = new ServedCa("demo", demo.pki.ca(), demo.source, demo.served.signer(),
-        java.time.Duration.ofMinutes(10));
+    ServedCa shortLived =
+        new ServedCa(
+            "demo",
+            demo.pki.ca(),
+            demo.source,
+            demo.served.signer(),
+            java.time.Duration.ofMinutes(10));
     OcspService service = new OcspService(List.of(shortLived), signing, Clock.systemUTC());
-    SingleResp single = OcspRequests.basic(service.answer(OcspRequests.request(
-        OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()))).join().encoded()).getResponses()[0];
-    assertEquals(java.time.Duration.ofMinutes(10),
-        java.time.Duration.between(single.getThisUpdate().toInstant(), single.getNextUpdate().toInstant()));
+    SingleResp single =
+        OcspRequests.basic(
+                service
+                    .answer(
+                        OcspRequests.request(
+                            OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber())))
+                    .join()
+                    .encoded())
+            .getResponses()[0];
+    assertEquals(
+        java.time.Duration.ofMinutes(10),
+        java.time.Duration.between(
+            single.getThisUpdate().toInstant(), single.getNextUpdate().toInstant()));
   }
 
   @Test
@@ -236,17 +288,28 @@ class OcspServiceTest {
     // Two hours ago the CRL already promised fresh data, but the signer was not yet valid.
     Clock past = Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(-2));
     OcspService service = new OcspService(List.of(demo.served), signing, past);
-    Answer answer = service.answer(OcspRequests.request(
-        OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()))).join();
+    Answer answer =
+        service
+            .answer(
+                OcspRequests.request(
+                    OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber())))
+            .join();
     assertEquals(OCSPResp.TRY_LATER, OcspRequests.status(answer.encoded()));
   }
 
   @Test
   void unknownIssuerCanBeAnsweredUnknownInsteadOfUnauthorized() throws Exception {
-    OcspService service = new OcspService(List.of(demo.served), signing, Clock.systemUTC(),
-        new OcspService.Settings(true, 100), OcspEvents.NONE);
+    OcspService service =
+        new OcspService(
+            List.of(demo.served),
+            signing,
+            Clock.systemUTC(),
+            new OcspService.Settings(true, 100),
+            OcspEvents.NONE);
     CertificateID id = OcspRequests.sha1(other.pki.ca(), other.pki.good().getSerialNumber());
-    SingleResp single = OcspRequests.basic(service.answer(OcspRequests.request(id)).join().encoded()).getResponses()[0];
+    SingleResp single =
+        OcspRequests.basic(service.answer(OcspRequests.request(id)).join().encoded())
+            .getResponses()[0];
     assertInstanceOf(org.bouncycastle.cert.ocsp.UnknownStatus.class, single.getCertStatus());
   }
 
@@ -254,7 +317,8 @@ class OcspServiceTest {
   void twoCertificatesInOneRequestAreBothAnswered() throws Exception {
     CertificateID good = OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber());
     CertificateID revoked = OcspRequests.sha1(demo.pki.ca(), demo.pki.revoked().getSerialNumber());
-    SingleResp[] singles = OcspRequests.basic(ask(OcspRequests.request(good, revoked))).getResponses();
+    SingleResp[] singles =
+        OcspRequests.basic(ask(OcspRequests.request(good, revoked))).getResponses();
     assertEquals(2, singles.length);
     assertEquals(good, singles[0].getCertID());
     assertNull(singles[0].getCertStatus());
@@ -263,19 +327,24 @@ class OcspServiceTest {
 
   @Test
   void mixedIssuersInOneRequestAreUnauthorized() throws Exception {
-    OcspService both = new OcspService(List.of(demo.served, other.served), signing, Clock.systemUTC());
-    byte[] request = OcspRequests.request(
-        OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()),
-        OcspRequests.sha1(other.pki.ca(), other.pki.good().getSerialNumber()));
+    OcspService both =
+        new OcspService(List.of(demo.served, other.served), signing, Clock.systemUTC());
+    byte[] request =
+        OcspRequests.request(
+            OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()),
+            OcspRequests.sha1(other.pki.ca(), other.pki.good().getSerialNumber()));
     assertEquals(OCSPResp.UNAUTHORIZED, OcspRequests.status(both.answer(request).join().encoded()));
   }
 
   @Test
   void secondCaIsSelectedByItsCertIdAndSignedByItsOwnSigner() throws Exception {
-    OcspService both = new OcspService(List.of(demo.served, other.served), signing, Clock.systemUTC());
+    OcspService both =
+        new OcspService(List.of(demo.served, other.served), signing, Clock.systemUTC());
     CertificateID id = OcspRequests.sha1(other.pki.ca(), other.pki.revoked().getSerialNumber());
-    BasicOCSPResp basic = OcspRequests.basic(both.answer(OcspRequests.request(id)).join().encoded());
-    assertTrue(basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(other.pki.signer())));
+    BasicOCSPResp basic =
+        OcspRequests.basic(both.answer(OcspRequests.request(id)).join().encoded());
+    assertTrue(
+        basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(other.pki.signer())));
     assertInstanceOf(RevokedStatus.class, basic.getResponses()[0].getCertStatus());
   }
 }

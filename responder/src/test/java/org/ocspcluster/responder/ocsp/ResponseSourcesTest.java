@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.DEROctetString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,14 +25,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Each response source alone: what it answers itself and what it passes to the source it wraps. */
 class ResponseSourcesTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   TestCa demo;
   TestCa other;
   ExecutorService signing;
   final List<OcspRequest> passed = new ArrayList<>();
-  final Answer marker = new Answer(new byte[] {1}, Outcome.GOOD, false, "marker", null, null, null, 0);
+  final Answer marker =
+      new Answer(new byte[] {1}, Outcome.GOOD, false, "marker", null, null, null, 0);
 
   @BeforeEach
   void setUp() throws Exception {
@@ -63,10 +63,13 @@ class ResponseSourcesTest {
 
   @Test
   void issuerFilterNamesTheServedCaAndPassesTheRequestOn() throws Exception {
-    ResponseSource notServed = request -> {
-      throw new AssertionError("a served issuer went to the unknown-issuer policy");
-    };
-    IssuerFilter filter = new IssuerFilter(new IssuerIndex(List.of(demo.served, other.served)), recording(), notServed);
+    ResponseSource notServed =
+        request -> {
+          throw new AssertionError("a served issuer went to the unknown-issuer policy");
+        };
+    IssuerFilter filter =
+        new IssuerFilter(
+            new IssuerIndex(List.of(demo.served, other.served)), recording(), notServed);
 
     assertSame(marker, filter.answer(request(other, other)).join());
     assertEquals(1, passed.size());
@@ -76,10 +79,14 @@ class ResponseSourcesTest {
   @Test
   void issuerFilterRefusesCertIdsOfTwoCasAndSendsUnservedIssuersToThePolicy() throws Exception {
     List<OcspRequest> policy = new ArrayList<>();
-    IssuerFilter filter = new IssuerFilter(new IssuerIndex(List.of(demo.served)), recording(), request -> {
-      policy.add(request);
-      return CompletableFuture.completedFuture(UnknownIssuerPolicy.unauthorized());
-    });
+    IssuerFilter filter =
+        new IssuerFilter(
+            new IssuerIndex(List.of(demo.served)),
+            recording(),
+            request -> {
+              policy.add(request);
+              return CompletableFuture.completedFuture(UnknownIssuerPolicy.unauthorized());
+            });
     TestCa stranger = new TestCa(dir, "stranger");
 
     assertEquals(Outcome.UNAUTHORIZED, filter.answer(request(demo, stranger)).join().outcome());
@@ -93,9 +100,11 @@ class ResponseSourcesTest {
   }
 
   @Test
-  void theCacheAnswersOnlyNonceLessSingleCertIdRequestsAndPassesTheRestToTheSigner() throws Exception {
+  void theCacheAnswersOnlyNonceLessSingleCertIdRequestsAndPassesTheRestToTheSigner()
+      throws Exception {
     SigningSource online = new SigningSource(signing, Clock.systemUTC(), OcspEvents.NONE);
-    ResponseCache cache = new ResponseCache(100, signing, Clock.systemUTC(), online, OcspEvents.NONE);
+    ResponseCache cache =
+        new ResponseCache(100, signing, Clock.systemUTC(), online, OcspEvents.NONE);
     OcspRequest plain = request(demo).servedBy(demo.served);
 
     Answer first = cache.answer(plain).join();
@@ -103,8 +112,11 @@ class ResponseSourcesTest {
     assertTrue(first.cacheable());
     assertSame(first, second, "the pre-produced answer is served again");
 
-    Extension nonce = new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false,
-        new DEROctetString(new DEROctetString(new byte[] {1, 2, 3, 4})));
+    Extension nonce =
+        new Extension(
+            OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
+            false,
+            new DEROctetString(new DEROctetString(new byte[] {1, 2, 3, 4})));
     OcspRequest withNonce = new OcspRequest(new byte[0], plain.ids(), nonce, demo.served);
     Answer a = cache.answer(withNonce).join();
     Answer b = cache.answer(withNonce).join();

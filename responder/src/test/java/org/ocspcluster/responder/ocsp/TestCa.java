@@ -23,8 +23,12 @@ public final class TestCa {
     if (!source.refresh()) {
       throw new AssertionError("the demo CRL was refused");
     }
-    served = new ServedCa(name, pki.ca(), source,
-        ResponseSigner.create(pki.signer(), pki.signerKeys().getPrivate(), pki.ca()));
+    served =
+        new ServedCa(
+            name,
+            pki.ca(),
+            source,
+            ResponseSigner.create(pki.signer(), pki.signerKeys().getPrivate(), pki.ca()));
   }
 
   /** Replaces the CRL file with {@code crl} and asks the source to reload it. */

@@ -15,8 +15,7 @@ import org.ocspcluster.responder.pki.DemoPki;
 import org.ocspcluster.responder.pki.Pem;
 
 class CrlRevocationSourceTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void crlSignedByAnotherCaIsRefusedAndTheLastGoodOneStays() throws Exception {
@@ -33,7 +32,8 @@ class CrlRevocationSourceTest {
     assertFalse(source.refresh(), "an unparseable CRL is refused");
 
     StatusAnswer answer = source.status(ours.revoked().getSerialNumber(), Instant.now());
-    assertInstanceOf(CertStatus.Revoked.class, answer.status(), "the last good CRL is still in force");
+    assertInstanceOf(
+        CertStatus.Revoked.class, answer.status(), "the last good CRL is still in force");
   }
 
   @Test
@@ -41,7 +41,9 @@ class CrlRevocationSourceTest {
     DemoPki pki = DemoPki.create("localhost", 8080, DemoPki.KeyType.EC);
     java.util.Map<java.math.BigInteger, Integer> many = new java.util.HashMap<>();
     for (int i = 1; i <= CrlRevocationSource.PROGRESS_EVERY + 5_000; i++) {
-      many.put(java.math.BigInteger.valueOf(1_000_000L + i), org.bouncycastle.asn1.x509.CRLReason.superseded);
+      many.put(
+          java.math.BigInteger.valueOf(1_000_000L + i),
+          org.bouncycastle.asn1.x509.CRLReason.superseded);
     }
     Instant now = Instant.now();
     Path file = dir.resolve("large.crl");
@@ -50,15 +52,20 @@ class CrlRevocationSourceTest {
     assertTrue(source.refresh());
     assertEquals(many.size() + 1, source.revokedCount());
     assertEquals(1.0, source.loadProgress(), "no load under way");
-    assertInstanceOf(CertStatus.Revoked.class, source.status(java.math.BigInteger.valueOf(1_000_777L), now).status());
+    assertInstanceOf(
+        CertStatus.Revoked.class,
+        source.status(java.math.BigInteger.valueOf(1_000_777L), now).status());
   }
 
   @Test
   void noCrlYetMeansNoAnswer() {
     DemoPki pki = DemoPki.create("localhost", 8080, DemoPki.KeyType.EC);
-    CrlRevocationSource source = new CrlRevocationSource("demo", dir.resolve("missing.crl"), pki.ca());
+    CrlRevocationSource source =
+        new CrlRevocationSource("demo", dir.resolve("missing.crl"), pki.ca());
     assertFalse(source.refresh());
-    assertThrows(RevocationDataUnavailable.class, () -> source.status(pki.good().getSerialNumber(), Instant.now()));
+    assertThrows(
+        RevocationDataUnavailable.class,
+        () -> source.status(pki.good().getSerialNumber(), Instant.now()));
   }
 
   @Test
@@ -68,6 +75,7 @@ class CrlRevocationSourceTest {
     Files.write(file, pki.crl().getEncoded());
     CrlRevocationSource source = new CrlRevocationSource("demo", file, pki.ca());
     assertTrue(source.refresh());
-    assertEquals(CertStatus.GOOD, source.status(pki.good().getSerialNumber(), Instant.now()).status());
+    assertEquals(
+        CertStatus.GOOD, source.status(pki.good().getSerialNumber(), Instant.now()).status());
   }
 }

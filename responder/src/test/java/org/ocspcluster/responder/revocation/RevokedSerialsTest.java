@@ -19,12 +19,18 @@ class RevokedSerialsTest {
     for (int i = 0; i < 20_000; i++) {
       byte[] bytes = new byte[1 + random.nextInt(20)];
       random.nextBytes(bytes);
-      listed.put(new BigInteger(1, bytes),
-          new CertStatus.Revoked(Instant.ofEpochMilli(1_700_000_000_000L + random.nextInt(1_000_000)), random.nextInt(-1, 11)));
+      listed.put(
+          new BigInteger(1, bytes),
+          new CertStatus.Revoked(
+              Instant.ofEpochMilli(1_700_000_000_000L + random.nextInt(1_000_000)),
+              random.nextInt(-1, 11)));
     }
     RevokedSerials packed = RevokedSerials.of(listed);
     assertEquals(listed.size(), packed.size());
-    listed.forEach((serial, revoked) -> assertEquals(revoked, packed.get(new BigInteger(serial.toByteArray())), serial.toString(16)));
+    listed.forEach(
+        (serial, revoked) ->
+            assertEquals(
+                revoked, packed.get(new BigInteger(serial.toByteArray())), serial.toString(16)));
     for (int i = 0; i < 20_000; i++) {
       byte[] bytes = new byte[16];
       random.nextBytes(bytes);
