@@ -125,26 +125,7 @@ class BalancerTest {
       list.add(
           new Member(name, new HostPort("127.0.0.1", m.address().getPort()), priority++, null));
     }
-    BalancerSettings settings =
-        new BalancerSettings(
-            null,
-            null,
-            null,
-            Duration.ofSeconds(5),
-            null,
-            null,
-            null,
-            Duration.ofSeconds(5),
-            dir.resolve("host-state.json"));
-    return new ClusterConfig(
-        new Cluster("t", "localhost", "127.0.0.1", null),
-        List.of(rule),
-        list,
-        List.of(),
-        null,
-        settings,
-        null,
-        null);
+    return TestClusters.of(rule, list, null, dir);
   }
 
   private Balancer start(ClusterConfig config) throws Exception {

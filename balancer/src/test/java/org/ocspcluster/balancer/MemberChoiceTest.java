@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -21,8 +20,6 @@ import org.ocspcluster.balancer.hosts.HostControl;
 import org.ocspcluster.balancer.hosts.Membership;
 import org.ocspcluster.balancer.rules.MemberSelector;
 import org.ocspcluster.config.Affinity;
-import org.ocspcluster.config.BalancerSettings;
-import org.ocspcluster.config.Cluster;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.FilteringMode;
 import org.ocspcluster.config.HealthSettings;
@@ -69,29 +66,9 @@ class MemberChoiceTest {
         List.of(
             new Member("a", new HostPort("127.0.0.1", 1), 1, null),
             new Member("b", new HostPort("127.0.0.1", 2), 2, null));
-    BalancerSettings settings =
-        new BalancerSettings(
-            null,
-            null,
-            null,
-            Duration.ofSeconds(5),
-            null,
-            null,
-            null,
-            Duration.ofSeconds(5),
-            dir.resolve("host-state.json"));
     HealthSettings healthSettings =
         new HealthSettings(null, null, null, null, null, null, null, null, null, null, null, panic);
-    ClusterConfig config =
-        new ClusterConfig(
-            new Cluster("t", "localhost", "127.0.0.1", null),
-            List.of(rule),
-            members,
-            List.of(),
-            null,
-            settings,
-            healthSettings,
-            null);
+    ClusterConfig config = TestClusters.of(rule, members, healthSettings, dir);
     Membership membership = new Membership();
     members.forEach(m -> membership.add(m, new InetSocketAddress("127.0.0.1", m.address().port())));
     membership.addRule("r");

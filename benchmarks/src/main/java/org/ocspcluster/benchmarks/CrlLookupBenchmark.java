@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.ocspcluster.benchmarks.scale.CrlScale;
-import org.ocspcluster.responder.pki.Pem;
+import org.ocspcluster.pki.Pem;
 import org.ocspcluster.responder.revocation.CrlRevocationSource;
 import org.ocspcluster.responder.revocation.StatusAnswer;
 import org.openjdk.jmh.annotations.Benchmark;

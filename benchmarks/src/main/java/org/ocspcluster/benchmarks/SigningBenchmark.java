@@ -59,12 +59,11 @@ public class SigningBenchmark {
   public void setUp() throws Exception {
     if (!pkiDir.isEmpty()) {
       java.nio.file.Path dir = java.nio.file.Path.of(pkiDir);
-      X509CertificateHolder ca =
-          org.ocspcluster.responder.pki.Pem.readCertificate(dir.resolve("ca.pem"));
+      X509CertificateHolder ca = org.ocspcluster.pki.Pem.readCertificate(dir.resolve("ca.pem"));
       signer =
           ResponseSigner.create(
-              org.ocspcluster.responder.pki.Pem.readCertificate(dir.resolve("ocsp-signer.pem")),
-              org.ocspcluster.responder.pki.Pem.readPrivateKey(dir.resolve("ocsp-signer.key")),
+              org.ocspcluster.pki.Pem.readCertificate(dir.resolve("ocsp-signer.pem")),
+              org.ocspcluster.pki.Pem.readPrivateKey(dir.resolve("ocsp-signer.key")),
               ca);
       id =
           new CertificateID(

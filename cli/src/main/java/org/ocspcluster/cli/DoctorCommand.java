@@ -25,7 +25,7 @@ import org.ocspcluster.config.Probe;
 import org.ocspcluster.config.RevocationConfiguration;
 import org.ocspcluster.health.probe.OcspProbe;
 import org.ocspcluster.health.probe.ProbeResult;
-import org.ocspcluster.responder.pki.Pem;
+import org.ocspcluster.pki.Pem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

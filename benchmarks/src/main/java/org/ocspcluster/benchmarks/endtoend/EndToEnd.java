@@ -31,7 +31,7 @@ import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.ocspcluster.benchmarks.endtoend.Comparison.Metric;
 import org.ocspcluster.benchmarks.endtoend.Comparison.Target;
-import org.ocspcluster.responder.pki.Pem;
+import org.ocspcluster.pki.Pem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

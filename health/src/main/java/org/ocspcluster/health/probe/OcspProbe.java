@@ -6,11 +6,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,15 +15,10 @@ import java.util.Arrays;
 import java.util.Date;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.cert.ocsp.CertificateStatus;
@@ -38,6 +30,9 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.ocspcluster.config.HealthSettings;
 import org.ocspcluster.config.Probe;
+import org.ocspcluster.pki.Nonces;
+import org.ocspcluster.pki.OcspSigners;
+import org.ocspcluster.pki.Pem;
 
 /**
  * One real OCSP question to one member for one CA. It passes only when the answer is HTTP 200 with
@@ -67,7 +62,7 @@ public final class OcspProbe {
       Clock clock)
       throws IOException {
     this.configuration = configuration;
-    this.ca = readCertificate(caCertificate);
+    this.ca = Pem.readCertificate(caCertificate);
     this.http = http;
     this.settings = settings;
     this.clock = clock;
@@ -76,7 +71,7 @@ public final class OcspProbe {
         probe == null
             ? BigInteger.ONE
             : probe.certificate() != null
-                ? readCertificate(probe.certificate()).getSerialNumber()
+                ? Pem.readCertificate(probe.certificate()).getSerialNumber()
                 : probe.serial().toLowerCase(Locale.ROOT).startsWith("0x")
                     ? new BigInteger(probe.serial().substring(2), 16)
                     : new BigInteger(probe.serial());
@@ -105,12 +100,7 @@ public final class OcspProbe {
       if (settings.nonce()) {
         nonce = new byte[16];
         RANDOM.nextBytes(nonce);
-        builder.setRequestExtensions(
-            new Extensions(
-                new Extension(
-                    OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
-                    false,
-                    new DEROctetString(new DEROctetString(nonce)))));
+        builder.setRequestExtensions(new Extensions(Nonces.extension(nonce)));
       }
       request = builder.build().getEncoded();
     } catch (Exception e) {
@@ -188,7 +178,7 @@ public final class OcspProbe {
       }
       if (nonce != null) {
         Extension echoed = basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
-        if (echoed == null || !Arrays.equals(nonce, nonceValue(echoed))) {
+        if (echoed == null || !Arrays.equals(nonce, Nonces.value(echoed))) {
           return ProbeResult.fail(what + " does not echo the request's nonce", nextUpdate);
         }
       }
@@ -206,16 +196,12 @@ public final class OcspProbe {
         return null;
       }
       for (X509CertificateHolder cert : basic.getCerts()) {
-        if (!cert.getIssuer().equals(ca.getSubject())
-            || !cert.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))) {
-          continue;
-        }
-        ExtendedKeyUsage eku = ExtendedKeyUsage.fromExtensions(cert.getExtensions());
-        if (eku == null || !eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)) {
-          return "is signed by \"" + cert.getSubject() + "\", which lacks EKU OCSPSigning";
-        }
         if (!basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(cert))) {
           continue;
+        }
+        String problem = OcspSigners.delegationProblem(cert, ca);
+        if (problem != null) {
+          return "is signed by a certificate the CA did not delegate OCSP signing to: " + problem;
         }
         if (!cert.isValidOn(Date.from(now))) {
           return "is signed by \""
@@ -247,15 +233,6 @@ public final class OcspProbe {
     return null;
   }
 
-  private static byte[] nonceValue(Extension extension) {
-    byte[] value = extension.getExtnValue().getOctets();
-    try {
-      return ASN1OctetString.getInstance(value).getOctets();
-    } catch (RuntimeException notWrapped) {
-      return value;
-    }
-  }
-
   private static String statusOf(CertificateStatus status) {
     if (status == null) {
       return "good";
@@ -284,15 +261,5 @@ public final class OcspProbe {
             : e;
     String message = t.getMessage();
     return t.getClass().getSimpleName() + (message == null ? "" : " (" + message + ")");
-  }
-
-  private static X509CertificateHolder readCertificate(Path file) throws IOException {
-    try (var in = Files.newInputStream(file)) {
-      X509Certificate cert =
-          (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-      return new JcaX509CertificateHolder(cert);
-    } catch (java.security.cert.CertificateException e) {
-      throw new IOException("cannot read the certificate " + file + ": " + e.getMessage(), e);
-    }
   }
 }

@@ -9,12 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.cert.ocsp.OCSPReq;
 import org.bouncycastle.cert.ocsp.Req;
+import org.ocspcluster.pki.Nonces;
 
 /**
  * Turns the DER of an OCSPRequest into the DER of an OCSPResponse: it parses and bounds the
@@ -159,14 +159,7 @@ public final class OcspService {
   }
 
   private static boolean nonceLengthOk(Extension nonce) {
-    byte[] value = nonce.getExtnValue().getOctets();
-    int length;
-    try {
-      length = ASN1OctetString.getInstance(value).getOctets().length;
-    } catch (RuntimeException notWrapped) {
-      // Some clients put the nonce octets in extnValue without the inner OCTET STRING.
-      length = value.length;
-    }
+    int length = Nonces.value(nonce).length;
     return length >= 1 && length <= MAX_NONCE;
   }
 }

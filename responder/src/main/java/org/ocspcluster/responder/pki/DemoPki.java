@@ -37,6 +37,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.ocspcluster.pki.Pem;
 
 /**
  * A small PKI made at run time with Bouncy Castle: a root CA, a delegated OCSP signer (EKU

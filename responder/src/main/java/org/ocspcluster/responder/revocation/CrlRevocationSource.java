@@ -17,7 +17,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.ocspcluster.config.Location;
-import org.ocspcluster.responder.pki.Pem;
+import org.ocspcluster.pki.Pem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,8 +8,6 @@ import java.security.interfaces.RSAKey;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
@@ -21,7 +19,8 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
-import org.ocspcluster.responder.pki.Pem;
+import org.ocspcluster.pki.OcspSigners;
+import org.ocspcluster.pki.Pem;
 
 /**
  * Signs OCSP responses for one CA with a delegated OCSP signing certificate (or the CA's own key).
@@ -185,31 +184,9 @@ public final class ResponseSigner {
 
   private static void checkDelegated(X509CertificateHolder certificate, X509CertificateHolder ca)
       throws SignerException {
-    if (!certificate.getIssuer().equals(ca.getSubject())) {
-      throw new SignerException(
-          "the signing certificate \""
-              + certificate.getSubject()
-              + "\" is not issued by the CA \""
-              + ca.getSubject()
-              + "\"; clients would reject its answers");
-    }
-    try {
-      if (!certificate.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca))) {
-        throw new SignerException(
-            "the signing certificate's signature does not verify with the CA's key");
-      }
-    } catch (OperatorCreationException
-        | org.bouncycastle.cert.CertException
-        | java.security.cert.CertificateException e) {
-      throw new SignerException(
-          "the signing certificate cannot be checked against the CA: " + e.getMessage());
-    }
-    ExtendedKeyUsage eku = ExtendedKeyUsage.fromExtensions(certificate.getExtensions());
-    if (eku == null || !eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)) {
-      throw new SignerException(
-          "the signing certificate \""
-              + certificate.getSubject()
-              + "\" lacks the OCSPSigning extended key usage; clients would reject its answers");
+    String problem = OcspSigners.delegationProblem(certificate, ca);
+    if (problem != null) {
+      throw new SignerException("the signing certificate " + problem);
     }
   }
 

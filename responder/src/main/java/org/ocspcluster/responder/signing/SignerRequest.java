@@ -21,7 +21,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
-import org.ocspcluster.responder.pki.Pem;
+import org.ocspcluster.pki.Pem;
 
 /**
  * The enrolment step of a member's signing credential: a new key pair, kept on the member, and a

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.pki.Pem;
 import org.ocspcluster.responder.pki.DemoPki;
-import org.ocspcluster.responder.pki.Pem;
 
 class CrlRevocationSourceTest {
   @TempDir Path dir;

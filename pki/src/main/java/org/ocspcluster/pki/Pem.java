@@ -1,4 +1,4 @@
-package org.ocspcluster.responder.pki;
+package org.ocspcluster.pki;
 
 import java.io.IOException;
 import java.io.StringReader;
