@@ -1,5 +1,6 @@
 package org.ocspcluster.responder.ocsp;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.bouncycastle.cert.ocsp.CertificateID;
 
@@ -19,22 +20,40 @@ final class IssuerFilter implements ResponseSource {
     this.notServed = notServed;
   }
 
+  /**
+   * The request named with the one served CA all its CertIDs belong to; null when they belong to no
+   * served CA or to several.
+   */
+  OcspRequest resolve(OcspRequest request) {
+    List<CertificateID> ids = request.ids();
+    ServedCa ca = index.find(ids.get(0));
+    if (ca == null) {
+      return null;
+    }
+    for (int i = 1; i < ids.size(); i++) {
+      if (index.find(ids.get(i)) != ca) {
+        return null;
+      }
+    }
+    return request.servedBy(ca);
+  }
+
+  /** A request already named with its CA (by {@link #resolve}, for this index) goes straight on. */
   @Override
   public CompletableFuture<Answer> answer(OcspRequest request) {
-    ServedCa ca = index.find(request.ids().get(0));
-    boolean sameCa = true;
-    boolean noneServed = true;
+    if (request.ca() != null) {
+      return served.answer(request);
+    }
+    OcspRequest resolved = resolve(request);
+    if (resolved != null) {
+      return served.answer(resolved);
+    }
     for (CertificateID id : request.ids()) {
-      ServedCa found = index.find(id);
-      sameCa &= found == ca;
-      noneServed &= found == null;
+      if (index.find(id) != null) {
+        // One response has one signer: CertIDs of two CAs, or of a served and an unserved one.
+        return CompletableFuture.completedFuture(UnknownIssuerPolicy.unauthorized());
+      }
     }
-    if (noneServed) {
-      return notServed.answer(request);
-    }
-    if (!sameCa) {
-      return CompletableFuture.completedFuture(UnknownIssuerPolicy.unauthorized());
-    }
-    return served.answer(request.servedBy(ca));
+    return notServed.answer(request);
   }
 }

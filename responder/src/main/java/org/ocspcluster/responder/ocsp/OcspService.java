@@ -60,13 +60,13 @@ public final class OcspService {
     public static final Settings DEFAULT = new Settings(false, 100_000);
   }
 
-  private final ResponseSource chain;
+  private final IssuerFilter chain;
   private final ResponseCache cache;
 
   /**
-   * The exact bytes of recent pre-producible requests and what they parsed to: most clients send
-   * byte-identical requests for the same certificate, so the repeat skips parsing. Bounded, so
-   * unique requests cannot grow it.
+   * The exact bytes of recent pre-producible requests of a served CA, parsed and named with that
+   * CA: most clients send byte-identical requests for the same certificate, so the repeat skips
+   * parsing and the lookup. Bounded, so unique requests cannot grow it.
    */
   private final Cache<ByteBuffer, OcspRequest> recentRequests;
 
@@ -113,8 +113,14 @@ public final class OcspService {
     if (recentRequests != null
         && request.preProducible()
         && der.length <= RECENT_REQUEST_MAX_BYTES) {
-      byte[] copy = der.clone();
-      recentRequests.put(ByteBuffer.wrap(copy), new OcspRequest(copy, request.ids(), null, null));
+      // Remembered with its CA found, so that a repeat skips both parsing and the issuer lookup.
+      OcspRequest resolved = chain.resolve(request);
+      if (resolved != null) {
+        byte[] copy = der.clone();
+        recentRequests.put(
+            ByteBuffer.wrap(copy), new OcspRequest(copy, resolved.ids(), null, resolved.ca()));
+        return chain.answer(resolved);
+      }
     }
     return chain.answer(request);
   }
