@@ -72,6 +72,9 @@ final class UpCommand implements Callable<Integer> {
     ClusterConfig cluster;
     try {
       cluster = org.ocspcluster.config.ConfigLoader.parse(baseDir.resolve("cluster.yaml"), yaml);
+      // This process runs every part, so every file the configuration names must be here.
+      org.ocspcluster.config.FileChecks.refuseIfAny(
+          baseDir.resolve("cluster.yaml"), org.ocspcluster.config.FileChecks.all(cluster));
     } catch (org.ocspcluster.config.ConfigException e) {
       err.println("configuration refused:");
       e.problems()

@@ -23,7 +23,9 @@ import java.util.stream.Collectors;
 /**
  * Reads {@code cluster.yaml}: binds it with Jackson YAML, resolves relative paths against the
  * file's folder, and validates it. Every refusal is a {@link ConfigException} naming the file, the
- * field and the reason; nothing half-read is ever returned.
+ * field and the reason; nothing half-read is ever returned. {@link #parse} validates the model
+ * alone and reads no other file; {@link #load}, for a process on the machine that holds the files,
+ * also runs every {@link FileChecks file check}.
  */
 public final class ConfigLoader {
 
@@ -37,6 +39,9 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
+  /**
+   * Reads and validates {@code file}, and checks every file it names (see {@link FileChecks#all}).
+   */
   public static ClusterConfig load(Path file) throws ConfigException {
     Path absolute = file.toAbsolutePath().normalize();
     String text;
@@ -47,12 +52,22 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(absolute, "(file)", "cannot be read: " + e.getMessage());
     }
-    return parse(absolute, text);
+    return read(absolute, text, true);
   }
 
-  /** Parses {@code text} as if read from {@code file} (which names errors and anchors paths). */
+  /**
+   * Parses and validates {@code text} as if read from {@code file} (which names errors and anchors
+   * paths); reads nothing from the file system.
+   */
   public static ClusterConfig parse(Path file, String text) throws ConfigException {
-    Path absolute = file.toAbsolutePath().normalize();
+    return read(file.toAbsolutePath().normalize(), text, false);
+  }
+
+  /**
+   * Binds, resolves and validates; with {@code files}, every problem of the files too, all at once.
+   */
+  private static ClusterConfig read(Path absolute, String text, boolean files)
+      throws ConfigException {
     ClusterConfig raw;
     try {
       raw = YAML.readValue(text, ClusterConfig.class);
@@ -103,7 +118,12 @@ public final class ConfigLoader {
             resolved.balancer().resolvedAgainst(folder),
             resolved.health(),
             resolved.admin().resolvedAgainst(folder));
-    new Validator(absolute).validate(resolved);
+    List<ConfigException.Problem> problems =
+        new java.util.ArrayList<>(new Validator().problems(resolved));
+    if (files) {
+      problems.addAll(FileChecks.all(resolved));
+    }
+    FileChecks.refuseIfAny(absolute, problems);
     return resolved;
   }
 

@@ -1,6 +1,5 @@
 package org.ocspcluster.config;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,14 +18,12 @@ final class Validator {
       Pattern.compile(
           "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
 
-  private final Path file;
   private final List<ConfigException.Problem> problems = new ArrayList<>();
 
-  Validator(Path file) {
-    this.file = file;
-  }
+  Validator() {}
 
-  void validate(ClusterConfig config) throws ConfigException {
+  /** Every problem of the model, none of them read from the file system. */
+  List<ConfigException.Problem> problems(ClusterConfig config) {
     cluster(config.cluster());
     members(config.members());
     portRules(config.portRules(), config.cluster(), config.members());
@@ -48,9 +45,7 @@ final class Validator {
     if (config.responder().cacheEntries() < 0) {
       problem("responder.cacheEntries", "must be 0 (no pre-produced responses) or more");
     }
-    if (!problems.isEmpty()) {
-      throw new ConfigException(file, problems);
-    }
+    return List.copyOf(problems);
   }
 
   private void problem(String field, String reason) {
@@ -304,20 +299,6 @@ final class Validator {
           problem(
               at, "is not a revocation configuration; they are " + new java.util.TreeSet<>(names));
         }
-        SignerFiles files = signer.getValue();
-        if (files != null && files.key() != null) {
-          secret(at + ".signingKey", files.key(), "the member's signing key (PEM)");
-        }
-        if (files != null && files.keystore() != null) {
-          secret(
-              at + ".signingKeystore", files.keystore(), "the member's PKCS#12 signing keystore");
-        }
-        if (files != null && files.passwordFile() != null) {
-          secret(
-              at + ".signingKeystorePasswordFile",
-              files.passwordFile(),
-              "a file holding the keystore's password");
-        }
       }
     }
   }
@@ -459,10 +440,6 @@ final class Validator {
           "is required: the CA's CRL (a file, PEM or DER, or an http(s) URL), or opensslIndex");
       return;
     }
-    location(at + ".crl", rc.crl(), "the CA's CRL (PEM or DER)");
-    if (rc.deltaCrl() != null) {
-      location(at + ".deltaCrl", rc.deltaCrl(), "the CA's delta CRL (PEM or DER)");
-    }
     if (rc.extendedRevoke()) {
       problem(
           at + ".extendedRevoke",
@@ -488,38 +465,13 @@ final class Validator {
     }
   }
 
-  private void location(String field, Location location, String what) {
-    if (location.isFile()) {
-      readable(field, location.file(), what);
-    }
-  }
-
   /**
    * The smallest bearer token accepted: 16 characters (e.g. {@code openssl rand -hex 16} gives 32).
    */
   static final int MIN_TOKEN_LENGTH = 16;
 
   private void admin(Admin admin) {
-    if (admin.tokenFile() != null) {
-      if (secret("admin.tokenFile", admin.tokenFile(), "a file holding the admin bearer token")) {
-        try {
-          String token = Files.readString(admin.tokenFile()).strip();
-          if (token.length() < MIN_TOKEN_LENGTH
-              || token.chars().anyMatch(Character::isWhitespace)) {
-            problem(
-                "admin.tokenFile",
-                admin.tokenFile()
-                    + " must hold one token of at least "
-                    + MIN_TOKEN_LENGTH
-                    + " characters without spaces (e.g. openssl rand -hex 32 > "
-                    + admin.tokenFile()
-                    + ")");
-          }
-        } catch (java.io.IOException | RuntimeException e) {
-          problem("admin.tokenFile", admin.tokenFile() + " cannot be read: " + e.getMessage());
-        }
-      }
-    } else if (!isLoopback(admin.listen().host())) {
+    if (admin.tokenFile() == null && !isLoopback(admin.listen().host())) {
       problem(
           "admin.listen",
           admin.listen()
@@ -550,53 +502,20 @@ final class Validator {
   }
 
   /**
-   * A file holding a secret (a private key, a password, a token): readable, and by its owner only.
-   * Returns true when it passed.
+   * A file holding a secret (a private key, a password, a token) must be named; that it is readable
+   * by its owner only is checked where it is used ({@link FileChecks}).
    */
-  private boolean secret(String field, Path path, String what) {
-    int before = problems.size();
+  private void secret(String field, Path path, String what) {
     readable(field, path, what);
-    if (problems.size() > before) {
-      return false;
-    }
-    try {
-      java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions =
-          Files.getPosixFilePermissions(path);
-      java.util.Set<java.nio.file.attribute.PosixFilePermission> wider =
-          java.util.EnumSet.copyOf(permissions);
-      wider.removeAll(
-          java.util.EnumSet.of(
-              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
-      if (!wider.isEmpty()) {
-        problem(
-            field,
-            path
-                + " has permissions "
-                + java.nio.file.attribute.PosixFilePermissions.toString(permissions)
-                + ", wider than 0600: others on this machine could read it; run chmod 600 "
-                + path);
-        return false;
-      }
-    } catch (UnsupportedOperationException notPosix) {
-      // No POSIX permissions on this file system (e.g. Windows): nothing to check here.
-    } catch (java.io.IOException | IllegalArgumentException e) {
-      problem(field, path + ": cannot read its permissions: " + e.getMessage());
-      return false;
-    }
-    return true;
   }
 
+  /**
+   * A file the configuration needs must be named; that it exists and can be read is checked where
+   * it is used ({@link FileChecks}), since the model is validated where the files may not be.
+   */
   private void readable(String field, Path path, String what) {
     if (path == null) {
       problem(field, "is required: " + what);
-    } else if (!Files.isRegularFile(path)) {
-      problem(
-          field,
-          path
-              + " does not exist or is not a file (relative paths are read from the config file's folder)");
-    } else if (!Files.isReadable(path)) {
-      problem(field, path + " is not readable by this user");
     }
   }
 

@@ -98,6 +98,20 @@ class ConfigLoaderTest {
     assertEquals(token.toAbsolutePath().normalize(), load(yaml).admin().tokenFile());
   }
 
+  @Test
+  void theModelIsValidatedWithoutItsFilesWhichAreCheckedWhereTheyAreUsed() throws Exception {
+    String missing = VALID.replace("crl: pki/ca.crl", "crl: pki/missing.crl");
+    // A controller validates the model; the files may be on other machines.
+    ClusterConfig model = ConfigLoader.parse(file, missing);
+    List<ConfigException.Problem> atMember = FileChecks.forMember(model, "responder-1");
+    assertEquals(1, atMember.size(), atMember.toString());
+    assertEquals("revocationConfigurations[0].crl", atMember.get(0).field());
+    assertTrue(atMember.get(0).reason().contains("does not exist"), atMember.get(0).reason());
+    assertTrue(FileChecks.forBalancer(model).isEmpty(), "the balancer does not read the CRL");
+    // A process that runs every part, or check-config, checks them all, with the model's problems.
+    assertEquals("revocationConfigurations[0].crl", refusal(missing).field());
+  }
+
   private ClusterConfig load(String yaml) throws Exception {
     Files.writeString(file, yaml);
     return ConfigLoader.load(file);

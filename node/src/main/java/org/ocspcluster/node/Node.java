@@ -28,6 +28,7 @@ import org.ocspcluster.balancer.BalancerException;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.ConfigException;
 import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.config.FileChecks;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.RevocationConfiguration;
 import org.ocspcluster.coordination.ConfigEdits;
@@ -304,6 +305,7 @@ public final class Node implements AutoCloseable {
       return List.of(controller.leadership());
     }
     List<Part> parts = new ArrayList<>();
+    parts.add(this::checkFiles);
     parts.add(this::prepareMembers);
     if (balancer != null) {
       parts.add((running, next) -> () -> balancer.updateMembers(next, memberAddresses));
@@ -311,6 +313,32 @@ public final class Node implements AutoCloseable {
     }
     parts.add(this::prepareLeavers);
     return parts;
+  }
+
+  /**
+   * The files the new revision names, checked here, where they are used: by each member this
+   * process runs (or starts for it) and by its balancer.
+   */
+  private Part.Change checkFiles(ClusterConfig running, ClusterConfig next) throws RevisionRefused {
+    Set<String> names = new java.util.LinkedHashSet<>(runningNames());
+    if (runsAllMembers) {
+      next.members().forEach(m -> names.add(m.name()));
+    }
+    Set<ConfigException.Problem> problems = new java.util.LinkedHashSet<>();
+    for (String name : names) {
+      if (next.member(name).isPresent()) {
+        problems.addAll(FileChecks.forMember(next, name));
+      }
+    }
+    if (balancer != null) {
+      problems.addAll(FileChecks.forBalancer(next));
+    }
+    if (!problems.isEmpty()) {
+      StringBuilder why = new StringBuilder();
+      problems.forEach(p -> why.append("  ").append(p).append('\n'));
+      throw new RevisionRefused(Outcome.Refusal.INVALID, why.toString());
+    }
+    return Part.Change.NONE;
   }
 
   /**

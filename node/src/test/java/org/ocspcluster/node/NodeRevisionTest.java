@@ -106,6 +106,32 @@ class NodeRevisionTest {
     }
   }
 
+  @Test
+  void aRevisionNamingAFileAMemberLacksIsRefusedWithTheFieldBeforeAnythingSwitches()
+      throws Exception {
+    int[] ports = FreePorts.take(4);
+    DemoPki.create("localhost", ports[0], DemoPki.KeyType.EC).writeTo(dir);
+    String first = yaml(ports, false);
+    Files.writeString(dir.resolve("cluster.yaml"), first);
+    ClusterConfig config = ConfigLoader.load(dir.resolve("cluster.yaml"));
+    try (Node node = new Node(config)) {
+      node.useStore(new FolderConfigStore(dir.resolve("revisions")), first, dir, "test");
+      node.startAllMembers();
+
+      // The second CA's files were never copied here: the model is valid, the files are not.
+      Outcome outcome = node.apply(yaml(ports, true), dir, "test: a second CA without its files");
+
+      assertFalse(outcome.applied());
+      assertEquals(Outcome.Refusal.INVALID, outcome.refusal());
+      assertTrue(
+          outcome.reason().contains("revocationConfigurations[1].caCertificate")
+              && outcome.reason().contains("does not exist"),
+          outcome.reason());
+      assertEquals(1, node.revision());
+      assertEquals(2, node.memberAddresses().size(), "responder-3 was not started");
+    }
+  }
+
   private static String yaml(int[] ports, boolean next) {
     String third =
         next
