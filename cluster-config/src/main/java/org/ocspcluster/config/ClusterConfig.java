@@ -53,23 +53,7 @@ public record ClusterConfig(
         .map(
             rc -> {
               SignerFiles f = own.get(rc.name());
-              return f == null
-                  ? rc
-                  : new RevocationConfiguration(
-                      rc.name(),
-                      rc.caCertificate(),
-                      f.certificate(),
-                      f.key(),
-                      f.keystore(),
-                      f.passwordFile(),
-                      rc.responderId(),
-                      rc.crl(),
-                      rc.deltaCrl(),
-                      rc.opensslIndex(),
-                      rc.extendedRevoke(),
-                      rc.refreshInterval(),
-                      rc.responseValidity(),
-                      rc.probe());
+              return f == null ? rc : rc.withSigner(f);
             })
         .toList();
   }

@@ -92,4 +92,23 @@ public record RevocationConfiguration(
       return word;
     }
   }
+
+  /** The same configuration, signing with {@code signer}'s files instead of its own. */
+  public RevocationConfiguration withSigner(SignerFiles signer) {
+    return new RevocationConfiguration(
+        name,
+        caCertificate,
+        signer.certificate(),
+        signer.key(),
+        signer.keystore(),
+        signer.passwordFile(),
+        responderId,
+        crl,
+        deltaCrl,
+        opensslIndex,
+        extendedRevoke,
+        refreshInterval,
+        responseValidity,
+        probe);
+  }
 }

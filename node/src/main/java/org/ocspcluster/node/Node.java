@@ -31,6 +31,7 @@ import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.config.FileChecks;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.RevocationConfiguration;
+import org.ocspcluster.config.SignerFiles;
 import org.ocspcluster.coordination.ConfigEdits;
 import org.ocspcluster.coordination.ConfigStore;
 import org.ocspcluster.coordination.Revision;
@@ -477,22 +478,7 @@ public final class Node implements AutoCloseable {
                         "no revocation configuration \"" + configuration + "\""));
     boolean named = certificate != null || key != null || keystore != null;
     if (named) {
-      rc =
-          new RevocationConfiguration(
-              rc.name(),
-              rc.caCertificate(),
-              certificate,
-              key,
-              keystore,
-              passwordFile,
-              rc.responderId(),
-              rc.crl(),
-              rc.deltaCrl(),
-              rc.opensslIndex(),
-              rc.extendedRevoke(),
-              rc.refreshInterval(),
-              rc.responseValidity(),
-              rc.probe());
+      rc = rc.withSigner(new SignerFiles(certificate, key, keystore, passwordFile));
     }
     Map<String, String> results = new LinkedHashMap<>();
     for (ResponderMember m : members) {
