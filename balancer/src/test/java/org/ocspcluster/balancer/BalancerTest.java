@@ -46,6 +46,7 @@ import org.ocspcluster.config.PortRange;
 import org.ocspcluster.config.PortRule;
 import org.ocspcluster.config.Protocol;
 import org.ocspcluster.health.HealthChecker;
+import org.ocspcluster.testing.TestClusters;
 
 class BalancerTest {
   @TempDir Path dir;

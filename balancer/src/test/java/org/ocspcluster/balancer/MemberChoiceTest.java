@@ -29,6 +29,7 @@ import org.ocspcluster.config.PortRange;
 import org.ocspcluster.config.PortRule;
 import org.ocspcluster.health.HealthView;
 import org.ocspcluster.health.MemberHealth;
+import org.ocspcluster.testing.TestClusters;
 
 /**
  * The balancer's selection against a health view it is given: membership, health and selection are

@@ -3,7 +3,7 @@ package org.ocspcluster.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ocspcluster.cli.demo.DemoCluster;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

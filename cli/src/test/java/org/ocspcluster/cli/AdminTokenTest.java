@@ -85,7 +85,7 @@ class AdminTokenTest {
         cluster,
         "localhost",
         new org.ocspcluster.cli.demo.DemoCluster.Ports(free[0], free[1], free[2], free[3]),
-        org.ocspcluster.responder.pki.DemoPki.KeyType.EC);
+        org.ocspcluster.pki.DemoPki.KeyType.EC);
     Path tokenFile = cluster.resolve("admin.token");
     Files.writeString(tokenFile, TOKEN + "\n");
     Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));

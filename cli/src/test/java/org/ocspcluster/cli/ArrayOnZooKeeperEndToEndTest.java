@@ -23,7 +23,7 @@ import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.ocspcluster.node.Node;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 
 /**
  * An array on ZooKeeper (Curator's in-process server): a controller takes config apply, two members

@@ -80,7 +80,7 @@ class CommandLineTest {
         dir,
         "localhost",
         new org.ocspcluster.cli.demo.DemoCluster.Ports(free[0], free[1], free[2], free[3]),
-        org.ocspcluster.responder.pki.DemoPki.KeyType.EC);
+        org.ocspcluster.pki.DemoPki.KeyType.EC);
     Process process =
         new ProcessBuilder(
                 System.getProperty("java.home") + "/bin/java",

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.node.Node;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 
 /**
  * doctor walks a certificate's chain to the cluster and names the step that breaks, with the fix.

@@ -26,7 +26,7 @@ import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
 import org.ocspcluster.node.Node;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 
 /**
  * The whole path a relying party takes: the cluster FQDN and port from the certificate's AIA, the

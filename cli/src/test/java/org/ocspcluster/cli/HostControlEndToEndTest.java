@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.node.Node;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 
 /**
  * The network team's verbs against a running cluster, through the CLI and the admin listener:

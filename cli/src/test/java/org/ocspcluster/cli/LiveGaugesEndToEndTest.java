@@ -14,7 +14,7 @@ import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.node.Node;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 
 /**
  * The gauges that alerts read (data nextUpdate, signer expiry, revoked count) stay true across live

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.node.Node;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 
 /**
  * A member with a signing credential of its own (enrolled with signer-request), the others with the

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.node.Node;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 
 /** The Grafana dashboard and the alert rules name only metrics a running cluster exports. */
 class MonitoringFilesTest {

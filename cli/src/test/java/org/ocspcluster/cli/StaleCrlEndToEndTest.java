@@ -14,8 +14,8 @@ import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
 import org.ocspcluster.node.Node;
+import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.pki.Pem;
-import org.ocspcluster.responder.pki.DemoPki;
 
 /**
  * Revocation data that runs out: the cluster stops saying good and says tryLater, and the probes

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
 import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.node.Node;
+import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.pki.Pem;
-import org.ocspcluster.responder.pki.DemoPki;
 
 /**
  * Optional TLS: members answer OCSP over HTTPS only, the balancer relays TLS untouched and probes

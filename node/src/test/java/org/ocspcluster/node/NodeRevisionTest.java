@@ -21,7 +21,7 @@ import org.ocspcluster.coordination.ConfigStore;
 import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.node.revision.Outcome;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.testing.FreePorts;
 
 /** A process's parts change through the revision path only: whole, or not at all. */

@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.pki.Pem;
-import org.ocspcluster.responder.pki.DemoPki;
 import org.ocspcluster.responder.revocation.CrlRevocationSource;
 
 /**

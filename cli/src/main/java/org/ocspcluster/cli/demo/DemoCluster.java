@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.bouncycastle.cert.X509CRLHolder;
+import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.pki.Pem;
-import org.ocspcluster.responder.pki.DemoPki;
 
 /**
  * The demo cluster: a demo PKI and the {@code cluster.yaml} that serves it with two members behind

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.responder.ocsp.Answer;
-import org.ocspcluster.responder.ocsp.OcspRequests;
 import org.ocspcluster.responder.ocsp.OcspService;
 import org.ocspcluster.responder.ocsp.Outcome;
 import org.ocspcluster.responder.ocsp.TestCa;
+import org.ocspcluster.testing.OcspRequests;
 
 class OcspHttpServerTest {
   @TempDir Path dir;

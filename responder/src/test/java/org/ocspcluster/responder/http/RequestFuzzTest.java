@@ -26,9 +26,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ocspcluster.responder.ocsp.OcspRequests;
 import org.ocspcluster.responder.ocsp.OcspService;
 import org.ocspcluster.responder.ocsp.TestCa;
+import org.ocspcluster.testing.OcspRequests;
 
 /**
  * Hostile input on the request path, generated: mutated and truncated DER, lengths that claim more

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.pki.Pem;
 import org.ocspcluster.responder.revocation.CrlRevocationSource;
+import org.ocspcluster.testing.OcspRequests;
 
 class OcspServiceTest {
   @TempDir Path dir;

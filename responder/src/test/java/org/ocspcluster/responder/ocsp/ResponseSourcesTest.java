@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.testing.OcspRequests;
 
 /** Each response source alone: what it answers itself and what it passes to the source it wraps. */
 class ResponseSourcesTest {

@@ -3,8 +3,8 @@ package org.ocspcluster.responder.ocsp;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.bouncycastle.cert.X509CRLHolder;
+import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.pki.Pem;
-import org.ocspcluster.responder.pki.DemoPki;
 import org.ocspcluster.responder.revocation.CrlRevocationSource;
 import org.ocspcluster.responder.signing.ResponseSigner;
 

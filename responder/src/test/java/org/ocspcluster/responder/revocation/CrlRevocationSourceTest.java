@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.pki.Pem;
-import org.ocspcluster.responder.pki.DemoPki;
 
 class CrlRevocationSourceTest {
   @TempDir Path dir;

@@ -19,8 +19,8 @@ import org.bouncycastle.asn1.x509.CRLReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.config.Location;
+import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.pki.Pem;
-import org.ocspcluster.responder.pki.DemoPki;
 
 class DeltaAndHttpCrlTest {
   @TempDir Path dir;

@@ -20,7 +20,7 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ocspcluster.responder.pki.DemoPki;
+import org.ocspcluster.pki.DemoPki;
 
 class ResponseSignerTest {
   @TempDir Path dir;

@@ -1,4 +1,4 @@
-package org.ocspcluster.responder.pki;
+package org.ocspcluster.pki;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -37,7 +37,6 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.ocspcluster.pki.Pem;
 
 /**
  * A small PKI made at run time with Bouncy Castle: a root CA, a delegated OCSP signer (EKU

@@ -1,4 +1,4 @@
-package org.ocspcluster.responder.ocsp;
+package org.ocspcluster.testing;
 
 import java.math.BigInteger;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;

@@ -1,4 +1,4 @@
-package org.ocspcluster.balancer;
+package org.ocspcluster.testing;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,14 +11,15 @@ import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRule;
 
 /** Cluster configurations for the balancer's tests: one rule, the given members, short timeouts. */
-final class TestClusters {
+public final class TestClusters {
   private TestClusters() {}
 
   /**
    * Cluster "t" on 127.0.0.1 with {@code rule} and {@code members}; host states kept under {@code
    * dir}.
    */
-  static ClusterConfig of(PortRule rule, List<Member> members, HealthSettings health, Path dir) {
+  public static ClusterConfig of(
+      PortRule rule, List<Member> members, HealthSettings health, Path dir) {
     BalancerSettings settings =
         new BalancerSettings(
             null,
