@@ -246,15 +246,18 @@ public final class Balancer implements AutoCloseable {
 
   /**
    * Follows a new member list: new members get an address, connection tracking, metrics and a host
-   * state (their initialState); members that left stop getting connections and their open ones are
-   * closed; every rule's table is rebuilt.
+   * state (their initialState); members that left stop getting connections, their open ones are
+   * closed and their nlb_* meters removed; every rule's table is rebuilt.
    */
   public synchronized void updateMembers(
       ClusterConfig next, Map<String, InetSocketAddress> overrides) {
     java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Set<String> before = new java.util.HashSet<>();
+    config.members().forEach(m -> before.add(m.name()));
     for (Member m : next.members()) {
       names.add(m.name());
-      if (membership.add(m, reachedAt(m, overrides))) {
+      membership.add(m, reachedAt(m, overrides));
+      if (!before.contains(m.name())) {
         metrics.addMember(m, next, control, membership);
       }
       control.addMember(m);
@@ -262,6 +265,7 @@ public final class Balancer implements AutoCloseable {
     for (Member m : config.members()) {
       if (!names.contains(m.name())) {
         control.removeMember(m.name());
+        metrics.removeMember(m.name());
       }
     }
     config = next;

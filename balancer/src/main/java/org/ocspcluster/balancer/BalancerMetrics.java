@@ -71,6 +71,25 @@ final class BalancerMetrics {
     }
   }
 
+  /**
+   * Removes every nlb_* meter of a member that left the configuration, so that no metric outlives
+   * what it measures; a member that joins again is registered anew.
+   */
+  void removeMember(String member) {
+    for (io.micrometer.core.instrument.Meter meter : registry.getMeters()) {
+      if (member.equals(meter.getId().getTag("member"))
+          && meter.getId().getName().startsWith("nlb.")) {
+        registry.remove(meter);
+      }
+    }
+    counters
+        .keySet()
+        .removeIf(
+            key -> key.contains("member|" + member + "|") || key.endsWith("member|" + member));
+    connectionsByRule.values().forEach(byMember -> byMember.remove(member));
+    byteCounters.remove(member);
+  }
+
   private final Map<String, Map<String, Counter>> connectionsByRule = new ConcurrentHashMap<>();
 
   void connection(String rule, String member) {
