@@ -249,16 +249,18 @@ public final class Node implements AutoCloseable {
     try {
       next = ConfigLoader.parse(baseDir.resolve("cluster.yaml"), yaml);
     } catch (ConfigException e) {
-      StringBuilder why = new StringBuilder();
-      e.problems()
-          .forEach(p -> why.append("  ").append(source).append(": ").append(p).append('\n'));
-      return refused(Outcome.Refusal.INVALID, why.toString(), source);
+      return Outcome.refused(
+          Outcome.Refusal.INVALID,
+          "the configuration does not validate",
+          e.problems().stream().map(p -> source + ": " + p).toList(),
+          revisions.revision(),
+          source);
     }
     return revisions.apply(next, () -> target.append(yaml, baseDir, source).number(), source);
   }
 
   private Outcome refused(Outcome.Refusal kind, String reason, String source) {
-    return new Outcome(false, revisions.revision(), kind, reason, source);
+    return Outcome.refused(kind, reason, null, revisions.revision(), source);
   }
 
   /** Applies an earlier revision's text as a new revision. */
@@ -335,9 +337,10 @@ public final class Node implements AutoCloseable {
       problems.addAll(FileChecks.forBalancer(next));
     }
     if (!problems.isEmpty()) {
-      StringBuilder why = new StringBuilder();
-      problems.forEach(p -> why.append("  ").append(p).append('\n'));
-      throw new RevisionRefused(Outcome.Refusal.INVALID, why.toString());
+      throw new RevisionRefused(
+          Outcome.Refusal.INVALID,
+          "files it names cannot be used here",
+          problems.stream().map(ConfigException.Problem::toString).toList());
     }
     return Part.Change.NONE;
   }

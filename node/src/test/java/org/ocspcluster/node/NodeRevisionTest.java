@@ -123,10 +123,11 @@ class NodeRevisionTest {
 
       assertFalse(outcome.applied());
       assertEquals(Outcome.Refusal.INVALID, outcome.refusal());
+      String problems = String.join("\n", outcome.problems());
       assertTrue(
-          outcome.reason().contains("revocationConfigurations[1].caCertificate")
-              && outcome.reason().contains("does not exist"),
-          outcome.reason());
+          problems.contains("revocationConfigurations[1].caCertificate: ")
+              && problems.contains("does not exist"),
+          outcome.toString());
       assertEquals(1, node.revision());
       assertEquals(2, node.memberAddresses().size(), "responder-3 was not started");
     }

@@ -149,13 +149,15 @@ public final class AdminRoutes {
     }
     return switch (o.refusal()) {
       case INVALID ->
-          o.reason().startsWith("  ")
+          !o.problems().isEmpty()
               ? Reply.text(
                   422,
                   "configuration refused; revision "
                       + o.revision()
                       + " stays in force:\n"
-                      + o.reason())
+                      + o.problems().stream()
+                          .map(p -> "  " + p + "\n")
+                          .collect(java.util.stream.Collectors.joining()))
               : Reply.text(
                   422,
                   "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");

@@ -120,7 +120,13 @@ public final class ArrayFollower implements AutoCloseable {
                   + " needs a restart of this member ("
                   + outcome.reason()
                   + ")"
-              : "revision " + r.number() + " refused: " + outcome.reason().replace('\n', ' ');
+              : "revision "
+                  + r.number()
+                  + " refused: "
+                  + outcome.reason()
+                  + (outcome.problems().isEmpty()
+                      ? ""
+                      : " (" + String.join("; ", outcome.problems()) + ")");
       LOG.error("{}; revision {} stays in force", lastRefusal, path.revision());
     }
   }

@@ -69,12 +69,12 @@ public final class RevisionPath {
           source,
           revision,
           e.getMessage());
-      return Outcome.refused(e.kind(), e.getMessage(), revision, source);
+      return Outcome.refused(e.kind(), e.getMessage(), e.problems(), revision, source);
     } catch (RuntimeException e) {
       abort(prepared);
       LOG.warn("config revision from {} refused; revision {} stays in force", source, revision, e);
       return Outcome.refused(
-          Outcome.Refusal.INVALID, String.valueOf(e.getMessage()), revision, source);
+          Outcome.Refusal.INVALID, String.valueOf(e.getMessage()), null, revision, source);
     }
     int number;
     try {
@@ -87,7 +87,7 @@ public final class RevisionPath {
           source,
           revision,
           reason);
-      return Outcome.refused(Outcome.Refusal.NOT_STORED, reason, revision, source);
+      return Outcome.refused(Outcome.Refusal.NOT_STORED, reason, null, revision, source);
     }
     for (Part.Change change : prepared) {
       change.commit();
