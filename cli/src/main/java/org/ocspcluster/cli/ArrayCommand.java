@@ -34,10 +34,17 @@ final class ArrayCommand implements Runnable {
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
-      description =
-          "Every member, the revision it runs, and per revocation configuration: ok, revocation data not "
-              + "yet retrieved, stale, or signer expired.")
+      description = {
+        "Every configured member: up, behind, refusing (with the reason), down (with when it was last"
+            + " seen) or never started; the revision each runs and, per revocation configuration: ok,"
+            + " revocation data not yet retrieved, stale, or signer expired. Then the balancers and"
+            + " the controllers that follow the array.",
+        "Exit status: 0 when every member and balancer runs the array's revision, 3 when not, 1 when"
+            + " the controller could not be asked."
+      })
   static final class Status implements Callable<Integer> {
+    static final int NOT_CONVERGED = 3;
+
     @picocli.CommandLine.Mixin AdminOption admin;
 
     @Option(names = "--json", description = "print the JSON the admin listener answers")
@@ -48,25 +55,76 @@ final class ArrayCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       var response = AdminClient.get(admin, "/array/status");
-      if (response.statusCode() != 200 || json) {
+      if (response.statusCode() != 200) {
         return AdminClient.report(response, spec);
       }
+      JsonNode status = new ObjectMapper().readTree(response.body());
+      boolean converged = !status.has("converged") || status.get("converged").asBoolean();
+      var out = spec.commandLine().getOut();
+      if (json) {
+        out.print(response.body());
+        out.flush();
+        return converged ? 0 : NOT_CONVERGED;
+      }
+      if (status.has("zookeeper") && !status.get("zookeeper").asText().equals("connected")) {
+        out.println("ZooKeeper " + status.get("zookeeper").asText());
+        out.println("last known status:");
+        status = status.path("lastKnown");
+      }
+      int revision = status.path("revision").asInt();
       List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"MEMBER", "REVISION", "CONFIGURATION", "STATUS"});
-      for (JsonNode member : new ObjectMapper().readTree(response.body())) {
-        for (Map.Entry<String, JsonNode> c : member.get("configurations").properties()) {
+      rows.add(new String[] {"MEMBER", "STATE", "REVISION", "CONFIGURATION", "STATUS"});
+      for (JsonNode member : status.path("members")) {
+        String state = member.path("state").asText("up");
+        String runs = member.path("revision").asText("-");
+        var configurations = member.path("configurations").properties();
+        if (configurations.isEmpty()) {
+          rows.add(new String[] {member.get("member").asText(), state, runs, "-", "-"});
+        }
+        for (Map.Entry<String, JsonNode> c : configurations) {
           rows.add(
               new String[] {
-                member.get("member").asText(),
-                member.get("revision").asText(),
-                c.getKey(),
-                c.getValue().asText()
+                member.get("member").asText(), state, runs, c.getKey(), c.getValue().asText()
               });
         }
       }
-      QueryCommand.table(spec.commandLine().getOut(), rows);
-      spec.commandLine().getOut().flush();
-      return 0;
+      out.println("array revision " + revision);
+      QueryCommand.table(out, rows);
+      for (JsonNode member : status.path("members")) {
+        if (member.has("reason")) {
+          out.println(member.get("member").asText() + " refuses: " + member.get("reason").asText());
+        }
+        if (member.has("lastSeen") && !member.get("lastSeen").isNull()) {
+          out.println(
+              member.get("member").asText() + " last seen " + member.get("lastSeen").asText());
+        }
+      }
+      for (JsonNode b : status.path("balancers")) {
+        out.println(
+            "balancer "
+                + b.get("balancer").asText()
+                + ": "
+                + b.path("state").asText()
+                + ", revision "
+                + b.path("revision").asText("-")
+                + (b.has("reason") ? " (refuses: " + b.get("reason").asText() + ")" : "")
+                + (b.has("lastSeen") ? " (last seen " + b.get("lastSeen").asText() + ")" : ""));
+      }
+      for (JsonNode c : status.path("controllers")) {
+        out.println(
+            "controller "
+                + c.get("controller").asText()
+                + ": "
+                + (c.get("leader").asBoolean() ? "leader" : "standby"));
+      }
+      if (status.has("converged")) {
+        out.println(
+            converged
+                ? "converged: every member runs revision " + revision
+                : "NOT converged: see the members above that are not up on revision " + revision);
+      }
+      out.flush();
+      return converged ? 0 : NOT_CONVERGED;
     }
   }
 

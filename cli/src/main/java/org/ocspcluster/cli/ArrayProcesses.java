@@ -112,10 +112,10 @@ final class ArrayProcesses {
     }
 
     /** Once {@code node} runs its parts: keep the revision locally and follow the array. */
-    void follow(Node node) throws IOException {
+    void follow(Node node, String balancerName) throws IOException {
       node.startAt(start.number());
-      ZooKeeperArray.keepLocally(local, start, from);
-      node.followArray(array.store(), local);
+      ZooKeeperArray.keepLocally(local, start);
+      node.followArray(array.store(), local, balancerName);
       Runtime.getRuntime().addShutdownHook(new Thread(array::close));
     }
   }
@@ -203,7 +203,7 @@ final class ArrayProcesses {
       Node process = new Node(follower.config());
       try {
         process.startMember(member, null);
-        follower.follow(process);
+        follower.follow(process, null);
         if (admin != null) {
           HostPort at = HostPort.parse(admin);
           process.startAdmin(new InetSocketAddress(at.host(), at.port()));

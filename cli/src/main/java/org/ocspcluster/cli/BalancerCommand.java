@@ -46,6 +46,14 @@ final class BalancerCommand implements Callable<Integer> {
           "with --zookeeper: the local copy of the last revision (default: ./${DEFAULT-VALUE})")
   Path data;
 
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description =
+          "with --zookeeper: this balancer's name in the array's status and votes (default: the host"
+              + " name)")
+  String name;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -74,7 +82,7 @@ final class BalancerCommand implements Callable<Integer> {
     try {
       process.startBalancer();
       if (follower != null) {
-        follower.follow(process);
+        follower.follow(process, name == null ? hostName() : name);
       }
       HostPort admin = cluster.admin().listen();
       process.startAdmin(new InetSocketAddress(admin.host(), admin.port()));
@@ -87,5 +95,13 @@ final class BalancerCommand implements Callable<Integer> {
       return 1;
     }
     return Foreground.runUntilSignalled(process);
+  }
+
+  static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "balancer";
+    }
   }
 }

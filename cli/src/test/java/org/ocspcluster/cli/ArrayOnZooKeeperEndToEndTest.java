@@ -4,15 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,62 +26,32 @@ import org.ocspcluster.pki.DemoPki;
  */
 class ArrayOnZooKeeperEndToEndTest {
   @TempDir Path dir;
-  final List<AutoCloseable> toClose = new ArrayList<>();
+  ArrayLab lab;
 
   @AfterEach
-  void stop() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      try {
-        toClose.get(i).close();
-      } catch (Exception ignored) {
-        // closing anyway
-      }
+  void stop() {
+    if (lab != null) {
+      lab.close();
     }
   }
 
-  String cluster = "demo";
+  private Node controller(TestingServer zookeeper, int adminPort, String id) throws Exception {
+    return lab(zookeeper.getConnectString()).controller(adminPort, id);
+  }
+
+  private ArrayLab lab(String connect) {
+    if (lab == null) {
+      lab = new ArrayLab(connect, "demo", dir);
+    }
+    return lab;
+  }
 
   private ZooKeeperConfigStore store(TestingServer zookeeper) {
-    return store(zookeeper.getConnectString());
-  }
-
-  ZooKeeperConfigStore store(String connect) {
-    CuratorFramework client =
-        CuratorFrameworkFactory.newClient(connect, new ExponentialBackoffRetry(100, 3));
-    client.start();
-    toClose.add(client);
-    ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, cluster);
-    toClose.add(store);
-    return store;
-  }
-
-  private Node controller(TestingServer zookeeper, int adminPort, String id) throws Exception {
-    return controller(zookeeper.getConnectString(), adminPort, id);
-  }
-
-  Node controller(String connect, int adminPort, String id) throws Exception {
-    ZooKeeperConfigStore store = store(connect);
-    Node controller = new Node(null);
-    toClose.add(controller);
-    controller.controlArray(store, id);
-    controller.startAdmin(new InetSocketAddress("127.0.0.1", adminPort));
-    return controller;
+    return lab(zookeeper.getConnectString()).store();
   }
 
   private Node member(TestingServer zookeeper, String name, Revision start) throws Exception {
-    return member(zookeeper.getConnectString(), name, start);
-  }
-
-  Node member(String connect, String name, Revision start) throws Exception {
-    Node member = new Node(ConfigLoader.parse(start.anchor(), start.yaml()));
-    toClose.add(member);
-    member.startMember(name, null);
-    member.startAt(start.number());
-    FolderConfigStore local = new FolderConfigStore(dir.resolve("member-" + name));
-    local.append(start.yaml(), start.baseDir(), "start");
-    member.startAdmin(new InetSocketAddress("127.0.0.1", Clients.freePorts(1)[0]));
-    member.followArray(store(connect), local);
-    return member;
+    return lab(zookeeper.getConnectString()).member(name, start);
   }
 
   private Clients.Run ask(String ca, String leaf, int port) throws Exception {
@@ -105,20 +69,20 @@ class ArrayOnZooKeeperEndToEndTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         connect != null && !connect.isBlank(),
         "OCSP_CLUSTER_ZOOKEEPER is not set (.ci/run starts Debian's zookeeper and sets it)");
-    cluster = "it-" + System.nanoTime();
+    lab = new ArrayLab(connect, "it-" + System.nanoTime(), dir);
     int[] free = Clients.freePorts(5);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.EC).writeTo(dir.resolve("second"));
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
     String admin = "127.0.0.1:" + free[4];
-    controller(connect, free[4], "controller-it");
+    lab.controller(free[4], "controller-it");
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> Clients.cli("config", "apply", yaml.toString(), "--admin", admin).exit() == 0);
-    Revision one = store(connect).current().orElseThrow();
-    member(connect, "responder-1", one);
-    member(connect, "responder-2", one);
+    Revision one = lab.store().current().orElseThrow();
+    lab.member("responder-1", one);
+    lab.member("responder-2", one);
     Path withSecond = dir.resolve("with-second.yaml");
     Clients.withSecondCa(yaml, withSecond);
     assertEquals(0, Clients.cli("config", "apply", withSecond.toString(), "--admin", admin).exit());
@@ -134,13 +98,14 @@ class ArrayOnZooKeeperEndToEndTest {
             () ->
                 Clients.cli("array", "status", "--admin", admin)
                     .out()
-                    .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
+                    .matches(
+                        "(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second +ok.*"));
   }
 
   @Test
   void membersFollowTheControllerAndSurviveZooKeeperAndControllerLoss() throws Exception {
     TestingServer zookeeper = new TestingServer(true);
-    toClose.add(zookeeper);
+    lab(zookeeper.getConnectString()).adopt(zookeeper);
     int[] free = Clients.freePorts(7);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
@@ -184,7 +149,8 @@ class ArrayOnZooKeeperEndToEndTest {
             () ->
                 Clients.cli("array", "status", "--admin", admin)
                     .out()
-                    .matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"));
+                    .matches(
+                        "(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second +ok.*"));
 
     Clients.Said refreshed = Clients.cli("array", "refresh", "--admin", admin);
     assertEquals(0, refreshed.exit(), refreshed.out());
@@ -223,7 +189,8 @@ class ArrayOnZooKeeperEndToEndTest {
                 Clients.cli("array", "status", "--admin", admin)
                     .out()
                     .matches(
-                        "(?s).*responder-1 +3 +second +ok.*responder-2 +3 .*responder-3 +3 +second +ok.*"));
+                        "(?s).*responder-1 +up +3 +second +ok.*responder-2 +up +3 .*responder-3 +up +3 +second"
+                            + " +ok.*"));
     Clients.Said duplicate =
         Clients.cli(
             "array", "add-member", "responder-3", "--address", "127.0.0.1:1", "--admin", admin);
@@ -237,7 +204,7 @@ class ArrayOnZooKeeperEndToEndTest {
     Revision last = kept.current().orElseThrow();
     assertTrue(last.yaml().contains("name: second"), "the member kept revision 2 locally");
     Node restarted = new Node(ConfigLoader.parse(last.anchor(), last.yaml()));
-    toClose.add(restarted);
+    lab.adopt(restarted);
     restarted.startMember("responder-2", null);
     assertTrue(
         ask("second/ca.pem", "second/good.pem", ports.member2()).out().contains("good.pem: good"),

@@ -77,7 +77,9 @@ class ConfigRevisionsEndToEndTest {
 
       Clients.Said status = Clients.cli("array", "status", "--admin", admin);
       assertTrue(
-          status.out().matches("(?s).*responder-1 +2 +second +ok.*responder-2 +2 +second +ok.*"),
+          status
+              .out()
+              .matches("(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second +ok.*"),
           status.out());
 
       Path bad = dir.resolve("bad.yaml");
@@ -199,7 +201,7 @@ class ConfigRevisionsEndToEndTest {
       assertTrue(
           unloaded
               .out()
-              .matches("(?s).*responder-1 +6 +second +revocation data not yet retrieved.*"),
+              .matches("(?s).*responder-1 +up +6 +second +revocation data not yet retrieved.*"),
           unloaded.out());
       assertTrue(
           Clients.openssl(

@@ -85,12 +85,27 @@ public final class FolderConfigStore implements ConfigStore {
 
   @Override
   public synchronized Revision append(String yaml, Path baseDir, String source) throws IOException {
-    Files.createDirectories(dir);
     List<Revision> all = history();
     int number = all.isEmpty() ? 1 : all.get(all.size() - 1).number() + 1;
     Revision revision =
         new Revision(number, yaml, baseDir.toAbsolutePath().normalize(), Instant.now(), source);
-    writeAtomically(dir.resolve(name(number) + ".yaml"), yaml.getBytes(StandardCharsets.UTF_8));
+    write(revision);
+    return revision;
+  }
+
+  /**
+   * Keeps revision {@code r} under its own number and makes it current: a follower's copy of the
+   * array's revision, numbered as the array numbers it (never renumbered here).
+   */
+  public synchronized void keep(Revision r) throws IOException {
+    write(r);
+  }
+
+  private void write(Revision revision) throws IOException {
+    Files.createDirectories(dir);
+    int number = revision.number();
+    writeAtomically(
+        dir.resolve(name(number) + ".yaml"), revision.yaml().getBytes(StandardCharsets.UTF_8));
     writeAtomically(
         dir.resolve(name(number) + ".json"),
         JSON.writeValueAsBytes(
@@ -102,9 +117,8 @@ public final class FolderConfigStore implements ConfigStore {
                 "appliedAt",
                 revision.appliedAt().toString(),
                 "source",
-                source)));
+                revision.source())));
     writeAtomically(dir.resolve("CURRENT"), (number + "\n").getBytes(StandardCharsets.US_ASCII));
-    return revision;
   }
 
   private static String name(int number) {

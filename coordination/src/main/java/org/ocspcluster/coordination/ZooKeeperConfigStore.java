@@ -28,10 +28,17 @@ import org.apache.zookeeper.data.Stat;
  *   <li>{@code revisions/NNNNNNNNNN}: one revision (JSON: the YAML, its folder, when, from what);
  *   <li>{@code current}: the number in force, changed only with a version check together with the
  *       new revision's creation (one transaction), so two controllers cannot interleave;
- *   <li>{@code members/NAME}: each member's ephemeral registration (revision it runs, status), gone
- *       when the member's session ends;
+ *   <li>{@code proposals/NNNNNNNNNN}: a revision proposed and the participants' votes on it (see
+ *       {@link Proposals});
+ *   <li>{@code members/NAME}, {@code balancers/NAME}: each participant's ephemeral registration
+ *       (revision it runs, status), gone when its session ends; {@code seen/KIND:NAME} keeps the
+ *       last one, so that a participant that died is still shown (with when it was last seen);
  *   <li>{@code controller}: the leader latch that makes one controller the one that applies.
  * </ul>
+ *
+ * <p>Every call made for a person (status, history, apply) fails within a second with {@link
+ * Unreachable} while the ZooKeeper session is not connected, instead of waiting out Curator's
+ * retries.
  */
 public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,8 +52,59 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
     this.base = "/ocsp-cluster/" + cluster;
   }
 
+  /** ZooKeeper cannot be reached now; the message says where it was looked for. */
+  public static final class Unreachable extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Unreachable(String message) {
+      super(message);
+    }
+  }
+
+  /** Closes {@code part} (a cache, a registration) when this store closes. */
+  void closeWithStore(AutoCloseable part) {
+    opened.add(part);
+  }
+
+  CuratorFramework client() {
+    return client;
+  }
+
+  String base() {
+    return base;
+  }
+
+  /** Whether the ZooKeeper session is connected now. */
+  public boolean connected() {
+    return client.getZookeeperClient().isConnected();
+  }
+
+  /**
+   * Throws {@link Unreachable} when the session is not connected and does not connect within a
+   * second (a process just started, a server just restarted).
+   */
+  public void requireConnected() throws Unreachable {
+    if (connected()) {
+      return;
+    }
+    boolean now;
+    try {
+      now = client.blockUntilConnected(1, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      now = false;
+    }
+    if (!now) {
+      throw new Unreachable(
+          "ZooKeeper is unreachable ("
+              + client.getZookeeperClient().getCurrentConnectionString()
+              + ")");
+    }
+  }
+
   @Override
   public Optional<Revision> current() throws IOException {
+    requireConnected();
     try {
       Stat stat = client.checkExists().forPath(base + "/current");
       if (stat == null) {
@@ -63,6 +121,7 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
 
   @Override
   public Optional<Revision> get(int number) throws IOException {
+    requireConnected();
     try {
       byte[] data = client.getData().forPath(base + "/revisions/" + name(number));
       return Optional.of(parse(number, data));
@@ -75,6 +134,7 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
 
   @Override
   public List<Revision> history() throws IOException {
+    requireConnected();
     try {
       if (client.checkExists().forPath(base + "/revisions") == null) {
         return List.of();
@@ -91,70 +151,14 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
     }
   }
 
+  /**
+   * Stores {@code yaml} as the next revision without asking the array's participants (an array
+   * being set up, a test); the controller proposes through {@link Proposals} instead.
+   */
   @Override
   public Revision append(String yaml, Path baseDir, String source) throws IOException {
-    for (int attempt = 0; attempt < 10; attempt++) {
-      try {
-        client.createContainers(base + "/revisions");
-        Stat stat = client.checkExists().forPath(base + "/current");
-        int number = 1;
-        if (stat != null) {
-          number =
-              Integer.parseInt(
-                      new String(
-                          client.getData().forPath(base + "/current"), StandardCharsets.US_ASCII))
-                  + 1;
-          List<String> existing = client.getChildren().forPath(base + "/revisions");
-          for (String n : existing) {
-            number = Math.max(number, Integer.parseInt(n) + 1);
-          }
-        }
-        Revision revision =
-            new Revision(number, yaml, baseDir.toAbsolutePath().normalize(), Instant.now(), source);
-        byte[] body =
-            JSON.writeValueAsBytes(
-                Map.of(
-                    "yaml",
-                    yaml,
-                    "baseDir",
-                    revision.baseDir().toString(),
-                    "appliedAt",
-                    revision.appliedAt().toString(),
-                    "source",
-                    source));
-        byte[] pointer = Integer.toString(number).getBytes(StandardCharsets.US_ASCII);
-        if (stat == null) {
-          client
-              .transaction()
-              .forOperations(
-                  client
-                      .transactionOp()
-                      .create()
-                      .forPath(base + "/revisions/" + name(number), body),
-                  client.transactionOp().create().forPath(base + "/current", pointer));
-        } else {
-          client
-              .transaction()
-              .forOperations(
-                  client
-                      .transactionOp()
-                      .create()
-                      .forPath(base + "/revisions/" + name(number), body),
-                  client
-                      .transactionOp()
-                      .setData()
-                      .withVersion(stat.getVersion())
-                      .forPath(base + "/current", pointer));
-        }
-        return revision;
-      } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException raced) {
-        // Another controller appended at the same moment: read again and retry.
-      } catch (Exception e) {
-        throw io(e);
-      }
-    }
-    throw new IOException(
-        "could not append a revision after 10 attempts (another controller keeps appending)");
+    Proposals proposals = new Proposals(this);
+    return proposals.commit(proposals.propose(yaml, baseDir, source));
   }
 
   /** Calls {@code onRevision} with the revision in force now, and again each time it changes. */
@@ -187,23 +191,50 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
    * what it says.
    */
   public Registration register(String member, Map<String, Object> status) throws IOException {
+    return register("members", member, status);
+  }
+
+  /**
+   * Registers participant {@code name} of {@code kind} ("members" or "balancers"); each update is
+   * also kept under {@code seen/} so that the participant is still shown after it dies.
+   */
+  public Registration register(String kind, String name, Map<String, Object> status)
+      throws IOException {
+    String seen = base + "/seen/" + Proposals.participant(kind, name);
     try {
       PersistentNode node =
           new PersistentNode(
               client,
               CreateMode.EPHEMERAL,
               false,
-              base + "/members/" + member,
+              base + "/" + kind + "/" + name,
               JSON.writeValueAsBytes(status));
       node.start();
       opened.add(node);
-      return next -> {
-        try {
-          node.setData(JSON.writeValueAsBytes(next));
-        } catch (Exception e) {
-          throw io(e);
-        }
-      };
+      Registration registration =
+          next -> {
+            if (!connected()) {
+              return; // said again by the next heartbeat once ZooKeeper is back
+            }
+            try {
+              byte[] data = JSON.writeValueAsBytes(next);
+              try {
+                node.setData(data);
+              } catch (IllegalStateException notCreatedYet) {
+                // PersistentNode creates it in the background; it is created with the first data
+              }
+              client
+                  .create()
+                  .orSetData()
+                  .creatingParentContainersIfNeeded()
+                  .inBackground()
+                  .forPath(seen, data);
+            } catch (Exception e) {
+              throw io(e);
+            }
+          };
+      registration.update(status);
+      return registration;
     } catch (Exception e) {
       throw io(e);
     }
@@ -217,18 +248,27 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
 
   /** Every registered member's status, by name. */
   public Map<String, Map<String, Object>> members() throws IOException {
+    return registered("members");
+  }
+
+  /**
+   * Every live registration under {@code kind} ("members", "balancers", or "seen" for the last word
+   * of every participant ever registered, live or not), by name.
+   */
+  public Map<String, Map<String, Object>> registered(String kind) throws IOException {
+    requireConnected();
     try {
       Map<String, Map<String, Object>> all = new LinkedHashMap<>();
-      if (client.checkExists().forPath(base + "/members") == null) {
+      if (client.checkExists().forPath(base + "/" + kind) == null) {
         return all;
       }
-      List<String> names = new ArrayList<>(client.getChildren().forPath(base + "/members"));
+      List<String> names = new ArrayList<>(client.getChildren().forPath(base + "/" + kind));
       names.sort(String::compareTo);
       for (String n : names) {
         try {
           @SuppressWarnings("unchecked")
           Map<String, Object> status =
-              JSON.readValue(client.getData().forPath(base + "/members/" + n), Map.class);
+              JSON.readValue(client.getData().forPath(base + "/" + kind + "/" + n), Map.class);
           all.put(n, status);
         } catch (KeeperException.NoNodeException gone) {
           // left while we were reading
@@ -264,7 +304,20 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
     opened.clear();
   }
 
-  private static Revision parse(int number, byte[] data) throws IOException {
+  static byte[] body(Revision r) throws IOException {
+    return JSON.writeValueAsBytes(fields(r));
+  }
+
+  static Map<String, Object> fields(Revision r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("yaml", r.yaml());
+    m.put("baseDir", r.baseDir().toString());
+    m.put("appliedAt", r.appliedAt().toString());
+    m.put("source", r.source());
+    return m;
+  }
+
+  static Revision parse(int number, byte[] data) throws IOException {
     Map<?, ?> m = JSON.readValue(data, Map.class);
     return new Revision(
         number,
@@ -274,11 +327,11 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
         (String) m.get("source"));
   }
 
-  private static String name(int number) {
+  static String name(int number) {
     return String.format("%010d", number);
   }
 
-  private static IOException io(Exception e) {
+  static IOException io(Exception e) {
     return e instanceof IOException io ? io : new IOException("ZooKeeper: " + e, e);
   }
 }

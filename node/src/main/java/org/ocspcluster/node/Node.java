@@ -34,6 +34,7 @@ import org.ocspcluster.config.RevocationConfiguration;
 import org.ocspcluster.config.SignerFiles;
 import org.ocspcluster.coordination.ConfigEdits;
 import org.ocspcluster.coordination.ConfigStore;
+import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.ocspcluster.health.HealthChecker;
@@ -185,9 +186,12 @@ public final class Node implements AutoCloseable {
     LOG.info("config revision {} in force ({})", number, source);
   }
 
-  /** Makes this process an array controller on ZooKeeper: it stores revisions while it leads. */
+  /**
+   * Makes this process an array controller on ZooKeeper: while it leads, it proposes revisions to
+   * the array's participants and commits those all of them prepared.
+   */
   public void controlArray(ZooKeeperConfigStore array, String id) throws IOException {
-    controller = new ArrayController(array, id);
+    controller = new ArrayController(array, id, leads -> {});
     started.push(controller);
     store = array;
     revisions.startAt(controller.currentRevision());
@@ -197,15 +201,17 @@ public final class Node implements AutoCloseable {
    * Makes this process follow the array on ZooKeeper: each new revision goes through the revision
    * path, is kept in {@code local}, and is reported in each member's registration.
    */
-  public void followArray(ZooKeeperConfigStore array, ConfigStore local) throws IOException {
+  public void followArray(ZooKeeperConfigStore array, FolderConfigStore local, String balancerName)
+      throws IOException {
     store = local;
-    follower =
-        new ArrayFollower(
-            array,
-            local,
-            revisions,
-            members.stream().map(ResponderMember::name).toList(),
-            this::registration);
+    List<ArrayFollower.Participant> participants = new ArrayList<>();
+    for (ResponderMember m : members) {
+      participants.add(new ArrayFollower.Participant("members", m.name()));
+    }
+    if (balancer != null) {
+      participants.add(new ArrayFollower.Participant("balancers", balancerName));
+    }
+    follower = new ArrayFollower(array, local, revisions, participants, this::registration);
     started.push(follower);
   }
 
@@ -217,12 +223,12 @@ public final class Node implements AutoCloseable {
     revisions.startAt(revision);
   }
 
-  private Map<String, Object> registration(String member) {
+  private Map<String, Object> registration(ArrayFollower.Participant p) {
     Map<String, Object> status = new LinkedHashMap<>();
-    status.put("member", member);
+    status.put(p.kind().equals("members") ? "member" : "balancer", p.name());
     status.put("revision", revisions.revision());
     members.stream()
-        .filter(m -> m.name().equals(member))
+        .filter(m -> p.kind().equals("members") && m.name().equals(p.name()))
         .findFirst()
         .ifPresent(m -> status.put("configurations", m.status()));
     status.put("heartbeat", Instant.now().toString());
@@ -245,6 +251,13 @@ public final class Node implements AutoCloseable {
       return refused(
           Outcome.Refusal.NOT_HERE, "this process keeps no configuration revisions", source);
     }
+    if (follower != null) {
+      return refused(
+          Outcome.Refusal.NOT_HERE,
+          "this process follows the array: apply on the array controller (config apply FILE --admin"
+              + " CONTROLLER)",
+          source);
+    }
     ClusterConfig next;
     try {
       next = ConfigLoader.parse(baseDir.resolve("cluster.yaml"), yaml);
@@ -256,7 +269,13 @@ public final class Node implements AutoCloseable {
           revisions.revision(),
           source);
     }
-    return revisions.apply(next, () -> target.append(yaml, baseDir, source).number(), source);
+    ArrayController leading = controller;
+    return revisions.apply(
+        next,
+        leading != null
+            ? () -> leading.propose(yaml, baseDir, source)
+            : () -> target.append(yaml, baseDir, source).number(),
+        source);
   }
 
   private Outcome refused(Outcome.Refusal kind, String reason, String source) {

@@ -165,6 +165,16 @@ public final class AdminRoutes {
           Reply.text(
               409, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
       case NOT_HERE -> Reply.text(409, o.reason() + "\n");
+      case NOT_PREPARED ->
+          Reply.text(
+              409,
+              o.reason()
+                  + "; revision "
+                  + o.revision()
+                  + " stays in force:\n"
+                  + o.problems().stream()
+                      .map(p -> "  " + p + "\n")
+                      .collect(java.util.stream.Collectors.joining()));
       case NOT_STORED ->
           Reply.text(
               503, "refused; revision " + o.revision() + " stays in force: " + o.reason() + "\n");
@@ -261,7 +271,10 @@ public final class AdminRoutes {
     if (controller != null) {
       return json(200, controller.status());
     }
-    return json(200, node.memberStatus());
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("revision", node.revision());
+    status.put("members", node.memberStatus());
+    return json(200, status);
   }
 
   private Reply refresh() throws IOException {

@@ -6,31 +6,74 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.recipes.leader.Participant;
+import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.ConfigException;
+import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.config.Member;
+import org.ocspcluster.coordination.Proposals;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.ocspcluster.node.revision.Outcome;
 import org.ocspcluster.node.revision.Part;
 import org.ocspcluster.node.revision.RevisionRefused;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The array controller's role: it runs no member itself; the leader among controllers stores
- * revisions for the array, the others stand by. Members apply a revision when they see it.
+ * The array controller's role: it runs no member itself; the leader among controllers proposes
+ * revisions to the array and commits them only when every live participant has prepared them (see
+ * {@link Proposals}); the others stand by.
  */
 public final class ArrayController implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ArrayController.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final ZooKeeperConfigStore array;
-  private final LeaderLatch latch;
+  /** How long the participants have to load a proposed revision and say prepared or refused. */
+  public static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(15);
 
-  public ArrayController(ZooKeeperConfigStore array, String id) throws IOException {
+  private final ZooKeeperConfigStore array;
+  private final Proposals proposals;
+  private final LeaderLatch latch;
+  private final String id;
+  private volatile Map<String, Object> lastStatus;
+  private volatile Instant unreachableSince;
+
+  public ArrayController(ZooKeeperConfigStore array, String id, LeadershipListener listener)
+      throws IOException {
     this.array = array;
+    this.id = id;
+    this.proposals = new Proposals(array);
     this.latch = array.controllerLatch(id);
+    latch.addListener(
+        new LeaderLatchListener() {
+          @Override
+          public void isLeader() {
+            LOG.info("controller {} now leads the array (it proposes and commits revisions)", id);
+            listener.changed(true);
+          }
+
+          @Override
+          public void notLeader() {
+            LOG.info("controller {} stands by ({})", id, leaderId());
+            listener.changed(false);
+          }
+        });
+  }
+
+  /** Told when this controller starts or stops leading. */
+  @FunctionalInterface
+  public interface LeadershipListener {
+    void changed(boolean leads);
   }
 
   public ZooKeeperConfigStore store() {
@@ -46,7 +89,7 @@ public final class ArrayController implements AutoCloseable {
     return latch.hasLeadership();
   }
 
-  /** The revision path's only part on a controller: only the leader may store a revision. */
+  /** The revision path's only part on a controller: only the leader may propose a revision. */
   public Part leadership() {
     return (running, next) -> {
       if (!latch.hasLeadership()) {
@@ -54,8 +97,59 @@ public final class ArrayController implements AutoCloseable {
             Outcome.Refusal.NOT_HERE,
             "this controller is not the leader; apply on the leader, " + leaderId());
       }
+      try {
+        array.requireConnected();
+      } catch (ZooKeeperConfigStore.Unreachable e) {
+        throw new RevisionRefused(
+            Outcome.Refusal.NOT_STORED, e.getMessage() + "; nothing was proposed");
+      }
       return Part.Change.NONE;
     };
+  }
+
+  /**
+   * Proposes {@code yaml} to every live participant and commits it when all have prepared it;
+   * returns its number. Throws (after aborting it everywhere) naming each participant that refused,
+   * and why, or gave no answer in time.
+   */
+  public int propose(String yaml, Path baseDir, String source) throws IOException, RevisionRefused {
+    Proposals.Proposal p = proposals.propose(yaml, baseDir, source);
+    int number = p.revision().number();
+    LOG.info(
+        "revision {} proposed to {} ({})",
+        number,
+        p.participants().isEmpty() ? "no live participant" : String.join(", ", p.participants()),
+        source);
+    Proposals.Votes votes = proposals.awaitVotes(p, PREPARE_TIMEOUT);
+    if (!votes.allPrepared()) {
+      List<String> why = new ArrayList<>();
+      votes.refused().forEach((who, reason) -> why.add(spoken(who) + ": " + reason));
+      votes
+          .missing()
+          .forEach(
+              who ->
+                  why.add(
+                      spoken(who)
+                          + ": no answer within "
+                          + PREPARE_TIMEOUT.toSeconds()
+                          + " s (is it stuck? see its log)"));
+      proposals.abort(p, String.join("; ", why));
+      LOG.warn("revision {} aborted everywhere: {}", number, String.join("; ", why));
+      throw new RevisionRefused(
+          Outcome.Refusal.NOT_PREPARED,
+          "revision "
+              + number
+              + " was aborted: not every participant of the array could take it; nothing changed anywhere",
+          why);
+    }
+    proposals.commit(p);
+    LOG.info("revision {} committed: every participant prepared it ({})", number, votes.prepared());
+    return number;
+  }
+
+  /** "member:NAME" as people say it: "member NAME". */
+  static String spoken(String participant) {
+    return participant.replaceFirst(":", " ");
   }
 
   /** Why this controller is not ready, or null when it leads. */
@@ -71,9 +165,129 @@ public final class ArrayController implements AutoCloseable {
     }
   }
 
-  /** What every registered member says of itself. */
-  public List<Map<String, Object>> status() throws IOException {
-    return new ArrayList<>(array.members().values());
+  /**
+   * The array as it is: every configured member (live, behind, refusing, down with when it was last
+   * seen, or never started), the balancers, the controllers, and whether all run the revision in
+   * force. While ZooKeeper is unreachable: the last status read, saying so, at once.
+   */
+  public Map<String, Object> status() {
+    try {
+      Map<String, Object> now = readStatus();
+      lastStatus = now;
+      unreachableSince = null;
+      return now;
+    } catch (IOException | RuntimeException e) {
+      if (unreachableSince == null) {
+        unreachableSince = Instant.now();
+      }
+      Map<String, Object> known = new LinkedHashMap<>();
+      known.put("zookeeper", "unreachable since " + unreachableSince + ": " + e.getMessage());
+      known.put("converged", false);
+      Map<String, Object> last = lastStatus;
+      if (last != null) {
+        known.put("lastKnown", last);
+      }
+      return known;
+    }
+  }
+
+  private Map<String, Object> readStatus() throws IOException {
+    array.requireConnected();
+    var current = array.current();
+    int revision = current.map(Revision::number).orElse(0);
+    ClusterConfig config = null;
+    if (current.isPresent()) {
+      try {
+        config = ConfigLoader.parse(current.get().anchor(), current.get().yaml());
+      } catch (ConfigException e) {
+        LOG.debug("revision {} does not parse here: {}", revision, e.getMessage());
+      }
+    }
+    Map<String, Map<String, Object>> live = array.registered("members");
+    Map<String, Map<String, Object>> seen = array.registered("seen");
+    List<String> names = new ArrayList<>();
+    if (config != null) {
+      config.members().stream().map(Member::name).forEach(names::add);
+    }
+    live.keySet().stream().filter(n -> !names.contains(n)).forEach(names::add);
+    boolean converged = true;
+    List<Map<String, Object>> members = new ArrayList<>();
+    for (String name : names) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("member", name);
+      Map<String, Object> reg = live.get(name);
+      Map<String, Object> last = seen.get(Proposals.participant("members", name));
+      String state = state(reg, last, revision, config != null && config.member(name).isEmpty());
+      row.put("state", state);
+      Map<String, Object> from = reg != null ? reg : last;
+      row.put("revision", from == null ? null : from.get("revision"));
+      if (from != null && from.get("refused") != null) {
+        row.put("reason", from.get("refused"));
+      }
+      if (reg == null && last != null) {
+        row.put("lastSeen", last.get("heartbeat"));
+      }
+      row.put("configurations", from == null ? Map.of() : from.get("configurations"));
+      if (reg != null && reg.get("admin") != null) {
+        row.put("admin", reg.get("admin"));
+      }
+      converged &= state.equals("up") || state.equals("not in the configuration");
+      members.add(row);
+    }
+    List<Map<String, Object>> balancers = new ArrayList<>();
+    Map<String, Map<String, Object>> liveBalancers = array.registered("balancers");
+    for (var e : seen.entrySet()) {
+      if (!e.getKey().startsWith("balancer:")) {
+        continue;
+      }
+      String name = e.getKey().substring("balancer:".length());
+      Map<String, Object> reg = liveBalancers.get(name);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("balancer", name);
+      String state = state(reg, e.getValue(), revision, false);
+      row.put("state", state);
+      Map<String, Object> from = reg != null ? reg : e.getValue();
+      row.put("revision", from.get("revision"));
+      if (from.get("refused") != null) {
+        row.put("reason", from.get("refused"));
+      }
+      if (reg == null) {
+        row.put("lastSeen", e.getValue().get("heartbeat"));
+      }
+      converged &= state.equals("up") || state.equals("down");
+      balancers.add(row);
+    }
+    List<Map<String, Object>> controllers = new ArrayList<>();
+    try {
+      for (Participant p : latch.getParticipants()) {
+        controllers.add(Map.of("controller", p.getId(), "leader", p.isLeader()));
+      }
+    } catch (Exception e) {
+      throw new IOException("cannot list the controllers: " + e.getMessage(), e);
+    }
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("revision", revision);
+    status.put("converged", converged && revision > 0);
+    status.put("zookeeper", "connected");
+    status.put("members", members);
+    status.put("balancers", balancers);
+    status.put("controllers", controllers);
+    return status;
+  }
+
+  private static String state(
+      Map<String, Object> live, Map<String, Object> lastSeen, int revision, boolean notConfigured) {
+    if (notConfigured) {
+      return "not in the configuration";
+    }
+    if (live == null) {
+      return lastSeen == null ? "never started" : "down";
+    }
+    if (live.get("refused") != null) {
+      return "refusing";
+    }
+    Object runs = live.get("revision");
+    return runs instanceof Number n && n.intValue() == revision ? "up" : "behind";
   }
 
   /**
@@ -115,6 +329,10 @@ public final class ArrayController implements AutoCloseable {
 
   /** Per member, what it said; {@code failed} when any member failed or could not be asked. */
   public record Fanout(Map<String, Object> results, boolean failed) {}
+
+  public String id() {
+    return id;
+  }
 
   @Override
   public void close() throws IOException {

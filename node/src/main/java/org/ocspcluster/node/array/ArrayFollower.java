@@ -1,9 +1,12 @@
 package org.ocspcluster.node.array;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -11,80 +14,111 @@ import java.util.function.Function;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.ConfigException;
 import org.ocspcluster.config.ConfigLoader;
-import org.ocspcluster.coordination.ConfigStore;
+import org.ocspcluster.coordination.FolderConfigStore;
+import org.ocspcluster.coordination.Proposals;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.ocspcluster.node.revision.Outcome;
 import org.ocspcluster.node.revision.RevisionPath;
+import org.ocspcluster.node.revision.RevisionRefused;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The follower's role in an array on ZooKeeper (a member, or a balancer): each new revision is put
- * in force through the process's {@link RevisionPath} (all or nothing), kept in the local store so
- * that a restart without ZooKeeper serves it, and reported in each member's registration.
+ * A participant's role in an array on ZooKeeper (a member, or a balancer). A proposed revision is
+ * prepared through the process's {@link RevisionPath} and voted on; it is put in force only when
+ * the controller commits it (and dropped when it aborts). A committed revision this process missed
+ * (it was down, or the decision came late) is taken when seen. Revisions are kept in the local
+ * store under the array's numbers, so that a restart without ZooKeeper serves (and reports) the
+ * same revision.
  */
 public final class ArrayFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ArrayFollower.class);
 
+  /**
+   * How long a participant that prepared waits for the controller's decision: longer than the
+   * controller waits for votes, so that it decides first.
+   */
+  static final Duration DECISION_TIMEOUT = ArrayController.PREPARE_TIMEOUT.multipliedBy(2);
+
+  /** One participant this process registers: kind "members" or "balancers", and its name. */
+  public record Participant(String kind, String name) {
+    String vote() {
+      return Proposals.participant(kind, name);
+    }
+  }
+
   private final ZooKeeperConfigStore array;
-  private final ConfigStore local;
+  private final Proposals proposals;
+  private final FolderConfigStore local;
   private final RevisionPath path;
+  private final List<Participant> participants;
+  private final ExecutorService follow =
+      Executors.newSingleThreadExecutor(daemon("array-follower"));
   private final ScheduledExecutorService heartbeat =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "array-heartbeat");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(daemon("array-heartbeat"));
   private volatile String lastRefusal;
+  private volatile int removedBy;
 
   /**
    * Follows {@code array} for the process whose revisions go through {@code path}; registers each
-   * of {@code members} with what {@code registration} says of it (given the last refusal, or null).
+   * of {@code participants} with what {@code registration} says of it.
    */
   public ArrayFollower(
       ZooKeeperConfigStore array,
-      ConfigStore local,
+      FolderConfigStore local,
       RevisionPath path,
-      List<String> members,
-      Function<String, Map<String, Object>> registration)
+      List<Participant> participants,
+      Function<Participant, Map<String, Object>> registration)
       throws IOException {
     this.array = array;
+    this.proposals = new Proposals(array);
     this.local = local;
     this.path = path;
+    this.participants = List.copyOf(participants);
     List<ZooKeeperConfigStore.Registration> registrations = new ArrayList<>();
-    for (String member : members) {
-      registrations.add(array.register(member, withRefusal(registration.apply(member))));
+    for (Participant p : participants) {
+      registrations.add(array.register(p.kind(), p.name(), withRefusal(registration.apply(p))));
     }
     Runnable report =
         () -> {
-          for (int i = 0; i < members.size(); i++) {
+          for (int i = 0; i < participants.size(); i++) {
             try {
-              registrations.get(i).update(withRefusal(registration.apply(members.get(i))));
+              registrations.get(i).update(withRefusal(registration.apply(participants.get(i))));
             } catch (IOException | RuntimeException e) {
               LOG.debug("registration not updated: {}", e.getMessage());
             }
           }
         };
+    proposals.watch(
+        r ->
+            follow.execute(
+                () -> {
+                  prepareAndVote(r);
+                  report.run();
+                }));
     array.watch(
-        r -> {
-          if (r.number() != path.revision()) {
-            follow(r);
-          }
-          report.run();
-        });
+        r ->
+            follow.execute(
+                () -> {
+                  if (r.number() != path.revision()) {
+                    catchUp(r);
+                  }
+                  report.run();
+                }));
     heartbeat.scheduleWithFixedDelay(report, 5, 5, TimeUnit.SECONDS);
   }
 
   private Map<String, Object> withRefusal(Map<String, Object> status) {
     String refusal = lastRefusal;
+    Map<String, Object> with = new LinkedHashMap<>(status);
     if (refusal != null) {
-      Map<String, Object> with = new java.util.LinkedHashMap<>(status);
       with.put("refused", refusal);
-      return with;
     }
-    return status;
+    if (removedBy > 0) {
+      with.put("removedBy", removedBy);
+    }
+    return with;
   }
 
   /** Why the last revision seen was not taken, or null when the last one was. */
@@ -92,8 +126,117 @@ public final class ArrayFollower implements AutoCloseable {
     return lastRefusal;
   }
 
-  /** Applies revision {@code r} of the array, as {@code config apply} would. */
-  void follow(Revision r) {
+  /**
+   * Revision {@code r} proposed: prepare it beside the one in force, vote, and put it in force only
+   * if the controller commits it.
+   */
+  void prepareAndVote(Revision r) {
+    if (r.number() <= path.revision() || removedBy > 0) {
+      return;
+    }
+    ClusterConfig next;
+    try {
+      next = ConfigLoader.parse(r.anchor(), r.yaml());
+    } catch (ConfigException e) {
+      vote(r.number(), "does not validate here: " + e.getMessage().replace('\n', ' '));
+      return;
+    }
+    if (removedBy(next)) {
+      // Remove Array Member: this member agrees to leave; it takes no revision after it.
+      vote(r.number(), null);
+      try {
+        if (awaitDecision(r.number()) == Proposals.State.COMMITTED) {
+          leave(r);
+        }
+      } catch (IOException e) {
+        LOG.warn("no decision on revision {}: {}", r.number(), e.getMessage());
+      }
+      return;
+    }
+    boolean[] voted = {false};
+    Outcome outcome =
+        path.apply(
+            next,
+            () -> {
+              vote(r.number(), null);
+              voted[0] = true;
+              Proposals.State decision = awaitDecision(r.number());
+              if (decision == Proposals.State.COMMITTED) {
+                local.keep(r);
+                return r.number();
+              }
+              throw new RevisionRefused(
+                  Outcome.Refusal.NOT_PREPARED,
+                  decision == Proposals.State.ABORTED
+                      ? "revision "
+                          + r.number()
+                          + " aborted by the controller ("
+                          + proposals.abortReason(r.number())
+                          + ")"
+                      : "no decision on revision "
+                          + r.number()
+                          + " within "
+                          + DECISION_TIMEOUT.toSeconds()
+                          + " s; taken later if it was committed");
+            },
+            "revision " + r.number() + " proposed by the array: " + r.source());
+    if (outcome.applied()) {
+      lastRefusal = null;
+    } else if (!voted[0]) {
+      vote(r.number(), reason(outcome));
+    }
+  }
+
+  private Proposals.State awaitDecision(int number) throws IOException {
+    return proposals.awaitDecision(number, DECISION_TIMEOUT);
+  }
+
+  /** Whether {@code next} no longer names the members this process runs (and it runs some). */
+  private boolean removedBy(ClusterConfig next) {
+    List<Participant> members =
+        participants.stream().filter(p -> p.kind().equals("members")).toList();
+    return !members.isEmpty() && members.stream().allMatch(p -> next.member(p.name()).isEmpty());
+  }
+
+  /**
+   * This process's members were removed by revision {@code r}: it says so once, reports it in its
+   * registration, and takes no more revisions (the balancers no longer send it traffic).
+   */
+  private void leave(Revision r) {
+    removedBy = r.number();
+    LOG.warn(
+        "removed from the array by revision {} ({}): this process takes no more revisions and the"
+            + " balancers send it no traffic; stop it",
+        r.number(),
+        r.source());
+  }
+
+  private void vote(int number, String refusedBecause) {
+    for (Participant p : participants) {
+      try {
+        proposals.vote(
+            number,
+            p.vote(),
+            refusedBecause == null
+                ? null
+                : refusedBecause.replaceFirst("^member " + p.name() + ": ", ""));
+      } catch (IOException e) {
+        LOG.warn("could not vote on revision {}: {}", number, e.getMessage());
+      }
+    }
+  }
+
+  private static String reason(Outcome outcome) {
+    return (outcome.refusal() == Outcome.Refusal.NEEDS_RESTART ? "needs a restart: " : "")
+        + outcome.reason()
+        + (outcome.problems().isEmpty() ? "" : " (" + String.join("; ", outcome.problems()) + ")");
+  }
+
+  /** Committed revision {@code r}, which this process did not take when proposed: take it now. */
+  void catchUp(Revision r) {
+    if (removedBy > 0) {
+      return;
+    }
     ClusterConfig next;
     try {
       next = ConfigLoader.parse(r.anchor(), r.yaml());
@@ -102,38 +245,38 @@ public final class ArrayFollower implements AutoCloseable {
       LOG.error("{}; revision {} stays in force", lastRefusal, path.revision());
       return;
     }
+    if (removedBy(next)) {
+      leave(r);
+      return;
+    }
     Outcome outcome =
         path.apply(
             next,
             () -> {
-              local.append(r.yaml(), r.baseDir(), "revision " + r.number() + " from the array");
+              local.keep(r);
               return r.number();
             },
-            "from the array: " + r.source());
+            "revision " + r.number() + " of the array: " + r.source());
     if (outcome.applied()) {
       lastRefusal = null;
     } else {
-      lastRefusal =
-          outcome.refusal() == Outcome.Refusal.NEEDS_RESTART
-              ? "revision "
-                  + r.number()
-                  + " needs a restart of this member ("
-                  + outcome.reason()
-                  + ")"
-              : "revision "
-                  + r.number()
-                  + " refused: "
-                  + outcome.reason()
-                  + (outcome.problems().isEmpty()
-                      ? ""
-                      : " (" + String.join("; ", outcome.problems()) + ")");
+      lastRefusal = "revision " + r.number() + " refused: " + reason(outcome);
       LOG.error("{}; revision {} stays in force", lastRefusal, path.revision());
     }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   @Override
   public void close() {
     heartbeat.shutdownNow();
+    follow.shutdownNow();
     array.close();
   }
 }

@@ -8,6 +8,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.ocspcluster.coordination.ConfigStore;
+import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.slf4j.LoggerFactory;
@@ -78,13 +79,15 @@ public final class ZooKeeperArray implements AutoCloseable {
             + ")");
   }
 
-  /** Keeps {@code start} as the local store's current revision, unless it already is. */
-  public static void keepLocally(ConfigStore local, Revision start, String from)
-      throws IOException {
+  /**
+   * Keeps {@code start} as the local store's current revision, under the array's number, unless it
+   * already is.
+   */
+  public static void keepLocally(FolderConfigStore local, Revision start) throws IOException {
     Optional<Revision> kept = local.current();
     if (kept.map(Revision::number).orElse(-1) != start.number()
         || !kept.get().yaml().equals(start.yaml())) {
-      local.append(start.yaml(), start.baseDir(), "revision " + start.number() + " from " + from);
+      local.keep(start);
     }
   }
 

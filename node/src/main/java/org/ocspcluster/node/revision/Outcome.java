@@ -26,7 +26,12 @@ public record Outcome(
     /** This process may not store revisions now (a standby controller) or keeps none. */
     NOT_HERE,
     /** The store failed; nothing changed on any part. */
-    NOT_STORED
+    NOT_STORED,
+    /**
+     * A participant of the array (a member, a balancer) could not take it or did not answer; it was
+     * aborted on every participant.
+     */
+    NOT_PREPARED
   }
 
   static Outcome applied(int revision, String source) {

@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
 public final class RevisionPath {
   private static final Logger LOG = LoggerFactory.getLogger(RevisionPath.class);
 
-  /** Keeps the revision durably and says its number; throws when it could not. */
+  /**
+   * Keeps the revision durably and says its number; throws when it could not ({@link
+   * RevisionRefused} when those it asks, such as the array's other participants, would not).
+   */
   @FunctionalInterface
   public interface Store {
     int store() throws Exception;
@@ -79,6 +82,15 @@ public final class RevisionPath {
     int number;
     try {
       number = store.store();
+    } catch (RevisionRefused e) {
+      abort(prepared);
+      LOG.warn(
+          "config revision from {} not taken; revision {} stays in force: {}{}",
+          source,
+          revision,
+          e.getMessage(),
+          e.problems().isEmpty() ? "" : " (" + String.join("; ", e.problems()) + ")");
+      return Outcome.refused(e.kind(), e.getMessage(), e.problems(), revision, source);
     } catch (Exception e) {
       abort(prepared);
       String reason = "the revision could not be stored (" + e.getMessage() + "); nothing changed";

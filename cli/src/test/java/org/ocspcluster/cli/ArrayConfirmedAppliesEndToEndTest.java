@@ -1,0 +1,188 @@
+package org.ocspcluster.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.cli.demo.DemoCluster;
+import org.ocspcluster.coordination.Revision;
+import org.ocspcluster.coordination.ZooKeeperConfigStore;
+import org.ocspcluster.node.Node;
+import org.ocspcluster.pki.DemoPki;
+
+/**
+ * An array's revision is taken by every participant or by none: on the real ZooKeeper that {@code
+ * .ci/run} starts (OCSP_CLUSTER_ZOOKEEPER), else on Curator's in-process server.
+ */
+class ArrayConfirmedAppliesEndToEndTest {
+  @TempDir Path dir;
+  ArrayLab lab;
+  DemoCluster.Ports ports;
+  String admin;
+  Path yaml;
+  int[] free;
+
+  @BeforeEach
+  void start() throws Exception {
+    String connect = System.getenv("OCSP_CLUSTER_ZOOKEEPER");
+    TestingServer inProcess = null;
+    if (connect == null || connect.isBlank()) {
+      inProcess = new TestingServer(true);
+      connect = inProcess.getConnectString();
+    }
+    lab = new ArrayLab(connect, "confirmed-" + System.nanoTime(), dir);
+    if (inProcess != null) {
+      lab.adopt(inProcess);
+    }
+    free = Clients.freePorts(7);
+    ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    DemoPki.create("localhost", ports.cluster(), DemoPki.KeyType.EC).writeTo(dir.resolve("second"));
+    yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    admin = "127.0.0.1:" + free[4];
+    lab.controller(free[4], "controller-a");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Clients.cli("config", "apply", yaml.toString(), "--admin", admin).exit() == 0);
+  }
+
+  @AfterEach
+  void stop() {
+    lab.close();
+  }
+
+  private Revision current() throws Exception {
+    return lab.store().current().orElseThrow();
+  }
+
+  private Path variant(String name, String from, String to) throws Exception {
+    Path file = dir.resolve(name);
+    String text = Files.readString(yaml);
+    assertTrue(text.contains(from), "the demo file has " + from);
+    Files.writeString(file, text.replace(from, to));
+    return file;
+  }
+
+  private Clients.Said status() {
+    return Clients.cli("array", "status", "--admin", admin);
+  }
+
+  @Test
+  void aRevisionOneMemberCannotTakeIsAbortedEverywhereAndTheNextKeepsTheArraysNumber()
+      throws Exception {
+    Revision one = current();
+    lab.member("responder-1", one);
+    lab.member("responder-2", one);
+    await().atMost(Duration.ofSeconds(10)).until(() -> status().exit() == 0);
+
+    // responder-2's own signer: the demo certificate with another key.
+    Path mismatched =
+        variant(
+            "mismatched.yaml",
+            "    priority: 2\n",
+            """
+                priority: 2
+                signers:
+                  demo:
+                    certificate: ocsp-signer.pem
+                    key: second/ocsp-signer.key
+            """);
+    Clients.Said refused = Clients.cli("config", "apply", mismatched.toString(), "--admin", admin);
+    assertEquals(1, refused.exit(), refused.out());
+    assertTrue(refused.out().contains("member responder-2:"), refused.out());
+    assertTrue(refused.out().contains("was aborted"), refused.out());
+    assertFalse(refused.out().contains("member responder-1:"), refused.out());
+    assertEquals(one.number(), current().number(), "nothing was committed");
+    Clients.Said after = status();
+    assertEquals(0, after.exit(), after.out());
+    assertTrue(
+        after.out().matches("(?s).*responder-1 +up +1 +demo +ok.*responder-2 +up +1 +demo +ok.*"),
+        after.out());
+
+    Path withSecond = Clients.withSecondCa(yaml, dir.resolve("with-second.yaml"));
+    Clients.Said applied = Clients.cli("config", "apply", withSecond.toString(), "--admin", admin);
+    assertEquals(0, applied.exit(), applied.out());
+    assertEquals(2, current().number(), "the aborted proposal used no number");
+    // Committed means served: no waiting after config apply returns.
+    for (int port : new int[] {ports.member1(), ports.member2()}) {
+      assertTrue(
+          Clients.openssl(
+                  dir.resolve("second/ca.pem"),
+                  "http://127.0.0.1:" + port + "/",
+                  "-cert",
+                  dir.resolve("second/good.pem").toString())
+              .out()
+              .contains("good.pem: good"));
+    }
+    Revision kept = lab.local("member-responder-1").current().orElseThrow();
+    assertEquals(2, kept.number(), "the member keeps the array's number");
+    assertEquals(current().yaml(), kept.yaml());
+  }
+
+  @Test
+  void aRevisionTheBalancerCannotTakeIsAbortedAndNamesTheBalancer() throws Exception {
+    Revision one = current();
+    lab.member("responder-1", one);
+    lab.balancer("lb-1", one);
+    Path moved = variant("moved.yaml", "ports: " + ports.cluster(), "ports: " + free[5]);
+    Clients.Said refused = Clients.cli("config", "apply", moved.toString(), "--admin", admin);
+    assertEquals(1, refused.exit(), refused.out());
+    assertTrue(refused.out().contains("balancer lb-1: needs a restart"), refused.out());
+    assertEquals(one.number(), current().number());
+    Clients.Said json = Clients.cli("array", "status", "--json", "--admin", admin);
+    assertEquals(ArrayCommand.Status.NOT_CONVERGED, json.exit(), "responder-2 never started");
+    assertTrue(
+        json.out().contains("\"balancer\":\"lb-1\",\"state\":\"up\",\"revision\":1"), json.out());
+    assertTrue(json.out().contains("\"member\":\"responder-2\",\"state\":\"never started\""));
+  }
+
+  @Test
+  void aMemberThatWasDownIsShownDownAndCatchesUpWhenItReturns() throws Exception {
+    Revision one = current();
+    lab.member("responder-1", one);
+    Node two = lab.member("responder-2", one);
+    await().atMost(Duration.ofSeconds(10)).until(() -> status().exit() == 0);
+    two.close();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> status().out().matches("(?s).*responder-2 +down +1 .*last seen .*"));
+    assertEquals(ArrayCommand.Status.NOT_CONVERGED, status().exit());
+
+    Path withSecond = Clients.withSecondCa(yaml, dir.resolve("with-second.yaml"));
+    Clients.Said applied = Clients.cli("config", "apply", withSecond.toString(), "--admin", admin);
+    assertEquals(0, applied.exit(), "a member that is down does not hold the array: " + applied);
+
+    // It comes back from its local copy (revision 1) and takes revision 2 from the array.
+    Revision kept = lab.local("member-responder-2").current().orElseThrow();
+    assertEquals(1, kept.number());
+    lab.member("responder-2", kept);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                status()
+                    .out()
+                    .matches("(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second.*"));
+    assertEquals(0, status().exit());
+    assertEquals(2, lab.local("member-responder-2").current().orElseThrow().number());
+  }
+
+  @Test
+  void aMemberCannotBeGivenARevisionBehindTheArraysBack() throws Exception {
+    Node one = lab.member("responder-1", current());
+    var outcome = one.apply(Files.readString(yaml), dir, "test");
+    assertFalse(outcome.applied());
+    assertTrue(outcome.reason().contains("apply on the array controller"), outcome.reason());
+    ZooKeeperConfigStore store = lab.store();
+    assertEquals(1, store.current().orElseThrow().number());
+  }
+}
