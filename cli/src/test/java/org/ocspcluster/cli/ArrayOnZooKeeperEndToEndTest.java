@@ -54,6 +54,23 @@ class ArrayOnZooKeeperEndToEndTest {
     return lab(zookeeper.getConnectString()).member(name, start);
   }
 
+  /** One admin call that must be answered within 2 s. */
+  private static java.net.http.HttpResponse<String> answer(
+      java.net.http.HttpClient http, String admin, String method, String path) throws Exception {
+    return answer(http, admin, method, path, "");
+  }
+
+  private static java.net.http.HttpResponse<String> answer(
+      java.net.http.HttpClient http, String admin, String method, String path, String body)
+      throws Exception {
+    return http.send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + admin + path))
+            .timeout(Duration.ofSeconds(2))
+            .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   private Clients.Run ask(String ca, String leaf, int port) throws Exception {
     return Clients.openssl(
         dir.resolve(ca), "http://127.0.0.1:" + port + "/", "-cert", dir.resolve(leaf).toString());
@@ -199,6 +216,26 @@ class ArrayOnZooKeeperEndToEndTest {
 
     // ZooKeeper goes away; responder-2 restarts and serves the revision it kept on disk.
     zookeeper.stop();
+    long down = System.nanoTime();
+    // Every admin call answers within 2 s, with what is known and that ZooKeeper is unreachable.
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> answer(http, admin, "GET", "/array/status").body().contains("unreachable"));
+    System.out.printf(
+        "zookeeper down: the controller said so %d ms after%n",
+        (System.nanoTime() - down) / 1_000_000);
+    var status = answer(http, admin, "GET", "/array/status");
+    assertEquals(200, status.statusCode());
+    assertTrue(status.body().contains("\"lastKnown\""), status.body());
+    assertEquals(200, answer(http, admin, "GET", "/metrics").statusCode());
+    assertEquals(503, answer(http, admin, "GET", "/config/history").statusCode());
+    long stopped = System.nanoTime();
+    var apply = answer(http, admin, "POST", "/config?baseDir=" + dir, Files.readString(withSecond));
+    assertEquals(503, apply.statusCode(), apply.body());
+    assertTrue(apply.body().contains("ZooKeeper is unreachable"), apply.body());
+    System.out.printf(
+        "zookeeper down: apply answered in %d ms%n", (System.nanoTime() - stopped) / 1_000_000);
     two.stopMember("responder-2");
     FolderConfigStore kept = new FolderConfigStore(dir.resolve("member-responder-2"));
     Revision last = kept.current().orElseThrow();

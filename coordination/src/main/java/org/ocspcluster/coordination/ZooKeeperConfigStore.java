@@ -47,9 +47,20 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
   private final String base;
   private final List<AutoCloseable> opened = new ArrayList<>();
 
+  private volatile boolean everConnected;
+
   public ZooKeeperConfigStore(CuratorFramework client, String cluster) {
     this.client = client;
     this.base = "/ocsp-cluster/" + cluster;
+    client
+        .getConnectionStateListenable()
+        .addListener(
+            (c, state) -> {
+              if (state.isConnected()) {
+                everConnected = true;
+              }
+            });
+    everConnected = connected(); // it may have connected before the listener was added
   }
 
   /** ZooKeeper cannot be reached now; the message says where it was looked for. */
@@ -80,16 +91,19 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
   }
 
   /**
-   * Throws {@link Unreachable} when the session is not connected and does not connect within a
-   * second (a process just started, a server just restarted).
+   * Throws {@link Unreachable} when the session is not connected: at once once it was connected and
+   * got lost, within a second for a process that has not connected yet (it may be about to).
    */
   public void requireConnected() throws Unreachable {
     if (connected()) {
+      everConnected = true;
       return;
     }
-    boolean now;
+    boolean now = false;
     try {
-      now = client.blockUntilConnected(1, java.util.concurrent.TimeUnit.SECONDS);
+      if (!everConnected) {
+        now = client.blockUntilConnected(1, java.util.concurrent.TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       now = false;

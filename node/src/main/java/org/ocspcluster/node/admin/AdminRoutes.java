@@ -18,6 +18,7 @@ import org.ocspcluster.balancer.Balancer;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.coordination.ConfigStore;
 import org.ocspcluster.coordination.Revision;
+import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.ocspcluster.node.Node;
 import org.ocspcluster.node.admin.AdminServer.Reply;
 import org.ocspcluster.node.array.ArrayController;
@@ -183,6 +184,15 @@ public final class AdminRoutes {
 
   private Reply config(String method, String path, Map<String, List<String>> query, String body)
       throws IOException {
+    try {
+      return configRoutes(method, path, query, body);
+    } catch (ZooKeeperConfigStore.Unreachable e) {
+      return Reply.text(503, e.getMessage() + "; the revisions cannot be read until it is back\n");
+    }
+  }
+
+  private Reply configRoutes(
+      String method, String path, Map<String, List<String>> query, String body) throws IOException {
     ConfigStore store;
     try {
       store = node.revisionStore();

@@ -88,10 +88,15 @@ public final class AdminServer implements AutoCloseable {
       java.util.function.Supplier<String> token,
       io.netty.handler.ssl.SslContext tls) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    // Several threads, so that a slow call (a revision waiting for the array's votes, ZooKeeper
+    // being retried) never holds up /metrics or /ready behind it.
+    java.util.concurrent.atomic.AtomicInteger threads =
+        new java.util.concurrent.atomic.AtomicInteger();
     ExecutorService work =
-        Executors.newSingleThreadExecutor(
+        Executors.newFixedThreadPool(
+            4,
             r -> {
-              Thread t = new Thread(r, "admin");
+              Thread t = new Thread(r, "admin-" + threads.incrementAndGet());
               t.setDaemon(true);
               return t;
             });

@@ -92,16 +92,16 @@ public final class ArrayController implements AutoCloseable {
   /** The revision path's only part on a controller: only the leader may propose a revision. */
   public Part leadership() {
     return (running, next) -> {
-      if (!latch.hasLeadership()) {
-        throw new RevisionRefused(
-            Outcome.Refusal.NOT_HERE,
-            "this controller is not the leader; apply on the leader, " + leaderId());
-      }
       try {
         array.requireConnected();
       } catch (ZooKeeperConfigStore.Unreachable e) {
         throw new RevisionRefused(
             Outcome.Refusal.NOT_STORED, e.getMessage() + "; nothing was proposed");
+      }
+      if (!latch.hasLeadership()) {
+        throw new RevisionRefused(
+            Outcome.Refusal.NOT_HERE,
+            "this controller is not the leader; apply on the leader, " + leaderId());
       }
       return Part.Change.NONE;
     };
@@ -158,6 +158,9 @@ public final class ArrayController implements AutoCloseable {
   }
 
   public String leaderId() {
+    if (!array.connected()) {
+      return "no leader is known while ZooKeeper is unreachable";
+    }
     try {
       return "the leader is " + latch.getLeader().getId();
     } catch (Exception e) {
