@@ -41,6 +41,15 @@ final class AssignSignerCommand implements Callable<Integer> {
       description = "the PKCS#12 file's password")
   Path passwordFile;
 
+  @Option(
+      names = "--member",
+      paramLabel = "NAME",
+      description =
+          "only this member (default: every member). Against the array controller or `up`, the"
+              + " assignment is a new revision, kept by later applies of files that do not give"
+              + " the member a signers: key of its own")
+  String member;
+
   @picocli.CommandLine.Mixin AdminOption admin;
 
   @Spec CommandSpec spec;
@@ -56,6 +65,9 @@ final class AssignSignerCommand implements Callable<Integer> {
     append(query, "key", key);
     append(query, "keystore", keystore);
     append(query, "passwordFile", passwordFile);
+    if (member != null) {
+      query.append("&member=").append(encode(member));
+    }
     return AdminClient.report(AdminClient.post(admin, query.toString()), spec);
   }
 

@@ -176,6 +176,63 @@ class ArrayConfirmedAppliesEndToEndTest {
     assertEquals(2, lab.local("member-responder-2").current().orElseThrow().number());
   }
 
+  private String responderId(int port) throws Exception {
+    String text =
+        Clients.openssl(
+                dir.resolve("ca.pem"),
+                "http://127.0.0.1:" + port + "/",
+                "-cert",
+                dir.resolve("good.pem").toString(),
+                "-resp_text")
+            .out();
+    assertTrue(text.contains("good.pem: good"), text);
+    return text.lines().filter(l -> l.contains("Responder Id")).findFirst().orElseThrow();
+  }
+
+  private Clients.Said assignTheCaAsSigner(String member) {
+    return Clients.cli(
+        "assign-signer",
+        "--configuration",
+        "demo",
+        "--member",
+        member,
+        "--certificate",
+        dir.resolve("ca.pem").toString(),
+        "--key",
+        dir.resolve("ca.key").toString(),
+        "--admin",
+        admin);
+  }
+
+  @Test
+  void aSignerAssignedToOneMemberIsARevisionThatALaterApplyKeeps() throws Exception {
+    Revision one = current();
+    lab.member("responder-1", one);
+    lab.member("responder-2", one);
+    Clients.Said assigned = assignTheCaAsSigner("responder-2");
+    assertEquals(0, assigned.exit(), assigned.out());
+    assertEquals(2, current().number(), "the assignment is revision 2");
+    assertTrue(current().source().contains("assign-signer demo --member responder-2"));
+    String signer = responderId(ports.member1());
+    String assignedSigner = responderId(ports.member2());
+    assertFalse(assignedSigner.equals(signer), "responder-2 signs as the CA: " + assignedSigner);
+
+    // The operator's file knows nothing of the assignment; applying it keeps it.
+    Path withSecond = Clients.withSecondCa(yaml, dir.resolve("with-second.yaml"));
+    Clients.Said applied = Clients.cli("config", "apply", withSecond.toString(), "--admin", admin);
+    assertEquals(0, applied.exit(), applied.out());
+    assertEquals(3, current().number());
+    assertTrue(
+        applied.out().contains("kept the signers assigned to responder-2/demo"), applied.out());
+    assertEquals(assignedSigner, responderId(ports.member2()), "still the CA after the apply");
+    assertEquals(signer, responderId(ports.member1()));
+
+    Clients.Said unknown = assignTheCaAsSigner("responder-9");
+    assertEquals(1, unknown.exit());
+    assertTrue(unknown.out().contains("\"responder-9\" is not a member"), unknown.out());
+    assertEquals(3, current().number());
+  }
+
   @Test
   void aMemberCannotBeGivenARevisionBehindTheArraysBack() throws Exception {
     Node one = lab.member("responder-1", current());

@@ -282,6 +282,70 @@ public final class Node implements AutoCloseable {
     return Outcome.refused(kind, reason, null, revisions.revision(), source);
   }
 
+  /**
+   * {@code config apply}: {@code yaml} as the next revision, keeping the signers assigned to
+   * members (assign-signer) that the file does not mention (see {@link
+   * ConfigEdits#keepAssignedSigners}).
+   */
+  public Outcome applyFile(String yaml, Path baseDir, String source) throws IOException {
+    ConfigStore target = store;
+    java.util.Optional<Revision> current =
+        target == null || follower != null ? java.util.Optional.empty() : target.current();
+    if (current.isEmpty()) {
+      return apply(yaml, baseDir, source);
+    }
+    ConfigEdits.Kept kept;
+    try {
+      kept = ConfigEdits.keepAssignedSigners(current.get().yaml(), yaml);
+    } catch (IOException notYaml) {
+      return apply(yaml, baseDir, source); // refused there, with the parser's words
+    }
+    return apply(
+        kept.yaml(),
+        baseDir,
+        kept.signers().isEmpty()
+            ? source
+            : source + " (kept the signers assigned to " + String.join(", ", kept.signers()) + ")");
+  }
+
+  /**
+   * "Assign Signing Certificate" as a revision: {@code files} become the signer of {@code
+   * configuration} for {@code member} (every member when null), kept by later applies of files that
+   * do not mention that member's signers.
+   */
+  public Outcome assignSignerRevision(String configuration, String member, SignerFiles files)
+      throws IOException {
+    Revision current =
+        revisionStore()
+            .current()
+            .orElseThrow(
+                () -> new IllegalStateException("no revision in force; config apply one first"));
+    String edited =
+        ConfigEdits.assignSigner(
+            current.yaml(),
+            configuration,
+            member,
+            text(files.certificate()),
+            text(files.key()),
+            text(files.keystore()),
+            text(files.passwordFile()));
+    return apply(
+        edited,
+        current.baseDir(),
+        "assign-signer "
+            + configuration
+            + (member == null ? " (every member)" : " --member " + member));
+  }
+
+  private static String text(Path path) {
+    return path == null ? null : path.toString();
+  }
+
+  /** Whether this process keeps revisions (so that a change can be one). */
+  public boolean keepsRevisions() {
+    return store != null;
+  }
+
   /** Applies an earlier revision's text as a new revision. */
   public Outcome rollback(int to) throws IOException {
     Revision r =

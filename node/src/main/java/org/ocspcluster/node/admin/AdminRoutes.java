@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.ocspcluster.balancer.Balancer;
 import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.SignerFiles;
 import org.ocspcluster.coordination.ConfigStore;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
@@ -207,7 +208,8 @@ public final class AdminRoutes {
             return Reply.text(400, "name the folder relative paths are read from: ?baseDir=DIR\n");
           }
           String source = first(query, "source");
-          return outcome(node.apply(body, Path.of(base), source == null ? "admin API" : source));
+          return outcome(
+              node.applyFile(body, Path.of(base), source == null ? "admin API" : source));
         }
         int wanted =
             first(query, "revision") == null
@@ -290,7 +292,7 @@ public final class AdminRoutes {
   private Reply refresh() throws IOException {
     ArrayController controller = node.controller();
     if (controller != null) {
-      ArrayController.Fanout fanout = controller.refreshAll();
+      ArrayController.Fanout fanout = controller.fanOut("/refresh", null);
       return json(fanout.failed() ? 422 : 200, fanout.results());
     }
     try {
@@ -302,22 +304,61 @@ public final class AdminRoutes {
     }
   }
 
+  /**
+   * Assign Signing Certificate. Files named: a new revision where this process keeps revisions (the
+   * array's controller, {@code up}), else a live swap that says it lasts until a restart. No files
+   * named: the configured credential read again, on this process's members or, from a controller,
+   * on every member of the array.
+   */
   private Reply assignSigner(Map<String, List<String>> query) throws IOException {
     String configuration = first(query, "configuration");
     if (configuration == null) {
       return Reply.text(400, "name the configuration: ?configuration=NAME\n");
     }
+    String member = first(query, "member");
+    SignerFiles files =
+        new SignerFiles(
+            path(first(query, "certificate")),
+            path(first(query, "key")),
+            path(first(query, "keystore")),
+            path(first(query, "passwordFile")));
+    boolean named = files.certificate() != null || files.keystore() != null;
     try {
-      return json(
-          200,
+      if (named && node.keepsRevisions()) {
+        return outcome(node.assignSignerRevision(configuration, member, files));
+      }
+      ArrayController controller = node.controller();
+      if (controller != null) {
+        ArrayController.Fanout fanout =
+            controller.fanOut(
+                "/signer?configuration="
+                    + java.net.URLEncoder.encode(configuration, StandardCharsets.UTF_8),
+                member);
+        return json(fanout.failed() ? 422 : 200, fanout.results());
+      }
+      if (member != null
+          && node.memberStatus().stream().noneMatch(m -> member.equals(m.get("member")))) {
+        return Reply.text(404, "this process does not run member " + member + "\n");
+      }
+      Map<String, String> results =
           node.assignSigner(
               configuration,
-              path(first(query, "certificate")),
-              path(first(query, "key")),
-              path(first(query, "keystore")),
-              path(first(query, "passwordFile"))));
+              files.certificate(),
+              files.key(),
+              files.keystore(),
+              files.passwordFile());
+      if (named) {
+        results.replaceAll(
+            (name, said) ->
+                said
+                    + " (live only: this process keeps no revisions, so a restart returns to the"
+                    + " file's signer)");
+      }
+      return json(200, results);
     } catch (IllegalArgumentException e) {
       return Reply.text(404, e.getMessage() + "\n");
+    } catch (IllegalStateException e) {
+      return Reply.text(409, e.getMessage() + "\n");
     } catch (ResponderException e) {
       return Reply.text(422, e.getMessage() + "\n");
     }

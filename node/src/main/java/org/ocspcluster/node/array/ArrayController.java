@@ -294,14 +294,22 @@ public final class ArrayController implements AutoCloseable {
   }
 
   /**
-   * Refresh Revocation Data on every registered member of the array, through each member's admin
-   * listener; per member, what it answered or why it could not be asked.
+   * POSTs {@code pathAndQuery} (Refresh Revocation Data, re-read a signer) to every registered
+   * member of the array, or only {@code member} when given, through each member's admin listener;
+   * per member, what it answered or why it could not be asked.
    */
-  public Fanout refreshAll() throws IOException {
+  public Fanout fanOut(String pathAndQuery, String member) throws IOException {
     Map<String, Object> results = new LinkedHashMap<>();
     boolean failed = false;
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    for (var entry : array.members().entrySet()) {
+    Map<String, Map<String, Object>> members = array.members();
+    if (member != null && !members.containsKey(member)) {
+      return new Fanout(Map.of(member, "not registered: is it running?"), true);
+    }
+    for (var entry : members.entrySet()) {
+      if (member != null && !member.equals(entry.getKey())) {
+        continue;
+      }
       Object address = entry.getValue().get("admin");
       if (address == null) {
         results.put(entry.getKey(), "no admin listener: start the member with --admin HOST:PORT");
@@ -311,7 +319,7 @@ public final class ArrayController implements AutoCloseable {
       try {
         var response =
             http.send(
-                HttpRequest.newBuilder(URI.create("http://" + address + "/refresh"))
+                HttpRequest.newBuilder(URI.create("http://" + address + pathAndQuery))
                     .timeout(Duration.ofSeconds(90))
                     .POST(HttpRequest.BodyPublishers.noBody())
                     .build(),
