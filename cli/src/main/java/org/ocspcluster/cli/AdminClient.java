@@ -54,6 +54,9 @@ final class AdminClient {
         URI.create((address.startsWith("http") ? address : "http://" + address) + pathAndQuery);
     try {
       HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90));
+      request.header(
+          org.ocspcluster.node.admin.AdminServer.USER_HEADER,
+          System.getProperty("user.name", "unknown"));
       var token = admin.token();
       if (token.isPresent()) {
         request.header("Authorization", "Bearer " + token.get());

@@ -136,6 +136,13 @@ final class ArrayProcesses {
     String admin;
 
     @Option(
+        names = "--data",
+        defaultValue = "controller-data",
+        paramLabel = "DIR",
+        description = "where this controller keeps its audit trail (default: ./${DEFAULT-VALUE})")
+    Path data;
+
+    @Option(
         names = "--id",
         paramLabel = "NAME",
         description = "this controller's name in the election (default: its admin address)")
@@ -148,6 +155,7 @@ final class ArrayProcesses {
       Optional<Revision> current = store.current();
       ClusterConfig config = current.map(r -> parse(r, spec.commandLine().getErr())).orElse(null);
       Node process = new Node(config);
+      process.auditTo(data.resolve("audit.jsonl"));
       process.controlArray(store, id == null ? admin : id);
       HostPort at = HostPort.parse(admin);
       process.startAdmin(new InetSocketAddress(at.host(), at.port()));
@@ -201,6 +209,8 @@ final class ArrayProcesses {
         return 1;
       }
       Node process = new Node(follower.config());
+      process.auditTo(
+          (data == null ? Path.of("member-data", member) : data).resolve("audit.jsonl"));
       try {
         process.startMember(member, null);
         follower.follow(process, null);

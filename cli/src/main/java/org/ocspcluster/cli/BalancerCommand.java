@@ -79,6 +79,7 @@ final class BalancerCommand implements Callable<Integer> {
     }
     ClusterConfig cluster = loaded;
     Node process = new Node(cluster);
+    process.auditTo(data.resolve("audit.jsonl"));
     try {
       process.startBalancer();
       if (follower != null) {

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       HostVerbs.Drain.class,
       RefreshCommand.class,
       AssignSignerCommand.class,
+      AuditCommand.class,
       SignerRequestCommand.class,
       CommandLine.HelpCommand.class
     })

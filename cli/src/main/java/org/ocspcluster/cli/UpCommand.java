@@ -91,6 +91,7 @@ final class UpCommand implements Callable<Integer> {
       return Main.CONFIG_ERROR;
     }
     Node process = new Node(cluster);
+    process.auditTo(data.resolve("audit.jsonl"));
     try {
       process.useStore(store, yaml, baseDir, source);
       process.startAllMembers();

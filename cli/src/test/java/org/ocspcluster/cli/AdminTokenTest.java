@@ -34,7 +34,7 @@ class AdminTokenTest {
             new InetSocketAddress("127.0.0.1", 0),
             Map.of(
                 "/refresh",
-                (method, path, query, body) -> {
+                (method, path, query, body, caller) -> {
                   if ("POST".equals(method)) {
                     refreshes.incrementAndGet();
                     return AdminServer.Reply.text(200, "refreshed\n");

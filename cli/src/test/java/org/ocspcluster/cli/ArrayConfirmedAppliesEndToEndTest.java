@@ -126,6 +126,31 @@ class ArrayConfirmedAppliesEndToEndTest {
     Revision kept = lab.local("member-responder-1").current().orElseThrow();
     assertEquals(2, kept.number(), "the member keeps the array's number");
     assertEquals(current().yaml(), kept.yaml());
+
+    // The audit trail: who did what, from which revision to which, and how it ended.
+    Clients.Said audit = Clients.cli("audit", "--admin", admin);
+    assertEquals(0, audit.exit(), audit.out());
+    String user = "user " + System.getProperty("user.name");
+    assertTrue(audit.out().contains("the array (ZooKeeper)"), audit.out());
+    assertTrue(
+        audit.out().matches("(?s).*controller takes the lead.*controller controller-a.*"),
+        audit.out());
+    assertTrue(
+        audit
+            .out()
+            .matches(
+                "(?s).*1->1 +config apply source=config apply .*mismatched.yaml +unverified \\(no"
+                    + " admin token\\), "
+                    + user
+                    + " from 127.0.0.1 +409 refused: revision 2 was aborted.*"),
+        audit.out());
+    assertTrue(
+        audit
+            .out()
+            .matches("(?s).*1->2 +config apply .*with-second.yaml .*" + user + ".*200 done.*"),
+        audit.out());
+    String local = Files.readString(dir.resolve("controller-controller-a/audit.jsonl"));
+    assertTrue(local.contains("\"before\":1,\"after\":2"), local);
   }
 
   @Test

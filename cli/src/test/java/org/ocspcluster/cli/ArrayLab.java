@@ -43,6 +43,7 @@ final class ArrayLab implements AutoCloseable {
   Node controller(int adminPort, String id) throws Exception {
     Node controller = new Node(null);
     toClose.add(controller);
+    controller.auditTo(dir.resolve("controller-" + id).resolve("audit.jsonl"));
     controller.controlArray(store(), id);
     controller.startAdmin(new InetSocketAddress("127.0.0.1", adminPort));
     return controller;

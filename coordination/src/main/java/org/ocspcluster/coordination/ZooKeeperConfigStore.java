@@ -294,6 +294,50 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
     }
   }
 
+  /**
+   * Appends one audit entry (JSON) under {@code audit/}, as a sequential znode, in the background;
+   * false when ZooKeeper is unreachable now (the caller keeps it locally anyway).
+   */
+  public boolean appendAudit(byte[] entry) {
+    if (!connected()) {
+      return false;
+    }
+    try {
+      client
+          .create()
+          .creatingParentContainersIfNeeded()
+          .withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+          .inBackground()
+          .forPath(base + "/audit/entry-", entry);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** The array's last {@code limit} audit entries (JSON), oldest first. */
+  public List<byte[]> audit(int limit) throws IOException {
+    requireConnected();
+    try {
+      if (client.checkExists().forPath(base + "/audit") == null) {
+        return List.of();
+      }
+      List<String> names = new ArrayList<>(client.getChildren().forPath(base + "/audit"));
+      names.sort(String::compareTo);
+      List<byte[]> entries = new ArrayList<>();
+      for (String n : names.subList(Math.max(0, names.size() - limit), names.size())) {
+        try {
+          entries.add(client.getData().forPath(base + "/audit/" + n));
+        } catch (KeeperException.NoNodeException gone) {
+          // trimmed meanwhile
+        }
+      }
+      return entries;
+    } catch (Exception e) {
+      throw io(e);
+    }
+  }
+
   /** Joins the election of the controller; {@link LeaderLatch#hasLeadership()} says who won. */
   public LeaderLatch controllerLatch(String id) throws IOException {
     try {

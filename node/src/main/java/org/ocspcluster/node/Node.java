@@ -43,6 +43,7 @@ import org.ocspcluster.node.admin.AdminRoutes;
 import org.ocspcluster.node.admin.AdminServer;
 import org.ocspcluster.node.array.ArrayController;
 import org.ocspcluster.node.array.ArrayFollower;
+import org.ocspcluster.node.audit.AuditTrail;
 import org.ocspcluster.node.revision.LiveChanges;
 import org.ocspcluster.node.revision.Outcome;
 import org.ocspcluster.node.revision.Part;
@@ -70,6 +71,7 @@ public final class Node implements AutoCloseable {
   private final List<ResponderMember> members = new CopyOnWriteArrayList<>();
   private final Map<String, Meter> revisionGauges = new ConcurrentHashMap<>();
   private final RevisionPath revisions;
+  private volatile AuditTrail audit = new AuditTrail(null);
   private volatile ConfigStore store;
   private volatile boolean runsAllMembers;
   private HealthChecker health;
@@ -186,12 +188,33 @@ public final class Node implements AutoCloseable {
     LOG.info("config revision {} in force ({})", number, source);
   }
 
+  /** Keeps this process's audit trail in {@code file} (one JSON object a line). */
+  public void auditTo(Path file) {
+    audit = new AuditTrail(file);
+  }
+
+  /** Who changed what through this process (and, on the array, through every process). */
+  public AuditTrail audit() {
+    return audit;
+  }
+
   /**
    * Makes this process an array controller on ZooKeeper: while it leads, it proposes revisions to
    * the array's participants and commits those all of them prepared.
    */
   public void controlArray(ZooKeeperConfigStore array, String id) throws IOException {
-    controller = new ArrayController(array, id, leads -> {});
+    audit.alsoTo(array);
+    controller =
+        new ArrayController(
+            array,
+            id,
+            leads ->
+                audit.record(
+                    "controller " + id,
+                    leads ? "controller takes the lead" : "controller stands by",
+                    revisions.revision(),
+                    revisions.revision(),
+                    leads ? "leads the array" : "stands by; " + controller.leaderId()));
     started.push(controller);
     store = array;
     revisions.startAt(controller.currentRevision());
@@ -204,6 +227,7 @@ public final class Node implements AutoCloseable {
   public void followArray(ZooKeeperConfigStore array, FolderConfigStore local, String balancerName)
       throws IOException {
     store = local;
+    audit.alsoTo(array);
     List<ArrayFollower.Participant> participants = new ArrayList<>();
     for (ResponderMember m : members) {
       participants.add(new ArrayFollower.Participant("members", m.name()));

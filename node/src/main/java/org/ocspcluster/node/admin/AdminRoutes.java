@@ -63,7 +63,7 @@ public final class AdminRoutes {
     Map<String, AdminServer.Route> routes = new LinkedHashMap<>();
     routes.put(
         "/",
-        (method, path, query, body) -> {
+        (method, path, query, body, caller) -> {
           try (InputStream in = AdminRoutes.class.getResourceAsStream("/status/index.html")) {
             return new Reply(
                 200,
@@ -73,14 +73,14 @@ public final class AdminRoutes {
         });
     routes.put(
         "/metrics",
-        (method, path, query, body) ->
+        (method, path, query, body, caller) ->
             "GET".equals(method)
                 ? new Reply(
                     200, "text/plain; version=0.0.4; charset=utf-8", node.registry().scrape())
                 : Reply.text(405, "use GET\n"));
     routes.put(
         "/ready",
-        (method, path, query, body) -> {
+        (method, path, query, body, caller) -> {
           String notReady = node.notReadyReason();
           return notReady == null
               ? Reply.text(200, "ready\n")
@@ -88,14 +88,14 @@ public final class AdminRoutes {
         });
     routes.put(
         "/refresh",
-        (method, path, query, body) ->
+        (method, path, query, body, caller) ->
             "POST".equals(method)
                 ? refresh()
                 : Reply.text(
                     405, "use POST: Refresh Revocation Data on every member of this process\n"));
     routes.put(
         "/signer",
-        (method, path, query, body) ->
+        (method, path, query, body, caller) ->
             "POST".equals(method)
                 ? assignSigner(query)
                 : Reply.text(
@@ -103,20 +103,86 @@ public final class AdminRoutes {
                     "use POST with ?configuration=NAME[&certificate=FILE&key=FILE|&keystore=FILE]\n"));
     routes.put(
         "/query",
-        (method, path, query, body) ->
+        (method, path, query, body, caller) ->
             node.balancer() == null
                 ? Reply.text(409, "this process runs no balancer\n")
                 : json(200, node.balancer().query()));
-    routes.put("/members/", (method, path, query, body) -> control(method, path, "/members/"));
-    routes.put("/rules/", (method, path, query, body) -> control(method, path, "/rules/"));
-    routes.put("/array/status", (method, path, query, body) -> arrayStatus());
     routes.put(
-        "/array/add-member", (method, path, query, body) -> editMembers(method, query, true));
+        "/members/", (method, path, query, body, caller) -> control(method, path, "/members/"));
+    routes.put("/rules/", (method, path, query, body, caller) -> control(method, path, "/rules/"));
+    routes.put("/array/status", (method, path, query, body, caller) -> arrayStatus());
     routes.put(
-        "/array/remove-member", (method, path, query, body) -> editMembers(method, query, false));
-    routes.put("/config", this::config);
-    routes.put("/config/", this::config);
+        "/array/add-member",
+        (method, path, query, body, caller) -> editMembers(method, query, true));
+    routes.put(
+        "/array/remove-member",
+        (method, path, query, body, caller) -> editMembers(method, query, false));
+    routes.put("/config", (m, p, q, b, c) -> config(m, p, q, b));
+    routes.put("/config/", (m, p, q, b, c) -> config(m, p, q, b));
+    routes.put(
+        "/audit",
+        (method, path, query, body, caller) -> {
+          String limit = first(query, "limit");
+          var read = node.audit().read(limit == null ? 100 : Integer.parseInt(limit));
+          return json(200, Map.of("from", read.from(), "entries", read.entries()));
+        });
+    routes.replaceAll((path, route) -> audited(route));
     return routes;
+  }
+
+  /**
+   * Records every change asked of this process (any method but GET and HEAD) in its audit trail:
+   * the caller, the verb, the revision before and after, and the answer.
+   */
+  private AdminServer.Route audited(AdminServer.Route route) {
+    return (method, path, query, body, caller) -> {
+      if (method.equals("GET") || method.equals("HEAD")) {
+        return route.handle(method, path, query, body, caller);
+      }
+      int before = node.revision();
+      Reply reply = route.handle(method, path, query, body, caller);
+      String said = reply.body().strip();
+      int newline = said.indexOf('\n');
+      String outcome =
+          reply.status()
+              + " "
+              + (reply.status() == 200 ? "done" : "refused")
+              + ": "
+              + (newline < 0 ? said : said.substring(0, newline) + " ...");
+      node.audit()
+          .record(
+              caller,
+              verb(path, query),
+              before,
+              node.revision(),
+              outcome.length() > 500 ? outcome.substring(0, 500) + " ..." : outcome);
+      return reply;
+    };
+  }
+
+  /** The verb as people typed it: "config apply FILE", "host stop responder-1", ... */
+  static String verb(String path, Map<String, List<String>> query) {
+    String q =
+        query.entrySet().stream()
+            .filter(e -> !e.getKey().equals("baseDir"))
+            .map(e -> e.getKey() + "=" + String.join(",", e.getValue()))
+            .collect(java.util.stream.Collectors.joining(" "));
+    String verb =
+        switch (path) {
+          case "/config" -> "config apply";
+          case "/config/rollback" -> "config rollback";
+          case "/signer" -> "assign-signer";
+          case "/refresh" -> "refresh";
+          case "/array/add-member" -> "array add-member";
+          case "/array/remove-member" -> "array remove-member";
+          default -> {
+            String[] parts = path.split("/");
+            yield parts.length == 4
+                ? (parts[1].equals("members") ? "host " : "rule ") + parts[3] + " " + parts[2]
+                : path;
+          }
+        };
+    return q.isEmpty() ? verb : verb + " " + q;
   }
 
   /**

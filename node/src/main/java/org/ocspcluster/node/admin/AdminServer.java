@@ -53,11 +53,18 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
-  /** One route: the request's method, its path, its query parameters, and its body. */
+  /**
+   * One route: the request's method, its path, its query parameters, its body, and who asks (for
+   * the audit trail: the admin token holder or an unverified caller, the user, the address).
+   */
   public interface Route {
-    Reply handle(String method, String path, Map<String, List<String>> query, String body)
+    Reply handle(
+        String method, String path, Map<String, List<String>> query, String body, String caller)
         throws Exception;
   }
+
+  /** The header the verbs send with the local user's name. */
+  public static final String USER_HEADER = "X-Ocsp-Cluster-User";
 
   private AdminServer(EventLoopGroup group, ExecutorService work, Channel channel) {
     this.group = group;
@@ -214,12 +221,44 @@ public final class AdminServer implements AutoCloseable {
                     keepAlive);
                 return;
               }
-              reply = chosen.handle(method, uri.path(), uri.parameters(), body);
+              reply =
+                  chosen.handle(
+                      method,
+                      uri.path(),
+                      uri.parameters(),
+                      body,
+                      caller(
+                          token.get() != null,
+                          request.headers().get(USER_HEADER),
+                          ctx.channel().remoteAddress()));
             } catch (Exception e) {
               reply = Reply.text(500, "error: " + e.getMessage() + "\n");
             }
             send(ctx, reply, keepAlive);
           });
+    }
+
+    /**
+     * Who asks, in words: the holder of the admin token (which the listener checked) or, with no
+     * token configured, an unverified caller; with the user name the verb says it runs as, and the
+     * address it came from.
+     */
+    static String caller(boolean tokenChecked, String claimedUser, java.net.SocketAddress from) {
+      String user =
+          claimedUser == null
+              ? "an unnamed user"
+              : "user "
+                  + claimedUser
+                      .replaceAll("[^\\p{Alnum}._@-]", "?")
+                      .substring(0, Math.min(64, claimedUser.length()));
+      String at =
+          from instanceof InetSocketAddress a
+              ? a.getAddress().getHostAddress()
+              : String.valueOf(from);
+      return (tokenChecked ? "admin token holder, " : "unverified (no admin token), ")
+          + user
+          + " from "
+          + at;
     }
 
     /**
