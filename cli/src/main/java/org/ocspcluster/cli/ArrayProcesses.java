@@ -12,6 +12,7 @@ import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.config.HostPort;
 import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.coordination.Revision;
+import org.ocspcluster.coordination.ZooKeeperAccess;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.ocspcluster.node.Node;
 import org.ocspcluster.node.array.ZooKeeperArray;
@@ -38,6 +39,8 @@ final class ArrayProcesses {
         paramLabel = "NAME",
         description = "the array's name in ZooKeeper (default: ${DEFAULT-VALUE})")
     String cluster;
+
+    @picocli.CommandLine.Mixin ZooKeeperOptions access;
 
     @Spec CommandSpec spec;
 
@@ -78,9 +81,14 @@ final class ArrayProcesses {
     }
 
     /** Null after saying why on {@code err}. */
-    static Follower start(String zookeeper, String cluster, Path data, PrintWriter err)
+    static Follower start(
+        String zookeeper, String cluster, ZooKeeperOptions options, Path data, PrintWriter err)
         throws IOException {
-      ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster);
+      ZooKeeperAccess access = options.access(err);
+      if (access == null) {
+        return null;
+      }
+      ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster, access);
       FolderConfigStore local = new FolderConfigStore(data.resolve("revisions"));
       ZooKeeperArray.Start start = array.startingRevision(local);
       if (start.revision().isEmpty()) {
@@ -150,7 +158,11 @@ final class ArrayProcesses {
 
     @Override
     public Integer call() throws Exception {
-      ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster);
+      ZooKeeperAccess zk = access.access(spec.commandLine().getErr());
+      if (zk == null) {
+        return Main.CONFIG_ERROR;
+      }
+      ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster, zk);
       ZooKeeperConfigStore store = array.store();
       Optional<Revision> current = store.current();
       ClusterConfig config = current.map(r -> parse(r, spec.commandLine().getErr())).orElse(null);
@@ -204,7 +216,11 @@ final class ArrayProcesses {
       PrintWriter err = spec.commandLine().getErr();
       Follower follower =
           Follower.start(
-              zookeeper, cluster, data == null ? Path.of("member-data", member) : data, err);
+              zookeeper,
+              cluster,
+              access,
+              data == null ? Path.of("member-data", member) : data,
+              err);
       if (follower == null) {
         return 1;
       }

@@ -54,6 +54,8 @@ final class BalancerCommand implements Callable<Integer> {
               + " name)")
   String name;
 
+  @picocli.CommandLine.Mixin ZooKeeperOptions access;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -66,7 +68,8 @@ final class BalancerCommand implements Callable<Integer> {
     ClusterConfig loaded;
     if (zookeeper != null) {
       follower =
-          ArrayProcesses.Follower.start(zookeeper, this.cluster, data, spec.commandLine().getErr());
+          ArrayProcesses.Follower.start(
+              zookeeper, this.cluster, access, data, spec.commandLine().getErr());
       if (follower == null) {
         return 1;
       }

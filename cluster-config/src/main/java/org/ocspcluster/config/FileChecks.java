@@ -24,6 +24,16 @@ public final class FileChecks {
 
   private FileChecks() {}
 
+  /**
+   * A secret file named outside the configuration (e.g. on the command line as {@code field}):
+   * readable, and by its owner only; the problems, with the chmod that fixes them.
+   */
+  public static List<ConfigException.Problem> secretFile(String field, Path path) {
+    FileChecks checks = new FileChecks();
+    checks.secret(field, path);
+    return List.copyOf(checks.problems);
+  }
+
   /** Every file the configuration names: for a process that runs every part (and check-config). */
   public static List<ConfigException.Problem> all(ClusterConfig config) {
     Set<ConfigException.Problem> all = new LinkedHashSet<>();

@@ -5,11 +5,10 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.ocspcluster.coordination.ConfigStore;
 import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.coordination.Revision;
+import org.ocspcluster.coordination.ZooKeeperAccess;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +28,9 @@ public final class ZooKeeperArray implements AutoCloseable {
    * Connects (in the background; Curator retries) to the ensemble {@code hosts}, array {@code
    * cluster}.
    */
-  public static ZooKeeperArray connect(String hosts, String cluster) {
-    CuratorFramework client =
-        CuratorFrameworkFactory.builder()
-            .connectString(hosts)
-            .sessionTimeoutMs(10_000)
-            .connectionTimeoutMs(5_000)
-            .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
-            .build();
+  public static ZooKeeperArray connect(String hosts, String cluster, ZooKeeperAccess access)
+      throws IOException {
+    CuratorFramework client = access.client(hosts);
     // One line per change of the ZooKeeper session, instead of ZooKeeper's own chatter.
     client
         .getConnectionStateListenable()
