@@ -52,6 +52,8 @@ public record ZooKeeperAccess(
       tls.setProperty(
           ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET,
           "org.apache.zookeeper.ClientCnxnSocketNetty");
+      // TLS 1.3 first; 1.2 too, which ensembles before ZooKeeper 3.9 speak by default.
+      tls.setProperty("zookeeper.ssl.enabledProtocols", "TLSv1.3,TLSv1.2");
       tls.setProperty("zookeeper.ssl.trustStore.location", trustStore.toString());
       tls.setProperty("zookeeper.ssl.trustStore.type", storeType(trustStore));
       String password =
