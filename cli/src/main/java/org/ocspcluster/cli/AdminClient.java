@@ -33,12 +33,74 @@ final class AdminClient {
    * Prints a verb's answer (the body to stdout on success, else to stderr) and returns the exit
    * status.
    */
-  static int report(HttpResponse<String> response, picocli.CommandLine.Model.CommandSpec spec) {
+  static int report(
+      HttpResponse<String> response,
+      AdminOption admin,
+      picocli.CommandLine.Model.CommandSpec spec) {
     boolean ok = response.statusCode() == 200;
     java.io.PrintWriter to = ok ? spec.commandLine().getOut() : spec.commandLine().getErr();
-    to.print(response.body());
+    to.print(admin.json ? response.body() : readable(response.body()));
     to.flush();
     return ok ? 0 : 1;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * A JSON answer as lines for people ("key: value", nested blocks indented, a revision that was
+   * applied as one sentence); any other answer as it is.
+   */
+  static String readable(String body) {
+    com.fasterxml.jackson.databind.JsonNode node;
+    try {
+      node = JSON.readTree(body);
+    } catch (IOException notJson) {
+      return body;
+    }
+    if (node == null || !(node.isObject() || node.isArray())) {
+      return body;
+    }
+    if (node.isObject() && node.size() == 2 && node.has("revision") && node.has("source")) {
+      return "revision "
+          + node.get("revision").asText()
+          + " in force ("
+          + node.get("source").asText()
+          + ")\n";
+    }
+    StringBuilder out = new StringBuilder();
+    render(node, "", out);
+    return out.toString();
+  }
+
+  private static void render(
+      com.fasterxml.jackson.databind.JsonNode node, String indent, StringBuilder out) {
+    if (node.isObject()) {
+      for (var field : node.properties()) {
+        var value = field.getValue();
+        if (value.isContainerNode()) {
+          out.append(indent).append(field.getKey()).append(":\n");
+          render(value, indent + "  ", out);
+        } else {
+          out.append(indent)
+              .append(field.getKey())
+              .append(": ")
+              .append(value.asText())
+              .append('\n');
+        }
+      }
+    } else if (node.isArray()) {
+      for (var element : node) {
+        if (element.isContainerNode()) {
+          render(element, indent, out);
+          out.append('\n');
+        } else {
+          out.append(indent).append("- ").append(element.asText()).append('\n');
+        }
+      }
+    } else {
+      out.append(indent).append(node.asText()).append('\n');
+    }
   }
 
   static HttpResponse<String> get(AdminOption admin, String pathAndQuery)

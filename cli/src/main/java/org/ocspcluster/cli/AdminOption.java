@@ -38,6 +38,11 @@ final class AdminOption {
           "with an https:// admin address: the CA certificates (PEM) to trust for it (default: the JDK's)")
   Path caFile;
 
+  @Option(
+      names = "--json",
+      description = "print the admin listener's answer as JSON, as it came (default: text)")
+  boolean json;
+
   Optional<String> token() throws IOException {
     if (tokenFile != null) {
       return Optional.of(Files.readString(tokenFile).strip());

@@ -47,21 +47,18 @@ final class ArrayCommand implements Runnable {
 
     @picocli.CommandLine.Mixin AdminOption admin;
 
-    @Option(names = "--json", description = "print the JSON the admin listener answers")
-    boolean json;
-
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       var response = AdminClient.get(admin, "/array/status");
       if (response.statusCode() != 200) {
-        return AdminClient.report(response, spec);
+        return AdminClient.report(response, admin, spec);
       }
       JsonNode status = new ObjectMapper().readTree(response.body());
       boolean converged = !status.has("converged") || status.get("converged").asBoolean();
       var out = spec.commandLine().getOut();
-      if (json) {
+      if (admin.json) {
         out.print(response.body());
         out.flush();
         return converged ? 0 : NOT_CONVERGED;
@@ -169,7 +166,7 @@ final class ArrayCommand implements Runnable {
               + "&address="
               + encode(address)
               + (priority == null ? "" : "&priority=" + priority);
-      return AdminClient.report(AdminClient.post(admin, query), spec);
+      return AdminClient.report(AdminClient.post(admin, query), admin, spec);
     }
   }
 
@@ -188,7 +185,7 @@ final class ArrayCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return AdminClient.report(
-          AdminClient.post(admin, "/array/remove-member?name=" + encode(name)), spec);
+          AdminClient.post(admin, "/array/remove-member?name=" + encode(name)), admin, spec);
     }
   }
 

@@ -68,7 +68,7 @@ final class AssignSignerCommand implements Callable<Integer> {
     if (member != null) {
       query.append("&member=").append(encode(member));
     }
-    return AdminClient.report(AdminClient.post(admin, query.toString()), spec);
+    return AdminClient.report(AdminClient.post(admin, query.toString()), admin, spec);
   }
 
   private static void append(StringBuilder query, String name, Path path) {

@@ -32,16 +32,13 @@ final class AuditCommand implements Callable<Integer> {
       description = "the last N entries (default: ${DEFAULT-VALUE})")
   int limit;
 
-  @Option(names = "--json", description = "print the JSON the admin listener answers")
-  boolean json;
-
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     var response = AdminClient.get(admin, "/audit?limit=" + limit);
-    if (response.statusCode() != 200 || json) {
-      return AdminClient.report(response, spec);
+    if (response.statusCode() != 200 || admin.json) {
+      return AdminClient.report(response, admin, spec);
     }
     JsonNode read = new ObjectMapper().readTree(response.body());
     var out = spec.commandLine().getOut();

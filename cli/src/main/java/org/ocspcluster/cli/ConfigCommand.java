@@ -66,7 +66,8 @@ final class ConfigCommand implements Runnable {
               + URLEncoder.encode(absolute.getParent().toString(), StandardCharsets.UTF_8)
               + "&source="
               + URLEncoder.encode("config apply " + absolute, StandardCharsets.UTF_8);
-      return AdminClient.report(AdminClient.post(admin, query, Files.readString(file)), spec);
+      return AdminClient.report(
+          AdminClient.post(admin, query, Files.readString(file)), admin, spec);
     }
   }
 
@@ -85,8 +86,8 @@ final class ConfigCommand implements Runnable {
     public Integer call() throws Exception {
       var response =
           AdminClient.get(admin, "/config" + (revision == null ? "" : "?revision=" + revision));
-      if (response.statusCode() != 200) {
-        return AdminClient.report(response, spec);
+      if (response.statusCode() != 200 || admin.json) {
+        return AdminClient.report(response, admin, spec);
       }
       JsonNode r = new ObjectMapper().readTree(response.body());
       PrintWriter out = spec.commandLine().getOut();
@@ -111,8 +112,8 @@ final class ConfigCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       var response = AdminClient.get(admin, "/config/history");
-      if (response.statusCode() != 200) {
-        return AdminClient.report(response, spec);
+      if (response.statusCode() != 200 || admin.json) {
+        return AdminClient.report(response, admin, spec);
       }
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"REVISION", "", "APPLIED", "SOURCE"});
@@ -142,7 +143,7 @@ final class ConfigCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return AdminClient.report(
-          AdminClient.post(admin, "/config/rollback?revision=" + revision), spec);
+          AdminClient.post(admin, "/config/rollback?revision=" + revision), admin, spec);
     }
   }
 }

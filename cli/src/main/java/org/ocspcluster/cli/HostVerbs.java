@@ -28,6 +28,9 @@ final class HostVerbs {
       var response =
           AdminClient.post(
               admin, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
+      if (admin.json) {
+        return AdminClient.report(response, admin, spec);
+      }
       if (response.statusCode() == 200) {
         spec.commandLine()
             .getOut()

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(
@@ -19,9 +18,6 @@ import picocli.CommandLine.Spec;
             + "and open connections, and every port rule with its state and who handles it.")
 final class QueryCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin AdminOption admin;
-
-  @Option(names = "--json", description = "print the JSON the admin listener answers")
-  boolean json;
 
   @Spec CommandSpec spec;
 
@@ -34,7 +30,7 @@ final class QueryCommand implements Callable<Integer> {
       spec.commandLine().getErr().flush();
       return 1;
     }
-    if (json) {
+    if (admin.json) {
       out.print(response.body());
       out.flush();
       return 0;

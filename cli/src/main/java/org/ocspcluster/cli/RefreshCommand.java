@@ -18,6 +18,6 @@ class RefreshCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return AdminClient.report(AdminClient.post(admin, "/refresh"), spec);
+    return AdminClient.report(AdminClient.post(admin, "/refresh"), admin, spec);
   }
 }

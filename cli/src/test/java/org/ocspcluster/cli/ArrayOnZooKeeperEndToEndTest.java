@@ -169,7 +169,7 @@ class ArrayOnZooKeeperEndToEndTest {
                     .matches(
                         "(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second +ok.*"));
 
-    Clients.Said refreshed = Clients.cli("array", "refresh", "--admin", admin);
+    Clients.Said refreshed = Clients.cli("array", "refresh", "--json", "--admin", admin);
     assertEquals(0, refreshed.exit(), refreshed.out());
     assertTrue(
         refreshed

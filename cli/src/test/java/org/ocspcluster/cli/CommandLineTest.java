@@ -26,6 +26,36 @@ class CommandLineTest {
   }
 
   @Test
+  void answersArePrintedForPeopleUnlessJsonIsAskedFor() {
+    assertEquals(
+        "revision 3 in force (config apply /etc/cluster.yaml)\n",
+        AdminClient.readable("{\"revision\":3,\"source\":\"config apply /etc/cluster.yaml\"}"));
+    assertEquals(
+        "responder-1:\n  demo: loaded\n  second: refused\n",
+        AdminClient.readable("{\"responder-1\":{\"demo\":\"loaded\",\"second\":\"refused\"}}"));
+    assertEquals("not JSON: said as it is\n", AdminClient.readable("not JSON: said as it is\n"));
+  }
+
+  @Test
+  void aZooKeeperCredentialsFileOthersCanReadIsRefusedWithTheFix() throws Exception {
+    Path loose = dir.resolve("zk.cred");
+    Files.writeString(loose, "ocsp:secret\n");
+    Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-r--r--"));
+    StringWriter err = new StringWriter();
+    var cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err));
+    int exit =
+        cli.execute(
+            "controller",
+            "--zookeeper",
+            "127.0.0.1:1",
+            "--zookeeper-credentials",
+            loose.toString());
+    assertEquals(Main.CONFIG_ERROR, exit, err.toString());
+    assertTrue(err.toString().contains("run chmod 600 " + loose), err.toString());
+  }
+
+  @Test
   void demoPkiWritesEveryFileAndKeysReadableByTheOwnerOnly() throws Exception {
     assertEquals(
         0, run("demo-pki", "--out", dir.toString(), "--port", "18080", "--key-type", "rsa"));

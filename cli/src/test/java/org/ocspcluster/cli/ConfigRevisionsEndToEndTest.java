@@ -60,7 +60,7 @@ class ConfigRevisionsEndToEndTest {
           Clients.cli("config", "apply", withSecond.toString(), "--admin", admin);
       long appliedMillis = (System.nanoTime() - started) / 1_000_000;
       assertEquals(0, applied.exit(), applied.out());
-      assertTrue(applied.out().contains("\"revision\":2"), applied.out());
+      assertTrue(applied.out().contains("revision 2 in force (config apply "), applied.out());
       Clients.Run after =
           Clients.openssl(
               dir.resolve("second/ca.pem"),
