@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
+import org.ocspcluster.config.Member;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.ocspcluster.node.Node;
@@ -168,6 +169,37 @@ class ArrayConfirmedAppliesEndToEndTest {
     assertTrue(
         json.out().contains("\"balancer\":\"lb-1\",\"state\":\"up\",\"revision\":1"), json.out());
     assertTrue(json.out().contains("\"member\":\"responder-2\",\"state\":\"never started\""));
+  }
+
+  @Test
+  void aHostVerbOnTheControllerReachesEveryBalancerAndOnesThatStartLater() throws Exception {
+    Revision one = current();
+    Node first = lab.balancer("lb-1", one);
+    Clients.Said stopped = Clients.cli("stop", "responder-1", "--admin", admin);
+    assertEquals(0, stopped.exit(), stopped.out());
+    assertTrue(stopped.out().contains("recorded for every balancer"), stopped.out());
+    assertTrue(stopped.out().contains("running now: lb-1"), stopped.out());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> first.balancer().control().state("responder-1") == Member.HostState.STOPPED);
+
+    // A balancer that starts later holds the same state; a start reaches both.
+    Node second = lab.balancer("lb-2", one);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> second.balancer().control().state("responder-1") == Member.HostState.STOPPED);
+    assertEquals(0, Clients.cli("start", "responder-1", "--admin", admin).exit());
+    for (Node balancer : new Node[] {first, second}) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> balancer.balancer().control().state("responder-1") == Member.HostState.STARTED);
+    }
+    Clients.Said unknown = Clients.cli("stop", "responder-9", "--admin", admin);
+    assertEquals(1, unknown.exit());
+    assertTrue(unknown.out().contains("has no member named \"responder-9\""), unknown.out());
+    Clients.Said audit = Clients.cli("audit", "--admin", admin);
+    assertTrue(audit.out().contains("host stop responder-1"), audit.out());
   }
 
   @Test

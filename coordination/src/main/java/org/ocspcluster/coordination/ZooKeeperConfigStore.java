@@ -177,23 +177,31 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
 
   /** Calls {@code onRevision} with the revision in force now, and again each time it changes. */
   public void watch(Consumer<Revision> onRevision) throws IOException {
-    CuratorCache cache = CuratorCache.build(client, base + "/current");
+    onCreatesAndChanges(
+        base + "/current",
+        after -> {
+          try {
+            int number = Integer.parseInt(new String(after.getData(), StandardCharsets.US_ASCII));
+            get(number).ifPresent(onRevision);
+          } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(ZooKeeperConfigStore.class)
+                .warn("cannot read the new revision: {}", e.getMessage());
+          }
+        });
+  }
+
+  /**
+   * Calls {@code onData} (on Curator's thread) for each node at or below {@code path} that exists
+   * now or is created or changed later, until the store closes.
+   */
+  private void onCreatesAndChanges(
+      String path, Consumer<org.apache.curator.framework.recipes.cache.ChildData> onData) {
+    CuratorCache cache = CuratorCache.build(client, path);
     cache
         .listenable()
         .addListener(
             CuratorCacheListener.builder()
-                .forCreatesAndChanges(
-                    (before, after) -> {
-                      try {
-                        int number =
-                            Integer.parseInt(
-                                new String(after.getData(), StandardCharsets.US_ASCII));
-                        get(number).ifPresent(onRevision);
-                      } catch (IOException | RuntimeException e) {
-                        org.slf4j.LoggerFactory.getLogger(ZooKeeperConfigStore.class)
-                            .warn("cannot read the new revision: {}", e.getMessage());
-                      }
-                    })
+                .forCreatesAndChanges((before, after) -> onData.accept(after))
                 .build());
     cache.start();
     opened.add(cache);
@@ -336,6 +344,62 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
     } catch (Exception e) {
       throw io(e);
     }
+  }
+
+  /**
+   * Records host or rule verb {@code verb} on {@code name} ({@code kind} "hosts" or "rules") for
+   * every balancer of the array: {@code control/KIND/NAME} holds the last one, which each balancer
+   * applies when it changes and again when it starts (so a stopped or suspended member stays so
+   * across restarts and on balancers that join later).
+   */
+  public void recordControl(String kind, String name, String verb, String caller)
+      throws IOException {
+    requireConnected();
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("verb", verb);
+    entry.put("by", caller);
+    entry.put("at", Instant.now().toString());
+    try {
+      client
+          .create()
+          .orSetData()
+          .creatingParentContainersIfNeeded()
+          .forPath(base + "/control/" + kind + "/" + name, JSON.writeValueAsBytes(entry));
+    } catch (Exception e) {
+      throw io(e);
+    }
+  }
+
+  /**
+   * Calls {@code onControl} (kind, name, the verb, who asked) with every recorded host and rule
+   * verb now, and with each one recorded later; on Curator's thread: hand it on.
+   */
+  public void watchControls(ControlListener onControl) {
+    String root = base + "/control/";
+    onCreatesAndChanges(
+        base + "/control",
+        after -> {
+          String[] at =
+              after.getPath().length() > root.length()
+                  ? after.getPath().substring(root.length()).split("/")
+                  : new String[0];
+          if (at.length != 2 || after.getData() == null) {
+            return;
+          }
+          try {
+            Map<?, ?> entry = JSON.readValue(after.getData(), Map.class);
+            onControl.recorded(at[0], at[1], (String) entry.get("verb"), (String) entry.get("by"));
+          } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(ZooKeeperConfigStore.class)
+                .warn("cannot read the control entry {}: {}", after.getPath(), e.getMessage());
+          }
+        });
+  }
+
+  /** A host or rule verb recorded for the array's balancers. */
+  @FunctionalInterface
+  public interface ControlListener {
+    void recorded(String kind, String name, String verb, String by);
   }
 
   /** Joins the election of the controller; {@link LeaderLatch#hasLeadership()} says who won. */

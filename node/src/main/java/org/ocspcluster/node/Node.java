@@ -43,6 +43,7 @@ import org.ocspcluster.node.admin.AdminRoutes;
 import org.ocspcluster.node.admin.AdminServer;
 import org.ocspcluster.node.array.ArrayController;
 import org.ocspcluster.node.array.ArrayFollower;
+import org.ocspcluster.node.array.ArrayHostControl;
 import org.ocspcluster.node.audit.AuditTrail;
 import org.ocspcluster.node.revision.LiveChanges;
 import org.ocspcluster.node.revision.Outcome;
@@ -237,6 +238,9 @@ public final class Node implements AutoCloseable {
     }
     follower = new ArrayFollower(array, local, revisions, participants, this::registration);
     started.push(follower);
+    if (balancer != null) {
+      started.push(new ArrayHostControl(array, balancer.control()));
+    }
   }
 
   /**

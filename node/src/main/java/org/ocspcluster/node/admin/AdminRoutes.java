@@ -108,8 +108,10 @@ public final class AdminRoutes {
                 ? Reply.text(409, "this process runs no balancer\n")
                 : json(200, node.balancer().query()));
     routes.put(
-        "/members/", (method, path, query, body, caller) -> control(method, path, "/members/"));
-    routes.put("/rules/", (method, path, query, body, caller) -> control(method, path, "/rules/"));
+        "/members/",
+        (method, path, query, body, caller) -> control(method, path, "/members/", caller));
+    routes.put(
+        "/rules/", (method, path, query, body, caller) -> control(method, path, "/rules/", caller));
     routes.put("/array/status", (method, path, query, body, caller) -> arrayStatus());
     routes.put(
         "/array/add-member",
@@ -431,17 +433,29 @@ public final class AdminRoutes {
   }
 
   /** POST /members/NAME/VERB and /rules/NAME/VERB: the nlb.exe verbs. */
-  private Reply control(String method, String path, String prefix) throws JsonProcessingException {
+  private Reply control(String method, String path, String prefix, String caller)
+      throws IOException {
     if (!"POST".equals(method)) {
       return Reply.text(405, "use POST " + prefix + "NAME/VERB\n");
-    }
-    Balancer balancer = node.balancer();
-    if (balancer == null) {
-      return Reply.text(409, "this process runs no balancer; host control lives on the balancer\n");
     }
     String[] parts = path.substring(prefix.length()).split("/");
     if (parts.length != 2) {
       return Reply.text(404, "expected " + prefix + "NAME/VERB\n");
+    }
+    Balancer balancer = node.balancer();
+    ArrayController controller = node.controller();
+    if (balancer == null && controller != null) {
+      try {
+        String said =
+            controller.recordControl(
+                prefix.equals("/members/") ? "hosts" : "rules", parts[0], parts[1], caller);
+        return json(200, Map.of("name", parts[0], "state", "recorded", "message", said));
+      } catch (IllegalArgumentException e) {
+        return Reply.text(404, e.getMessage() + "\n");
+      }
+    }
+    if (balancer == null) {
+      return Reply.text(409, "this process runs no balancer; host control lives on the balancer\n");
     }
     var control = balancer.control();
     try {

@@ -147,6 +147,60 @@ public final class ArrayController implements AutoCloseable {
     return number;
   }
 
+  /**
+   * Records a host verb ({@code kind} "hosts") or rule verb ("rules") for every balancer of the
+   * array; refuses a verb or a name the revision in force does not know. Says what will happen.
+   */
+  public String recordControl(String kind, String name, String verb, String caller)
+      throws IOException {
+    List<String> verbs =
+        kind.equals("hosts")
+            ? List.of("start", "stop", "drainstop", "suspend", "resume")
+            : List.of("enable", "disable", "drain");
+    if (!verbs.contains(verb)) {
+      throw new IllegalArgumentException(
+          "unknown verb '"
+              + verb
+              + "'; "
+              + (kind.equals("hosts") ? "members: " : "rules: ")
+              + verbs);
+    }
+    var current = array.current();
+    if (current.isPresent()) {
+      ClusterConfig config = null;
+      try {
+        config = ConfigLoader.parse(current.get().anchor(), current.get().yaml());
+      } catch (ConfigException e) {
+        LOG.debug("revision in force does not parse here: {}", e.getMessage());
+      }
+      boolean known =
+          config == null
+              || (kind.equals("hosts")
+                  ? config.member(name).isPresent()
+                  : config.rule(name).isPresent());
+      if (!known) {
+        throw new IllegalArgumentException(
+            "revision "
+                + current.get().number()
+                + " has no "
+                + (kind.equals("hosts") ? "member" : "port rule")
+                + " named \""
+                + name
+                + "\"");
+      }
+    }
+    array.recordControl(kind, name, verb, caller);
+    var balancers = array.registered("balancers").keySet();
+    return verb
+        + " "
+        + name
+        + " recorded for every balancer of the array ("
+        + (balancers.isEmpty()
+            ? "none is running now"
+            : "running now: " + String.join(", ", balancers))
+        + "); each applies it now and again whenever it starts";
+  }
+
   /** "member:NAME" as people say it: "member NAME". */
   static String spoken(String participant) {
     return participant.replaceFirst(":", " ");
