@@ -260,60 +260,6 @@ public final class ArrayController implements AutoCloseable {
         LOG.debug("revision {} does not parse here: {}", revision, e.getMessage());
       }
     }
-    Map<String, Map<String, Object>> live = array.registered("members");
-    Map<String, Map<String, Object>> seen = array.registered("seen");
-    List<String> names = new ArrayList<>();
-    if (config != null) {
-      config.members().stream().map(Member::name).forEach(names::add);
-    }
-    live.keySet().stream().filter(n -> !names.contains(n)).forEach(names::add);
-    boolean converged = true;
-    List<Map<String, Object>> members = new ArrayList<>();
-    for (String name : names) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("member", name);
-      Map<String, Object> reg = live.get(name);
-      Map<String, Object> last = seen.get(Proposals.participant("members", name));
-      String state = state(reg, last, revision, config != null && config.member(name).isEmpty());
-      row.put("state", state);
-      Map<String, Object> from = reg != null ? reg : last;
-      row.put("revision", from == null ? null : from.get("revision"));
-      if (from != null && from.get("refused") != null) {
-        row.put("reason", from.get("refused"));
-      }
-      if (reg == null && last != null) {
-        row.put("lastSeen", last.get("heartbeat"));
-      }
-      row.put("configurations", from == null ? Map.of() : from.get("configurations"));
-      if (reg != null && reg.get("admin") != null) {
-        row.put("admin", reg.get("admin"));
-      }
-      converged &= state.equals("up") || state.equals("not in the configuration");
-      members.add(row);
-    }
-    List<Map<String, Object>> balancers = new ArrayList<>();
-    Map<String, Map<String, Object>> liveBalancers = array.registered("balancers");
-    for (var e : seen.entrySet()) {
-      if (!e.getKey().startsWith("balancer:")) {
-        continue;
-      }
-      String name = e.getKey().substring("balancer:".length());
-      Map<String, Object> reg = liveBalancers.get(name);
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("balancer", name);
-      String state = state(reg, e.getValue(), revision, false);
-      row.put("state", state);
-      Map<String, Object> from = reg != null ? reg : e.getValue();
-      row.put("revision", from.get("revision"));
-      if (from.get("refused") != null) {
-        row.put("reason", from.get("refused"));
-      }
-      if (reg == null) {
-        row.put("lastSeen", e.getValue().get("heartbeat"));
-      }
-      converged &= state.equals("up") || state.equals("down");
-      balancers.add(row);
-    }
     List<Map<String, Object>> controllers = new ArrayList<>();
     try {
       for (Participant p : latch.getParticipants()) {
@@ -322,29 +268,13 @@ public final class ArrayController implements AutoCloseable {
     } catch (Exception e) {
       throw new IOException("cannot list the controllers: " + e.getMessage(), e);
     }
-    Map<String, Object> status = new LinkedHashMap<>();
-    status.put("revision", revision);
-    status.put("converged", converged && revision > 0);
-    status.put("zookeeper", "connected");
-    status.put("members", members);
-    status.put("balancers", balancers);
-    status.put("controllers", controllers);
-    return status;
-  }
-
-  private static String state(
-      Map<String, Object> live, Map<String, Object> lastSeen, int revision, boolean notConfigured) {
-    if (notConfigured) {
-      return "not in the configuration";
-    }
-    if (live == null) {
-      return lastSeen == null ? "never started" : "down";
-    }
-    if (live.get("refused") != null) {
-      return "refusing";
-    }
-    Object runs = live.get("revision");
-    return runs instanceof Number n && n.intValue() == revision ? "up" : "behind";
+    return ArrayStatus.of(
+        revision,
+        config == null ? null : config.members().stream().map(Member::name).toList(),
+        array.registered("members"),
+        array.registered("balancers"),
+        array.registered("seen"),
+        controllers);
   }
 
   /**
