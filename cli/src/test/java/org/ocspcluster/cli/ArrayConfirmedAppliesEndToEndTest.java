@@ -140,7 +140,7 @@ class ArrayConfirmedAppliesEndToEndTest {
         audit
             .out()
             .matches(
-                "(?s).*1->1 +config apply source=config apply .*mismatched.yaml +unverified \\(no"
+                "(?s).*1->1 +config apply .*mismatched.yaml +unverified \\(no"
                     + " admin token\\), "
                     + user
                     + " from 127.0.0.1 +409 refused: revision 2 was aborted.*"),

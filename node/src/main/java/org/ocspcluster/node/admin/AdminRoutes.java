@@ -184,6 +184,10 @@ public final class AdminRoutes {
                 : path;
           }
         };
+    List<String> source = query.get("source");
+    if (path.equals("/config") && source != null && !source.isEmpty()) {
+      return source.get(0); // the verb said what it was: "config apply /etc/cluster.yaml"
+    }
     return q.isEmpty() ? verb : verb + " " + q;
   }
 
