@@ -90,7 +90,15 @@ final class ArrayProcesses {
       }
       ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster, access);
       FolderConfigStore local = new FolderConfigStore(data.resolve("revisions"));
-      ZooKeeperArray.Start start = array.startingRevision(local);
+      ZooKeeperArray.Start start;
+      try {
+        start = array.startingRevision(local);
+      } catch (IOException e) {
+        err.println("error: " + e.getMessage());
+        err.flush();
+        array.close();
+        return null;
+      }
       if (start.revision().isEmpty()) {
         err.println(
             "no configuration to run: apply one on the controller (ocsp-cluster config apply FILE --admin "
@@ -163,6 +171,13 @@ final class ArrayProcesses {
         return Main.CONFIG_ERROR;
       }
       ZooKeeperArray array = ZooKeeperArray.connect(zookeeper, cluster, zk);
+      try {
+        array.checkAccess();
+      } catch (IOException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        array.close();
+        return 1;
+      }
       ZooKeeperConfigStore store = array.store();
       Optional<Revision> current = store.current();
       ClusterConfig config = current.map(r -> parse(r, spec.commandLine().getErr())).orElse(null);

@@ -42,8 +42,16 @@ public final class Proposals {
     ABORTED
   }
 
-  /** A proposal in flight: the revision, the participants that were live when it was made. */
-  public record Proposal(Revision revision, int currentVersion, Set<String> participants) {}
+  /**
+   * A proposal in flight: the revision, its id (unique: a number aborted and proposed again is
+   * another proposal, and a late vote or decision for the old one never counts for the new), the
+   * version of {@code current} it follows, the participants that were live when it was made.
+   */
+  public record Proposal(
+      Revision revision, String id, int currentVersion, Set<String> participants) {}
+
+  /** A proposal as a participant sees it: the revision and the proposal's id. */
+  public record Proposed(Revision revision, String id) {}
 
   /**
    * What the participants answered: {@code refused} maps each refusing participant to its reason,
@@ -102,7 +110,8 @@ public final class Proposals {
       Set<String> participants = participants();
       Revision revision =
           new Revision(number, yaml, baseDir.toAbsolutePath().normalize(), Instant.now(), source);
-      byte[] body = body(revision, State.PROPOSED, null);
+      String id = java.util.UUID.randomUUID().toString();
+      byte[] body = body(revision, id, State.PROPOSED, null);
       if (stat == null) {
         client.create().forPath(path, body);
       } else {
@@ -116,7 +125,7 @@ public final class Proposals {
                     .forPath(store.base() + "/current"),
                 client.transactionOp().create().forPath(path, body));
       }
-      return new Proposal(revision, stat == null ? -1 : stat.getVersion(), participants);
+      return new Proposal(revision, id, stat == null ? -1 : stat.getVersion(), participants);
     } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException raced) {
       throw new IOException(
           "another controller changed the array at the same moment; try again", raced);
@@ -148,6 +157,9 @@ public final class Proposals {
         Map<String, String> refused = new TreeMap<>();
         for (String voter : client.getChildren().usingWatcher(wake).forPath(path)) {
           Map<?, ?> vote = JSON.readValue(client.getData().forPath(path + "/" + voter), Map.class);
+          if (!p.id().equals(vote.get("proposal"))) {
+            continue; // a late vote on an earlier proposal of the same number
+          }
           if (Boolean.TRUE.equals(vote.get("prepared"))) {
             prepared.add(voter);
           } else {
@@ -195,10 +207,14 @@ public final class Proposals {
               p.currentVersion() < 0
                   ? ops.create().forPath(current, pointer)
                   : ops.setData().withVersion(p.currentVersion()).forPath(current, pointer),
-              ops.setData().forPath(path, body(r, State.COMMITTED, null)));
+              ops.setData().forPath(path, body(r, p.id(), State.COMMITTED, null)));
       forgetOld(r.number());
       return r;
     } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException raced) {
+      if (committed(p)) {
+        forgetOld(r.number());
+        return r; // a retry after a lost connection found its own first attempt done
+      }
       throw new IOException(
           "another controller changed the array while revision "
               + r.number()
@@ -209,24 +225,46 @@ public final class Proposals {
     }
   }
 
+  /** Whether proposal {@code p} itself is the one committed (its id on the committed node). */
+  private boolean committed(Proposal p) {
+    try {
+      Map<?, ?> m =
+          JSON.readValue(
+              client
+                  .getData()
+                  .forPath(dir + "/" + ZooKeeperConfigStore.name(p.revision().number())),
+              Map.class);
+      return p.id().equals(m.get("id")) && State.COMMITTED.name().equals(m.get("state"));
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   /** Marks proposal {@code p} aborted: every participant drops what it prepared. */
   public void abort(Proposal p, String why) throws IOException {
     Revision r = p.revision();
     try {
       client
           .setData()
-          .forPath(dir + "/" + ZooKeeperConfigStore.name(r.number()), body(r, State.ABORTED, why));
+          .forPath(
+              dir + "/" + ZooKeeperConfigStore.name(r.number()),
+              body(r, p.id(), State.ABORTED, why));
     } catch (Exception e) {
       throw ZooKeeperConfigStore.io(e);
     }
   }
 
   /** Keeps the last few proposals (what was refused, and why) and deletes older ones. */
-  private void forgetOld(int number) throws Exception {
-    for (String n : client.getChildren().forPath(dir)) {
-      if (Integer.parseInt(n) < number - 20) {
-        client.delete().guaranteed().deletingChildrenIfNeeded().forPath(dir + "/" + n);
+  private void forgetOld(int number) {
+    try {
+      for (String n : client.getChildren().forPath(dir)) {
+        if (Integer.parseInt(n) < number - 20) {
+          client.delete().guaranteed().deletingChildrenIfNeeded().forPath(dir + "/" + n);
+        }
       }
+    } catch (Exception e) {
+      org.slf4j.LoggerFactory.getLogger(Proposals.class)
+          .debug("old proposals not deleted now: {}", e.getMessage());
     }
   }
 
@@ -236,7 +274,7 @@ public final class Proposals {
    * Calls {@code onProposal} (on Curator's event thread: hand it on) with each revision proposed
    * from now on, and with one still open when this starts. The watch ends when the store closes.
    */
-  public void watch(Consumer<Revision> onProposal) throws IOException {
+  public void watch(Consumer<Proposed> onProposal) throws IOException {
     try {
       client.createContainers(dir);
     } catch (Exception e) {
@@ -256,8 +294,10 @@ public final class Proposals {
                       try {
                         if (state(created.getData()) == State.PROPOSED) {
                           onProposal.accept(
-                              ZooKeeperConfigStore.parse(
-                                  Integer.parseInt(rest.substring(1)), created.getData()));
+                              new Proposed(
+                                  ZooKeeperConfigStore.parse(
+                                      Integer.parseInt(rest.substring(1)), created.getData()),
+                                  id(created.getData())));
                         }
                       } catch (IOException | RuntimeException e) {
                         org.slf4j.LoggerFactory.getLogger(Proposals.class)
@@ -270,8 +310,10 @@ public final class Proposals {
   }
 
   /** {@code participant}'s vote on revision {@code number}: prepared, or refused for reason. */
-  public void vote(int number, String participant, String refusedBecause) throws IOException {
+  public void vote(int number, String id, String participant, String refusedBecause)
+      throws IOException {
     Map<String, Object> vote = new LinkedHashMap<>();
+    vote.put("proposal", id);
     vote.put("prepared", refusedBecause == null);
     if (refusedBecause != null) {
       vote.put("reason", refusedBecause);
@@ -295,7 +337,7 @@ public final class Proposals {
    * PROPOSED when none came in time (the participant then drops what it prepared and takes the
    * revision later, if it was committed, like one that was down).
    */
-  public State awaitDecision(int number, Duration timeout) throws IOException {
+  public State awaitDecision(int number, String id, Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     String path = dir + "/" + ZooKeeperConfigStore.name(number);
     try {
@@ -310,6 +352,9 @@ public final class Proposals {
                   .forPath(path);
         } catch (KeeperException.NoNodeException gone) {
           return State.ABORTED;
+        }
+        if (!id.equals(id(data))) {
+          return State.ABORTED; // replaced by another proposal of the same number
         }
         State state = state(data);
         long left = deadline - System.nanoTime();
@@ -366,8 +411,13 @@ public final class Proposals {
     return State.valueOf(String.valueOf(m.get("state")));
   }
 
-  private static byte[] body(Revision r, State state, String why) throws IOException {
+  private static String id(byte[] data) throws IOException {
+    return String.valueOf(JSON.readValue(data, Map.class).get("id"));
+  }
+
+  private static byte[] body(Revision r, String id, State state, String why) throws IOException {
     Map<String, Object> m = ZooKeeperConfigStore.fields(r);
+    m.put("id", id);
     m.put("state", state.name());
     if (why != null) {
       m.put("abortedBecause", why);

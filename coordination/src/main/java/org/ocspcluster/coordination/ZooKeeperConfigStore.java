@@ -315,11 +315,70 @@ public final class ZooKeeperConfigStore implements ConfigStore, AutoCloseable {
           .create()
           .creatingParentContainersIfNeeded()
           .withMode(CreateMode.PERSISTENT_SEQUENTIAL)
-          .inBackground()
+          .inBackground(
+              (c, event) -> {
+                String name = event.getName();
+                long sequence =
+                    name == null ? 0 : Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
+                if (sequence > 0 && sequence % 100 == 0) {
+                  trimAudit(sequence - AUDIT_KEPT);
+                }
+              })
           .forPath(base + "/audit/entry-", entry);
       return true;
     } catch (Exception e) {
       return false;
+    }
+  }
+
+  /**
+   * Refuses an array whose znodes anyone may read or change: one created without credentials (or by
+   * someone else, before the array started), which a process with credentials must not trust.
+   */
+  public void requireOwnerOnly() throws IOException {
+    requireConnected();
+    try {
+      for (String path : List.of(base, base + "/current", base + "/revisions")) {
+        if (client.checkExists().forPath(path) == null) {
+          continue;
+        }
+        for (org.apache.zookeeper.data.ACL acl : client.getACL().forPath(path)) {
+          if (acl.getId().getScheme().equals("world")
+              && (acl.getPerms()
+                      & (org.apache.zookeeper.ZooDefs.Perms.READ
+                          | org.apache.zookeeper.ZooDefs.Perms.WRITE))
+                  != 0) {
+            throw new IOException(
+                path
+                    + " is open to anyone who reaches ZooKeeper (it was created without"
+                    + " credentials): run this array under a new --cluster name with"
+                    + " --zookeeper-credentials from the start, or restrict it (zkCli.sh setAcl -R "
+                    + base
+                    + " auth::cdrwa)");
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw io(e);
+    }
+  }
+
+  /** How many audit entries the array keeps in ZooKeeper (each process's file keeps them all). */
+  static final int AUDIT_KEPT = 10_000;
+
+  /** Deletes the array's audit entries numbered below {@code below}, in the background. */
+  private void trimAudit(long below) {
+    try {
+      for (String n : client.getChildren().forPath(base + "/audit")) {
+        if (Long.parseLong(n.substring(n.lastIndexOf('-') + 1)) < below) {
+          client.delete().inBackground().forPath(base + "/audit/" + n);
+        }
+      }
+    } catch (Exception e) {
+      org.slf4j.LoggerFactory.getLogger(ZooKeeperConfigStore.class)
+          .debug("audit entries not trimmed now: {}", e.getMessage());
     }
   }
 

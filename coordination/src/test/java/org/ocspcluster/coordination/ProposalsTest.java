@@ -64,25 +64,36 @@ class ProposalsTest {
     Proposals.Proposal p = proposals.propose("a: 2\n", dir, "second");
     assertEquals(2, p.revision().number());
     assertEquals(Set.of("member:m1", "balancer:lb"), p.participants());
-    new Proposals(member).vote(2, "member:m1", null);
-    new Proposals(other).vote(2, "balancer:lb", "needs a restart: the rule's port");
+    new Proposals(member).vote(2, p.id(), "member:m1", null);
+    new Proposals(other).vote(2, p.id(), "balancer:lb", "needs a restart: the rule's port");
     Proposals.Votes votes = proposals.awaitVotes(p, Duration.ofSeconds(10));
     assertFalse(votes.allPrepared());
     assertEquals(Map.of("balancer:lb", "needs a restart: the rule's port"), votes.refused());
     assertEquals(Set.of("member:m1"), votes.prepared());
     proposals.abort(p, "balancer lb refused");
     assertEquals(
-        Proposals.State.ABORTED, new Proposals(member).awaitDecision(2, Duration.ofSeconds(1)));
+        Proposals.State.ABORTED,
+        new Proposals(member).awaitDecision(2, p.id(), Duration.ofSeconds(1)));
     assertEquals(1, controller.current().orElseThrow().number(), "nothing was stored");
 
     Proposals.Proposal again = proposals.propose("a: 3\n", dir, "third");
     assertEquals(2, again.revision().number(), "the aborted number is proposed again");
-    new Proposals(member).vote(2, "member:m1", null);
-    new Proposals(other).vote(2, "balancer:lb", null);
+    // A late vote on the aborted proposal of the same number does not count for this one.
+    new Proposals(member).vote(2, p.id(), "member:m1", null);
+    assertEquals(
+        Set.of("member:m1", "balancer:lb"),
+        proposals.awaitVotes(again, Duration.ofMillis(300)).missing());
+    assertEquals(
+        Proposals.State.ABORTED,
+        new Proposals(member).awaitDecision(2, p.id(), Duration.ofSeconds(1)),
+        "the old proposal's waiter does not take the new one's decision");
+    new Proposals(member).vote(2, again.id(), "member:m1", null);
+    new Proposals(other).vote(2, again.id(), "balancer:lb", null);
     assertTrue(proposals.awaitVotes(again, Duration.ofSeconds(10)).allPrepared());
     proposals.commit(again);
     assertEquals(
-        Proposals.State.COMMITTED, new Proposals(member).awaitDecision(2, Duration.ofSeconds(1)));
+        Proposals.State.COMMITTED,
+        new Proposals(member).awaitDecision(2, again.id(), Duration.ofSeconds(1)));
     assertEquals("a: 3\n", member.current().orElseThrow().yaml());
   }
 

@@ -3,6 +3,7 @@ package org.ocspcluster.coordination;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,11 +88,25 @@ class ZooKeeperAccessTest {
           () -> other.delete().forPath(base + "/members/m1"));
       assertThrows(KeeperException.NoAuthException.class, () -> other.getChildren().forPath(base));
     }
+    array.requireOwnerOnly();
     // The owner still can, and a second process with the same credentials too.
     ZooKeeperConfigStore member = new ZooKeeperConfigStore(client(owner), cluster);
     toClose.add(member);
     assertEquals(1, member.current().orElseThrow().number());
     assertEquals(2, member.append("a: 2\n", dir, "second").number());
+  }
+
+  @Test
+  void anArrayCreatedWithoutCredentialsIsNotTrustedByAProcessThatHasThem() throws Exception {
+    ZooKeeperConfigStore open = new ZooKeeperConfigStore(client(ZooKeeperAccess.OPEN), cluster);
+    toClose.add(open);
+    open.append("a: 1\n", dir, "planted");
+    ZooKeeperConfigStore owner =
+        new ZooKeeperConfigStore(
+            client(new ZooKeeperAccess(credentials("ocsp:s3cret"), null, null, null)), cluster);
+    toClose.add(owner);
+    var refused = assertThrows(java.io.IOException.class, owner::requireOwnerOnly);
+    assertTrue(refused.getMessage().contains("open to anyone"), refused.getMessage());
   }
 
   @Test

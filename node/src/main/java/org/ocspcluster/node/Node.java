@@ -219,6 +219,17 @@ public final class Node implements AutoCloseable {
     started.push(controller);
     store = array;
     revisions.startAt(controller.currentRevision());
+    // A standby (and a leader, for revisions another controller committed) keeps up with the
+    // array's revision: its number, its configuration (and so its admin token) are the array's.
+    array.watch(
+        r -> {
+          try {
+            revisions.keepUpWith(ConfigLoader.parse(r.anchor(), r.yaml()), r.number());
+          } catch (ConfigException e) {
+            LOG.warn(
+                "revision {} of the array does not parse here: {}", r.number(), e.getMessage());
+          }
+        });
   }
 
   /**

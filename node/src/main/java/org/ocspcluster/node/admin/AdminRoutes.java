@@ -142,22 +142,25 @@ public final class AdminRoutes {
         return route.handle(method, path, query, body, caller);
       }
       int before = node.revision();
-      Reply reply = route.handle(method, path, query, body, caller);
-      String said = reply.body().strip();
-      int newline = said.indexOf('\n');
-      String outcome =
-          reply.status()
-              + " "
-              + (reply.status() == 200 ? "done" : "refused")
-              + ": "
-              + (newline < 0 ? said : said.substring(0, newline) + " ...");
-      node.audit()
-          .record(
-              caller,
-              verb(path, query),
-              before,
-              node.revision(),
-              outcome.length() > 500 ? outcome.substring(0, 500) + " ..." : outcome);
+      Reply reply;
+      String outcome = "500 failed";
+      try {
+        reply = route.handle(method, path, query, body, caller);
+        String said = reply.body().strip();
+        int newline = said.indexOf('\n');
+        outcome =
+            reply.status()
+                + " "
+                + (reply.status() == 200 ? "done" : "refused")
+                + ": "
+                + (newline < 0 ? said : said.substring(0, newline) + " ...");
+      } catch (Exception e) {
+        outcome = "500 failed: " + e.getMessage();
+        throw e;
+      } finally {
+        outcome = outcome.length() > 500 ? outcome.substring(0, 500) + " ..." : outcome;
+        node.audit().record(caller, verb(path, query), before, node.revision(), outcome);
+      }
       return reply;
     };
   }

@@ -247,10 +247,7 @@ public final class AdminServer implements AutoCloseable {
       String user =
           claimedUser == null
               ? "an unnamed user"
-              : "user "
-                  + claimedUser
-                      .replaceAll("[^\\p{Alnum}._@-]", "?")
-                      .substring(0, Math.min(64, claimedUser.length()));
+              : "user " + truncate(claimedUser.replaceAll("[^\\p{Alnum}._@-]", "?"), 64);
       String at =
           from instanceof InetSocketAddress a
               ? a.getAddress().getHostAddress()
@@ -259,6 +256,10 @@ public final class AdminServer implements AutoCloseable {
           + user
           + " from "
           + at;
+    }
+
+    private static String truncate(String text, int max) {
+      return text.length() <= max ? text : text.substring(0, max);
     }
 
     /**

@@ -120,7 +120,13 @@ public final class ArrayController implements AutoCloseable {
         number,
         p.participants().isEmpty() ? "no live participant" : String.join(", ", p.participants()),
         source);
-    Proposals.Votes votes = proposals.awaitVotes(p, PREPARE_TIMEOUT);
+    Proposals.Votes votes;
+    try {
+      votes = proposals.awaitVotes(p, PREPARE_TIMEOUT);
+    } catch (IOException | RuntimeException e) {
+      abortQuietly(p, "the controller could not collect the votes: " + e.getMessage());
+      throw e;
+    }
     if (!votes.allPrepared()) {
       List<String> why = new ArrayList<>();
       votes.refused().forEach((who, reason) -> why.add(spoken(who) + ": " + reason));
@@ -142,7 +148,12 @@ public final class ArrayController implements AutoCloseable {
               + " was aborted: not every participant of the array could take it; nothing changed anywhere",
           why);
     }
-    proposals.commit(p);
+    try {
+      proposals.commit(p);
+    } catch (IOException | RuntimeException e) {
+      abortQuietly(p, "not committed: " + e.getMessage());
+      throw e;
+    }
     LOG.info("revision {} committed: every participant prepared it ({})", number, votes.prepared());
     return number;
   }
@@ -198,7 +209,21 @@ public final class ArrayController implements AutoCloseable {
         + (balancers.isEmpty()
             ? "none is running now"
             : "running now: " + String.join(", ", balancers))
-        + "); each applies it now and again whenever it starts";
+        + "); each applies it as it sees it and again whenever it starts (each balancer's log and"
+        + " query say how it went there)";
+  }
+
+  /** Aborts {@code p} so that participants let go at once; if even that fails, they time out. */
+  private void abortQuietly(Proposals.Proposal p, String why) {
+    try {
+      proposals.abort(p, why);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn(
+          "revision {} could not be marked aborted ({}); participants drop it after {} s",
+          p.revision().number(),
+          e.getMessage(),
+          ArrayFollower.DECISION_TIMEOUT.toSeconds());
+    }
   }
 
   /** "member:NAME" as people say it: "member NAME". */

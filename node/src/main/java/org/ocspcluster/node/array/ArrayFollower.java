@@ -59,6 +59,7 @@ public final class ArrayFollower implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(daemon("array-heartbeat"));
   private volatile String lastRefusal;
   private volatile int removedBy;
+  private volatile int lastTried;
 
   /**
    * Follows {@code array} for the process whose revisions go through {@code path}; registers each
@@ -91,10 +92,10 @@ public final class ArrayFollower implements AutoCloseable {
           }
         };
     proposals.watch(
-        r ->
+        p ->
             follow.execute(
                 () -> {
-                  prepareAndVote(r);
+                  prepareAndVote(p.revision(), p.id());
                   report.run();
                 }));
     array.watch(
@@ -106,7 +107,14 @@ public final class ArrayFollower implements AutoCloseable {
                   }
                   report.run();
                 }));
-    heartbeat.scheduleWithFixedDelay(report, 5, 5, TimeUnit.SECONDS);
+    heartbeat.scheduleWithFixedDelay(
+        () -> {
+          report.run();
+          follow.execute(this::catchUpIfMissed);
+        },
+        5,
+        5,
+        TimeUnit.SECONDS);
   }
 
   private Map<String, Object> withRefusal(Map<String, Object> status) {
@@ -130,22 +138,27 @@ public final class ArrayFollower implements AutoCloseable {
    * Revision {@code r} proposed: prepare it beside the one in force, vote, and put it in force only
    * if the controller commits it.
    */
-  void prepareAndVote(Revision r) {
-    if (r.number() <= path.revision() || removedBy > 0) {
+  void prepareAndVote(Revision r, String id) {
+    if (r.number() <= path.revision()) {
+      return;
+    }
+    if (removedBy > 0) {
+      // Removed from the array: it holds no later revision up (and takes none).
+      vote(r.number(), id, null);
       return;
     }
     ClusterConfig next;
     try {
       next = ConfigLoader.parse(r.anchor(), r.yaml());
     } catch (ConfigException e) {
-      vote(r.number(), "does not validate here: " + e.getMessage().replace('\n', ' '));
+      vote(r.number(), id, "does not validate here: " + e.getMessage().replace('\n', ' '));
       return;
     }
     if (removedBy(next)) {
       // Remove Array Member: this member agrees to leave; it takes no revision after it.
-      vote(r.number(), null);
+      vote(r.number(), id, null);
       try {
-        if (awaitDecision(r.number()) == Proposals.State.COMMITTED) {
+        if (awaitDecision(r.number(), id) == Proposals.State.COMMITTED) {
           leave(r);
         }
       } catch (IOException e) {
@@ -158,9 +171,9 @@ public final class ArrayFollower implements AutoCloseable {
         path.apply(
             next,
             () -> {
-              vote(r.number(), null);
+              vote(r.number(), id, null);
               voted[0] = true;
-              Proposals.State decision = awaitDecision(r.number());
+              Proposals.State decision = awaitDecision(r.number(), id);
               if (decision == Proposals.State.COMMITTED) {
                 local.keep(r);
                 return r.number();
@@ -183,12 +196,31 @@ public final class ArrayFollower implements AutoCloseable {
     if (outcome.applied()) {
       lastRefusal = null;
     } else if (!voted[0]) {
-      vote(r.number(), reason(outcome));
+      vote(r.number(), id, reason(outcome));
     }
   }
 
-  private Proposals.State awaitDecision(int number) throws IOException {
-    return proposals.awaitDecision(number, DECISION_TIMEOUT);
+  private Proposals.State awaitDecision(int number, String id) throws IOException {
+    return proposals.awaitDecision(number, id, DECISION_TIMEOUT);
+  }
+
+  /**
+   * The array's revision in force, when this process neither runs it nor tried it: a change of
+   * {@code current} whose revision could not be read when it was seen (a connection blip) is not
+   * seen again, so the heartbeat asks.
+   */
+  private void catchUpIfMissed() {
+    if (!array.connected() || removedBy > 0) {
+      return;
+    }
+    try {
+      array
+          .current()
+          .filter(r -> r.number() != path.revision() && r.number() != lastTried)
+          .ifPresent(this::catchUp);
+    } catch (IOException e) {
+      LOG.debug("array's revision not read now: {}", e.getMessage());
+    }
   }
 
   /** Whether {@code next} no longer names the members this process runs (and it runs some). */
@@ -211,11 +243,12 @@ public final class ArrayFollower implements AutoCloseable {
         r.source());
   }
 
-  private void vote(int number, String refusedBecause) {
+  private void vote(int number, String id, String refusedBecause) {
     for (Participant p : participants) {
       try {
         proposals.vote(
             number,
+            id,
             p.vote(),
             refusedBecause == null
                 ? null
@@ -237,6 +270,7 @@ public final class ArrayFollower implements AutoCloseable {
     if (removedBy > 0) {
       return;
     }
+    lastTried = r.number();
     ClusterConfig next;
     try {
       next = ConfigLoader.parse(r.anchor(), r.yaml());

@@ -50,7 +50,12 @@ public final class ArrayHostControl implements AutoCloseable {
       case "hosts/stop" -> control.stop(name);
       case "hosts/drainstop" -> control.drainstop(name);
       case "hosts/suspend" -> control.suspend(name);
-      case "hosts/resume" -> control.resume(name);
+      // Resume leaves a suspended member stopped; replayed on a balancer that starts afresh
+      // (nothing suspended there), it reaches the same state.
+      case "hosts/resume" ->
+          control.state(name) == org.ocspcluster.config.Member.HostState.SUSPENDED
+              ? control.resume(name)
+              : control.stop(name);
       case "rules/enable" -> control.enable(name);
       case "rules/disable" -> control.disable(name);
       case "rules/drain" -> control.drain(name);

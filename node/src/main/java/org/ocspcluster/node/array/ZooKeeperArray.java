@@ -18,10 +18,34 @@ public final class ZooKeeperArray implements AutoCloseable {
   private final ZooKeeperConfigStore store;
   private final String hosts;
 
-  private ZooKeeperArray(CuratorFramework client, ZooKeeperConfigStore store, String hosts) {
+  private final boolean authenticated;
+
+  private ZooKeeperArray(
+      CuratorFramework client, ZooKeeperConfigStore store, String hosts, boolean authenticated) {
     this.client = client;
     this.store = store;
     this.hosts = hosts;
+    this.authenticated = authenticated;
+  }
+
+  /**
+   * With credentials: refuses an array whose znodes anyone may read or change (created without
+   * credentials, or planted before the array started). Waits up to 5 s for ZooKeeper; says nothing
+   * when it cannot be reached (a member then starts from its local revision).
+   */
+  public void checkAccess() throws IOException {
+    if (!authenticated) {
+      return;
+    }
+    try {
+      if (!client.blockUntilConnected(5, TimeUnit.SECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    store.requireOwnerOnly();
   }
 
   /**
@@ -39,7 +63,8 @@ public final class ZooKeeperArray implements AutoCloseable {
                 LoggerFactory.getLogger(ZooKeeperArray.class)
                     .info("ZooKeeper {} ({})", state.name().toLowerCase(Locale.ROOT), hosts));
     client.start();
-    return new ZooKeeperArray(client, new ZooKeeperConfigStore(client, cluster), hosts);
+    return new ZooKeeperArray(
+        client, new ZooKeeperConfigStore(client, cluster), hosts, access.credentials() != null);
   }
 
   public ZooKeeperConfigStore store() {
@@ -54,6 +79,7 @@ public final class ZooKeeperArray implements AutoCloseable {
    * kept on local disk, so that a member starts and serves while ZooKeeper is down.
    */
   public Start startingRevision(ConfigStore local) throws IOException {
+    checkAccess();
     boolean reached;
     try {
       reached = client.blockUntilConnected(5, TimeUnit.SECONDS);

@@ -55,6 +55,18 @@ public final class RevisionPath {
   }
 
   /**
+   * Takes {@code inForce} as revision {@code number} without putting it to any part: an array
+   * controller keeping up with the revision the array has in force, whoever committed it. Numbers
+   * only move forward.
+   */
+  public void keepUpWith(ClusterConfig inForce, int number) {
+    if (number > revision) {
+      config = inForce;
+      revision = number;
+    }
+  }
+
+  /**
    * Prepares {@code next} on every part, stores it with {@code store}, commits it on every part:
    * all or nothing. {@code source} says who asked, for the log.
    */
