@@ -59,6 +59,7 @@ final class ArrayLab implements AutoCloseable {
     local.keep(start);
     member.startAdmin(new InetSocketAddress("127.0.0.1", Clients.freePorts(1)[0]));
     member.followArray(store(), local, null);
+    registered("members", name);
     return member;
   }
 
@@ -71,7 +72,19 @@ final class ArrayLab implements AutoCloseable {
     FolderConfigStore local = local("balancer-" + name);
     local.keep(start);
     balancer.followArray(store(), local, name);
+    registered("balancers", name);
     return balancer;
+  }
+
+  /**
+   * Waits until ZooKeeper has the participant's registration (made in the background), as a process
+   * that has started would have it by the time anyone applies.
+   */
+  private void registered(String kind, String name) {
+    ZooKeeperConfigStore view = store();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> view.registered(kind).containsKey(name));
   }
 
   /** Closes {@code part} with the rest. */

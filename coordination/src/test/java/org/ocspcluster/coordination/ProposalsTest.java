@@ -1,6 +1,7 @@
 package org.ocspcluster.coordination;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -51,6 +52,14 @@ class ProposalsTest {
     return store;
   }
 
+  /** Registrations are created in the background: waits until ZooKeeper has them. */
+  private static void registered(ZooKeeperConfigStore store, String... participants) {
+    Proposals proposals = new Proposals(store);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> proposals.participants().containsAll(Set.of(participants)));
+  }
+
   @Test
   void aRefusedProposalIsNeverStoredAndItsNumberIsUsedAgain() throws Exception {
     ZooKeeperConfigStore controller = store();
@@ -59,6 +68,7 @@ class ProposalsTest {
     member.register("members", "m1", Map.of("revision", 1));
     ZooKeeperConfigStore other = store();
     other.register("balancers", "lb", Map.of("revision", 1));
+    registered(controller, "member:m1", "balancer:lb");
     Proposals proposals = new Proposals(controller);
 
     Proposals.Proposal p = proposals.propose("a: 2\n", dir, "second");
@@ -105,6 +115,7 @@ class ProposalsTest {
     leaving.register("members", "gone", Map.of());
     ZooKeeperConfigStore silent = store();
     silent.register("members", "silent", Map.of());
+    registered(controller, "member:gone", "member:silent");
     Proposals proposals = new Proposals(controller);
     Proposals.Proposal p = proposals.propose("a: 2\n", dir, "second");
     leaving.close();

@@ -1,6 +1,7 @@
 package org.ocspcluster.coordination;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,8 @@ class ZooKeeperAccessTest {
     array.append("signingKey: /etc/ocsp/signer.key\n", dir, "first");
     array.register("members", "m1", Map.of("revision", 1));
     String revision = base + "/revisions/0000000001";
+    // The registration is created in the background.
+    await().atMost(Duration.ofSeconds(10)).until(() -> array.members().containsKey("m1"));
 
     for (ZooKeeperAccess stranger :
         List.of(
