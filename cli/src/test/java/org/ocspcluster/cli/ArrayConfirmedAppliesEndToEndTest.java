@@ -73,6 +73,10 @@ class ArrayConfirmedAppliesEndToEndTest {
     return file;
   }
 
+  private String metrics() throws Exception {
+    return Clients.scrape(admin);
+  }
+
   private Clients.Said status() {
     return Clients.cli("array", "status", "--admin", admin);
   }
@@ -213,6 +217,9 @@ class ArrayConfirmedAppliesEndToEndTest {
         .atMost(Duration.ofSeconds(30))
         .until(() -> status().out().matches("(?s).*responder-2 +down +1 .*last seen .*"));
     assertEquals(ArrayCommand.Status.NOT_CONVERGED, status().exit());
+    String down = metrics();
+    assertEquals(1, Clients.sum(down, "ocsp_array_members", "state=\"down\""), down);
+    assertEquals(0, Clients.value(down, "ocsp_array_converged"), down);
 
     Path withSecond = Clients.withSecondCa(yaml, dir.resolve("with-second.yaml"));
     Clients.Said applied = Clients.cli("config", "apply", withSecond.toString(), "--admin", admin);
@@ -231,6 +238,12 @@ class ArrayConfirmedAppliesEndToEndTest {
                     .matches("(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second.*"));
     assertEquals(0, status().exit());
     assertEquals(2, lab.local("member-responder-2").current().orElseThrow().number());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> Clients.value(metrics(), "ocsp_array_converged") == 1);
+    String up = metrics();
+    assertEquals(2, Clients.sum(up, "ocsp_array_members", "state=\"up\""), up);
+    assertEquals(2, Clients.value(up, "ocsp_array_revision"), up);
   }
 
   private String responderId(int port) throws Exception {

@@ -120,6 +120,23 @@ final class Clients {
   }
 
   /** The sum of every sample of {@code name} whose labels contain each of {@code labels}. */
+  /** The admin listener's /metrics at {@code admin} (HOST:PORT). */
+  static String scrape(String admin) throws IOException, InterruptedException {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://" + admin + "/metrics"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /** An untagged meter's value in a scrape; NaN when absent. */
+  static double value(String metrics, String name) {
+    Matcher m = Pattern.compile("^" + name + " (\\S+)$", Pattern.MULTILINE).matcher(metrics);
+    return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+  }
+
   static double sum(String metrics, String name, String... labels) {
     Matcher m =
         Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(metrics);

@@ -150,14 +150,7 @@ class ConfigRevisionsEndToEndTest {
               .out()
               .contains("Connection refused"),
           "responder-3 stopped");
-      String scraped =
-          java.net.http.HttpClient.newHttpClient()
-              .send(
-                  java.net.http.HttpRequest.newBuilder(
-                          java.net.URI.create("http://" + admin + "/metrics"))
-                      .build(),
-                  java.net.http.HttpResponse.BodyHandlers.ofString())
-              .body();
+      String scraped = Clients.scrape(admin);
       assertTrue(
           scraped.lines().noneMatch(l -> l.startsWith("nlb_") && l.contains("\"responder-3\"")),
           "no nlb_* metric outlives the member that left");

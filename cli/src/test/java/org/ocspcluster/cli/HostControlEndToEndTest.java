@@ -185,14 +185,7 @@ class HostControlEndToEndTest {
   @Test
   @Order(6)
   void memberAndRuleStatesAreMetrics() throws Exception {
-    String metrics =
-        java.net.http.HttpClient.newHttpClient()
-            .send(
-                java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://" + admin + "/metrics"))
-                    .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString())
-            .body();
+    String metrics = Clients.scrape(admin);
     assertEquals(2.0, Clients.sum(metrics, "nlb_member_state", "state=\"started\""), metrics);
     assertEquals(1.0, Clients.sum(metrics, "nlb_rule_state", "state=\"enabled\""), metrics);
     assertTrue(Clients.sum(metrics, "nlb_bytes_total", "direction=\"to_client\"") > 0, metrics);

@@ -75,6 +75,20 @@ class MonitoringFilesTest {
                   HttpResponse.BodyHandlers.ofString())
               .body();
     }
+    // An array controller's metrics too (on Curator's in-process ZooKeeper).
+    try (org.apache.curator.test.TestingServer zookeeper =
+            new org.apache.curator.test.TestingServer(true);
+        ArrayLab lab = new ArrayLab(zookeeper.getConnectString(), "monitoring", dir)) {
+      int admin = Clients.freePorts(1)[0];
+      lab.controller(admin, "controller-m");
+      scrape +=
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+    }
     Set<String> exported = new TreeSet<>();
     for (String line : scrape.split("\n")) {
       if (line.startsWith("# TYPE ")) {

@@ -189,6 +189,10 @@ public final class Node implements AutoCloseable {
     LOG.info("config revision {} in force ({})", number, source);
   }
 
+  private static String leaderOf(ArrayController c) {
+    return c == null ? "the leader is not known yet" : c.leaderId();
+  }
+
   /** Keeps this process's audit trail in {@code file} (one JSON object a line). */
   public void auditTo(Path file) {
     audit = new AuditTrail(file);
@@ -205,7 +209,7 @@ public final class Node implements AutoCloseable {
    */
   public void controlArray(ZooKeeperConfigStore array, String id) throws IOException {
     audit.alsoTo(array);
-    controller =
+    ArrayController role =
         new ArrayController(
             array,
             id,
@@ -215,7 +219,9 @@ public final class Node implements AutoCloseable {
                     leads ? "controller takes the lead" : "controller stands by",
                     revisions.revision(),
                     revisions.revision(),
-                    leads ? "leads the array" : "stands by; " + controller.leaderId()));
+                    leads ? "leads the array" : "stands by; " + leaderOf(controller)));
+    controller = role;
+    role.bindTo(registry);
     started.push(controller);
     store = array;
     revisions.startAt(controller.currentRevision());

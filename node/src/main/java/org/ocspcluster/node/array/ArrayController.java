@@ -226,6 +226,77 @@ public final class ArrayController implements AutoCloseable {
     }
   }
 
+  /** The member states {@code array status} tells, one gauge each. */
+  static final List<String> STATES =
+      List.of("up", "behind", "refusing", "down", "never started", "not in the configuration");
+
+  private volatile Map<String, Object> scraped;
+  private volatile long scrapedAt;
+
+  /**
+   * The array as a monitoring system sees it, on this controller's /metrics: the revision in force,
+   * whether every member and balancer runs it, members per state, ZooKeeper reachable, this
+   * controller leading. Read from ZooKeeper at most once a second (one scrape reads all gauges);
+   * while ZooKeeper is unreachable the array's gauges say NaN (unknown), not the last values.
+   */
+  public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+    io.micrometer.core.instrument.Gauge.builder(
+            "ocsp.array.revision", this, c -> c.known("revision"))
+        .description(
+            "The configuration revision the array has in force (NaN: ZooKeeper unreachable)")
+        .register(registry);
+    io.micrometer.core.instrument.Gauge.builder(
+            "ocsp.array.converged",
+            this,
+            c -> {
+              Map<String, Object> s = c.scrape();
+              return s.containsKey("members")
+                  ? (Boolean.TRUE.equals(s.get("converged")) ? 1 : 0)
+                  : Double.NaN;
+            })
+        .description("1 when every member and balancer runs the array's revision")
+        .register(registry);
+    for (String state : STATES) {
+      io.micrometer.core.instrument.Gauge.builder(
+              "ocsp.array.members", this, c -> c.membersIn(state))
+          .description("Configured members per state, as array status tells them")
+          .tag("state", state)
+          .register(registry);
+    }
+    io.micrometer.core.instrument.Gauge.builder(
+            "ocsp.array.zookeeper.connected", this, c -> c.array.connected() ? 1 : 0)
+        .description("1 while this controller's ZooKeeper session is connected")
+        .register(registry);
+    io.micrometer.core.instrument.Gauge.builder(
+            "ocsp.array.controller.leader", this, c -> c.leads() ? 1 : 0)
+        .description("1 while this controller leads the array")
+        .register(registry);
+  }
+
+  private synchronized Map<String, Object> scrape() {
+    long now = System.nanoTime();
+    if (scraped == null || now - scrapedAt > 1_000_000_000L) {
+      scraped = status();
+      scrapedAt = now;
+    }
+    return scraped;
+  }
+
+  private double known(String field) {
+    Object value = scrape().get(field);
+    return value instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  @SuppressWarnings("unchecked")
+  private double membersIn(String state) {
+    Object members = scrape().get("members");
+    if (!(members instanceof List<?> list)) {
+      return Double.NaN;
+    }
+    return ((List<Map<String, Object>>) list)
+        .stream().filter(m -> state.equals(m.get("state"))).count();
+  }
+
   /** "member:NAME" as people say it: "member NAME". */
   static String spoken(String participant) {
     return participant.replaceFirst(":", " ");
