@@ -304,6 +304,32 @@ class ArrayConfirmedAppliesEndToEndTest {
   }
 
   @Test
+  void theControllerReachesTokenProtectedMembersWithTheRevisionsToken() throws Exception {
+    Path token = dir.resolve("admin-token");
+    Files.writeString(token, "0123456789abcdef0123456789abcdef\n");
+    Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path protectedFile =
+        variant("protected.yaml", "admin:\n", "admin:\n  tokenFile: admin-token\n");
+    Clients.Said applied =
+        Clients.cli("config", "apply", protectedFile.toString(), "--admin", admin);
+    assertEquals(0, applied.exit(), applied.out());
+    Revision two = current();
+    lab.member("responder-1", two);
+    lab.member("responder-2", two);
+    Clients.Said refreshed =
+        Clients.cli("array", "refresh", "--admin", admin, "--admin-token-file", token.toString());
+    assertEquals(0, refreshed.exit(), refreshed.out());
+    assertTrue(
+        refreshed
+            .out()
+            .matches("(?s)responder-1:\n  demo: unchanged\nresponder-2:\n  demo: unchanged\n"),
+        refreshed.out());
+    Clients.Said without = Clients.cli("array", "refresh", "--admin", admin);
+    assertEquals(1, without.exit(), "the controller itself wants the token: " + without.out());
+  }
+
+  @Test
   void aMemberCannotBeGivenARevisionBehindTheArraysBack() throws Exception {
     Node one = lab.member("responder-1", current());
     var outcome = one.apply(Files.readString(yaml), dir, "test");

@@ -165,6 +165,12 @@ public final class AdminRoutes {
     };
   }
 
+  /** The admin section of the revision in force (the members' listeners), or null for none. */
+  private org.ocspcluster.config.Admin adminSettings() {
+    ClusterConfig config = node.config();
+    return config == null ? null : config.admin();
+  }
+
   /** The verb as people typed it: "config apply FILE", "host stop responder-1", ... */
   static String verb(String path, Map<String, List<String>> query) {
     String q =
@@ -367,7 +373,7 @@ public final class AdminRoutes {
   private Reply refresh() throws IOException {
     ArrayController controller = node.controller();
     if (controller != null) {
-      ArrayController.Fanout fanout = controller.fanOut("/refresh", null);
+      ArrayController.Fanout fanout = controller.fanOut("/refresh", null, adminSettings());
       return json(fanout.failed() ? 422 : 200, fanout.results());
     }
     try {
@@ -408,7 +414,8 @@ public final class AdminRoutes {
             controller.fanOut(
                 "/signer?configuration="
                     + java.net.URLEncoder.encode(configuration, StandardCharsets.UTF_8),
-                member);
+                member,
+                adminSettings());
         return json(fanout.failed() ? 422 : 200, fanout.results());
       }
       if (member != null

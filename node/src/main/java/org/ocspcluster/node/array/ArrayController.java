@@ -375,13 +375,39 @@ public final class ArrayController implements AutoCloseable {
 
   /**
    * POSTs {@code pathAndQuery} (Refresh Revocation Data, re-read a signer) to every registered
-   * member of the array, or only {@code member} when given, through each member's admin listener;
-   * per member, what it answered or why it could not be asked.
+   * member of the array, or only {@code member} when given, through each member's admin listener
+   * (with the token and TLS of {@code settings}, the revision's admin section); per member, what it
+   * answered or why it could not be asked.
    */
-  public Fanout fanOut(String pathAndQuery, String member) throws IOException {
+  public Fanout fanOut(String pathAndQuery, String member, org.ocspcluster.config.Admin settings)
+      throws IOException {
     Map<String, Object> results = new LinkedHashMap<>();
     boolean failed = false;
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // The members' admin listeners are set up by the same revision: its token and TLS.
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    String scheme = "http";
+    if (settings != null && settings.tls() != null) {
+      scheme = "https";
+      java.nio.file.Path trust =
+          settings.tls().trust() != null ? settings.tls().trust() : settings.tls().certificate();
+      client.sslContext(org.ocspcluster.health.HealthChecker.trusting(trust));
+    }
+    String token = null;
+    if (settings != null && settings.tokenFile() != null) {
+      try {
+        token = java.nio.file.Files.readString(settings.tokenFile()).strip();
+      } catch (IOException e) {
+        return new Fanout(
+            Map.of(
+                "controller",
+                "cannot read admin.tokenFile "
+                    + settings.tokenFile()
+                    + " on this machine, which the members' admin listeners require: "
+                    + e.getMessage()),
+            true);
+      }
+    }
+    HttpClient http = client.build();
     Map<String, Map<String, Object>> members = array.members();
     if (member != null && !members.containsKey(member)) {
       return new Fanout(Map.of(member, "not registered: is it running?"), true);
@@ -397,14 +423,23 @@ public final class ArrayController implements AutoCloseable {
         continue;
       }
       try {
-        var response =
-            http.send(
-                HttpRequest.newBuilder(URI.create("http://" + address + pathAndQuery))
-                    .timeout(Duration.ofSeconds(90))
-                    .POST(HttpRequest.BodyPublishers.noBody())
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        results.put(entry.getKey(), JSON.readTree(response.body()).get(entry.getKey()));
+        HttpRequest.Builder request =
+            HttpRequest.newBuilder(URI.create(scheme + "://" + address + pathAndQuery))
+                .timeout(Duration.ofSeconds(90))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+          request.header("Authorization", "Bearer " + token);
+        }
+        var response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        Object said;
+        try {
+          said = JSON.readTree(response.body()).get(entry.getKey());
+        } catch (IOException notJson) {
+          said = null;
+        }
+        results.put(
+            entry.getKey(),
+            said != null ? said : response.statusCode() + ": " + response.body().strip());
         failed |= response.statusCode() != 200;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
