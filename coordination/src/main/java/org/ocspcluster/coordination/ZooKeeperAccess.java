@@ -94,9 +94,12 @@ public record ZooKeeperAccess(
 
       @Override
       public List<ACL> getAclForPath(String path) {
+        // A mutable list: ZooKeeper asks it contains(null), which List.of refuses with an NPE.
         return path.equals("/ocsp-cluster")
-            ? List.of(
-                new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE))
+            ? new java.util.ArrayList<>(
+                List.of(
+                    new ACL(
+                        ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE)))
             : ZooDefs.Ids.CREATOR_ALL_ACL;
       }
     };

@@ -7,50 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The two phases of an array revision on Curator's in-process ZooKeeper server. */
-class ProposalsTest {
-  @TempDir Path dir;
-  TestingServer zookeeper;
-  final List<AutoCloseable> toClose = new ArrayList<>();
-
-  @BeforeEach
-  void start() throws Exception {
-    zookeeper = new TestingServer(true);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-    zookeeper.close();
-  }
-
-  private ZooKeeperConfigStore store() {
-    CuratorFramework client =
-        CuratorFrameworkFactory.newClient(
-            zookeeper.getConnectString(), new ExponentialBackoffRetry(100, 3));
-    client.start();
-    toClose.add(client);
-    ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, "demo");
-    toClose.add(store);
-    return store;
-  }
+class ProposalsTest extends OnInProcessZooKeeper {
 
   /** Registrations are created in the background: waits until ZooKeeper has them. */
   private static void registered(ZooKeeperConfigStore store, String... participants) {

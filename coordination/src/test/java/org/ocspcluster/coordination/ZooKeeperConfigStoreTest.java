@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,41 +12,10 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Against Curator's in-process ZooKeeper server (a real ZooKeeper, run inside the test JVM). */
-class ZooKeeperConfigStoreTest {
-  @TempDir Path dir;
-  TestingServer zookeeper;
-  final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
-
-  @BeforeEach
-  void start() throws Exception {
-    zookeeper = new TestingServer(true);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-    zookeeper.close();
-  }
-
-  private ZooKeeperConfigStore store() {
-    CuratorFramework client =
-        CuratorFrameworkFactory.newClient(
-            zookeeper.getConnectString(), new ExponentialBackoffRetry(100, 3));
-    client.start();
-    toClose.add(client);
-    ZooKeeperConfigStore store = new ZooKeeperConfigStore(client, "demo");
-    toClose.add(store);
-    return store;
-  }
+class ZooKeeperConfigStoreTest extends OnInProcessZooKeeper {
 
   @Test
   void aRevisionAppendedByOneProcessIsSeenAndWatchedByAnother() throws Exception {
