@@ -54,6 +54,13 @@ class ArrayOnZooKeeperEndToEndTest {
     return lab(zookeeper.getConnectString()).member(name, start);
   }
 
+  /** Waits (up to 10 s) until {@code array status} against {@code admin} matches {@code regex}. */
+  private static void awaitStatus(String admin, String regex) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Clients.cli("array", "status", "--admin", admin).out().matches(regex));
+  }
+
   /** One admin call that must be answered within 2 s. */
   private static java.net.http.HttpResponse<String> answer(
       java.net.http.HttpClient http, String admin, String method, String path) throws Exception {
@@ -109,14 +116,7 @@ class ArrayOnZooKeeperEndToEndTest {
           .until(
               () -> ask("second/ca.pem", "second/good.pem", port).out().contains("good.pem: good"));
     }
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                Clients.cli("array", "status", "--admin", admin)
-                    .out()
-                    .matches(
-                        "(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second +ok.*"));
+    awaitStatus(admin, "(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second +ok.*");
   }
 
   @Test
@@ -160,14 +160,7 @@ class ArrayOnZooKeeperEndToEndTest {
         ask("second/ca.pem", "second/revoked.pem", ports.member1())
             .out()
             .contains("revoked.pem: revoked"));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                Clients.cli("array", "status", "--admin", admin)
-                    .out()
-                    .matches(
-                        "(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second +ok.*"));
+    awaitStatus(admin, "(?s).*responder-1 +up +2 +second +ok.*responder-2 +up +2 +second +ok.*");
 
     Clients.Said refreshed = Clients.cli("array", "refresh", "--json", "--admin", admin);
     assertEquals(0, refreshed.exit(), refreshed.out());
@@ -199,15 +192,10 @@ class ArrayOnZooKeeperEndToEndTest {
     assertEquals(0, added.exit(), added.out());
     member(zookeeper, "responder-3", store(zookeeper).current().orElseThrow());
     assertTrue(ask("second/ca.pem", "second/good.pem", free[6]).out().contains("good.pem: good"));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                Clients.cli("array", "status", "--admin", admin)
-                    .out()
-                    .matches(
-                        "(?s).*responder-1 +up +3 +second +ok.*responder-2 +up +3 .*responder-3 +up +3 +second"
-                            + " +ok.*"));
+    awaitStatus(
+        admin,
+        "(?s).*responder-1 +up +3 +second +ok.*responder-2 +up +3 .*responder-3 +up +3 +second"
+            + " +ok.*");
     Clients.Said duplicate =
         Clients.cli(
             "array", "add-member", "responder-3", "--address", "127.0.0.1:1", "--admin", admin);
