@@ -18,7 +18,9 @@ public record ClusterConfig(
     ResponderSettings responder,
     BalancerSettings balancer,
     HealthSettings health,
-    Admin admin) {
+    Admin admin,
+    List<FrontEnd> frontEnds,
+    FailoverSettings failover) {
 
   public ClusterConfig {
     portRules = portRules == null ? null : List.copyOf(portRules);
@@ -29,6 +31,38 @@ public record ClusterConfig(
     balancer = balancer == null ? BalancerSettings.defaults() : balancer;
     health = health == null ? HealthSettings.defaults() : health;
     admin = admin == null ? new Admin(null) : admin;
+    frontEnds =
+        frontEnds == null
+            ? List.of()
+            : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(frontEnds));
+    failover = failover == null ? FailoverSettings.defaults() : failover;
+  }
+
+  /** A configuration without front ends: the balancer alone holds the cluster IP. */
+  public ClusterConfig(
+      Cluster cluster,
+      List<PortRule> portRules,
+      List<Member> members,
+      List<RevocationConfiguration> revocationConfigurations,
+      ResponderSettings responder,
+      BalancerSettings balancer,
+      HealthSettings health,
+      Admin admin) {
+    this(
+        cluster,
+        portRules,
+        members,
+        revocationConfigurations,
+        responder,
+        balancer,
+        health,
+        admin,
+        null,
+        null);
+  }
+
+  public Optional<FrontEnd> frontEnd(String name) {
+    return frontEnds.stream().filter(f -> f != null && f.name().equals(name)).findFirst();
   }
 
   /** Every cluster IP: the primary first, then the additional ones. */

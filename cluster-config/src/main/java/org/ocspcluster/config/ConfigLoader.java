@@ -101,7 +101,9 @@ public final class ConfigLoader {
                 raw.responder(),
                 raw.balancer(),
                 raw.health(),
-                raw.admin());
+                raw.admin(),
+                raw.frontEnds(),
+                raw.failover());
     List<Member> members =
         resolved.members() == null
             ? null
@@ -117,7 +119,9 @@ public final class ConfigLoader {
             resolved.responder().resolvedAgainst(folder),
             resolved.balancer().resolvedAgainst(folder),
             resolved.health(),
-            resolved.admin().resolvedAgainst(folder));
+            resolved.admin().resolvedAgainst(folder),
+            resolved.frontEnds(),
+            resolved.failover());
     List<ConfigException.Problem> problems =
         new java.util.ArrayList<>(new Validator().problems(resolved));
     if (files) {

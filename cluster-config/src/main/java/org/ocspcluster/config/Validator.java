@@ -32,6 +32,7 @@ final class Validator {
     revocationConfigurations(config.revocationConfigurations());
     memberSigners(config);
     admin(config.admin());
+    frontEnds(config);
     ResponderSettings r = config.responder();
     if (r.maxConnections() < 1) {
       problem("responder.maxConnections", "must be 1 or more");
@@ -478,6 +479,116 @@ final class Validator {
               + " is not a loopback address, so anyone who can reach it could stop "
               + "members or apply a configuration: set admin.tokenFile (a file holding a bearer token, mode 0600), "
               + "or listen on 127.0.0.1");
+    }
+  }
+
+  /** NLB host priorities run 1..32; front ends take the same range. */
+  static final int MAX_FRONT_ENDS = 32;
+
+  private void frontEnds(ClusterConfig config) {
+    List<FrontEnd> frontEnds = config.frontEnds();
+    if (frontEnds.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    Map<Integer, String> priorities = new HashMap<>();
+    java.util.Set<FrontEnd.Failover> ways = java.util.EnumSet.noneOf(FrontEnd.Failover.class);
+    for (int i = 0; i < frontEnds.size(); i++) {
+      String at = "frontEnds[" + i + "]";
+      FrontEnd f = frontEnds.get(i);
+      if (f == null) {
+        problem(at, "is empty");
+        continue;
+      }
+      if (f.name() == null || !NAME.matcher(f.name()).matches()) {
+        problem(at + ".name", "is required: letters, digits, '.', '_' or '-'");
+      } else if (!names.add(f.name())) {
+        problem(at + ".name", "'" + f.name() + "' is already the name of another front end");
+      }
+      if (f.address() == null || !isIpLiteral(f.address())) {
+        problem(
+            at + ".address",
+            "is required: the front end's own IPv4 or IPv6 address (not a cluster IP), e.g. 198.51.100.11");
+      } else if (config.cluster() != null && config.clusterIps().contains(f.address())) {
+        problem(
+            at + ".address", f.address() + " is a cluster IP: give the front end's own address");
+      }
+      if (f.priority() == null || f.priority() < 1 || f.priority() > MAX_FRONT_ENDS) {
+        problem(at + ".priority", "is required: 1.." + MAX_FRONT_ENDS + ", 1 is first");
+      } else if (priorities.containsKey(f.priority())) {
+        problem(
+            at + ".priority",
+            f.priority() + " is already the priority of front end " + priorities.get(f.priority()));
+      } else {
+        priorities.put(f.priority(), f.name());
+      }
+      if (f.failover() == null) {
+        problem(at + ".failover", "is required: vrrp (active/standby) or bgp (active/active)");
+      } else {
+        ways.add(f.failover());
+        if (f.failover() == FrontEnd.Failover.VRRP
+            && (f.networkInterface() == null || f.networkInterface().isBlank())) {
+          problem(
+              at + ".interface",
+              "is required with vrrp: the interface that faces the clients, where the cluster IP is added");
+        }
+      }
+      if (f.admin() != null
+          && config.admin().tokenFile() == null
+          && !isLoopback(f.admin().host())) {
+        problem(
+            at + ".admin",
+            f.admin()
+                + " is not a loopback address: set admin.tokenFile, since anyone who can reach it"
+                + " could stop members");
+      }
+    }
+    if (ways.size() > 1) {
+      problem(
+          "frontEnds",
+          "mix vrrp and bgp: the cluster IP moves one way, so give every front end the same failover");
+    }
+    FailoverSettings failover = config.failover();
+    positive("failover.readinessInterval", failover.readinessInterval());
+    if (ways.contains(FrontEnd.Failover.VRRP)) {
+      FailoverSettings.Vrrp v = failover.vrrp();
+      if (v.virtualRouterId() < 1 || v.virtualRouterId() > 255) {
+        problem("failover.vrrp.virtualRouterId", v.virtualRouterId() + " is outside 1..255");
+      }
+      long ms = v.advertInterval().toMillis();
+      if (ms < 10 || ms > 40_950 || ms % 10 != 0) {
+        problem(
+            "failover.vrrp.advertInterval",
+            v.advertInterval()
+                + " is not a VRRPv3 advert interval: 10ms..40950ms in steps of 10ms");
+      }
+    }
+    if (ways.contains(FrontEnd.Failover.BGP)) {
+      FailoverSettings.Bgp b = failover.bgp();
+      if (b.asn() == null || b.asn() < 1 || b.asn() > 4_294_967_295L) {
+        problem(
+            "failover.bgp.asn",
+            "is required: the front ends' AS number (1..4294967295; a private one is 64512..65534)");
+      }
+      if (b.routers().isEmpty()) {
+        problem(
+            "failover.bgp.routers",
+            "at least one upstream router is required (address and asn) to announce the cluster IP to");
+      }
+      for (int i = 0; i < b.routers().size(); i++) {
+        FailoverSettings.Router r = b.routers().get(i);
+        String at = "failover.bgp.routers[" + i + "]";
+        if (r.address() == null || !isIpLiteral(r.address())) {
+          problem(at + ".address", "is required: the router's IPv4 or IPv6 address");
+        }
+        if (r.asn() == null || r.asn() < 1 || r.asn() > 4_294_967_295L) {
+          problem(at + ".asn", "is required: the router's AS number");
+        }
+      }
+      long hold = b.holdTime().toSeconds();
+      if (hold != 0 && (hold < 3 || hold > 65_535)) {
+        problem("failover.bgp.holdTime", "must be 3s..65535s (BGP's range), or 0s for none");
+      }
     }
   }
 
