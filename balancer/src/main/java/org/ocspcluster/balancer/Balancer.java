@@ -63,7 +63,8 @@ public final class Balancer implements AutoCloseable {
       PassiveHealth passive,
       Map<String, InetSocketAddress> overrides,
       MeterRegistry registry,
-      Transport transport) {
+      Transport transport,
+      String frontEnd) {
     this.config = config;
     this.health = health;
     this.transport = transport;
@@ -86,12 +87,28 @@ public final class Balancer implements AutoCloseable {
       selectors.put(r.name(), new MemberSelector(r, config.members()));
       membership.addRule(r.name());
     }
-    this.control = new HostControl(config, timer, membership);
+    this.control = new HostControl(config, stateFile(config, frontEnd), timer, membership);
     this.metrics = new BalancerMetrics(registry, config, control, membership);
     this.selection =
         new MemberChoice(() -> this.config, membership, control, health, selectors, metrics);
     this.events = new ConnectionTracking(() -> this.config, membership, passive, metrics);
     health.onChange(this::followHealth);
+  }
+
+  /**
+   * Front ends on one machine keep host states apart: host-state.json becomes host-state-NAME.json.
+   */
+  static java.nio.file.Path stateFile(ClusterConfig config, String frontEnd) {
+    java.nio.file.Path file = config.balancer().stateFile();
+    if (file == null || frontEnd == null) {
+      return file;
+    }
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return file.resolveSibling(
+        dot < 0
+            ? name + "-" + frontEnd
+            : name.substring(0, dot) + "-" + frontEnd + name.substring(dot));
   }
 
   /**
@@ -132,8 +149,31 @@ public final class Balancer implements AutoCloseable {
       Map<String, InetSocketAddress> memberAddresses,
       MeterRegistry registry)
       throws BalancerException {
+    return start(config, health, passive, memberAddresses, registry, null);
+  }
+
+  /**
+   * Starts front end {@code frontEnd} of the configuration (null: the only balancer): it listens on
+   * the cluster IP before it holds it, and keeps host states in a file of its own.
+   */
+  public static Balancer start(
+      ClusterConfig config,
+      HealthView health,
+      PassiveHealth passive,
+      Map<String, InetSocketAddress> memberAddresses,
+      MeterRegistry registry,
+      String frontEnd)
+      throws BalancerException {
     Balancer balancer =
-        new Balancer(config, health, passive, memberAddresses, registry, Transport.best());
+        new Balancer(
+            config,
+            health,
+            passive,
+            memberAddresses,
+            registry,
+            // A standby front end listens on the cluster IP before it holds it.
+            frontEnd == null ? Transport.best() : Transport.best().freeBinding(),
+            frontEnd);
     try {
       for (PortRule rule : config.portRules()) {
         if (rule.filteringMode() == FilteringMode.DISABLED) {

@@ -54,6 +54,15 @@ final class BalancerCommand implements Callable<Integer> {
               + " name)")
   String name;
 
+  @Option(
+      names = "--front-end",
+      paramLabel = "NAME",
+      description = {
+        "run as front end NAME of cluster.yaml's frontEnds: the cluster IP moves to and from it",
+        "by keepalived (vrrp) or bird (bgp), which this command writes, starts and supervises"
+      })
+  String frontEnd;
+
   @picocli.CommandLine.Mixin ZooKeeperOptions access;
 
   @Spec CommandSpec spec;
@@ -81,15 +90,33 @@ final class BalancerCommand implements Callable<Integer> {
       return Main.CONFIG_ERROR;
     }
     ClusterConfig cluster = loaded;
+    if (frontEnd != null && cluster.frontEnd(frontEnd).isEmpty()) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "error: the configuration has no front end named "
+                  + frontEnd
+                  + (cluster.frontEnds().isEmpty()
+                      ? ": add it under frontEnds: (name, address, interface, priority, failover)"
+                      : "; its front ends are "
+                          + cluster.frontEnds().stream().map(f -> f.name()).toList()));
+      return Main.CONFIG_ERROR;
+    }
     Node process = new Node(cluster);
     process.auditTo(data.resolve("audit.jsonl"));
     try {
-      process.startBalancer();
+      process.startBalancer(frontEnd);
       if (follower != null) {
         follower.follow(process, name == null ? hostName() : name);
       }
-      HostPort admin = cluster.admin().listen();
+      HostPort admin =
+          frontEnd == null || cluster.frontEnd(frontEnd).orElseThrow().admin() == null
+              ? cluster.admin().listen()
+              : cluster.frontEnd(frontEnd).orElseThrow().admin();
       process.startAdmin(new InetSocketAddress(admin.host(), admin.port()));
+      if (frontEnd != null) {
+        process.startFailover(frontEnd, data.resolve("front-end-" + frontEnd));
+      }
       spec.commandLine()
           .getOut()
           .printf("admin listener ready: http://%s/metrics and http://%s/ready%n", admin, admin);

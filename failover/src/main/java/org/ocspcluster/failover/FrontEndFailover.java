@@ -98,6 +98,7 @@ public final class FrontEndFailover implements AutoCloseable {
     String onNotReady;
     long observeEvery;
     if (self.failover() == FrontEnd.Failover.VRRP) {
+      answerArpOnlyForOwnAddresses();
       Path track = trackFile();
       // Not ready until the watch has asked: a file left by an earlier run must not count.
       Files.writeString(track, "1\n");
@@ -152,6 +153,26 @@ public final class FrontEndFailover implements AutoCloseable {
         config.clusterIps(),
         self.failover(),
         self.priority());
+  }
+
+  /**
+   * While a clean stop hands the IP over, the cluster IPs sit on loopback so that a connection
+   * whose SYN was sent before the clients learned the new holder is still answered here; with
+   * {@code arp_ignore=1} on the client interface this front end does not answer ARP for them
+   * meanwhile (the LVS-DR rule), so clients move to the new holder.
+   */
+  private void answerArpOnlyForOwnAddresses() {
+    Path sysctl = Path.of("/proc/sys/net/ipv4/conf", self.networkInterface(), "arp_ignore");
+    try {
+      Files.writeString(sysctl, "1\n");
+    } catch (IOException e) {
+      LOG.warn(
+          "front end {}: cannot set {} to 1 ({}); a clean stop may lose requests sent during the"
+              + " handover",
+          self.name(),
+          sysctl,
+          e.toString());
+    }
   }
 
   private Path trackFile() {
@@ -300,6 +321,49 @@ public final class FrontEndFailover implements AutoCloseable {
     }
   }
 
+  /**
+   * keepalived on SIGTERM sends a priority-0 advert and removes the address, so the standby takes
+   * over at once; the cluster IPs stay on loopback here until the clients have learned the new
+   * holder (three advert intervals and the new holder's gratuitous ARP), then go.
+   */
+  private void handOverVrrp(Supervised keepalived) {
+    List<String> held = new ArrayList<>();
+    for (String ip : config.clusterIps()) {
+      try {
+        addToLoopback(ip);
+        held.add(ip);
+      } catch (IOException e) {
+        LOG.warn(
+            "front end {}: cannot hold {} during the handover: {}",
+            self.name(),
+            ip,
+            e.getMessage());
+      }
+    }
+    keepalived.stop(Duration.ofSeconds(5));
+    try {
+      TimeUnit.MILLISECONDS.sleep(
+          Math.max(300, 3 * config.failover().vrrp().advertInterval().toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (String ip : held) {
+      try {
+        run(
+            List.of(
+                "ip",
+                "address",
+                "del",
+                ip + (KeepalivedConf.isV6(ip) ? "/128" : "/32"),
+                "dev",
+                "lo"));
+      } catch (IOException e) {
+        LOG.warn(
+            "front end {}: cannot remove {} from loopback: {}", self.name(), ip, e.getMessage());
+      }
+    }
+  }
+
   /** Hands the cluster IP over, then stops the engine and the watch; never throws. */
   @Override
   public void close() {
@@ -323,8 +387,9 @@ public final class FrontEndFailover implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
-      // keepalived on SIGTERM sends a priority-0 advert and removes the address: the standby
-      // takes over at once.
+      if (p.name().equals("keepalived") && p.alive()) {
+        handOverVrrp(p);
+      }
       p.stop(Duration.ofSeconds(5));
     }
     LOG.info("front end {}: handed the cluster IP over", self.name());

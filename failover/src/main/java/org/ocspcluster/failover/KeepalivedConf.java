@@ -42,7 +42,7 @@ final class KeepalivedConf {
         .append("  vrrp_garp_master_delay 1\n")
         .append("  vrrp_garp_master_repeat 3\n")
         .append("}\n");
-    out.append("vrrp_track_file balancer_ready {\n")
+    out.append("track_file balancer_ready {\n")
         .append("  file \"")
         .append(trackFile)
         .append("\"\n")

@@ -27,6 +27,12 @@ final class Supervised implements AutoCloseable {
   private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
   private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
 
+  /** The engines' lines about a change of state or a problem; the rest (each ARP sent) is debug. */
+  private static final java.util.regex.Pattern NOTABLE =
+      java.util.regex.Pattern.compile(
+          "(?i)(enter|leav|state|fault|error|warn|fail|unable|cannot|invalid|established|"
+              + "down|started|stopp|shutdown|priority 0|balancer is)");
+
   private final String name;
   private final List<String> command;
   private final Thread thread;
@@ -117,7 +123,11 @@ final class Supervised implements AutoCloseable {
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
-        LOG.info("{}: {}", name, line);
+        if (NOTABLE.matcher(line).find()) {
+          LOG.info("{}: {}", name, line);
+        } else {
+          LOG.debug("{}: {}", name, line);
+        }
       }
     } catch (IOException e) {
       LOG.debug("{}: output closed: {}", name, e.toString());

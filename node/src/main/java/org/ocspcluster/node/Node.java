@@ -37,6 +37,7 @@ import org.ocspcluster.coordination.ConfigStore;
 import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.coordination.Revision;
 import org.ocspcluster.coordination.ZooKeeperConfigStore;
+import org.ocspcluster.failover.FrontEndFailover;
 import org.ocspcluster.health.HealthChecker;
 import org.ocspcluster.health.probe.OcspProbe;
 import org.ocspcluster.node.admin.AdminRoutes;
@@ -80,6 +81,7 @@ public final class Node implements AutoCloseable {
   private AdminServer admin;
   private ArrayController controller;
   private ArrayFollower follower;
+  private FrontEndFailover failover;
 
   public Node(ClusterConfig config) {
     this.revisions = new RevisionPath(config, this::parts);
@@ -153,11 +155,19 @@ public final class Node implements AutoCloseable {
    * Starts the health probes and the balancer, reaching members where this process started them.
    */
   public Balancer startBalancer() throws BalancerException, IOException {
+    return startBalancer(null);
+  }
+
+  /**
+   * Starts the health probes and the balancer as front end {@code frontEnd} of the configuration
+   * (null: the only balancer).
+   */
+  public Balancer startBalancer(String frontEnd) throws BalancerException, IOException {
     ClusterConfig config = config();
     health = new HealthChecker(config, memberUris(config), registry);
     started.push(health);
     health.start();
-    balancer = Balancer.start(config, health, health, memberAddresses, registry);
+    balancer = Balancer.start(config, health, health, memberAddresses, registry, frontEnd);
     started.push(balancer);
     return balancer;
   }
@@ -167,6 +177,46 @@ public final class Node implements AutoCloseable {
     admin = AdminRoutes.start(this, listen);
     started.push(admin);
     return admin;
+  }
+
+  /**
+   * Moves the cluster IP to and from this front end (keepalived or bird, see {@link
+   * FrontEndFailover}), told by a watch outside the JVM whether the admin listener's {@code /ready}
+   * answers. Started after the balancer and the admin listener, so it is closed first: the IP is
+   * handed over before the listeners close.
+   */
+  public FrontEndFailover startFailover(String frontEnd, Path work) throws IOException {
+    if (admin == null) {
+      throw new IllegalStateException("start the admin listener first: the watch asks its /ready");
+    }
+    InetSocketAddress at = admin.localAddress();
+    String host =
+        at.getAddress().isAnyLocalAddress() ? "127.0.0.1" : at.getAddress().getHostAddress();
+    if (host.indexOf(':') >= 0) {
+      host = "[" + host + "]";
+    }
+    String url =
+        (config().admin().tls() == null ? "http" : "https")
+            + "://"
+            + host
+            + ":"
+            + at.getPort()
+            + "/ready";
+    failover = FrontEndFailover.start(config(), frontEnd, revision(), work, url);
+    started.push(failover);
+    FrontEndFailover f = failover;
+    Gauge.builder("nlb.front.end.active", f, x -> x.role().role().active() ? 1 : 0)
+        .description(
+            "1 while this front end takes the cluster IP's traffic (holds it, or announces it), else 0")
+        .tag("front_end", frontEnd)
+        .strongReference(true)
+        .register(registry);
+    return failover;
+  }
+
+  /** This front end's failover, or null when the process is not a front end. */
+  public FrontEndFailover failover() {
+    return failover;
   }
 
   /**

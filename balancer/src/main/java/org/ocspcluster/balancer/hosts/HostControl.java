@@ -55,7 +55,16 @@ public final class HostControl {
 
   public HostControl(
       ClusterConfig config, ScheduledExecutorService timer, Connections connections) {
-    this.stateFile = config.balancer().stateFile();
+    this(config, config.balancer().stateFile(), timer, connections);
+  }
+
+  /** Host states kept in {@code stateFile} (null: not kept). */
+  public HostControl(
+      ClusterConfig config,
+      Path stateFile,
+      ScheduledExecutorService timer,
+      Connections connections) {
+    this.stateFile = stateFile;
     this.drainTimeout = config.balancer().drainTimeout();
     this.timer = timer;
     this.connections = connections;

@@ -76,8 +76,11 @@ public final class TcpListener {
       ConnectionEvents events,
       BalancerSettings settings) {
     long idle = settings.idleTimeout().toMillis();
-    return new ServerBootstrap()
-        .group(boss, workers)
+    ServerBootstrap b = new ServerBootstrap();
+    if (transport.freeBind()) {
+      b.option(EpollChannelOption.IP_FREEBIND, true);
+    }
+    return b.group(boss, workers)
         .channel(transport.server())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)

@@ -20,7 +20,8 @@ public record Transport(
     IoHandlerFactory handlers,
     Class<? extends ServerChannel> server,
     Class<? extends Channel> client,
-    Class<? extends DatagramChannel> datagram) {
+    Class<? extends DatagramChannel> datagram,
+    boolean freeBind) {
 
   public static Transport best() {
     if (Epoll.isAvailable()
@@ -31,9 +32,19 @@ public record Transport(
           EpollIoHandler.newFactory(),
           EpollServerSocketChannel.class,
           EpollSocketChannel.class,
-          EpollDatagramChannel.class);
+          EpollDatagramChannel.class,
+          false);
     }
     return nio();
+  }
+
+  /**
+   * This transport, binding listeners to addresses the machine does not hold (yet): a standby front
+   * end listens on the cluster IP before VRRP gives it the address (epoll's IP_FREEBIND; NIO
+   * cannot, and needs {@code net.ipv4.ip_nonlocal_bind=1}).
+   */
+  public Transport freeBinding() {
+    return new Transport(name, handlers, server, client, datagram, name.equals("epoll"));
   }
 
   /** True where listeners can share a port, one per event loop (epoll's SO_REUSEPORT). */
@@ -47,6 +58,7 @@ public record Transport(
         NioIoHandler.newFactory(),
         NioServerSocketChannel.class,
         NioSocketChannel.class,
-        NioDatagramChannel.class);
+        NioDatagramChannel.class,
+        false);
   }
 }

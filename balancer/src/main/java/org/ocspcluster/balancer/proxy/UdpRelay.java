@@ -58,9 +58,12 @@ public final class UdpRelay extends SimpleChannelInboundHandler<DatagramPacket> 
       Events events,
       java.time.Duration idleTimeout) {
     UdpRelay relay = new UdpRelay(rule, selection, transport, events, idleTimeout.toNanos());
+    Bootstrap b = new Bootstrap();
+    if (transport.freeBind()) {
+      b.option(io.netty.channel.epoll.EpollChannelOption.IP_FREEBIND, true);
+    }
     Channel channel =
-        new Bootstrap()
-            .group(group)
+        b.group(group)
             .channel(transport.datagram())
             .handler(relay)
             .bind(address)

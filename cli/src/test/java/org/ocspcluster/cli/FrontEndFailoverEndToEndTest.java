@@ -1,0 +1,339 @@
+package org.ocspcluster.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two front ends hold one cluster IP by VRRP through the real keepalived, in network namespaces: a
+ * switch, two front ends, the members' host and a client host. The standby takes the IP when the
+ * active front end's balancer is killed, frozen or stopped, and gives it back when the first
+ * returns; a client reaches the same member through either.
+ */
+class FrontEndFailoverEndToEndTest {
+  static final String CLUSTER_IP = "198.51.100.1";
+  static final List<String> CLIENTS =
+      List.of("198.51.100.100", "198.51.100.101", "198.51.100.102", "198.51.100.103");
+
+  @TempDir static Path dir;
+  static NetnsLab lab;
+  static final Map<String, Process> frontEnds = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void buildTheNetworkAndStartTheMembers() throws Exception {
+    NetnsLab.assumeAvailable("keepalived", "curl", "setpriv", "openssl");
+    Clients.Said pki =
+        Clients.cli("demo-pki", "--out", dir.toString(), "--fqdn", "ocsp.test", "--port", "80");
+    assertEquals(0, pki.exit(), pki.out());
+    Path yaml = dir.resolve("cluster.yaml");
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+                .replaceFirst("ip: 127\\.0\\.0\\.1", "ip: " + CLUSTER_IP)
+                .replace("127.0.0.1:81", "198.51.100.21:8081")
+                .replace("127.0.0.1:82", "198.51.100.22:8082")
+            + """
+            frontEnds:
+              - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: vrrp}
+              - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: vrrp}
+            failover:
+              vrrp: {virtualRouterId: 51, advertInterval: 100ms}
+            """);
+    Clients.Run req =
+        Clients.run(
+            List.of(
+                "openssl",
+                "ocsp",
+                "-issuer",
+                dir.resolve("ca.pem").toString(),
+                "-cert",
+                dir.resolve("good.pem").toString(),
+                "-no_nonce",
+                "-reqout",
+                dir.resolve("req.der").toString()));
+    assertEquals(0, req.exit(), req.out());
+    Files.writeString(
+        dir.resolve("load.sh"),
+        """
+        # A client making a new connection per request for $1 seconds; one line per request:
+        # the time in ms and the HTTP status (000: no answer within 2 s).
+        end=$(( $(date +%s) + $1 ))
+        while [ "$(date +%s)" -lt "$end" ]; do
+          code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' --data-binary @REQ \\
+            -H 'Content-Type: application/ocsp-request' http://CLUSTER_IP/)
+          echo "$(date +%s%3N) $code"
+        done
+        """
+            .replace("REQ", dir.resolve("req.der").toString())
+            .replace("CLUSTER_IP", CLUSTER_IP));
+
+    lab = new NetnsLab(dir);
+    for (String host : List.of("sw", "fe1", "fe2", "cl", "mem")) {
+      lab.host(host);
+    }
+    lab.bridge("sw", "br0");
+    lab.plug("fe1", "eth0", "sw", "br0", "198.51.100.11/24");
+    lab.plug("fe2", "eth0", "sw", "br0", "198.51.100.12/24");
+    lab.plug("mem", "eth0", "sw", "br0", "198.51.100.21/24", "198.51.100.22/24");
+    lab.plug(
+        "cl", "eth0", "sw", "br0", CLIENTS.stream().map(a -> a + "/24").toArray(String[]::new));
+    lab.start(
+        "mem", "responder-1", "responder", "--config", yaml.toString(), "--member", "responder-1");
+    lab.start(
+        "mem", "responder-2", "responder", "--config", yaml.toString(), "--member", "responder-2");
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (lab != null) {
+      lab.stop();
+    }
+  }
+
+  /** Every test starts with both front ends running and the first holding the cluster IP. */
+  @BeforeEach
+  void bothFrontEndsRunWithTheFirstHoldingTheIp() throws Exception {
+    for (String fe : List.of("fe1", "fe2")) {
+      Process p = frontEnds.get(fe);
+      if (p == null || !p.isAlive()) {
+        startFrontEnd(fe);
+      }
+    }
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> holdsIp("fe1") && !holdsIp("fe2") && status("198.51.100.100").equals("200"));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "fe1 holds the IP: "
+              + holdsIp("fe1")
+              + ", fe2 holds it: "
+              + holdsIp("fe2")
+              + ", a request gets "
+              + status("198.51.100.100")
+              + "\n--- fe1\n"
+              + tail(lab.log("fe1"))
+              + "\n--- fe2\n"
+              + tail(lab.log("fe2")),
+          e);
+    }
+  }
+
+  private static String tail(String log) {
+    List<String> lines = log.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  private static void startFrontEnd(String fe) throws Exception {
+    frontEnds.put(
+        fe,
+        lab.start(
+            fe,
+            fe,
+            "balancer",
+            "--config",
+            dir.resolve("cluster.yaml").toString(),
+            "--front-end",
+            fe,
+            "--data",
+            dir.resolve(fe + "-data").toString()));
+  }
+
+  @Test
+  void theClusterIpAnswersVerifiedOcspForOpenssl() throws Exception {
+    Clients.Run r =
+        lab.in(
+            "cl",
+            "openssl",
+            "ocsp",
+            "-issuer",
+            dir.resolve("ca.pem").toString(),
+            "-CAfile",
+            dir.resolve("ca.pem").toString(),
+            "-cert",
+            dir.resolve("good.pem").toString(),
+            "-url",
+            "http://" + CLUSTER_IP + "/");
+    assertTrue(r.out().contains("Response verify OK") && r.out().contains(": good"), r.out());
+  }
+
+  @Test
+  void theStandbyTakesTheIpWhenTheActiveBalancerIsKilledAndGivesItBackWhenItReturns()
+      throws Exception {
+    Process load = startLoad(6);
+    awaitSomeAnswers();
+    NetnsLab.signal(frontEnds.get("fe1"), "KILL");
+    await().atMost(Duration.ofSeconds(20)).until(() -> holdsIp("fe2"));
+    List<String[]> answers = finish(load);
+    assertTrue(answeredAfterTheLastFailure(answers), "requests succeed again: " + summary(answers));
+    assertTrue(
+        lab.log("fe2").contains("front end fe2: standby -> holds the IP"),
+        "logged once, with cause");
+    startFrontEnd("fe1");
+    await().atMost(Duration.ofSeconds(60)).until(() -> holdsIp("fe1") && !holdsIp("fe2"));
+  }
+
+  @Test
+  void theStandbyTakesTheIpWhenTheActiveBalancerIsFrozen() throws Exception {
+    Process fe1 = frontEnds.get("fe1");
+    NetnsLab.signal(fe1, "STOP");
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> holdsIp("fe2") && !holdsIp("fe1"));
+      assertEquals("200", status("198.51.100.101"));
+    } finally {
+      NetnsLab.signal(fe1, "CONT");
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> holdsIp("fe1") && !holdsIp("fe2"));
+  }
+
+  @Test
+  void aCleanStopHandsTheIpOverWithoutALostRequest() throws Exception {
+    Process load = startLoad(5);
+    awaitSomeAnswers();
+    Process fe1 = frontEnds.get("fe1");
+    NetnsLab.signal(fe1, "TERM");
+    await().atMost(Duration.ofSeconds(20)).until(() -> !fe1.isAlive());
+    assertTrue(holdsIp("fe2"));
+    List<String[]> answers = finish(load);
+    assertEquals(
+        List.of(),
+        answers.stream().filter(a -> !a[1].equals("200")).map(a -> a[0] + " " + a[1]).toList(),
+        "no request lost: " + summary(answers));
+    assertTrue(lab.log("fe1").contains("handed the cluster IP over"), lab.log("fe1"));
+  }
+
+  @Test
+  void aClientReachesTheSameMemberThroughEitherFrontEnd() throws Exception {
+    Map<String, String> viaFirst = membersOf("fe1");
+    Process fe1 = frontEnds.get("fe1");
+    NetnsLab.signal(fe1, "TERM");
+    await().atMost(Duration.ofSeconds(20)).until(() -> !fe1.isAlive() && holdsIp("fe2"));
+    Map<String, String> viaSecond = membersOf("fe2");
+    assertEquals(viaFirst, viaSecond);
+    assertTrue(
+        viaFirst.values().stream().distinct().count() > 1,
+        "the clients are spread over both members, so the test could tell: " + viaFirst);
+  }
+
+  /** Which member each client address reaches, read off the front end's own connection counts. */
+  private static Map<String, String> membersOf(String fe) throws Exception {
+    // Both members count as healthy on this front end, so the choice is the selector's alone.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Clients.sum(metrics(fe), "nlb_member_healthy") == 2);
+    Map<String, String> members = new LinkedHashMap<>();
+    for (String client : CLIENTS) {
+      String before = metrics(fe);
+      for (int i = 0; i < 3; i++) {
+        assertEquals("200", status(client));
+      }
+      String after = metrics(fe);
+      for (String member : List.of("responder-1", "responder-2")) {
+        double grew =
+            Clients.sum(after, "nlb_connections_total", "member=\"" + member + "\"")
+                - Clients.sum(before, "nlb_connections_total", "member=\"" + member + "\"");
+        if (grew >= 3) {
+          members.put(client, member);
+        }
+      }
+    }
+    assertEquals(CLIENTS.size(), members.size(), "every client's member is known: " + members);
+    return members;
+  }
+
+  private static String metrics(String fe) throws Exception {
+    return lab.in(fe, "curl", "-s", "http://127.0.0.1:9464/metrics").out();
+  }
+
+  private static boolean holdsIp(String fe) throws Exception {
+    return lab.in(fe, "ip", "-br", "address", "show", "dev", "eth0")
+        .out()
+        .contains(CLUSTER_IP + "/32");
+  }
+
+  private static String status(String from) throws Exception {
+    return lab.in(
+            "cl",
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-m",
+            "2",
+            "-w",
+            "%{http_code}",
+            "--interface",
+            from,
+            "--data-binary",
+            "@" + dir.resolve("req.der"),
+            "-H",
+            "Content-Type: application/ocsp-request",
+            "http://" + CLUSTER_IP + "/")
+        .out()
+        .strip();
+  }
+
+  private static Process startLoad(int seconds) throws Exception {
+    return new ProcessBuilder(
+            "ip",
+            "netns",
+            "exec",
+            lab.ns("cl"),
+            "sh",
+            dir.resolve("load.sh").toString(),
+            Integer.toString(seconds))
+        .redirectOutput(dir.resolve("load.txt").toFile())
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+  }
+
+  private static void awaitSomeAnswers() {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Files.exists(dir.resolve("load.txt"))
+                    && Files.readAllLines(dir.resolve("load.txt")).size() >= 20);
+  }
+
+  private static List<String[]> finish(Process load) throws Exception {
+    await().atMost(Duration.ofSeconds(30)).until(() -> !load.isAlive());
+    List<String[]> answers = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("load.txt"))) {
+      String[] parts = line.trim().split(" ");
+      if (parts.length == 2) {
+        answers.add(parts);
+      }
+    }
+    return answers;
+  }
+
+  private static boolean answeredAfterTheLastFailure(List<String[]> answers) {
+    int last = -1;
+    for (int i = 0; i < answers.size(); i++) {
+      if (!answers.get(i)[1].equals("200")) {
+        last = i;
+      }
+    }
+    return answers.size() - last > 10;
+  }
+
+  private static String summary(List<String[]> answers) {
+    long failed = answers.stream().filter(a -> !a[1].equals("200")).count();
+    return failed + " of " + answers.size() + " failed";
+  }
+}
