@@ -29,42 +29,25 @@ class FrontEndFailoverEndToEndTest {
       List.of("198.51.100.100", "198.51.100.101", "198.51.100.102", "198.51.100.103");
 
   @TempDir static Path dir;
+  static FrontEndLab cluster;
   static NetnsLab lab;
   static final Map<String, Process> frontEnds = new LinkedHashMap<>();
 
   @BeforeAll
   static void buildTheNetworkAndStartTheMembers() throws Exception {
     NetnsLab.assumeAvailable("keepalived", "curl", "setpriv", "openssl");
-    Clients.Said pki =
-        Clients.cli("demo-pki", "--out", dir.toString(), "--fqdn", "ocsp.test", "--port", "80");
-    assertEquals(0, pki.exit(), pki.out());
-    Path yaml = dir.resolve("cluster.yaml");
-    Files.writeString(
-        yaml,
-        Files.readString(yaml)
-                .replaceFirst("ip: 127\\.0\\.0\\.1", "ip: " + CLUSTER_IP)
-                .replace("127.0.0.1:81", "198.51.100.21:8081")
-                .replace("127.0.0.1:82", "198.51.100.22:8082")
-            + """
+    cluster =
+        FrontEndLab.create(
+            dir,
+            CLUSTER_IP,
+            """
             frontEnds:
               - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: vrrp}
               - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: vrrp}
             failover:
               vrrp: {virtualRouterId: 51, advertInterval: 100ms}
             """);
-    Clients.Run req =
-        Clients.run(
-            List.of(
-                "openssl",
-                "ocsp",
-                "-issuer",
-                dir.resolve("ca.pem").toString(),
-                "-cert",
-                dir.resolve("good.pem").toString(),
-                "-no_nonce",
-                "-reqout",
-                dir.resolve("req.der").toString()));
-    assertEquals(0, req.exit(), req.out());
+    lab = cluster.lab;
     Files.writeString(
         dir.resolve("load.sh"),
         """
@@ -80,7 +63,6 @@ class FrontEndFailoverEndToEndTest {
             .replace("REQ", dir.resolve("req.der").toString())
             .replace("CLUSTER_IP", CLUSTER_IP));
 
-    lab = new NetnsLab(dir);
     for (String host : List.of("sw", "fe1", "fe2", "cl", "mem")) {
       lab.host(host);
     }
@@ -90,10 +72,7 @@ class FrontEndFailoverEndToEndTest {
     lab.plug("mem", "eth0", "sw", "br0", "198.51.100.21/24", "198.51.100.22/24");
     lab.plug(
         "cl", "eth0", "sw", "br0", CLIENTS.stream().map(a -> a + "/24").toArray(String[]::new));
-    lab.start(
-        "mem", "responder-1", "responder", "--config", yaml.toString(), "--member", "responder-1");
-    lab.start(
-        "mem", "responder-2", "responder", "--config", yaml.toString(), "--member", "responder-2");
+    cluster.startMembers();
   }
 
   @AfterAll
@@ -126,48 +105,20 @@ class FrontEndFailoverEndToEndTest {
               + ", a request gets "
               + status("198.51.100.100")
               + "\n--- fe1\n"
-              + tail(lab.log("fe1"))
+              + FrontEndLab.tail(lab.log("fe1"))
               + "\n--- fe2\n"
-              + tail(lab.log("fe2")),
+              + FrontEndLab.tail(lab.log("fe2")),
           e);
     }
   }
 
-  private static String tail(String log) {
-    List<String> lines = log.lines().toList();
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-  }
-
   private static void startFrontEnd(String fe) throws Exception {
-    frontEnds.put(
-        fe,
-        lab.start(
-            fe,
-            fe,
-            "balancer",
-            "--config",
-            dir.resolve("cluster.yaml").toString(),
-            "--front-end",
-            fe,
-            "--data",
-            dir.resolve(fe + "-data").toString()));
+    frontEnds.put(fe, cluster.startFrontEnd(fe));
   }
 
   @Test
   void theClusterIpAnswersVerifiedOcspForOpenssl() throws Exception {
-    Clients.Run r =
-        lab.in(
-            "cl",
-            "openssl",
-            "ocsp",
-            "-issuer",
-            dir.resolve("ca.pem").toString(),
-            "-CAfile",
-            dir.resolve("ca.pem").toString(),
-            "-cert",
-            dir.resolve("good.pem").toString(),
-            "-url",
-            "http://" + CLUSTER_IP + "/");
+    Clients.Run r = cluster.openssl();
     assertTrue(r.out().contains("Response verify OK") && r.out().contains(": good"), r.out());
   }
 
@@ -256,7 +207,7 @@ class FrontEndFailoverEndToEndTest {
   }
 
   private static String metrics(String fe) throws Exception {
-    return lab.in(fe, "curl", "-s", "http://127.0.0.1:9464/metrics").out();
+    return cluster.metrics(fe);
   }
 
   private static boolean holdsIp(String fe) throws Exception {
@@ -266,25 +217,7 @@ class FrontEndFailoverEndToEndTest {
   }
 
   private static String status(String from) throws Exception {
-    return lab.in(
-            "cl",
-            "curl",
-            "-s",
-            "-o",
-            "/dev/null",
-            "-m",
-            "2",
-            "-w",
-            "%{http_code}",
-            "--interface",
-            from,
-            "--data-binary",
-            "@" + dir.resolve("req.der"),
-            "-H",
-            "Content-Type: application/ocsp-request",
-            "http://" + CLUSTER_IP + "/")
-        .out()
-        .strip();
+    return cluster.status(from);
   }
 
   private static Process startLoad(int seconds) throws Exception {

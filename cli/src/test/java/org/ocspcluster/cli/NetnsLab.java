@@ -23,6 +23,7 @@ final class NetnsLab {
       "oc" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
   private final List<String> namespaces = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
+  private final java.util.Map<String, Process> byLog = new java.util.HashMap<>();
   private final Path logs;
   private int links;
 
@@ -110,6 +111,26 @@ final class NetnsLab {
         new ProcessBuilder(argv)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    processes.add(p);
+    byLog.put(logName, p);
+    return p;
+  }
+
+  /** The process last started with {@code logName}. */
+  Process processOf(String logName) {
+    return byLog.get(logName);
+  }
+
+  /** Starts {@code command} (not ours: a router's bird, say) in {@code host}'s namespace. */
+  Process startProgram(String host, String logName, String... command) throws IOException {
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns(host)));
+    argv.addAll(List.of(command));
+    Process p =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(logs.resolve(logName + ".log").toFile()))
             .start();
     processes.add(p);
     return p;

@@ -1,0 +1,133 @@
+package org.ocspcluster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The cluster the front-end tests share: the demo PKI, two members on their own host (namespace
+ * {@code mem}, 198.51.100.21 and .22), and front ends started as the product runs them ({@code
+ * balancer --front-end NAME}), each in its own namespace, on a lab of {@link NetnsLab}.
+ */
+final class FrontEndLab {
+  final Path dir;
+  final NetnsLab lab;
+  final String clusterIp;
+
+  private FrontEndLab(Path dir, NetnsLab lab, String clusterIp) {
+    this.dir = dir;
+    this.lab = lab;
+    this.clusterIp = clusterIp;
+  }
+
+  /**
+   * Writes the demo PKI and a cluster.yaml for {@code clusterIp} with {@code frontEnds} (YAML
+   * appended as is), and an OCSP request for the good certificate ({@code req.der}).
+   */
+  static FrontEndLab create(Path dir, String clusterIp, String frontEnds) throws Exception {
+    Clients.Said pki =
+        Clients.cli("demo-pki", "--out", dir.toString(), "--fqdn", "ocsp.test", "--port", "80");
+    assertEquals(0, pki.exit(), pki.out());
+    Path yaml = dir.resolve("cluster.yaml");
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+                .replaceFirst("ip: 127\\.0\\.0\\.1", "ip: " + clusterIp)
+                .replace("127.0.0.1:81", "198.51.100.21:8081")
+                .replace("127.0.0.1:82", "198.51.100.22:8082")
+            + frontEnds);
+    Clients.Run req =
+        Clients.run(
+            List.of(
+                "openssl",
+                "ocsp",
+                "-issuer",
+                dir.resolve("ca.pem").toString(),
+                "-cert",
+                dir.resolve("good.pem").toString(),
+                "-no_nonce",
+                "-reqout",
+                dir.resolve("req.der").toString()));
+    assertEquals(0, req.exit(), req.out());
+    return new FrontEndLab(dir, new NetnsLab(dir), clusterIp);
+  }
+
+  /** Starts both members in namespace {@code mem} (plugged by the caller). */
+  void startMembers() throws Exception {
+    for (String member : List.of("responder-1", "responder-2")) {
+      lab.start(
+          "mem",
+          member,
+          "responder",
+          "--config",
+          dir.resolve("cluster.yaml").toString(),
+          "--member",
+          member);
+    }
+  }
+
+  /** Starts front end {@code fe} in its namespace, as {@code balancer --front-end fe}. */
+  Process startFrontEnd(String fe) throws Exception {
+    return lab.start(
+        fe,
+        fe,
+        "balancer",
+        "--config",
+        dir.resolve("cluster.yaml").toString(),
+        "--front-end",
+        fe,
+        "--data",
+        dir.resolve(fe + "-data").toString());
+  }
+
+  /** The front end's /metrics, asked inside its namespace. */
+  String metrics(String fe) throws Exception {
+    return lab.in(fe, "curl", "-s", "http://127.0.0.1:9464/metrics").out();
+  }
+
+  /** The HTTP status of one OCSP POST to the cluster IP from client address {@code from}. */
+  String status(String from) throws Exception {
+    return lab.in(
+            "cl",
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-m",
+            "2",
+            "-w",
+            "%{http_code}",
+            "--interface",
+            from,
+            "--data-binary",
+            "@" + dir.resolve("req.der"),
+            "-H",
+            "Content-Type: application/ocsp-request",
+            "http://" + clusterIp + "/")
+        .out()
+        .strip();
+  }
+
+  /** {@code openssl ocsp} from the client host against the cluster IP, for the good certificate. */
+  Clients.Run openssl() throws Exception {
+    return lab.in(
+        "cl",
+        "openssl",
+        "ocsp",
+        "-issuer",
+        dir.resolve("ca.pem").toString(),
+        "-CAfile",
+        dir.resolve("ca.pem").toString(),
+        "-cert",
+        dir.resolve("good.pem").toString(),
+        "-url",
+        "http://" + clusterIp + "/");
+  }
+
+  static String tail(String log) {
+    List<String> lines = log.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+}
