@@ -78,6 +78,22 @@ final class QueryCommand implements Callable<Integer> {
           });
     }
     table(out, rules);
+    if (q.has("frontEnds")) {
+      out.println();
+      List<String[]> frontEnds = new ArrayList<>();
+      frontEnds.add(new String[] {"FRONT END", "FAILOVER", "ROLE", "SINCE", "REASON"});
+      for (JsonNode f : q.get("frontEnds")) {
+        frontEnds.add(
+            new String[] {
+              f.path("name").asText(),
+              f.path("failover").asText(),
+              f.path("role").asText(),
+              f.path("since").asText("-"),
+              f.path("reason").asText()
+            });
+      }
+      table(out, frontEnds);
+    }
     out.flush();
     return 0;
   }

@@ -62,8 +62,10 @@ class FrontEndEcmpEndToEndTest {
             CLUSTER_IP,
             """
             frontEnds:
-              - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: bgp}
-              - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: bgp}
+              - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: bgp,
+                 admin: 198.51.100.11:9464}
+              - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: bgp,
+                 admin: 198.51.100.12:9464}
             failover:
               bgp:
                 asn: 64512

@@ -42,8 +42,10 @@ class FrontEndFailoverEndToEndTest {
             CLUSTER_IP,
             """
             frontEnds:
-              - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: vrrp}
-              - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: vrrp}
+              - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: vrrp,
+                 admin: 198.51.100.11:9464}
+              - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: vrrp,
+                 admin: 198.51.100.12:9464}
             failover:
               vrrp: {virtualRouterId: 51, advertInterval: 100ms}
             """);
@@ -180,6 +182,62 @@ class FrontEndFailoverEndToEndTest {
         "the clients are spread over both members, so the test could tell: " + viaFirst);
   }
 
+  @Test
+  void aHostStateSetThroughOneFrontEndHoldsOnEveryFrontEndAndAcrossARestart() throws Exception {
+    try {
+      suspendResumeAcrossAFailover();
+    } finally {
+      for (String fe : List.of("fe1", "fe2")) {
+        cluster.post(fe, "/members/responder-2/resume");
+        cluster.post(fe, "/members/responder-2/start");
+      }
+    }
+  }
+
+  private static void suspendResumeAcrossAFailover() throws Exception {
+    String said = cluster.post("fe1", "/members/responder-2/suspend");
+    assertTrue(said.contains("\"fe2\":\"applied\""), said);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> memberState("fe2", "responder-2").equals("suspended"));
+
+    // The active front end dies; the other holds the IP and the state.
+    NetnsLab.signal(frontEnds.get("fe1"), "KILL");
+    await().atMost(Duration.ofSeconds(20)).until(() -> holdsIp("fe2"));
+    assertEquals("suspended", memberState("fe2", "responder-2"));
+
+    // Resumed while fe1 is away: fe1 cannot be told, and takes it from fe2 when it starts,
+    // although its own state file still says suspended.
+    String resumed = cluster.post("fe2", "/members/responder-2/resume");
+    assertTrue(resumed.contains("\"fe1\":\"unreachable"), resumed);
+    cluster.post("fe2", "/members/responder-2/start");
+    startFrontEnd("fe1");
+    await().atMost(Duration.ofSeconds(60)).until(() -> holdsIp("fe1"));
+    assertEquals("started", memberState("fe1", "responder-2"));
+    assertTrue(
+        lab.log("fe1")
+            .contains("host and rule states taken from front end fe2: responder-2 started"),
+        FrontEndLab.tail(lab.log("fe1")));
+
+    // Either front end's query shows both, with their roles.
+    String query = cluster.get("fe2", "/query");
+    assertTrue(
+        query.contains("\"name\":\"fe1\",\"failover\":\"vrrp\",\"role\":\"holds the IP\""), query);
+    assertTrue(
+        query.contains("\"name\":\"fe2\",\"failover\":\"vrrp\",\"role\":\"standby\""), query);
+  }
+
+  private static String memberState(String fe, String member) throws Exception {
+    com.fasterxml.jackson.databind.JsonNode q =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(cluster.get(fe, "/query"));
+    for (com.fasterxml.jackson.databind.JsonNode m : q.path("members")) {
+      if (m.path("name").asText().equals(member)) {
+        return m.path("state").asText();
+      }
+    }
+    return "absent";
+  }
+
   /** Which member each client address reaches, read off the front end's own connection counts. */
   private static Map<String, String> membersOf(String fe) throws Exception {
     // Both members count as healthy on this front end, so the choice is the selector's alone.
@@ -229,7 +287,7 @@ class FrontEndFailoverEndToEndTest {
             "sh",
             dir.resolve("load.sh").toString(),
             Integer.toString(seconds))
-        .redirectOutput(dir.resolve("load.txt").toFile())
+        .redirectOutput(lab.logFile("load").toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
   }
@@ -239,14 +297,14 @@ class FrontEndFailoverEndToEndTest {
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                Files.exists(dir.resolve("load.txt"))
-                    && Files.readAllLines(dir.resolve("load.txt")).size() >= 20);
+                Files.exists(lab.logFile("load"))
+                    && Files.readAllLines(lab.logFile("load")).size() >= 20);
   }
 
   private static List<String[]> finish(Process load) throws Exception {
     await().atMost(Duration.ofSeconds(30)).until(() -> !load.isAlive());
     List<String[]> answers = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve("load.txt"))) {
+    for (String line : Files.readAllLines(lab.logFile("load"))) {
       String[] parts = line.trim().split(" ");
       if (parts.length == 2) {
         answers.add(parts);

@@ -12,6 +12,12 @@ import java.util.List;
  * balancer --front-end NAME}), each in its own namespace, on a lab of {@link NetnsLab}.
  */
 final class FrontEndLab {
+  static final String TOKEN = "front-end-lab-token-0123456789";
+
+  /** Where each front end's admin listener is (frontEnds[].admin in the tests' cluster.yaml). */
+  static final java.util.Map<String, String> ADMIN =
+      java.util.Map.of("fe1", "198.51.100.11:9464", "fe2", "198.51.100.12:9464");
+
   final Path dir;
   final NetnsLab lab;
   final String clusterIp;
@@ -37,7 +43,15 @@ final class FrontEndLab {
                 .replaceFirst("ip: 127\\.0\\.0\\.1", "ip: " + clusterIp)
                 .replace("127.0.0.1:81", "198.51.100.21:8081")
                 .replace("127.0.0.1:82", "198.51.100.22:8082")
+                // Front ends tell each other host states over their admin listeners: a token.
+                .replace(
+                    "  listen: 127.0.0.1:9464",
+                    "  listen: 127.0.0.1:9464\n  tokenFile: admin.token")
             + frontEnds);
+    Files.writeString(dir.resolve("admin.token"), TOKEN + "\n");
+    Files.setPosixFilePermissions(
+        dir.resolve("admin.token"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Clients.Run req =
         Clients.run(
             List.of(
@@ -51,7 +65,7 @@ final class FrontEndLab {
                 "-reqout",
                 dir.resolve("req.der").toString()));
     assertEquals(0, req.exit(), req.out());
-    return new FrontEndLab(dir, new NetnsLab(dir), clusterIp);
+    return new FrontEndLab(dir, new NetnsLab(), clusterIp);
   }
 
   /** Starts both members in namespace {@code mem} (plugged by the caller). */
@@ -84,7 +98,26 @@ final class FrontEndLab {
 
   /** The front end's /metrics, asked inside its namespace. */
   String metrics(String fe) throws Exception {
-    return lab.in(fe, "curl", "-s", "http://127.0.0.1:9464/metrics").out();
+    return lab.in(fe, "curl", "-s", "http://" + ADMIN.get(fe) + "/metrics").out();
+  }
+
+  /** GET {@code path} on the front end's admin listener. */
+  String get(String fe, String path) throws Exception {
+    return lab.in(fe, "curl", "-s", "http://" + ADMIN.get(fe) + path).out();
+  }
+
+  /** POST {@code path} on the front end's admin listener, with the token. */
+  String post(String fe, String path) throws Exception {
+    return lab.in(
+            fe,
+            "curl",
+            "-s",
+            "-X",
+            "POST",
+            "-H",
+            "Authorization: Bearer " + TOKEN,
+            "http://" + ADMIN.get(fe) + path)
+        .out();
   }
 
   /** The HTTP status of one OCSP POST to the cluster IP from client address {@code from}. */

@@ -27,8 +27,14 @@ final class NetnsLab {
   private final Path logs;
   private int links;
 
-  NetnsLab(Path logs) {
-    this.logs = logs;
+  /** Logs go to target/netns-lab/PREFIX, kept after the test for a look when it fails. */
+  NetnsLab() throws IOException {
+    this.logs = Files.createDirectories(Path.of("target", "netns-lab", prefix).toAbsolutePath());
+  }
+
+  /** The file a log named {@code logName} is (or will be) written to. */
+  Path logFile(String logName) {
+    return logs.resolve(logName + ".log");
   }
 
   /** Skips the calling test unless namespaces can be made and {@code programs} are installed. */

@@ -2,16 +2,23 @@
 # ocsp-cluster's readiness watch for one front end. It runs outside the balancer's JVM, so it notices
 # a balancer that hangs (SIGSTOP, a full GC, a dead lock) as well as one that is not ready: it asks
 # the balancer's /ready every INTERVAL seconds, waiting at most INTERVAL for the answer, and runs
-# READY_COMMAND or NOT_READY_COMMAND when the answer changes (and every 25 asks, in case keepalived
-# or bird was started again and forgot).
+# READY_COMMAND at the first good answer, NOT_READY_COMMAND after two bad ones in a row (one slow
+# answer under load is not a failover; a frozen balancer is noticed within four intervals), and
+# again every 25 asks, in case keepalived or bird was started again and forgot.
 #
 #   readiness-watch.sh URL INTERVAL READY_COMMAND NOT_READY_COMMAND
 set -u
 url=$1 interval=$2 on_ready=$3 on_not_ready=$4
 state=unknown
 asks=0
+bad=0
 while :; do
-  if curl -fsS -k -m "$interval" -o /dev/null "$url" 2>/dev/null; then now=ready; else now=not-ready; fi
+  if curl -fsS -k -m "$interval" -o /dev/null "$url" 2>/dev/null; then
+    now=ready bad=0
+  else
+    bad=$((bad + 1))
+    if [ "$bad" -ge 2 ] || [ "$state" = unknown ]; then now=not-ready; else now=$state; fi
+  fi
   asks=$((asks + 1))
   if [ "$now" != "$state" ] || [ $((asks % 25)) -eq 0 ]; then
     if [ "$now" = ready ]; then sh -c "$on_ready"; else sh -c "$on_not_ready"; fi

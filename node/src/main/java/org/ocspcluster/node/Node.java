@@ -46,6 +46,7 @@ import org.ocspcluster.node.array.ArrayController;
 import org.ocspcluster.node.array.ArrayFollower;
 import org.ocspcluster.node.array.ArrayHostControl;
 import org.ocspcluster.node.audit.AuditTrail;
+import org.ocspcluster.node.peers.FrontEndPeers;
 import org.ocspcluster.node.revision.LiveChanges;
 import org.ocspcluster.node.revision.Outcome;
 import org.ocspcluster.node.revision.Part;
@@ -82,6 +83,7 @@ public final class Node implements AutoCloseable {
   private ArrayController controller;
   private ArrayFollower follower;
   private FrontEndFailover failover;
+  private FrontEndPeers peers;
 
   public Node(ClusterConfig config) {
     this.revisions = new RevisionPath(config, this::parts);
@@ -202,6 +204,12 @@ public final class Node implements AutoCloseable {
             + ":"
             + at.getPort()
             + "/ready";
+    if (follower == null) {
+      peers = FrontEndPeers.of(config(), frontEnd);
+      if (balancer != null) {
+        peers.adopt(balancer.control());
+      }
+    }
     failover = FrontEndFailover.start(config(), frontEnd, revision(), work, url);
     started.push(failover);
     FrontEndFailover f = failover;
@@ -212,6 +220,59 @@ public final class Node implements AutoCloseable {
         .strongReference(true)
         .register(registry);
     return failover;
+  }
+
+  /**
+   * Makes a host or rule verb taken here hold on the other front ends: recorded in the array when
+   * this balancer follows one, else passed to each peer's admin listener. Says per front end (or
+   * for the array) what became of it; empty when this process is not one of several front ends.
+   */
+  public Map<String, String> passToOtherFrontEnds(
+      String kind, String name, String verb, String caller) {
+    if (failover == null) {
+      return Map.of();
+    }
+    if (follower != null) {
+      try {
+        follower.recordControl(kind.equals("members") ? "hosts" : kind, name, verb, caller);
+        return Map.of("array", "recorded: every balancer of the array applies it");
+      } catch (IOException e) {
+        return Map.of(
+            "array", "not recorded (" + e.getMessage() + "): the other front ends do not have it");
+      }
+    }
+    return peers == null ? Map.of() : peers.pass(kind, name, verb);
+  }
+
+  /**
+   * Every front end's role, this one first (as it sees itself), then each other as it says of
+   * itself; empty when this process is not a front end.
+   */
+  public List<Map<String, Object>> frontEndRoles() {
+    if (failover == null) {
+      return List.of();
+    }
+    List<Map<String, Object>> rows = new java.util.ArrayList<>();
+    rows.add(ownFrontEndRole());
+    if (peers != null) {
+      rows.addAll(peers.roles());
+    }
+    return rows;
+  }
+
+  /** This front end's role, for its admin listener's {@code /front-end}. */
+  public Map<String, Object> ownFrontEndRole() {
+    var role = failover.role();
+    Map<String, Object> row = new java.util.LinkedHashMap<>();
+    row.put("name", role.frontEnd());
+    row.put(
+        "failover",
+        config().frontEnd(role.frontEnd()).map(f -> f.failover().toString()).orElse(""));
+    row.put("role", role.role().toString());
+    row.put("active", role.role().active());
+    row.put("reason", role.reason());
+    row.put("since", role.since().toString());
+    return row;
   }
 
   /** This front end's failover, or null when the process is not a front end. */

@@ -23,6 +23,7 @@ import org.ocspcluster.coordination.ZooKeeperConfigStore;
 import org.ocspcluster.node.Node;
 import org.ocspcluster.node.admin.AdminServer.Reply;
 import org.ocspcluster.node.array.ArrayController;
+import org.ocspcluster.node.peers.FrontEndPeers;
 import org.ocspcluster.node.revision.Outcome;
 import org.ocspcluster.responder.ResponderException;
 import org.ocspcluster.responder.ResponderMember;
@@ -103,15 +104,35 @@ public final class AdminRoutes {
                     "use POST with ?configuration=NAME[&certificate=FILE&key=FILE|&keystore=FILE]\n"));
     routes.put(
         "/query",
+        (method, path, query, body, caller) -> {
+          if (node.balancer() == null) {
+            return Reply.text(409, "this process runs no balancer\n");
+          }
+          Map<String, Object> q =
+              JSON.convertValue(
+                  node.balancer().query(),
+                  new com.fasterxml.jackson.core.type.TypeReference<
+                      LinkedHashMap<String, Object>>() {});
+          List<Map<String, Object>> frontEnds = node.frontEndRoles();
+          if (!frontEnds.isEmpty()) {
+            q.put("frontEnds", frontEnds);
+          }
+          return json(200, q);
+        });
+    routes.put(
+        "/front-end",
         (method, path, query, body, caller) ->
-            node.balancer() == null
-                ? Reply.text(409, "this process runs no balancer\n")
-                : json(200, node.balancer().query()));
+            node.failover() == null
+                ? Reply.text(409, "this process is not a front end (balancer --front-end NAME)\n")
+                : json(200, node.ownFrontEndRole()));
     routes.put(
         "/members/",
-        (method, path, query, body, caller) -> control(method, path, "/members/", caller));
+        (method, path, query, body, caller) ->
+            control(method, path, "/members/", caller, first(query, FrontEndPeers.FROM)));
     routes.put(
-        "/rules/", (method, path, query, body, caller) -> control(method, path, "/rules/", caller));
+        "/rules/",
+        (method, path, query, body, caller) ->
+            control(method, path, "/rules/", caller, first(query, FrontEndPeers.FROM)));
     routes.put("/array/status", (method, path, query, body, caller) -> arrayStatus());
     routes.put(
         "/array/add-member",
@@ -447,7 +468,7 @@ public final class AdminRoutes {
   }
 
   /** POST /members/NAME/VERB and /rules/NAME/VERB: the nlb.exe verbs. */
-  private Reply control(String method, String path, String prefix, String caller)
+  private Reply control(String method, String path, String prefix, String caller, String from)
       throws IOException {
     if (!"POST".equals(method)) {
       return Reply.text(405, "use POST " + prefix + "NAME/VERB\n");
@@ -497,7 +518,20 @@ public final class AdminRoutes {
           prefix.equals("/members/")
               ? control.state(parts[0]).toString()
               : control.ruleState(parts[0]).toString();
-      return json(200, Map.of("name", parts[0], "state", state, "message", said));
+      Map<String, Object> reply = new LinkedHashMap<>();
+      reply.put("name", parts[0]);
+      reply.put("state", state);
+      reply.put("message", said);
+      if (from == null) {
+        // Taken here from a person: the other front ends must hold it too (convergence).
+        Map<String, String> others =
+            node.passToOtherFrontEnds(
+                prefix.equals("/members/") ? "members" : "rules", parts[0], parts[1], caller);
+        if (!others.isEmpty()) {
+          reply.put("frontEnds", others);
+        }
+      }
+      return json(200, reply);
     } catch (IllegalArgumentException e) {
       return Reply.text(404, e.getMessage() + "\n");
     } catch (IllegalStateException e) {

@@ -130,6 +130,15 @@ public final class ArrayFollower implements AutoCloseable {
   }
 
   /** Why the last revision seen was not taken, or null when the last one was. */
+  /**
+   * Records a host or rule verb taken by this balancer in the array, so that every balancer (every
+   * front end) applies it, now and when it starts.
+   */
+  public void recordControl(String kind, String name, String verb, String caller)
+      throws java.io.IOException {
+    array.recordControl(kind, name, verb, caller);
+  }
+
   public String lastRefusal() {
     return lastRefusal;
   }

@@ -1,0 +1,235 @@
+package org.ocspcluster.node.peers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.ocspcluster.balancer.hosts.HostControl;
+import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.FrontEnd;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The other front ends of the cluster, reached at their admin listeners, so that host and rule
+ * states are one set on every front end without ZooKeeper (NLB's convergence): a verb taken here is
+ * passed on to each peer, and a front end that starts takes the states of a running peer, which saw
+ * every change made while it was away. With the array on ZooKeeper the recorded verbs do this
+ * instead.
+ */
+public final class FrontEndPeers {
+  private static final Logger LOG = LoggerFactory.getLogger(FrontEndPeers.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+  /** Marks a verb passed on by a peer, so that it is not passed on again. */
+  public static final String FROM = "fromFrontEnd";
+
+  private final String self;
+  private final List<FrontEnd> peers;
+  private final String token;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+
+  private FrontEndPeers(String self, List<FrontEnd> peers, String token) {
+    this.self = self;
+    this.peers = peers;
+    this.token = token;
+  }
+
+  /** The peers of front end {@code self} in {@code config}. */
+  public static FrontEndPeers of(ClusterConfig config, String self) throws IOException {
+    List<FrontEnd> peers = config.frontEnds().stream().filter(f -> !f.name().equals(self)).toList();
+    String token =
+        config.admin().tokenFile() == null
+            ? null
+            : Files.readString(config.admin().tokenFile()).strip();
+    return new FrontEndPeers(self, peers, token);
+  }
+
+  /**
+   * Passes {@code verb} on {@code name} ({@code members} or {@code rules}) to every peer; says per
+   * peer what it answered.
+   */
+  public Map<String, String> pass(String kind, String name, String verb) {
+    Map<String, String> said = new LinkedHashMap<>();
+    for (FrontEnd peer : peers) {
+      if (peer.admin() == null) {
+        said.put(
+            peer.name(),
+            "not told: it has no admin address in cluster.yaml (set frontEnds[].admin, reachable"
+                + " from the other front ends)");
+        continue;
+      }
+      try {
+        HttpResponse<String> r =
+            http.send(
+                request(peer, "/" + kind + "/" + name + "/" + verb + "?" + FROM + "=" + self)
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        said.put(
+            peer.name(),
+            r.statusCode() == 200
+                ? "applied"
+                : "refused (HTTP " + r.statusCode() + "): " + r.body().strip());
+      } catch (IOException e) {
+        said.put(peer.name(), "unreachable: " + e + "; it takes the states when it starts");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        said.put(peer.name(), "not told: interrupted");
+      }
+    }
+    return said;
+  }
+
+  /**
+   * Takes the host and rule states of the first running peer into {@code control}; returns that
+   * peer's name, or null when no peer answered (the front end's own state file stands).
+   */
+  public String adopt(HostControl control) {
+    for (FrontEnd peer : peers) {
+      if (peer.admin() == null) {
+        continue;
+      }
+      JsonNode query;
+      try {
+        HttpResponse<String> r =
+            http.send(request(peer, "/query").GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          continue;
+        }
+        query = JSON.readTree(r.body());
+      } catch (IOException e) {
+        continue;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+      List<String> changed = new ArrayList<>();
+      for (JsonNode m : query.path("members")) {
+        String name = m.path("name").asText();
+        String state = m.path("state").asText();
+        if (!state.equals(control.state(name).toString())) {
+          try {
+            if (control.state(name).toString().equals("suspended")) {
+              // NLB: a suspended host takes no verb but resume, which leaves it stopped.
+              control.resume(name);
+            }
+            switch (state) {
+              case "started" -> control.start(name);
+              case "stopped" -> {
+                if (!control.state(name).toString().equals("stopped")) {
+                  control.stop(name);
+                }
+              }
+              case "draining" -> control.drainstop(name);
+              case "suspended" -> control.suspend(name);
+              default -> {
+                continue;
+              }
+            }
+            changed.add(name + " " + state);
+          } catch (IllegalArgumentException | IllegalStateException e) {
+            LOG.warn(
+                "front end {}: cannot take {} {} from {}: {}",
+                self,
+                name,
+                state,
+                peer.name(),
+                e.getMessage());
+          }
+        }
+      }
+      for (JsonNode rule : query.path("rules")) {
+        String name = rule.path("name").asText();
+        String state = rule.path("state").asText();
+        if (!state.equals(control.ruleState(name).toString())) {
+          try {
+            switch (state) {
+              case "enabled" -> control.enable(name);
+              case "disabled" -> control.disable(name);
+              case "draining" -> control.drain(name);
+              default -> {
+                continue;
+              }
+            }
+            changed.add("rule " + name + " " + state);
+          } catch (IllegalArgumentException | IllegalStateException e) {
+            LOG.warn(
+                "front end {}: cannot take rule {} {} from {}: {}",
+                self,
+                name,
+                state,
+                peer.name(),
+                e.getMessage());
+          }
+        }
+      }
+      LOG.info(
+          "front end {}: host and rule states taken from front end {}: {}",
+          self,
+          peer.name(),
+          changed.isEmpty() ? "the same as here" : String.join(", ", changed));
+      return peer.name();
+    }
+    LOG.info("front end {}: no other front end answered; the host states kept here stand", self);
+    return null;
+  }
+
+  /**
+   * Each peer's own account of its role ({@code GET /front-end} on its admin listener), or why it
+   * cannot be had.
+   */
+  public List<Map<String, Object>> roles() {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (FrontEnd peer : peers) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("name", peer.name());
+      row.put("failover", peer.failover().toString());
+      if (peer.admin() == null) {
+        row.put("role", "unknown");
+        row.put("reason", "no admin address in cluster.yaml (frontEnds[].admin)");
+        rows.add(row);
+        continue;
+      }
+      try {
+        HttpResponse<String> r =
+            http.send(
+                request(peer, "/front-end").GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          JSON.readTree(r.body()).properties().forEach(e -> row.put(e.getKey(), e.getValue()));
+        } else {
+          row.put("role", "unknown");
+          row.put("reason", "its admin listener answered HTTP " + r.statusCode());
+        }
+      } catch (IOException e) {
+        row.put("role", "unreachable");
+        row.put("reason", "its admin listener at " + peer.admin() + " does not answer: " + e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private HttpRequest.Builder request(FrontEnd peer, String path) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://" + peer.admin() + path)).timeout(TIMEOUT);
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+}
