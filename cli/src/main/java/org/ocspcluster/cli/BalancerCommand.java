@@ -50,8 +50,8 @@ final class BalancerCommand implements Callable<Integer> {
       names = "--name",
       paramLabel = "NAME",
       description =
-          "with --zookeeper: this balancer's name in the array's status and votes (default: the host"
-              + " name)")
+          "with --zookeeper: this balancer's name in the array's status and votes (default: the"
+              + " front end's name, else the host name)")
   String name;
 
   @Option(
@@ -107,7 +107,7 @@ final class BalancerCommand implements Callable<Integer> {
     try {
       process.startBalancer(frontEnd);
       if (follower != null) {
-        follower.follow(process, name == null ? hostName() : name);
+        follower.follow(process, name != null ? name : frontEnd != null ? frontEnd : hostName());
       }
       HostPort admin =
           frontEnd == null || cluster.frontEnd(frontEnd).orElseThrow().admin() == null

@@ -76,6 +76,11 @@ public final class LiveChanges {
     if (!running.balancer().equals(next.balancer())) {
       fixed.add("balancer");
     }
+    if (!running.frontEnds().equals(next.frontEnds())
+        || !running.failover().equals(next.failover())) {
+      // keepalived's or bird's configuration is written when a front end starts.
+      fixed.add("frontEnds, failover (written into keepalived's or bird's configuration at start)");
+    }
     if (!running.health().equals(next.health())) {
       fixed.add("health");
     }
