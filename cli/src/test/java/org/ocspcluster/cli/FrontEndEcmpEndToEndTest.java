@@ -197,6 +197,19 @@ class FrontEndEcmpEndToEndTest {
               .redirectError(ProcessBuilder.Redirect.DISCARD)
               .start());
     }
+    try {
+      onlyTheLostFrontEndsFlowsFail(flows, outputs, go);
+    } finally {
+      flows.forEach(Process::destroyForcibly);
+      Files.writeString(go, "go");
+    }
+    // fe2 comes back and announces again.
+    cluster.startFrontEnd("fe2");
+    awaitPaths(2);
+  }
+
+  private static void onlyTheLostFrontEndsFlowsFail(
+      List<Process> flows, List<Path> outputs, Path go) throws Exception {
     // Every flow has its first answer and is held open: count them on each front end.
     await()
         .atMost(Duration.ofSeconds(20))
@@ -222,9 +235,6 @@ class FrontEndEcmpEndToEndTest {
         viaFirst,
         bothAnswered,
         "every flow through fe1 got its second answer, none through fe2: " + results);
-    // fe2 comes back and announces again.
-    cluster.startFrontEnd("fe2");
-    awaitPaths(2);
   }
 
   private static void awaitPaths(int n) {

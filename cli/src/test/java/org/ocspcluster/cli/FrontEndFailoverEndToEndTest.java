@@ -219,12 +219,16 @@ class FrontEndFailoverEndToEndTest {
             .contains("host and rule states taken from front end fe2: responder-2 suspended"),
         FrontEndLab.tail(lab.log("fe1")));
 
-    // Either front end's query shows both, with their roles.
-    String query = cluster.get("fe2", "/query");
-    assertTrue(
-        query.contains("\"name\":\"fe1\",\"failover\":\"vrrp\",\"role\":\"holds the IP\""), query);
-    assertTrue(
-        query.contains("\"name\":\"fe2\",\"failover\":\"vrrp\",\"role\":\"standby\""), query);
+    // Either front end's query shows both, with their roles (peers are asked every 2 s).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              String query = cluster.get("fe2", "/query");
+              return query.contains(
+                      "\"name\":\"fe1\",\"failover\":\"vrrp\",\"role\":\"holds the IP\"")
+                  && query.contains("\"name\":\"fe2\",\"failover\":\"vrrp\",\"role\":\"standby\"");
+            });
   }
 
   private static String memberState(String fe, String member) throws Exception {

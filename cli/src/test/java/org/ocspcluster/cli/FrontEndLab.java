@@ -98,12 +98,12 @@ final class FrontEndLab {
 
   /** The front end's /metrics, asked inside its namespace. */
   String metrics(String fe) throws Exception {
-    return lab.in(fe, "curl", "-s", "http://" + ADMIN.get(fe) + "/metrics").out();
+    return lab.in(fe, "curl", "-s", "-m", "5", "http://" + ADMIN.get(fe) + "/metrics").out();
   }
 
   /** GET {@code path} on the front end's admin listener. */
   String get(String fe, String path) throws Exception {
-    return lab.in(fe, "curl", "-s", "http://" + ADMIN.get(fe) + path).out();
+    return lab.in(fe, "curl", "-s", "-m", "5", "http://" + ADMIN.get(fe) + path).out();
   }
 
   /** POST {@code path} on the front end's admin listener, with the token. */

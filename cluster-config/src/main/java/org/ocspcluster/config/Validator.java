@@ -14,6 +14,7 @@ final class Validator {
   static final int MAX_RULE_PORTS = 1024;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}");
   private static final Pattern IPV4 =
       Pattern.compile(
           "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -526,6 +527,21 @@ final class Validator {
         problem(at + ".failover", "is required: vrrp (active/standby) or bgp (active/active)");
       } else {
         ways.add(f.failover());
+        if (f.networkInterface() != null && !INTERFACE.matcher(f.networkInterface()).matches()) {
+          problem(
+              at + ".interface",
+              "'"
+                  + f.networkInterface()
+                  + "' is not an interface name (e.g. eth0, ens3, bond0.12)");
+        }
+        if (f.failover() == FrontEnd.Failover.BGP
+            && f.address() != null
+            && isIpLiteral(f.address())
+            && f.address().indexOf(':') >= 0) {
+          problem(
+              at + ".address",
+              "with bgp, give the front end's IPv4 address: BIRD takes it as its router id");
+        }
         if (f.failover() == FrontEnd.Failover.VRRP
             && (f.networkInterface() == null || f.networkInterface().isBlank())) {
           problem(
@@ -549,7 +565,18 @@ final class Validator {
           "mix vrrp and bgp: the cluster IP moves one way, so give every front end the same failover");
     }
     FailoverSettings failover = config.failover();
-    positive("failover.readinessInterval", failover.readinessInterval());
+    if (failover.readinessInterval().toMillis() < 50) {
+      problem(
+          "failover.readinessInterval",
+          failover.readinessInterval() + " is too short: 50ms or more (default 200ms)");
+    }
+    if (config.admin().tls() != null
+        && frontEnds.stream().anyMatch(f -> f != null && f.admin() != null)) {
+      problem(
+          "frontEnds",
+          "front ends tell each other host states over plain HTTP, which admin.tls turns off: leave"
+              + " out frontEnds[].admin (each front end then keeps its own host states) or admin.tls");
+    }
     if (ways.contains(FrontEnd.Failover.VRRP)) {
       FailoverSettings.Vrrp v = failover.vrrp();
       if (v.virtualRouterId() < 1 || v.virtualRouterId() > 255) {
@@ -586,8 +613,22 @@ final class Validator {
         }
       }
       long hold = b.holdTime().toSeconds();
-      if (hold != 0 && (hold < 3 || hold > 65_535)) {
-        problem("failover.bgp.holdTime", "must be 3s..65535s (BGP's range), or 0s for none");
+      if (hold < 3 || hold > 65_535) {
+        problem("failover.bgp.holdTime", "must be 3s..65535s");
+      }
+      if (config.cluster() != null && config.cluster().ip() != null) {
+        for (int i = 0; i < b.routers().size(); i++) {
+          String router = b.routers().get(i).address();
+          if (router != null
+              && isIpLiteral(router)
+              && config.clusterIps().stream()
+                  .filter(java.util.Objects::nonNull)
+                  .noneMatch(ip -> (ip.indexOf(':') >= 0) == (router.indexOf(':') >= 0))) {
+            problem(
+                "failover.bgp.routers[" + i + "].address",
+                router + " has no cluster IP of its address family to be told about");
+          }
+        }
       }
     }
   }

@@ -107,4 +107,31 @@ class FrontEndsConfigTest {
     assertEquals("198.51.100.254", c.failover().bgp().routers().get(0).address());
     assertTrue(c.failover().bgp().bfd(), "BFD is on by default");
   }
+
+  @Test
+  void whatTheEnginesWouldRefuseOrMisreadIsRefusedHere() {
+    String bad =
+        PAIR.replaceFirst("interface: eth0", "interface: ../../x")
+            .replace("advertInterval: 50ms", "advertInterval: 50ms\n  readinessInterval: 5ms");
+    List<String> fields = problems(bad).stream().map(ConfigException.Problem::field).toList();
+    assertTrue(fields.contains("frontEnds[0].interface"), fields.toString());
+    assertTrue(fields.contains("failover.readinessInterval"), fields.toString());
+
+    String bgp =
+        PAIR.replace("failover: vrrp", "failover: bgp")
+                .replace("address: 198.51.100.11", "address: \"2001:db8::11\"")
+            + """
+              bgp:
+                asn: 64512
+                holdTime: 0s
+                routers:
+                  - {address: "2001:db8::fe", asn: 64500}
+            """;
+    fields = problems(bgp).stream().map(ConfigException.Problem::field).toList();
+    assertTrue(fields.contains("frontEnds[0].address"), "BIRD's router id: " + fields);
+    assertTrue(fields.contains("failover.bgp.holdTime"), fields.toString());
+    assertTrue(
+        fields.contains("failover.bgp.routers[0].address"),
+        "an IPv6 router with only IPv4 cluster IPs: " + fields);
+  }
 }

@@ -86,6 +86,7 @@ public final class FrontEndFailover implements AutoCloseable {
 
   private void startEngines(int revision, String readyUrl) throws IOException {
     Path watch = work.resolve("readiness-watch.sh");
+    Files.deleteIfExists(watchState());
     try (InputStream in = FrontEndFailover.class.getResourceAsStream("readiness-watch.sh")) {
       if (in == null) {
         throw new IOException("readiness-watch.sh is missing from the jar");
@@ -145,7 +146,14 @@ public final class FrontEndFailover implements AutoCloseable {
     programs.add(
         Supervised.start(
             "readiness-watch",
-            List.of("sh", watch.toString(), readyUrl, interval, onReady, onNotReady)));
+            List.of(
+                "sh",
+                watch.toString(),
+                readyUrl,
+                interval,
+                onReady,
+                onNotReady,
+                watchState().toString())));
     observer.scheduleWithFixedDelay(this::observe, 0, observeEvery, TimeUnit.MILLISECONDS);
     LOG.info(
         "front end {} started: the cluster IP(s) {} move by {} (priority {})",
@@ -204,7 +212,11 @@ public final class FrontEndFailover implements AutoCloseable {
   }
 
   private static String run(List<String> command) throws IOException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    // timeout(1) ends a command that hangs (birdc asking a stuck bird), so reading its output
+    // below cannot block for ever.
+    List<String> bounded = new ArrayList<>(List.of("timeout", "3"));
+    bounded.addAll(command);
+    Process p = new ProcessBuilder(bounded).redirectErrorStream(true).start();
     try {
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(5, TimeUnit.SECONDS)) {
@@ -287,15 +299,17 @@ public final class FrontEndFailover implements AutoCloseable {
     }
   }
 
+  /** What the readiness watch last found (it writes the file after acting on it). */
   private boolean balancerReady() {
-    if (self.failover() == FrontEnd.Failover.VRRP) {
-      try {
-        return Files.readString(trackFile()).strip().equals("0");
-      } catch (IOException e) {
-        return false;
-      }
+    try {
+      return Files.readString(watchState()).strip().equals("ready");
+    } catch (IOException e) {
+      return false;
     }
-    return true;
+  }
+
+  private Path watchState() {
+    return work.resolve("readiness");
   }
 
   private boolean holdsClusterIp() {
@@ -327,11 +341,9 @@ public final class FrontEndFailover implements AutoCloseable {
    * holder (three advert intervals and the new holder's gratuitous ARP), then go.
    */
   private void handOverVrrp(Supervised keepalived) {
-    List<String> held = new ArrayList<>();
     for (String ip : config.clusterIps()) {
       try {
         addToLoopback(ip);
-        held.add(ip);
       } catch (IOException e) {
         LOG.warn(
             "front end {}: cannot hold {} during the handover: {}",
@@ -347,7 +359,11 @@ public final class FrontEndFailover implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (String ip : held) {
+    removeFromLoopback();
+  }
+
+  private void removeFromLoopback() {
+    for (String ip : config.clusterIps()) {
       try {
         run(
             List.of(
@@ -358,8 +374,7 @@ public final class FrontEndFailover implements AutoCloseable {
                 "dev",
                 "lo"));
       } catch (IOException e) {
-        LOG.warn(
-            "front end {}: cannot remove {} from loopback: {}", self.name(), ip, e.getMessage());
+        LOG.debug("front end {}: {} was not on loopback: {}", self.name(), ip, e.getMessage());
       }
     }
   }
@@ -391,6 +406,9 @@ public final class FrontEndFailover implements AutoCloseable {
         handOverVrrp(p);
       }
       p.stop(Duration.ofSeconds(5));
+      if (p.name().equals("bird")) {
+        removeFromLoopback();
+      }
     }
     LOG.info("front end {}: handed the cluster IP over", self.name());
   }

@@ -48,7 +48,7 @@ final class Supervised implements AutoCloseable {
     thread.setDaemon(true);
   }
 
-  /** Starts {@code command} under supervision; returns once the first start was tried. */
+  /** Starts {@code command} under supervision, on a thread of its own; returns at once. */
   static Supervised start(String name, List<String> command) {
     List<String> full = new ArrayList<>(List.of("setpriv", "--pdeathsig", "TERM"));
     full.addAll(command);
@@ -79,6 +79,11 @@ final class Supervised implements AutoCloseable {
       try {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         process = p;
+        if (!running) {
+          // stopped while starting: stop() did not see this process
+          p.destroy();
+          return;
+        }
         starts.incrementAndGet();
         LOG.info("{} started (pid {}): {}", name, p.pid(), String.join(" ", command));
         Thread output = new Thread(() -> copyOutput(p), name + "-output");

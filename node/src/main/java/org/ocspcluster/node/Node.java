@@ -204,12 +204,12 @@ public final class Node implements AutoCloseable {
             + ":"
             + at.getPort()
             + "/ready";
-    if (follower == null) {
-      peers = FrontEndPeers.of(config(), frontEnd);
-      if (balancer != null) {
-        peers.adopt(balancer.control());
-      }
+    peers = FrontEndPeers.of(config(), frontEnd);
+    if (follower == null && balancer != null) {
+      // With the array, the recorded verbs are applied again at start instead.
+      peers.adopt(balancer.control());
     }
+    started.push(peers);
     failover = FrontEndFailover.start(config(), frontEnd, revision(), work, url);
     started.push(failover);
     FrontEndFailover f = failover;
@@ -623,11 +623,19 @@ public final class Node implements AutoCloseable {
         }
       }
     }
+    boolean frontEndsChanged = failover != null && LiveChanges.frontEndsChanged(running, next);
     return new Part.Change() {
       @Override
       public void commit() {
         prepared.forEach(ResponderMember::commit);
         joining.forEach(Node.this::add);
+        if (frontEndsChanged) {
+          LOG.warn(
+              "front end {}: the new revision changes frontEnds or failover; the keepalived or bird"
+                  + " configuration and the peers written at start stay in force until this front"
+                  + " end restarts",
+              failover.role().frontEnd());
+        }
       }
 
       @Override

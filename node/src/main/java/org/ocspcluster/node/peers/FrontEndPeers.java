@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * every change made while it was away. With the array on ZooKeeper the recorded verbs do this
  * instead.
  */
-public final class FrontEndPeers {
+public final class FrontEndPeers implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FrontEndPeers.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
@@ -39,11 +39,28 @@ public final class FrontEndPeers {
   private final String token;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+  private final java.util.concurrent.ScheduledExecutorService refresher =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "front-end-peers");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile List<Map<String, Object>> roles = List.of();
 
   private FrontEndPeers(String self, List<FrontEnd> peers, String token) {
     this.self = self;
     this.peers = peers;
     this.token = token;
+    // Asked in the background, all peers at once: a frozen peer never holds up the admin
+    // listener's threads (its /ready is what keepalived or bird follow).
+    refresher.scheduleWithFixedDelay(
+        this::refreshRoles, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    refresher.shutdownNow();
   }
 
   /** The peers of front end {@code self} in {@code config}. */
@@ -61,34 +78,52 @@ public final class FrontEndPeers {
    * peer what it answered.
    */
   public Map<String, String> pass(String kind, String name, String verb) {
-    Map<String, String> said = new LinkedHashMap<>();
+    Map<String, java.util.concurrent.CompletableFuture<String>> asked = new LinkedHashMap<>();
     for (FrontEnd peer : peers) {
       if (peer.admin() == null) {
-        said.put(
+        asked.put(
             peer.name(),
-            "not told: it has no admin address in cluster.yaml (set frontEnds[].admin, reachable"
-                + " from the other front ends)");
+            java.util.concurrent.CompletableFuture.completedFuture(
+                "not told: it has no admin address in cluster.yaml (set frontEnds[].admin,"
+                    + " reachable from the other front ends)"));
         continue;
       }
-      try {
-        HttpResponse<String> r =
-            http.send(
-                request(peer, "/" + kind + "/" + name + "/" + verb + "?" + FROM + "=" + self)
-                    .POST(HttpRequest.BodyPublishers.noBody())
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        said.put(
-            peer.name(),
-            r.statusCode() == 200
-                ? "applied"
-                : "refused (HTTP " + r.statusCode() + "): " + r.body().strip());
-      } catch (IOException e) {
-        said.put(peer.name(), "unreachable: " + e + "; it takes the states when it starts");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        said.put(peer.name(), "not told: interrupted");
-      }
+      HttpRequest request =
+          request(peer, "/" + kind + "/" + name + "/" + verb + "?" + FROM + "=" + self)
+              .POST(HttpRequest.BodyPublishers.noBody())
+              .build();
+      asked.put(
+          peer.name(),
+          http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+              .thenApply(
+                  r ->
+                      r.statusCode() == 200
+                          ? "applied"
+                          : "refused (HTTP " + r.statusCode() + "): " + r.body().strip())
+              .exceptionally(
+                  e ->
+                      "unreachable ("
+                          + (e.getCause() == null ? e : e.getCause())
+                          + "): it differs until it restarts, when it takes the states of a"
+                          + " running front end"));
     }
+    Map<String, String> said = new LinkedHashMap<>();
+    asked.forEach(
+        (peer, answer) -> {
+          try {
+            said.put(
+                peer,
+                answer.get(TIMEOUT.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS));
+          } catch (java.util.concurrent.TimeoutException e) {
+            said.put(
+                peer, "no answer within " + TIMEOUT.toSeconds() + " s: it may or may not have it");
+          } catch (java.util.concurrent.ExecutionException e) {
+            said.put(peer, "unreachable (" + e.getCause() + ")");
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            said.put(peer, "not told: interrupted");
+          }
+        });
     return said;
   }
 
@@ -191,7 +226,11 @@ public final class FrontEndPeers {
    * cannot be had.
    */
   public List<Map<String, Object>> roles() {
-    List<Map<String, Object>> rows = new ArrayList<>();
+    return roles;
+  }
+
+  private void refreshRoles() {
+    List<java.util.concurrent.CompletableFuture<Map<String, Object>>> asked = new ArrayList<>();
     for (FrontEnd peer : peers) {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("name", peer.name());
@@ -199,29 +238,54 @@ public final class FrontEndPeers {
       if (peer.admin() == null) {
         row.put("role", "unknown");
         row.put("reason", "no admin address in cluster.yaml (frontEnds[].admin)");
-        rows.add(row);
+        asked.add(java.util.concurrent.CompletableFuture.completedFuture(row));
         continue;
       }
+      asked.add(
+          http.sendAsync(
+                  request(peer, "/front-end").GET().build(), HttpResponse.BodyHandlers.ofString())
+              .thenApply(
+                  r -> {
+                    if (r.statusCode() == 200) {
+                      try {
+                        JSON.readTree(r.body())
+                            .properties()
+                            .forEach(e -> row.put(e.getKey(), e.getValue()));
+                      } catch (IOException e) {
+                        row.put("role", "unknown");
+                        row.put(
+                            "reason", "its admin listener's answer is not JSON: " + e.getMessage());
+                      }
+                    } else {
+                      row.put("role", "unknown");
+                      row.put("reason", "its admin listener answered HTTP " + r.statusCode());
+                    }
+                    return row;
+                  })
+              .exceptionally(
+                  e -> {
+                    row.put("role", "unreachable");
+                    row.put(
+                        "reason",
+                        "its admin listener at "
+                            + peer.admin()
+                            + " does not answer: "
+                            + (e.getCause() == null ? e : e.getCause()));
+                    return row;
+                  }));
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (var answer : asked) {
       try {
-        HttpResponse<String> r =
-            http.send(
-                request(peer, "/front-end").GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          JSON.readTree(r.body()).properties().forEach(e -> row.put(e.getKey(), e.getValue()));
-        } else {
-          row.put("role", "unknown");
-          row.put("reason", "its admin listener answered HTTP " + r.statusCode());
-        }
-      } catch (IOException e) {
-        row.put("role", "unreachable");
-        row.put("reason", "its admin listener at " + peer.admin() + " does not answer: " + e);
+        rows.add(answer.get(TIMEOUT.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS));
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        // the row says nothing new; keep the others
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        break;
+        return;
       }
-      rows.add(row);
     }
-    return rows;
+    roles = List.copyOf(rows);
   }
 
   private HttpRequest.Builder request(FrontEnd peer, String path) {

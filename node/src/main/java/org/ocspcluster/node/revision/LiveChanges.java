@@ -65,6 +65,17 @@ public final class LiveChanges {
     return fixed;
   }
 
+  /**
+   * Whether {@code next} changes the front ends or how the cluster IP moves: a running front end
+   * keeps the keepalived or bird configuration it wrote at start (and its peers), so the change
+   * takes effect on each front end when it restarts. Not a refusal: front ends can then be added or
+   * tuned one at a time, without stopping them all.
+   */
+  public static boolean frontEndsChanged(ClusterConfig running, ClusterConfig next) {
+    return !running.frontEnds().equals(next.frontEnds())
+        || !running.failover().equals(next.failover());
+  }
+
   static List<String> needingRestart(ClusterConfig running, ClusterConfig next) {
     List<String> fixed = new ArrayList<>();
     if (!running.cluster().equals(next.cluster())) {
@@ -76,11 +87,7 @@ public final class LiveChanges {
     if (!running.balancer().equals(next.balancer())) {
       fixed.add("balancer");
     }
-    if (!running.frontEnds().equals(next.frontEnds())
-        || !running.failover().equals(next.failover())) {
-      // keepalived's or bird's configuration is written when a front end starts.
-      fixed.add("frontEnds, failover (written into keepalived's or bird's configuration at start)");
-    }
+
     if (!running.health().equals(next.health())) {
       fixed.add("health");
     }
