@@ -47,7 +47,7 @@ class FrontEndFailoverEndToEndTest {
               - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: vrrp,
                  admin: 198.51.100.12:9464}
             failover:
-              vrrp: {virtualRouterId: 51, advertInterval: 100ms}
+              vrrp: {virtualRouterId: 51, advertInterval: 100ms, unicast: true}
             """);
     lab = cluster.lab;
     Files.writeString(
