@@ -356,7 +356,8 @@ public final class Balancer implements AutoCloseable {
               control.state(m.name()).toString(),
               h.state().name().toLowerCase(java.util.Locale.ROOT),
               h.reason(),
-              membership.active(m.name())));
+              membership.active(m.name()),
+              control.changedAt(m.name())));
     }
     List<Query.RuleRow> rules = new ArrayList<>();
     for (PortRule r : config.portRules()) {
@@ -390,7 +391,8 @@ public final class Balancer implements AutoCloseable {
               r.filteringMode().toString(),
               r.affinity().toString(),
               control.ruleState(r.name()).toString(),
-              handles));
+              handles,
+              control.ruleChangedAt(r.name())));
     }
     return new Query(
         config.cluster().name(),
@@ -416,7 +418,8 @@ public final class Balancer implements AutoCloseable {
         String state,
         String health,
         String reason,
-        int activeConnections) {}
+        int activeConnections,
+        long stateChangedAt) {}
 
     public record RuleRow(
         String name,
@@ -426,7 +429,8 @@ public final class Balancer implements AutoCloseable {
         String filteringMode,
         String affinity,
         String state,
-        String handledBy) {}
+        String handledBy,
+        long stateChangedAt) {}
   }
 
   @Override

@@ -63,9 +63,9 @@ class FrontEndEcmpEndToEndTest {
             """
             frontEnds:
               - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: bgp,
-                 admin: 198.51.100.11:9464}
+                 admin: 198.51.100.31:9464}
               - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: bgp,
-                 admin: 198.51.100.12:9464}
+                 admin: 198.51.100.32:9464}
             failover:
               bgp:
                 asn: 64512
@@ -80,8 +80,8 @@ class FrontEndEcmpEndToEndTest {
     lab.bridge("swb", "br0");
     lab.plug("rt", "eth0", "swa", "br0", "198.51.100.254/24");
     lab.plug("rt", "eth1", "swb", "br0", "203.0.113.126/25");
-    lab.plug("fe1", "eth0", "swa", "br0", "198.51.100.11/24");
-    lab.plug("fe2", "eth0", "swa", "br0", "198.51.100.12/24");
+    lab.plug("fe1", "eth0", "swa", "br0", "198.51.100.11/24", "198.51.100.31/24");
+    lab.plug("fe2", "eth0", "swa", "br0", "198.51.100.12/24", "198.51.100.32/24");
     lab.plug("mem", "eth0", "swa", "br0", "198.51.100.21/24", "198.51.100.22/24");
     lab.plug(
         "cl", "eth0", "swb", "br0", CLIENTS.stream().map(a -> a + "/25").toArray(String[]::new));

@@ -43,9 +43,9 @@ class FrontEndFailoverEndToEndTest {
             """
             frontEnds:
               - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: vrrp,
-                 admin: 198.51.100.11:9464}
+                 admin: 198.51.100.31:9464}
               - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: vrrp,
-                 admin: 198.51.100.12:9464}
+                 admin: 198.51.100.32:9464}
             failover:
               vrrp: {virtualRouterId: 51, advertInterval: 100ms, unicast: true}
             """);
@@ -69,8 +69,8 @@ class FrontEndFailoverEndToEndTest {
       lab.host(host);
     }
     lab.bridge("sw", "br0");
-    lab.plug("fe1", "eth0", "sw", "br0", "198.51.100.11/24");
-    lab.plug("fe2", "eth0", "sw", "br0", "198.51.100.12/24");
+    lab.plug("fe1", "eth0", "sw", "br0", "198.51.100.11/24", "198.51.100.31/24");
+    lab.plug("fe2", "eth0", "sw", "br0", "198.51.100.12/24", "198.51.100.32/24");
     lab.plug("mem", "eth0", "sw", "br0", "198.51.100.21/24", "198.51.100.22/24");
     lab.plug(
         "cl", "eth0", "sw", "br0", CLIENTS.stream().map(a -> a + "/24").toArray(String[]::new));
@@ -229,6 +229,38 @@ class FrontEndFailoverEndToEndTest {
                       "\"name\":\"fe1\",\"failover\":\"vrrp\",\"role\":\"holds the IP\"")
                   && query.contains("\"name\":\"fe2\",\"failover\":\"vrrp\",\"role\":\"standby\"");
             });
+  }
+
+  @Test
+  void aFrontEndCutOffWhenAVerbWasTakenTakesItOnceItCanBeReachedAgain() throws Exception {
+    // Cut the admin path between the front ends both ways (VRRP between them still works).
+    lab.in("fe1", "ip", "route", "add", "blackhole", "198.51.100.32/32");
+    lab.in("fe2", "ip", "route", "add", "blackhole", "198.51.100.31/32");
+    try {
+      String said = cluster.post("fe1", "/members/responder-2/suspend");
+      assertTrue(said.contains("\"state\":\"suspended\""), said);
+      assertTrue(said.contains("\"fe2\":\"unreachable"), "fe2 cannot be told: " + said);
+      assertEquals("started", memberState("fe2", "responder-2"));
+      assertTrue(holdsIp("fe1"), "an unreachable peer does not hold up the active front end");
+    } finally {
+      lab.in("fe1", "ip", "route", "del", "blackhole", "198.51.100.32/32");
+      lab.in("fe2", "ip", "route", "del", "blackhole", "198.51.100.31/32");
+    }
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> memberState("fe2", "responder-2").equals("suspended"));
+      assertTrue(
+          lab.log("fe2")
+              .contains("took newer host states from front end fe1: responder-2 suspended"),
+          FrontEndLab.tail(lab.log("fe2")));
+    } finally {
+      cluster.post("fe1", "/members/responder-2/resume");
+      cluster.post("fe1", "/members/responder-2/start");
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> memberState("fe2", "responder-2").equals("started"));
   }
 
   private static String memberState(String fe, String member) throws Exception {

@@ -14,9 +14,12 @@ import java.util.List;
 final class FrontEndLab {
   static final String TOKEN = "front-end-lab-token-0123456789";
 
-  /** Where each front end's admin listener is (frontEnds[].admin in the tests' cluster.yaml). */
+  /**
+   * Where each front end's admin listener is (frontEnds[].admin in the tests' cluster.yaml): an
+   * address of its own beside the front end's, so a test can cut the admin path alone.
+   */
   static final java.util.Map<String, String> ADMIN =
-      java.util.Map.of("fe1", "198.51.100.11:9464", "fe2", "198.51.100.12:9464");
+      java.util.Map.of("fe1", "198.51.100.31:9464", "fe2", "198.51.100.32:9464");
 
   final Path dir;
   final NetnsLab lab;

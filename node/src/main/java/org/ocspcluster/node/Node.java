@@ -208,6 +208,7 @@ public final class Node implements AutoCloseable {
     if (follower == null && balancer != null) {
       // With the array, the recorded verbs are applied again at start instead.
       peers.adopt(balancer.control());
+      peers.keepReconciling(balancer.control());
     }
     started.push(peers);
     failover = FrontEndFailover.start(config(), frontEnd, revision(), work, url);
@@ -228,7 +229,7 @@ public final class Node implements AutoCloseable {
    * for the array) what became of it; empty when this process is not one of several front ends.
    */
   public Map<String, String> passToOtherFrontEnds(
-      String kind, String name, String verb, String caller) {
+      String kind, String name, String verb, String caller, long takenAt) {
     if (failover == null) {
       return Map.of();
     }
@@ -241,7 +242,7 @@ public final class Node implements AutoCloseable {
             "array", "not recorded (" + e.getMessage() + "): the other front ends do not have it");
       }
     }
-    return peers == null ? Map.of() : peers.pass(kind, name, verb);
+    return peers == null ? Map.of() : peers.pass(kind, name, verb, takenAt);
   }
 
   /**

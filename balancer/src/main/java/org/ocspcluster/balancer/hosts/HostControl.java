@@ -47,6 +47,8 @@ public final class HostControl {
   private final Map<String, HostState> states = new ConcurrentHashMap<>();
   private final Map<String, RuleState> rules = new ConcurrentHashMap<>();
   private final Map<String, ScheduledFuture<?>> drains = new ConcurrentHashMap<>();
+  private final Map<String, Long> memberStamps = new ConcurrentHashMap<>();
+  private final Map<String, Long> ruleStamps = new ConcurrentHashMap<>();
   private final Path stateFile;
   private final Duration drainTimeout;
   private final ScheduledExecutorService timer;
@@ -136,6 +138,7 @@ public final class HostControl {
     }
     cancelDrain(member);
     change(member, HostState.STARTED, "start");
+    stamp(member);
     return member + " started";
   }
 
@@ -146,6 +149,7 @@ public final class HostControl {
     }
     cancelDrain(member);
     change(member, HostState.STOPPED, "stop");
+    stamp(member);
     int closed = connections.closeMember(member);
     return member + " stopped; " + closed + " connection(s) closed";
   }
@@ -170,6 +174,7 @@ public final class HostControl {
             + " connection(s) open, closed at the latest in "
             + drainTimeout.toSeconds()
             + " s");
+    stamp(member);
     long started = System.nanoTime();
     drains.put(
         member,
@@ -182,6 +187,7 @@ public final class HostControl {
     existing(member);
     cancelDrain(member);
     change(member, HostState.SUSPENDED, "suspend");
+    stamp(member);
     int closed = connections.closeMember(member);
     persist();
     return member + " suspended; " + closed + " connection(s) closed";
@@ -193,6 +199,7 @@ public final class HostControl {
       return member + " is not suspended (" + now + ")";
     }
     change(member, HostState.STOPPED, "resume (start it to take traffic)");
+    stamp(member);
     persist();
     return member + " resumed, now stopped; start it to take traffic";
   }
@@ -200,12 +207,14 @@ public final class HostControl {
   public synchronized String enable(String rule) {
     existingRule(rule);
     changeRule(rule, RuleState.ENABLED);
+    stampRule(rule);
     return "rule " + rule + " enabled";
   }
 
   public synchronized String disable(String rule) {
     existingRule(rule);
     changeRule(rule, RuleState.DISABLED);
+    stampRule(rule);
     int closed = connections.closeRule(rule);
     return "rule " + rule + " disabled; " + closed + " connection(s) closed";
   }
@@ -213,6 +222,7 @@ public final class HostControl {
   public synchronized String drain(String rule) {
     existingRule(rule);
     changeRule(rule, RuleState.DRAINING);
+    stampRule(rule);
     return "rule " + rule + " draining: new connections refused, open ones continue";
   }
 
@@ -231,6 +241,40 @@ public final class HostControl {
         change(member, HostState.STOPPED, "drain timeout: " + closed + " connection(s) closed");
       }
     }
+  }
+
+  /**
+   * When an operator last changed the member's state here (epoch ms; 0: not since this process
+   * started). Front ends compare these to take the newest change from each other.
+   */
+  public long changedAt(String member) {
+    return memberStamps.getOrDefault(member, 0L);
+  }
+
+  /** When an operator last changed the rule's state here (epoch ms; 0: not since start). */
+  public long ruleChangedAt(String rule) {
+    return ruleStamps.getOrDefault(rule, 0L);
+  }
+
+  /**
+   * Records that the member's state in force was set at {@code at} (by another front end), so that
+   * it is not taken back from an older change.
+   */
+  public void stamped(String member, long at) {
+    memberStamps.put(member, at);
+  }
+
+  /** As {@link #stamped}, for a rule. */
+  public void ruleStamped(String rule, long at) {
+    ruleStamps.put(rule, at);
+  }
+
+  private void stamp(String member) {
+    memberStamps.put(member, System.currentTimeMillis());
+  }
+
+  private void stampRule(String rule) {
+    ruleStamps.put(rule, System.currentTimeMillis());
   }
 
   private void cancelDrain(String member) {

@@ -128,11 +128,23 @@ public final class AdminRoutes {
     routes.put(
         "/members/",
         (method, path, query, body, caller) ->
-            control(method, path, "/members/", caller, first(query, FrontEndPeers.FROM)));
+            control(
+                method,
+                path,
+                "/members/",
+                caller,
+                first(query, FrontEndPeers.FROM),
+                first(query, FrontEndPeers.AT)));
     routes.put(
         "/rules/",
         (method, path, query, body, caller) ->
-            control(method, path, "/rules/", caller, first(query, FrontEndPeers.FROM)));
+            control(
+                method,
+                path,
+                "/rules/",
+                caller,
+                first(query, FrontEndPeers.FROM),
+                first(query, FrontEndPeers.AT)));
     routes.put("/array/status", (method, path, query, body, caller) -> arrayStatus());
     routes.put(
         "/array/add-member",
@@ -468,7 +480,8 @@ public final class AdminRoutes {
   }
 
   /** POST /members/NAME/VERB and /rules/NAME/VERB: the nlb.exe verbs. */
-  private Reply control(String method, String path, String prefix, String caller, String from)
+  private Reply control(
+      String method, String path, String prefix, String caller, String from, String at)
       throws IOException {
     if (!"POST".equals(method)) {
       return Reply.text(405, "use POST " + prefix + "NAME/VERB\n");
@@ -493,7 +506,25 @@ public final class AdminRoutes {
       return Reply.text(409, "this process runs no balancer; host control lives on the balancer\n");
     }
     var control = balancer.control();
+    boolean member = prefix.equals("/members/");
     try {
+      long takenAt = at == null ? 0 : Long.parseLong(at);
+      if (from != null && at != null) {
+        long here = member ? control.changedAt(parts[0]) : control.ruleChangedAt(parts[0]);
+        if (takenAt <= here) {
+          // Delivered late (e.g. held up by the network): a newer change is already in force.
+          return Reply.text(
+              409,
+              parts[1]
+                  + " taken at "
+                  + java.time.Instant.ofEpochMilli(takenAt)
+                  + " on front end "
+                  + from
+                  + " is older than the state in force here (set "
+                  + java.time.Instant.ofEpochMilli(here)
+                  + "); not applied\n");
+        }
+      }
       String said =
           switch (prefix + parts[1]) {
             case "/members/start" -> control.start(parts[0]);
@@ -522,16 +553,39 @@ public final class AdminRoutes {
       reply.put("name", parts[0]);
       reply.put("state", state);
       reply.put("message", said);
+      if (from != null && at != null) {
+        // The change is as old as where it was taken, not as when it arrived.
+        if (member) {
+          control.stamped(parts[0], takenAt);
+        } else {
+          control.ruleStamped(parts[0], takenAt);
+        }
+      }
+      if (from == null && node.failover() != null) {
+        // Taken here from a person: the newest intent, even where it changed nothing here.
+        long now = System.currentTimeMillis();
+        if (member) {
+          control.stamped(parts[0], now);
+        } else {
+          control.ruleStamped(parts[0], now);
+        }
+      }
       if (from == null) {
         // Taken here from a person: the other front ends must hold it too (convergence).
         Map<String, String> others =
             node.passToOtherFrontEnds(
-                prefix.equals("/members/") ? "members" : "rules", parts[0], parts[1], caller);
+                member ? "members" : "rules",
+                parts[0],
+                parts[1],
+                caller,
+                member ? control.changedAt(parts[0]) : control.ruleChangedAt(parts[0]));
         if (!others.isEmpty()) {
           reply.put("frontEnds", others);
         }
       }
       return json(200, reply);
+    } catch (NumberFormatException e) {
+      return Reply.text(400, FrontEndPeers.AT + " must be a time in epoch milliseconds\n");
     } catch (IllegalArgumentException e) {
       return Reply.text(404, e.getMessage() + "\n");
     } catch (IllegalStateException e) {

@@ -34,6 +34,12 @@ public final class FrontEndPeers implements AutoCloseable {
   /** Marks a verb passed on by a peer, so that it is not passed on again. */
   public static final String FROM = "fromFrontEnd";
 
+  /**
+   * When the verb was taken (epoch ms): a peer applies it only over an older state, so a request
+   * held up by the network cannot undo a newer change.
+   */
+  public static final String AT = "takenAt";
+
   private final String self;
   private final List<FrontEnd> peers;
   private final String token;
@@ -77,7 +83,7 @@ public final class FrontEndPeers implements AutoCloseable {
    * Passes {@code verb} on {@code name} ({@code members} or {@code rules}) to every peer; says per
    * peer what it answered.
    */
-  public Map<String, String> pass(String kind, String name, String verb) {
+  public Map<String, String> pass(String kind, String name, String verb, long takenAt) {
     Map<String, java.util.concurrent.CompletableFuture<String>> asked = new LinkedHashMap<>();
     for (FrontEnd peer : peers) {
       if (peer.admin() == null) {
@@ -89,7 +95,10 @@ public final class FrontEndPeers implements AutoCloseable {
         continue;
       }
       HttpRequest request =
-          request(peer, "/" + kind + "/" + name + "/" + verb + "?" + FROM + "=" + self)
+          request(
+                  peer,
+                  "/" + kind + "/" + name + "/" + verb + "?" + FROM + "=" + self + "&" + AT + "="
+                      + takenAt)
               .POST(HttpRequest.BodyPublishers.noBody())
               .build();
       asked.put(
@@ -128,88 +137,17 @@ public final class FrontEndPeers implements AutoCloseable {
   }
 
   /**
-   * Takes the host and rule states of the first running peer into {@code control}; returns that
-   * peer's name, or null when no peer answered (the front end's own state file stands).
+   * Takes the host and rule states of the first running peer into {@code control}, as a front end
+   * that starts does (its own file may be old); returns that peer's name, or null when no peer
+   * answered (the front end's own state file stands).
    */
   public String adopt(HostControl control) {
     for (FrontEnd peer : peers) {
-      if (peer.admin() == null) {
+      JsonNode query = query(peer);
+      if (query == null) {
         continue;
       }
-      JsonNode query;
-      try {
-        HttpResponse<String> r =
-            http.send(request(peer, "/query").GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-          continue;
-        }
-        query = JSON.readTree(r.body());
-      } catch (IOException e) {
-        continue;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return null;
-      }
-      List<String> changed = new ArrayList<>();
-      for (JsonNode m : query.path("members")) {
-        String name = m.path("name").asText();
-        String state = m.path("state").asText();
-        if (!state.equals(control.state(name).toString())) {
-          try {
-            if (control.state(name).toString().equals("suspended")) {
-              // NLB: a suspended host takes no verb but resume, which leaves it stopped.
-              control.resume(name);
-            }
-            switch (state) {
-              case "started" -> control.start(name);
-              case "stopped" -> {
-                if (!control.state(name).toString().equals("stopped")) {
-                  control.stop(name);
-                }
-              }
-              case "draining" -> control.drainstop(name);
-              case "suspended" -> control.suspend(name);
-              default -> {
-                continue;
-              }
-            }
-            changed.add(name + " " + state);
-          } catch (IllegalArgumentException | IllegalStateException e) {
-            LOG.warn(
-                "front end {}: cannot take {} {} from {}: {}",
-                self,
-                name,
-                state,
-                peer.name(),
-                e.getMessage());
-          }
-        }
-      }
-      for (JsonNode rule : query.path("rules")) {
-        String name = rule.path("name").asText();
-        String state = rule.path("state").asText();
-        if (!state.equals(control.ruleState(name).toString())) {
-          try {
-            switch (state) {
-              case "enabled" -> control.enable(name);
-              case "disabled" -> control.disable(name);
-              case "draining" -> control.drain(name);
-              default -> {
-                continue;
-              }
-            }
-            changed.add("rule " + name + " " + state);
-          } catch (IllegalArgumentException | IllegalStateException e) {
-            LOG.warn(
-                "front end {}: cannot take rule {} {} from {}: {}",
-                self,
-                name,
-                state,
-                peer.name(),
-                e.getMessage());
-          }
-        }
-      }
+      List<String> changed = take(control, peer, query, true);
       LOG.info(
           "front end {}: host and rule states taken from front end {}: {}",
           self,
@@ -219,6 +157,125 @@ public final class FrontEndPeers implements AutoCloseable {
     }
     LOG.info("front end {}: no other front end answered; the host states kept here stand", self);
     return null;
+  }
+
+  /**
+   * From now on, every 5 s, takes from each peer any state an operator changed there later than
+   * here: a front end that was unreachable when a verb was taken catches up once it answers. The
+   * newest change wins, by the wall clocks of the front ends (keep them in time, e.g. NTP).
+   */
+  public void keepReconciling(HostControl control) {
+    refresher.scheduleWithFixedDelay(
+        () -> {
+          for (FrontEnd peer : peers) {
+            JsonNode query = query(peer);
+            if (query != null) {
+              List<String> changed = take(control, peer, query, false);
+              if (!changed.isEmpty()) {
+                LOG.info(
+                    "front end {}: took newer host states from front end {}: {}",
+                    self,
+                    peer.name(),
+                    String.join(", ", changed));
+              }
+            }
+          }
+        },
+        5,
+        5,
+        java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  private JsonNode query(FrontEnd peer) {
+    if (peer.admin() == null) {
+      return null;
+    }
+    try {
+      HttpResponse<String> r =
+          http.send(request(peer, "/query").GET().build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /**
+   * Applies the peer's states that differ from ours and are newer (or, at start, any); says what
+   * changed.
+   */
+  private List<String> take(HostControl control, FrontEnd peer, JsonNode query, boolean atStart) {
+    List<String> changed = new ArrayList<>();
+    for (JsonNode m : query.path("members")) {
+      String name = m.path("name").asText();
+      String state = m.path("state").asText();
+      long at = m.path("stateChangedAt").asLong(0);
+      try {
+        String ours = control.state(name).toString();
+        if (state.equals(ours) || !(atStart || at > control.changedAt(name))) {
+          continue;
+        }
+        if (ours.equals("suspended")) {
+          // NLB: a suspended host takes no verb but resume, which leaves it stopped.
+          control.resume(name);
+        }
+        switch (state) {
+          case "started" -> control.start(name);
+          case "stopped" -> {
+            if (!control.state(name).toString().equals("stopped")) {
+              control.stop(name);
+            }
+          }
+          case "draining" -> control.drainstop(name);
+          case "suspended" -> control.suspend(name);
+          default -> {
+            continue;
+          }
+        }
+        control.stamped(name, at);
+        changed.add(name + " " + state);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        LOG.warn(
+            "front end {}: cannot take {} {} from {}: {}",
+            self,
+            name,
+            state,
+            peer.name(),
+            e.getMessage());
+      }
+    }
+    for (JsonNode rule : query.path("rules")) {
+      String name = rule.path("name").asText();
+      String state = rule.path("state").asText();
+      long at = rule.path("stateChangedAt").asLong(0);
+      try {
+        if (state.equals(control.ruleState(name).toString())
+            || !(atStart || at > control.ruleChangedAt(name))) {
+          continue;
+        }
+        switch (state) {
+          case "enabled" -> control.enable(name);
+          case "disabled" -> control.disable(name);
+          case "draining" -> control.drain(name);
+          default -> {
+            continue;
+          }
+        }
+        control.ruleStamped(name, at);
+        changed.add("rule " + name + " " + state);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        LOG.warn(
+            "front end {}: cannot take rule {} {} from {}: {}",
+            self,
+            name,
+            state,
+            peer.name(),
+            e.getMessage());
+      }
+    }
+    return changed;
   }
 
   /**
