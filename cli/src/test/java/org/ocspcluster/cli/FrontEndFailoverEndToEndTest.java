@@ -233,9 +233,10 @@ class FrontEndFailoverEndToEndTest {
 
   @Test
   void aFrontEndCutOffWhenAVerbWasTakenTakesItOnceItCanBeReachedAgain() throws Exception {
-    // Cut the admin path between the front ends both ways (VRRP between them still works).
-    lab.in("fe1", "ip", "route", "add", "blackhole", "198.51.100.32/32");
-    lab.in("fe2", "ip", "route", "add", "blackhole", "198.51.100.31/32");
+    // Cut the admin path between the front ends both ways (VRRP between them still works); an
+    // unreachable route fails a connect at once, so the verb can only arrive by reconciliation.
+    lab.in("fe1", "ip", "route", "add", "unreachable", "198.51.100.32/32");
+    lab.in("fe2", "ip", "route", "add", "unreachable", "198.51.100.31/32");
     try {
       String said = cluster.post("fe1", "/members/responder-2/suspend");
       assertTrue(said.contains("\"state\":\"suspended\""), said);
@@ -243,8 +244,8 @@ class FrontEndFailoverEndToEndTest {
       assertEquals("started", memberState("fe2", "responder-2"));
       assertTrue(holdsIp("fe1"), "an unreachable peer does not hold up the active front end");
     } finally {
-      lab.in("fe1", "ip", "route", "del", "blackhole", "198.51.100.32/32");
-      lab.in("fe2", "ip", "route", "del", "blackhole", "198.51.100.31/32");
+      lab.in("fe1", "ip", "route", "del", "unreachable", "198.51.100.32/32");
+      lab.in("fe2", "ip", "route", "del", "unreachable", "198.51.100.31/32");
     }
     try {
       await()
