@@ -89,6 +89,23 @@ final class NetnsLab {
     must("ip", "-n", ns(host), "link", "set", nic, "up");
   }
 
+  /**
+   * Joins this machine's own namespace to {@code bridge} in {@code switchHost} with {@code address}
+   * (CIDR), so that the lab's hosts reach a server the test runs in its JVM. The link goes when the
+   * switch's namespace is deleted.
+   */
+  void plugThisMachine(String switchHost, String bridge, String address) throws Exception {
+    links++;
+    String here = prefix + "h" + links;
+    String peer = prefix + "p" + links;
+    must("ip", "link", "add", here, "type", "veth", "peer", "name", peer);
+    must("ip", "link", "set", peer, "netns", ns(switchHost));
+    must("ip", "-n", ns(switchHost), "link", "set", peer, "master", bridge);
+    must("ip", "-n", ns(switchHost), "link", "set", peer, "up");
+    must("ip", "address", "add", address, "dev", here);
+    must("ip", "link", "set", here, "up");
+  }
+
   /** Runs {@code command} in {@code host}'s namespace and waits for it. */
   Clients.Run in(String host, String... command) throws Exception {
     List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns(host)));
