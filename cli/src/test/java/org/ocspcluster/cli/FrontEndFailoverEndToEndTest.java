@@ -65,15 +65,7 @@ class FrontEndFailoverEndToEndTest {
             .replace("REQ", dir.resolve("req.der").toString())
             .replace("CLUSTER_IP", CLUSTER_IP));
 
-    for (String host : List.of("sw", "fe1", "fe2", "cl", "mem")) {
-      lab.host(host);
-    }
-    lab.bridge("sw", "br0");
-    lab.plug("fe1", "eth0", "sw", "br0", "198.51.100.11/24", "198.51.100.31/24");
-    lab.plug("fe2", "eth0", "sw", "br0", "198.51.100.12/24", "198.51.100.32/24");
-    lab.plug("mem", "eth0", "sw", "br0", "198.51.100.21/24", "198.51.100.22/24");
-    lab.plug(
-        "cl", "eth0", "sw", "br0", CLIENTS.stream().map(a -> a + "/24").toArray(String[]::new));
+    cluster.oneLan(CLIENTS);
     cluster.startMembers();
   }
 

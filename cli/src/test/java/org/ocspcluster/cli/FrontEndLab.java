@@ -71,6 +71,22 @@ final class FrontEndLab {
     return new FrontEndLab(dir, new NetnsLab(), clusterIp);
   }
 
+  /**
+   * One LAN on a switch: two front ends (own address .11/.12, admin address .31/.32), the members'
+   * host (.21, .22) and a client host with {@code clients}; interfaces are all eth0.
+   */
+  void oneLan(List<String> clients) throws Exception {
+    for (String host : List.of("sw", "fe1", "fe2", "mem", "cl")) {
+      lab.host(host);
+    }
+    lab.bridge("sw", "br0");
+    lab.plug("fe1", "eth0", "sw", "br0", "198.51.100.11/24", "198.51.100.31/24");
+    lab.plug("fe2", "eth0", "sw", "br0", "198.51.100.12/24", "198.51.100.32/24");
+    lab.plug("mem", "eth0", "sw", "br0", "198.51.100.21/24", "198.51.100.22/24");
+    lab.plug(
+        "cl", "eth0", "sw", "br0", clients.stream().map(a -> a + "/24").toArray(String[]::new));
+  }
+
   /** Starts both members in namespace {@code mem} (plugged by the caller). */
   void startMembers() throws Exception {
     for (String member : List.of("responder-1", "responder-2")) {

@@ -42,14 +42,7 @@ class FrontEndsOnTheArrayEndToEndTest {
                  admin: 198.51.100.32:9464}
             """);
     lab = cluster.lab;
-    for (String host : List.of("sw", "fe1", "fe2", "mem", "cl")) {
-      lab.host(host);
-    }
-    lab.bridge("sw", "br0");
-    lab.plug("fe1", "eth0", "sw", "br0", "198.51.100.11/24", "198.51.100.31/24");
-    lab.plug("fe2", "eth0", "sw", "br0", "198.51.100.12/24", "198.51.100.32/24");
-    lab.plug("mem", "eth0", "sw", "br0", "198.51.100.21/24", "198.51.100.22/24");
-    lab.plug("cl", "eth0", "sw", "br0", "198.51.100.100/24");
+    cluster.oneLan(List.of("198.51.100.100"));
     // ZooKeeper and the controller run in this JVM; the lab reaches them at 198.51.100.250.
     lab.plugThisMachine("sw", "br0", "198.51.100.250/24");
     zookeeper = new TestingServer(true);

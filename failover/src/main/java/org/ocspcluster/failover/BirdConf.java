@@ -20,12 +20,7 @@ final class BirdConf {
 
   static String render(ClusterConfig config, FrontEnd self, int revision) {
     FailoverSettings.Bgp bgp = config.failover().bgp();
-    StringBuilder out = new StringBuilder();
-    out.append("# Written by ocsp-cluster for front end ")
-        .append(self.name())
-        .append(" from configuration revision ")
-        .append(revision)
-        .append("; rewritten at every start, do not edit.\n");
+    StringBuilder out = new StringBuilder(KeepalivedConf.header(self, revision));
     if (!KeepalivedConf.isV6(self.address())) {
       out.append("router id ").append(self.address()).append(";\n");
     }

@@ -26,12 +26,7 @@ final class KeepalivedConf {
   static String render(ClusterConfig config, FrontEnd self, Path trackFile, int revision) {
     FailoverSettings.Vrrp vrrp = config.failover().vrrp();
     String instance = config.cluster().name().replaceAll("[^A-Za-z0-9_-]", "_");
-    StringBuilder out = new StringBuilder();
-    out.append("# Written by ocsp-cluster for front end ")
-        .append(self.name())
-        .append(" from configuration revision ")
-        .append(revision)
-        .append("; rewritten at every start, do not edit.\n");
+    StringBuilder out = new StringBuilder(header(self, revision));
     out.append("global_defs {\n")
         .append("  router_id ")
         .append(instance)
@@ -99,6 +94,15 @@ final class KeepalivedConf {
     out.append("  track_file {\n    balancer_ready\n  }\n");
     out.append("}\n");
     return out.toString();
+  }
+
+  /** The first line of every file written for an engine: whose it is, from what, not to edit. */
+  static String header(FrontEnd self, int revision) {
+    return "# Written by ocsp-cluster for front end "
+        + self.name()
+        + " from configuration revision "
+        + revision
+        + "; rewritten at every start, do not edit.\n";
   }
 
   private static String host(String ip) {
