@@ -40,6 +40,7 @@ public final class FrontEndFailover implements AutoCloseable {
   private final List<Supervised> programs = new ArrayList<>();
   private final ScheduledExecutorService observer;
   private volatile FrontEndRole role;
+  private volatile String arpIgnoreBefore;
 
   private FrontEndFailover(ClusterConfig config, FrontEnd self, Path work) {
     this.config = config;
@@ -170,8 +171,9 @@ public final class FrontEndFailover implements AutoCloseable {
    * meanwhile (the LVS-DR rule), so clients move to the new holder.
    */
   private void answerArpOnlyForOwnAddresses() {
-    Path sysctl = Path.of("/proc/sys/net/ipv4/conf", self.networkInterface(), "arp_ignore");
+    Path sysctl = arpIgnore();
     try {
+      arpIgnoreBefore = Files.readString(sysctl).strip();
       Files.writeString(sysctl, "1\n");
     } catch (IOException e) {
       LOG.warn(
@@ -179,6 +181,28 @@ public final class FrontEndFailover implements AutoCloseable {
               + " handover",
           self.name(),
           sysctl,
+          e.toString());
+    }
+  }
+
+  private Path arpIgnore() {
+    return Path.of("/proc/sys/net/ipv4/conf", self.networkInterface(), "arp_ignore");
+  }
+
+  /** Puts back the interface's arp_ignore as it was before this front end started. */
+  private void restoreArpIgnore() {
+    String before = arpIgnoreBefore;
+    if (before == null) {
+      return;
+    }
+    try {
+      Files.writeString(arpIgnore(), before + "\n");
+    } catch (IOException e) {
+      LOG.warn(
+          "front end {}: cannot restore {} to {}: {}",
+          self.name(),
+          arpIgnore(),
+          before,
           e.toString());
     }
   }
@@ -360,6 +384,7 @@ public final class FrontEndFailover implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     removeFromLoopback();
+    restoreArpIgnore();
   }
 
   private void removeFromLoopback() {
