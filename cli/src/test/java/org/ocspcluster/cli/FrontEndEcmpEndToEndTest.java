@@ -60,12 +60,8 @@ class FrontEndEcmpEndToEndTest {
         FrontEndLab.create(
             dir,
             CLUSTER_IP,
-            """
-            frontEnds:
-              - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: bgp,
-                 admin: 198.51.100.31:9464}
-              - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: bgp,
-                 admin: 198.51.100.32:9464}
+            FrontEndLab.frontEnds("bgp")
+                + """
             failover:
               bgp:
                 asn: 64512

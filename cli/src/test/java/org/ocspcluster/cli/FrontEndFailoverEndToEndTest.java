@@ -40,12 +40,8 @@ class FrontEndFailoverEndToEndTest {
         FrontEndLab.create(
             dir,
             CLUSTER_IP,
-            """
-            frontEnds:
-              - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: vrrp,
-                 admin: 198.51.100.31:9464}
-              - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: vrrp,
-                 admin: 198.51.100.32:9464}
+            FrontEndLab.frontEnds("vrrp")
+                + """
             failover:
               vrrp: {virtualRouterId: 51, advertInterval: 100ms, unicast: true}
             """);

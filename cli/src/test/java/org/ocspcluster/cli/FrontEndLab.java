@@ -72,6 +72,21 @@ final class FrontEndLab {
   }
 
   /**
+   * The two front ends of these tests, fe1 first, with {@code failover} (vrrp or bgp), at the
+   * addresses {@link #oneLan} gives them, their admin listeners at {@link #ADMIN}.
+   */
+  static String frontEnds(String failover) {
+    return """
+        frontEnds:
+          - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: FAILOVER,
+             admin: 198.51.100.31:9464}
+          - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: FAILOVER,
+             admin: 198.51.100.32:9464}
+        """
+        .replace("FAILOVER", failover);
+  }
+
+  /**
    * One LAN on a switch: two front ends (own address .11/.12, admin address .31/.32), the members'
    * host (.21, .22) and a client host with {@code clients}; interfaces are all eth0.
    */

@@ -30,17 +30,7 @@ class FrontEndsOnTheArrayEndToEndTest {
   @BeforeAll
   static void startTheArrayAndTheFrontEnds() throws Exception {
     NetnsLab.assumeAvailable("keepalived", "curl", "setpriv", "openssl");
-    cluster =
-        FrontEndLab.create(
-            dir,
-            CLUSTER_IP,
-            """
-            frontEnds:
-              - {name: fe1, address: 198.51.100.11, interface: eth0, priority: 1, failover: vrrp,
-                 admin: 198.51.100.31:9464}
-              - {name: fe2, address: 198.51.100.12, interface: eth0, priority: 2, failover: vrrp,
-                 admin: 198.51.100.32:9464}
-            """);
+    cluster = FrontEndLab.create(dir, CLUSTER_IP, FrontEndLab.frontEnds("vrrp"));
     lab = cluster.lab;
     cluster.oneLan(List.of("198.51.100.100"));
     // ZooKeeper and the controller run in this JVM; the lab reaches them at 198.51.100.250.
