@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.ocspcluster.balancer.forwarding.OcspRule;
 import org.ocspcluster.balancer.hosts.HostControl;
 import org.ocspcluster.balancer.hosts.Membership;
 import org.ocspcluster.balancer.hosts.RuleState;
@@ -26,6 +27,7 @@ import org.ocspcluster.config.FilteringMode;
 import org.ocspcluster.config.HealthSettings;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.PortRule;
+import org.ocspcluster.config.RuleMode;
 import org.ocspcluster.health.HealthView;
 import org.ocspcluster.health.MemberHealth;
 import org.ocspcluster.health.PassiveHealth;
@@ -51,6 +53,7 @@ public final class Balancer implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Map<String, MemberSelector> selectors = new ConcurrentHashMap<>();
   private final Map<String, List<Channel>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, OcspRule> ocspRules = new ConcurrentHashMap<>();
   private final Membership membership = new Membership();
   private final BalancerMetrics metrics;
   private final HostControl control;
@@ -208,7 +211,12 @@ public final class Balancer implements AutoCloseable {
       for (String ip : ips) {
         for (int port = rule.ports().from(); port <= rule.ports().to(); port++) {
           InetSocketAddress address = new InetSocketAddress(ip, port);
-          if (rule.coversTcp()) {
+          if (rule.mode() == RuleMode.OCSP) {
+            OcspRule ocsp = ocspRule(rule);
+            bound.addAll(
+                TcpListener.bind(
+                    boss, workers, transport, address, config.balancer(), ocsp::accept));
+          } else if (rule.coversTcp()) {
             bound.addAll(
                 TcpListener.bind(
                     boss, workers, transport, address, rule, selection, events, config.balancer()));
@@ -243,13 +251,29 @@ public final class Balancer implements AutoCloseable {
     }
     listeners.put(rule.name(), bound);
     LOG.info(
-        "rule {} listening: {} {} on {} ({}, affinity {})",
+        "rule {} listening: {} {} on {} ({}, affinity {}, mode {})",
         rule.name(),
         rule.protocol(),
         rule.ports(),
         ips,
         rule.filteringMode(),
-        rule.affinity());
+        rule.affinity(),
+        mode(rule));
+  }
+
+  /** The rule's forwarding (pools, retry budget), made once and kept while the balancer runs. */
+  private OcspRule ocspRule(PortRule rule) {
+    return ocspRules.computeIfAbsent(
+        rule.name(),
+        name -> {
+          OcspRule ocsp =
+              new OcspRule(
+                  rule, selection, events, transport, config.balancer(), config.responder());
+          for (Member m : config.members()) {
+            metrics.ocspPool(name, m.name(), ocsp.open(m.name()), ocsp.inUse(m.name()));
+          }
+          return ocsp;
+        });
   }
 
   private void followRule(String name, RuleState state) {
@@ -296,9 +320,15 @@ public final class Balancer implements AutoCloseable {
     config.members().forEach(m -> before.add(m.name()));
     for (Member m : next.members()) {
       names.add(m.name());
+      InetSocketAddress was = membership.address(m.name());
       membership.add(m, reachedAt(m, overrides));
+      if (was != null && !was.equals(membership.address(m.name()))) {
+        ocspRules.values().forEach(r -> r.forget(m.name()));
+      }
       if (!before.contains(m.name())) {
         metrics.addMember(m, next, control, membership);
+        ocspRules.forEach(
+            (rule, r) -> metrics.ocspPool(rule, m.name(), r.open(m.name()), r.inUse(m.name())));
       }
       control.addMember(m);
     }
@@ -306,6 +336,7 @@ public final class Balancer implements AutoCloseable {
       if (!names.contains(m.name())) {
         control.removeMember(m.name());
         metrics.removeMember(m.name());
+        ocspRules.values().forEach(r -> r.forget(m.name()));
       }
     }
     config = next;
@@ -388,6 +419,7 @@ public final class Balancer implements AutoCloseable {
               r.clusterIp(),
               r.ports().toString(),
               r.protocol().toString(),
+              mode(r),
               r.filteringMode().toString(),
               r.affinity().toString(),
               control.ruleState(r.name()).toString(),
@@ -401,6 +433,13 @@ public final class Balancer implements AutoCloseable {
         transport.name(),
         members,
         rules);
+  }
+
+  /** A rule's mode as {@code query} shows it: how an OCSP rule retries. */
+  private static String mode(PortRule r) {
+    return r.mode() == RuleMode.OCSP
+        ? "ocsp (" + r.ocsp().tries() + " tries, retry budget " + r.ocsp().retryBudget() + "%)"
+        : "tcp";
   }
 
   /** What {@code query} shows. */
@@ -426,6 +465,7 @@ public final class Balancer implements AutoCloseable {
         String clusterIp,
         String ports,
         String protocol,
+        String mode,
         String filteringMode,
         String affinity,
         String state,
@@ -437,6 +477,7 @@ public final class Balancer implements AutoCloseable {
   public void close() {
     listeners.values().forEach(bound -> bound.forEach(c -> c.close().syncUninterruptibly()));
     listeners.clear();
+    ocspRules.values().forEach(OcspRule::close);
     timer.shutdownNow();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

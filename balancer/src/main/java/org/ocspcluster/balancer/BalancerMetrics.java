@@ -180,6 +180,59 @@ final class BalancerMetrics {
         .increment(n);
   }
 
+  void ocspTry(String rule, String member, String result) {
+    counter(
+            "nlb.ocsp.tries",
+            "Tries of forwarded OCSP requests, by rule, member and result (answered, refused, busy,"
+                + " closed, timeout, http_5xx, try_later, internal_error)",
+            "rule",
+            rule,
+            "member",
+            member,
+            "result",
+            result)
+        .increment();
+  }
+
+  void ocspRetry(String rule, boolean sent) {
+    counter(
+            "nlb.ocsp.retries",
+            "Retries of OCSP requests on another member: sent, or refused by the retry budget",
+            "rule",
+            rule,
+            "outcome",
+            sent ? "sent" : "over_budget")
+        .increment();
+  }
+
+  void ocspRequest(String rule, String member, String result) {
+    counter(
+            "nlb.ocsp.requests",
+            "OCSP requests answered to clients, by rule, the member whose answer it was (none: the"
+                + " balancer's 503) and result (answered, last_answer, unavailable)",
+            "rule",
+            rule,
+            "member",
+            member,
+            "result",
+            result)
+        .increment();
+  }
+
+  /** The kept-alive member connections of an OCSP rule, open and in use. */
+  void ocspPool(String rule, String member, AtomicInteger open, AtomicInteger inUse) {
+    for (Map.Entry<String, AtomicInteger> state :
+        Map.of("open", open, "in_use", inUse).entrySet()) {
+      Gauge.builder("nlb.ocsp.member.connections", state.getValue(), AtomicInteger::get)
+          .description(
+              "Kept-alive connections from an OCSP rule to a member, by state (open, in_use)")
+          .tag("rule", rule)
+          .tag("member", member)
+          .tag("state", state.getKey())
+          .register(registry);
+    }
+  }
+
   private Counter counter(String name, String description, String... tags) {
     return counters.computeIfAbsent(
         name + String.join("|", tags),

@@ -3,6 +3,7 @@ package org.ocspcluster.balancer;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.ocspcluster.balancer.forwarding.ForwardingEvents;
 import org.ocspcluster.balancer.hosts.Membership;
 import org.ocspcluster.balancer.proxy.ConnectionEvents;
 import org.ocspcluster.config.ClusterConfig;
@@ -11,10 +12,10 @@ import org.ocspcluster.config.PortRule;
 import org.ocspcluster.health.PassiveHealth;
 
 /**
- * What the proxy's connection events change: the membership's counts, the metrics, and passive
- * health.
+ * What the proxy's connection events and the OCSP forwarding's request events change: the
+ * membership's counts, the metrics, and passive health.
  */
-final class ConnectionTracking implements ConnectionEvents {
+final class ConnectionTracking implements ConnectionEvents, ForwardingEvents {
   private final Supplier<ClusterConfig> config;
   private final Membership membership;
   private final PassiveHealth health;
@@ -68,5 +69,31 @@ final class ConnectionTracking implements ConnectionEvents {
   @Override
   public void bytes(Member member, boolean toMember, long count) {
     metrics.bytes(member.name(), toMember, count);
+  }
+
+  @Override
+  public void clientOpened(PortRule rule, Channel client) {
+    membership.trackClient(
+        rule.name(), client, config.get().balancer().maxConnectionsPerClient() > 0);
+  }
+
+  @Override
+  public void failedAnswer(Member member, String reason) {
+    health.failedAnswer(member.name(), reason);
+  }
+
+  @Override
+  public void tried(PortRule rule, Member member, String result) {
+    metrics.ocspTry(rule.name(), member.name(), result);
+  }
+
+  @Override
+  public void retry(PortRule rule, boolean sent) {
+    metrics.ocspRetry(rule.name(), sent);
+  }
+
+  @Override
+  public void request(PortRule rule, Member member, String result) {
+    metrics.ocspRequest(rule.name(), member == null ? "none" : member.name(), result);
   }
 }

@@ -72,6 +72,11 @@ final class MemberChoice implements Selection {
 
   @Override
   public List<Member> candidates(PortRule rule, InetSocketAddress client) {
+    return candidates(rule, client, config.get().balancer().connectAttempts());
+  }
+
+  @Override
+  public List<Member> candidates(PortRule rule, InetSocketAddress client, int count) {
     ClusterConfig now = config.get();
     Set<String> live = live();
     if (live.isEmpty() && now.health().panic() == HealthSettings.Panic.SEND_TO_ALL) {
@@ -80,7 +85,7 @@ final class MemberChoice implements Selection {
     }
     MemberSelector selector = selectors.get(rule.name());
     long key = AffinityKey.of(selector.rule().affinity(), client);
-    return selector.candidates(key, live, now.balancer().connectAttempts());
+    return selector.candidates(key, live, count);
   }
 
   @Override

@@ -62,7 +62,15 @@ final class QueryCommand implements Callable<Integer> {
     List<String[]> rules = new ArrayList<>();
     rules.add(
         new String[] {
-          "RULE", "CLUSTER IP", "PORTS", "PROTOCOL", "FILTERING", "AFFINITY", "STATE", "HANDLED BY"
+          "RULE",
+          "CLUSTER IP",
+          "PORTS",
+          "PROTOCOL",
+          "MODE",
+          "FILTERING",
+          "AFFINITY",
+          "STATE",
+          "HANDLED BY"
         });
     for (JsonNode r : q.get("rules")) {
       rules.add(
@@ -71,6 +79,7 @@ final class QueryCommand implements Callable<Integer> {
             r.get("clusterIp").asText(),
             r.get("ports").asText(),
             r.get("protocol").asText(),
+            r.path("mode").asText("tcp"),
             r.get("filteringMode").asText(),
             r.get("affinity").asText(),
             r.get("state").asText(),

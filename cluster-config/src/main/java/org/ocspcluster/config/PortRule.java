@@ -7,6 +7,8 @@ import java.util.Map;
  * mode, affinity). {@code clusterIp} is an IP or {@code all}. Per member and per rule, as in NLB:
  * {@code loadWeights} (multiple host, 0..100; a member left out takes its default weight) and
  * {@code handlingPriorities} (single host, 1 is first; a member left out takes its host priority).
+ * {@code mode} is {@code tcp} (relay bytes, the default) or {@code ocsp} (forward each OCSP
+ * request, retrying on another member, as set in {@code ocsp}).
  */
 public record PortRule(
     String name,
@@ -16,7 +18,9 @@ public record PortRule(
     FilteringMode filteringMode,
     Affinity affinity,
     Map<String, Integer> loadWeights,
-    Map<String, Integer> handlingPriorities) {
+    Map<String, Integer> handlingPriorities,
+    RuleMode mode,
+    OcspForwarding ocsp) {
 
   public static final String ALL_CLUSTER_IPS = "all";
 
@@ -30,6 +34,8 @@ public record PortRule(
     affinity = affinity == null ? Affinity.SINGLE : affinity;
     loadWeights = loadWeights == null ? Map.of() : Map.copyOf(loadWeights);
     handlingPriorities = handlingPriorities == null ? Map.of() : Map.copyOf(handlingPriorities);
+    mode = mode == null ? RuleMode.TCP : mode;
+    ocsp = ocsp == null ? OcspForwarding.defaults() : ocsp;
     if (name == null && ports != null) {
       name = protocol.name().toLowerCase(java.util.Locale.ROOT) + "-" + ports;
     }
@@ -42,7 +48,44 @@ public record PortRule(
       Protocol protocol,
       FilteringMode filteringMode,
       Affinity affinity) {
-    this(name, clusterIp, ports, protocol, filteringMode, affinity, null, null);
+    this(name, clusterIp, ports, protocol, filteringMode, affinity, null, null, null, null);
+  }
+
+  public PortRule(
+      String name,
+      String clusterIp,
+      PortRange ports,
+      Protocol protocol,
+      FilteringMode filteringMode,
+      Affinity affinity,
+      Map<String, Integer> loadWeights,
+      Map<String, Integer> handlingPriorities) {
+    this(
+        name,
+        clusterIp,
+        ports,
+        protocol,
+        filteringMode,
+        affinity,
+        loadWeights,
+        handlingPriorities,
+        null,
+        null);
+  }
+
+  /** The same rule carried in {@code mode} (tests and benchmarks). */
+  public PortRule withMode(RuleMode mode, OcspForwarding ocsp) {
+    return new PortRule(
+        name,
+        clusterIp,
+        ports,
+        protocol,
+        filteringMode,
+        affinity,
+        loadWeights,
+        handlingPriorities,
+        mode,
+        ocsp);
   }
 
   /** The member's load weight under this rule. */

@@ -27,7 +27,8 @@ final class Validator {
   List<ConfigException.Problem> problems(ClusterConfig config) {
     cluster(config.cluster());
     members(config.members());
-    portRules(config.portRules(), config.cluster(), config.members());
+    portRules(
+        config.portRules(), config.cluster(), config.members(), config.responder().tls() != null);
     balancer(config.balancer());
     health(config.health());
     revocationConfigurations(config.revocationConfigurations());
@@ -92,7 +93,8 @@ final class Validator {
     }
   }
 
-  private void portRules(List<PortRule> rules, Cluster cluster, List<Member> members) {
+  private void portRules(
+      List<PortRule> rules, Cluster cluster, List<Member> members, boolean tlsMembers) {
     java.util.Set<String> memberNames = new java.util.HashSet<>();
     if (members != null) {
       members.stream().filter(java.util.Objects::nonNull).forEach(m -> memberNames.add(m.name()));
@@ -179,6 +181,7 @@ final class Validator {
           && rule.filteringMode() != FilteringMode.SINGLE_HOST) {
         problem(at + ".handlingPriorities", "only single-host rules use handling priorities");
       }
+      ocspMode(at, rule, tlsMembers);
       for (int j = 0; j < i; j++) {
         PortRule other = rules.get(j);
         if (other != null && other.ports() != null && overlaps(rule, other)) {
@@ -192,6 +195,41 @@ final class Validator {
                   + "); rules must not overlap");
         }
       }
+    }
+  }
+
+  /** What a {@code mode: ocsp} rule needs: TCP, members speaking plain HTTP, sane bounds. */
+  private void ocspMode(String at, PortRule rule, boolean tlsMembers) {
+    if (rule.mode() != RuleMode.OCSP) {
+      return;
+    }
+    if (rule.protocol() != Protocol.TCP) {
+      problem(
+          at + ".mode",
+          "ocsp reads HTTP over TCP: set protocol: tcp, or use mode: tcp for "
+              + rule.protocol()
+              + " traffic");
+    }
+    if (tlsMembers) {
+      problem(
+          at + ".mode",
+          "ocsp forwards plain HTTP to the members, which responder.tls makes answer HTTPS only: use"
+              + " mode: tcp to relay TLS to the members");
+    }
+    OcspForwarding o = rule.ocsp();
+    String ocsp = at + ".ocsp";
+    if (o.tries() < 1 || o.tries() > 10) {
+      problem(ocsp + ".tries", "must be 1 (no retry) to 10");
+    }
+    positive(ocsp + ".tryTimeout", o.tryTimeout());
+    if (o.retryBudget() < 0 || o.retryBudget() > 100) {
+      problem(ocsp + ".retryBudget", "must be a percentage of requests, 0 to 100");
+    }
+    if (o.minRetriesPerSecond() < 0) {
+      problem(ocsp + ".minRetriesPerSecond", "must be 0 or more");
+    }
+    if (o.connectionsPerMember() < 1 || o.connectionsPerMember() > 10_000) {
+      problem(ocsp + ".connectionsPerMember", "must be 1 to 10000");
     }
   }
 

@@ -272,7 +272,20 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
   @Override
   public void answered(String member) {
     silent.remove(member);
+    failing.remove(member);
   }
+
+  /**
+   * A forwarded OCSP request got a failing answer: {@code passiveFailures} in a row (with no good
+   * answer between) take the member out, with the last reason.
+   */
+  @Override
+  public void failedAnswer(String member, String reason) {
+    silent.remove(member);
+    passiveFailure(failing, member, " forwarded requests in a row failed (last: " + reason + ")");
+  }
+
+  private final Map<String, Integer> failing = new ConcurrentHashMap<>();
 
   private final Map<String, Integer> silent = new ConcurrentHashMap<>();
 

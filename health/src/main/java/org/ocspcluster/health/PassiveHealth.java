@@ -2,7 +2,8 @@ package org.ocspcluster.health;
 
 /**
  * What the balancer reports of real traffic, so that a member failing its clients is taken out
- * without waiting for the next probe: connects that failed, requests left unanswered.
+ * without waiting for the next probe: connects that failed, requests left unanswered, failing
+ * answers.
  */
 public interface PassiveHealth {
   /** The balancer connected to the member. */
@@ -16,4 +17,10 @@ public interface PassiveHealth {
 
   /** The member answered a relayed request. */
   void answered(String member);
+
+  /**
+   * The member answered a forwarded OCSP request with a failure another member may not have (an
+   * HTTP 5xx, tryLater, internalError, or a close before the answer): {@code reason} says which.
+   */
+  void failedAnswer(String member, String reason);
 }

@@ -73,6 +73,29 @@ public final class Membership implements HostControl.Connections {
   public void track(
       String rule, String member, Channel client, Channel backend, boolean countPerClient) {
     active.get(member).incrementAndGet();
+    Runnable uncount = count(rule, client, countPerClient);
+    byMember.get(member).add(client);
+    backend
+        .closeFuture()
+        .addListener(
+            f -> {
+              active.get(member).decrementAndGet();
+              uncount.run();
+              client.close();
+            });
+  }
+
+  /**
+   * Counts a client connection of an OCSP rule until it closes: it holds no member (each of its
+   * requests is forwarded on its own), so it counts in the total, per client and per rule only.
+   */
+  public void trackClient(String rule, Channel client, boolean countPerClient) {
+    Runnable uncount = count(rule, client, countPerClient);
+    client.closeFuture().addListener(f -> uncount.run());
+  }
+
+  /** Counts {@code client} in the total, per address and per rule; returns what undoes that. */
+  private Runnable count(String rule, Channel client, boolean countPerClient) {
     total.incrementAndGet();
     InetAddress from =
         client.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
@@ -80,19 +103,13 @@ public final class Membership implements HostControl.Connections {
     if (perClient) {
       byClient.computeIfAbsent(from, c -> new AtomicInteger()).incrementAndGet();
     }
-    byMember.get(member).add(client);
     byRule.get(rule).add(client);
-    backend
-        .closeFuture()
-        .addListener(
-            f -> {
-              active.get(member).decrementAndGet();
-              total.decrementAndGet();
-              if (perClient) {
-                byClient.computeIfPresent(from, (c, n) -> n.decrementAndGet() <= 0 ? null : n);
-              }
-              client.close();
-            });
+    return () -> {
+      total.decrementAndGet();
+      if (perClient) {
+        byClient.computeIfPresent(from, (c, n) -> n.decrementAndGet() <= 0 ? null : n);
+      }
+    };
   }
 
   /** True while the member has client connections open. */

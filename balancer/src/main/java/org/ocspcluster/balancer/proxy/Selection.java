@@ -11,6 +11,9 @@ public interface Selection {
   /** Members to try for a new client of {@code rule}, best first; empty refuses the client. */
   List<Member> candidates(PortRule rule, InetSocketAddress client);
 
+  /** As {@link #candidates(PortRule, InetSocketAddress)}, at most {@code count} of them. */
+  List<Member> candidates(PortRule rule, InetSocketAddress client, int count);
+
   /**
    * Whether a new connection from {@code client} may be taken: limits in total and per client
    * address.

@@ -15,14 +15,16 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.ocspcluster.config.BalancerSettings;
 import org.ocspcluster.config.PortRule;
 
 /**
- * The listening sockets of a TCP port rule's address: an idle timeout, then the frontend. With
- * epoll, one socket per event loop on the same port (SO_REUSEPORT): the kernel spreads new
- * connections over them, and each connection stays on the loop that accepted it, with no hand-off
- * between threads. Elsewhere, one socket accepting for all the loops.
+ * The listening sockets of a TCP port rule's address: an idle timeout, then the frontend (or, for
+ * an OCSP rule, what the forwarding adds). With epoll, one socket per event loop on the same port
+ * (SO_REUSEPORT): the kernel spreads new connections over them, and each connection stays on the
+ * loop that accepted it, with no hand-off between threads. Elsewhere, one socket accepting for all
+ * the loops.
  */
 public final class TcpListener {
   private TcpListener() {}
@@ -36,9 +38,31 @@ public final class TcpListener {
       Selection selection,
       ConnectionEvents events,
       BalancerSettings settings) {
+    return bind(
+        boss,
+        workers,
+        transport,
+        address,
+        settings,
+        ch ->
+            ch.pipeline()
+                .addLast(new FrontendHandler(rule, selection, events, settings, transport)));
+  }
+
+  /**
+   * Listens on {@code address}; each accepted connection gets the idle timeout, then what {@code
+   * pipeline} adds.
+   */
+  public static List<Channel> bind(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      Transport transport,
+      InetSocketAddress address,
+      BalancerSettings settings,
+      Consumer<Channel> pipeline) {
     if (!transport.reusePort()) {
       return List.of(
-          bootstrap(boss, workers, transport, rule, selection, events, settings)
+          bootstrap(boss, workers, transport, settings, pipeline)
               .bind(address)
               .syncUninterruptibly()
               .channel());
@@ -49,7 +73,7 @@ public final class TcpListener {
       for (EventExecutor executor : workers) {
         EventLoop loop = (EventLoop) executor;
         Channel channel =
-            bootstrap(loop, loop, transport, rule, selection, events, settings)
+            bootstrap(loop, loop, transport, settings, pipeline)
                 .option(EpollChannelOption.SO_REUSEPORT, true)
                 .bind(at)
                 .syncUninterruptibly()
@@ -71,10 +95,8 @@ public final class TcpListener {
       EventLoopGroup boss,
       EventLoopGroup workers,
       Transport transport,
-      PortRule rule,
-      Selection selection,
-      ConnectionEvents events,
-      BalancerSettings settings) {
+      BalancerSettings settings,
+      Consumer<Channel> pipeline) {
     long idle = settings.idleTimeout().toMillis();
     ServerBootstrap b = new ServerBootstrap();
     if (transport.freeBind()) {
@@ -99,8 +121,7 @@ public final class TcpListener {
                             ctx.close();
                           }
                         });
-                ch.pipeline()
-                    .addLast(new FrontendHandler(rule, selection, events, settings, transport));
+                pipeline.accept(ch);
               }
             });
   }

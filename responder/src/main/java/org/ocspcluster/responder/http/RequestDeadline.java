@@ -12,13 +12,14 @@ import java.util.concurrent.TimeUnit;
  * The idle timeout alone cannot stop a client that sends one byte every few seconds (slowloris) and
  * so holds a connection, and a buffer, forever; this bounds the time a request may take, whatever
  * its pace. The deadline starts at the first byte after the previous request was complete, so a
- * keep-alive connection may rest between requests (until the idle timeout).
+ * keep-alive connection may rest between requests (until the idle timeout). The balancer's OCSP
+ * rules put the same bound on their clients.
  */
-final class RequestDeadline extends ChannelInboundHandlerAdapter {
+public final class RequestDeadline extends ChannelInboundHandlerAdapter {
   private final long nanos;
   private ScheduledFuture<?> pending;
 
-  RequestDeadline(Duration deadline) {
+  public RequestDeadline(Duration deadline) {
     this.nanos = deadline.toNanos();
   }
 
@@ -33,7 +34,7 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
   /**
    * The request now being read is whole: no deadline until the next one starts. Event loop only.
    */
-  void requestComplete() {
+  public void requestComplete() {
     if (pending != null) {
       pending.cancel(false);
       pending = null;

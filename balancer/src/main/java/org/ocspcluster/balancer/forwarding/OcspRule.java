@@ -1,0 +1,111 @@
+package org.ocspcluster.balancer.forwarding;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.ocspcluster.balancer.proxy.Selection;
+import org.ocspcluster.balancer.proxy.Transport;
+import org.ocspcluster.config.BalancerSettings;
+import org.ocspcluster.config.PortRule;
+import org.ocspcluster.config.ResponderSettings;
+import org.ocspcluster.responder.http.RequestDeadline;
+
+/**
+ * A {@code mode: ocsp} port rule: what each accepted client connection runs (HTTP/1.1 with the
+ * members' own bounds on lines, headers, bodies and request time, then {@link ClientRequests}), the
+ * rule's member connection pools and its retry budget.
+ */
+public final class OcspRule implements AutoCloseable {
+  /** The same bounds as the members' listener, so the balancer takes nothing a member would not. */
+  static final int MAX_LINE = 8 * 1024;
+
+  static final int MAX_HEADERS = 8 * 1024;
+  static final int MAX_BODY = 8 * 1024;
+
+  private final PortRule rule;
+  private final ForwardingEvents events;
+  private final Selection selection;
+  private final MemberPools pools;
+  private final Forwarder forwarder;
+  private final java.time.Duration requestTimeout;
+
+  public OcspRule(
+      PortRule rule,
+      Selection selection,
+      ForwardingEvents events,
+      Transport transport,
+      BalancerSettings settings,
+      ResponderSettings members) {
+    this.rule = rule;
+    this.events = events;
+    this.selection = selection;
+    this.pools = new MemberPools(transport, settings, rule.ocsp(), selection);
+    this.forwarder =
+        new Forwarder(
+            rule,
+            selection,
+            events,
+            pools,
+            new RetryBudget(
+                rule.ocsp().retryBudget(), rule.ocsp().minRetriesPerSecond(), System::nanoTime));
+    this.requestTimeout = members.requestTimeout();
+  }
+
+  /** Sets up an accepted client connection (after the listener's idle timeout). */
+  public void accept(Channel client) {
+    if (!selection.admit(rule, (java.net.InetSocketAddress) client.remoteAddress())) {
+      client.close();
+      return;
+    }
+    events.clientOpened(rule, client);
+    RequestDeadline deadline = new RequestDeadline(requestTimeout);
+    client
+        .pipeline()
+        .addLast(deadline)
+        .addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, MAX_BODY))
+        .addLast(new BoundedBody())
+        .addLast(new ClientRequests(forwarder, deadline));
+  }
+
+  /** Connections open to {@code member} now, idle or in use. */
+  public AtomicInteger open(String member) {
+    return pools.open(member);
+  }
+
+  /** Connections to {@code member} carrying a request now. */
+  public AtomicInteger inUse(String member) {
+    return pools.inUse(member);
+  }
+
+  /** {@code member} left or moved: its kept-alive connections go. */
+  public void forget(String member) {
+    pools.forget(member);
+  }
+
+  @Override
+  public void close() {
+    pools.close();
+  }
+
+  /**
+   * A body past {@link #MAX_BODY} is no OCSP request: malformedRequest, as a member says, then
+   * close.
+   */
+  private static final class BoundedBody extends HttpObjectAggregator {
+    BoundedBody() {
+      super(MAX_BODY);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+      FullHttpResponse response = Answers.malformed(HttpVersion.HTTP_1_1);
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+}

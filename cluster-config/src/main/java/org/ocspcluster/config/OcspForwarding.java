@@ -1,0 +1,37 @@
+package org.ocspcluster.config;
+
+import java.time.Duration;
+
+/**
+ * How a {@code mode: ocsp} rule forwards requests (its {@code ocsp:} block).
+ *
+ * @param tries members one request may be sent to, the first included (default 3): a request is
+ *     retried on the next member in the rule's order when its member fails before answering
+ * @param tryTimeout how long one try may wait for the member's answer to begin (default 1s)
+ * @param retryBudget retries allowed as a percentage of requests over the last 10 seconds (default
+ *     20), on top of {@code minRetriesPerSecond}: a sick cluster gets bounded extra load, not a
+ *     storm
+ * @param minRetriesPerSecond retries always allowed per second, so a quiet cluster still retries
+ *     (default 10)
+ * @param connectionsPerMember kept-alive connections to each member, per balancer thread (default
+ *     32); requests beyond wait for one to come free
+ */
+public record OcspForwarding(
+    Integer tries,
+    Duration tryTimeout,
+    Integer retryBudget,
+    Integer minRetriesPerSecond,
+    Integer connectionsPerMember) {
+
+  public OcspForwarding {
+    tries = tries == null ? 3 : tries;
+    tryTimeout = tryTimeout == null ? Duration.ofSeconds(1) : tryTimeout;
+    retryBudget = retryBudget == null ? 20 : retryBudget;
+    minRetriesPerSecond = minRetriesPerSecond == null ? 10 : minRetriesPerSecond;
+    connectionsPerMember = connectionsPerMember == null ? 32 : connectionsPerMember;
+  }
+
+  public static OcspForwarding defaults() {
+    return new OcspForwarding(null, null, null, null, null);
+  }
+}
