@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.ocspcluster.balancer.forwarding.CaIndex;
 import org.ocspcluster.balancer.forwarding.OcspRule;
 import org.ocspcluster.balancer.hosts.HostControl;
 import org.ocspcluster.balancer.hosts.Membership;
@@ -96,6 +97,24 @@ public final class Balancer implements AutoCloseable {
         new MemberChoice(() -> this.config, membership, control, health, selectors, metrics);
     this.events = new ConnectionTracking(() -> this.config, membership, passive, metrics);
     health.onChange(this::followHealth);
+    if (config.portRules().stream()
+        .anyMatch(r -> r.mode() == RuleMode.OCSP && r.ocsp().cache() != null)) {
+      caIndex = CaIndex.of(config.revocationConfigurations());
+    }
+    health.onProbeAnswer(
+        (member, configuration, data) ->
+            ocspRules.values().forEach(r -> r.probed(member, configuration, data)));
+  }
+
+  /** Which configuration each CA key is, for the edge caches; read at start and per revision. */
+  private volatile CaIndex caIndex = CaIndex.of(List.of());
+
+  /**
+   * The revocation data of {@code configuration} was refreshed on this process's members: the edge
+   * caches drop its answers now, not at the next probe.
+   */
+  public void revocationDataRefreshed(String configuration) {
+    ocspRules.values().forEach(r -> r.drop(configuration, "its revocation data was refreshed"));
   }
 
   /**
@@ -272,6 +291,10 @@ public final class Balancer implements AutoCloseable {
           for (Member m : config.members()) {
             metrics.ocspPool(name, m.name(), ocsp.open(m.name()), ocsp.inUse(m.name()));
           }
+          if (ocsp.caches()) {
+            metrics.ocspCacheSize(name, ocsp);
+            ocsp.index(caIndex);
+          }
           return ocsp;
         });
   }
@@ -339,8 +362,33 @@ public final class Balancer implements AutoCloseable {
         ocspRules.values().forEach(r -> r.forget(m.name()));
       }
     }
+    followConfigurations(config, next);
     config = next;
     updateSelection(next);
+  }
+
+  /**
+   * A revision that changes, adds or removes a revocation configuration: the edge caches drop its
+   * answers and learn the new CA keys.
+   */
+  private void followConfigurations(ClusterConfig before, ClusterConfig next) {
+    if (ocspRules.values().stream().noneMatch(OcspRule::caches)
+        || before.revocationConfigurations().equals(next.revocationConfigurations())) {
+      return;
+    }
+    CaIndex index = CaIndex.of(next.revocationConfigurations());
+    caIndex = index;
+    ocspRules.values().forEach(r -> r.index(index));
+    Map<String, org.ocspcluster.config.RevocationConfiguration> was = new java.util.HashMap<>();
+    before.revocationConfigurations().forEach(c -> was.put(c.name(), c));
+    for (var c : next.revocationConfigurations()) {
+      if (!c.equals(was.remove(c.name()))) {
+        ocspRules.values().forEach(r -> r.drop(c.name(), "a revision changed the configuration"));
+      }
+    }
+    for (String gone : was.keySet()) {
+      ocspRules.values().forEach(r -> r.drop(gone, "a revision removed the configuration"));
+    }
   }
 
   /**
@@ -435,11 +483,29 @@ public final class Balancer implements AutoCloseable {
         rules);
   }
 
-  /** A rule's mode as {@code query} shows it: how an OCSP rule retries. */
-  private static String mode(PortRule r) {
-    return r.mode() == RuleMode.OCSP
-        ? "ocsp (" + r.ocsp().tries() + " tries, retry budget " + r.ocsp().retryBudget() + "%)"
-        : "tcp";
+  /** A rule's mode as {@code query} shows it: how an OCSP rule retries, and its edge cache. */
+  private String mode(PortRule r) {
+    if (r.mode() != RuleMode.OCSP) {
+      return "tcp";
+    }
+    OcspRule running = ocspRules.get(r.name());
+    String cache =
+        r.ocsp().cache() == null
+            ? ""
+            : ", edge cache "
+                + (running == null ? 0 : running.cacheEntries())
+                + " answers of at most "
+                + r.ocsp().cache().entries()
+                + " / "
+                + r.ocsp().cache().megabytes()
+                + " MiB";
+    return "ocsp ("
+        + r.ocsp().tries()
+        + " tries, retry budget "
+        + r.ocsp().retryBudget()
+        + "%"
+        + cache
+        + ")";
   }
 
   /** What {@code query} shows. */

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.ocspcluster.balancer.forwarding.OcspRule;
 import org.ocspcluster.balancer.hosts.HostControl;
 import org.ocspcluster.balancer.hosts.Membership;
 import org.ocspcluster.balancer.hosts.RuleState;
@@ -217,6 +218,41 @@ final class BalancerMetrics {
             "result",
             result)
         .increment();
+  }
+
+  void ocspCache(String rule, String result) {
+    counter(
+            "nlb.ocsp.cache.requests",
+            "Requests the edge cache took, by rule and result (hit, not_modified, miss, shared_miss,"
+                + " bypass)",
+            "rule",
+            rule,
+            "result",
+            result)
+        .increment();
+  }
+
+  void ocspCacheRemoved(String rule, String cause) {
+    counter(
+            "nlb.ocsp.cache.evictions",
+            "Answers the edge cache let go, by rule and cause (size, expired, dropped)",
+            "rule",
+            rule,
+            "cause",
+            cause)
+        .increment();
+  }
+
+  /** The edge cache's size: answers kept and their bytes. */
+  void ocspCacheSize(String rule, OcspRule ocsp) {
+    Gauge.builder("nlb.ocsp.cache.entries", ocsp, OcspRule::cacheEntries)
+        .description("Answers the edge cache keeps now")
+        .tag("rule", rule)
+        .register(registry);
+    Gauge.builder("nlb.ocsp.cache.bytes", ocsp, OcspRule::cacheBytes)
+        .description("Bytes of the answers the edge cache keeps now")
+        .tag("rule", rule)
+        .register(registry);
   }
 
   /** The kept-alive member connections of an OCSP rule, open and in use. */

@@ -93,6 +93,16 @@ final class ConnectionTracking implements ConnectionEvents, ForwardingEvents {
   }
 
   @Override
+  public void cache(PortRule rule, String result) {
+    metrics.ocspCache(rule.name(), result);
+  }
+
+  @Override
+  public void cacheRemoved(PortRule rule, String cause) {
+    metrics.ocspCacheRemoved(rule.name(), cause);
+  }
+
+  @Override
   public void request(PortRule rule, Member member, String result) {
     metrics.ocspRequest(rule.name(), member == null ? "none" : member.name(), result);
   }

@@ -15,13 +15,16 @@ import java.time.Duration;
  *     (default 10)
  * @param connectionsPerMember kept-alive connections to each member, per balancer thread (default
  *     32); requests beyond wait for one to come free
+ * @param cache the edge cache (absent: none): nonce-less one-certificate answers the members mark
+ *     cacheable, served by the balancer itself until their max-age or nextUpdate
  */
 public record OcspForwarding(
     Integer tries,
     Duration tryTimeout,
     Integer retryBudget,
     Integer minRetriesPerSecond,
-    Integer connectionsPerMember) {
+    Integer connectionsPerMember,
+    Cache cache) {
 
   public OcspForwarding {
     tries = tries == null ? 3 : tries;
@@ -31,7 +34,27 @@ public record OcspForwarding(
     connectionsPerMember = connectionsPerMember == null ? 32 : connectionsPerMember;
   }
 
+  public OcspForwarding(
+      Integer tries,
+      Duration tryTimeout,
+      Integer retryBudget,
+      Integer minRetriesPerSecond,
+      Integer connectionsPerMember) {
+    this(tries, tryTimeout, retryBudget, minRetriesPerSecond, connectionsPerMember, null);
+  }
+
   public static OcspForwarding defaults() {
-    return new OcspForwarding(null, null, null, null, null);
+    return new OcspForwarding(null, null, null, null, null, null);
+  }
+
+  /**
+   * The edge cache's bounds: at most {@code entries} answers and {@code megabytes} of them
+   * (defaults 100000 and 64); past either, the least used go first.
+   */
+  public record Cache(Integer entries, Integer megabytes) {
+    public Cache {
+      entries = entries == null ? 100_000 : entries;
+      megabytes = megabytes == null ? 64 : megabytes;
+    }
   }
 }

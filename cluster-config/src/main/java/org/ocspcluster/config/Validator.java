@@ -231,6 +231,14 @@ final class Validator {
     if (o.connectionsPerMember() < 1 || o.connectionsPerMember() > 10_000) {
       problem(ocsp + ".connectionsPerMember", "must be 1 to 10000");
     }
+    if (o.cache() != null) {
+      if (o.cache().entries() < 1) {
+        problem(ocsp + ".cache.entries", "must be 1 or more (leave out cache: for no cache)");
+      }
+      if (o.cache().megabytes() < 1 || o.cache().megabytes() > 4096) {
+        problem(ocsp + ".cache.megabytes", "must be 1 to 4096");
+      }
+    }
   }
 
   private static boolean overlaps(PortRule a, PortRule b) {

@@ -42,6 +42,10 @@ class OcspModeConfigTest {
     assertEquals(2, set.ocsp().tries());
     assertEquals(Duration.ofMillis(300), set.ocsp().tryTimeout());
     assertEquals(20, set.ocsp().retryBudget());
+    assertEquals(null, set.ocsp().cache(), "no edge cache unless asked for");
+    PortRule cached =
+        parse(ocspRule("    ocsp:\n      cache: {megabytes: 8}\n")).portRules().get(0);
+    assertEquals(new OcspForwarding.Cache(100_000, 8), cached.ocsp().cache());
   }
 
   @Test

@@ -176,6 +176,13 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
     listeners.add(listener);
   }
 
+  @Override
+  public void onProbeAnswer(AnswerData.Listener listener) {
+    answerListeners.add(listener);
+  }
+
+  private final List<AnswerData.Listener> answerListeners = new CopyOnWriteArrayList<>();
+
   public void start() {
     started = true;
     for (String member : members.keySet()) {
@@ -318,6 +325,11 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
                     .increment();
                 if (r.nextUpdate() != null) {
                   nextUpdates.put(member + '|' + configuration, r.nextUpdate());
+                }
+                if (r.data() != null) {
+                  for (AnswerData.Listener l : answerListeners) {
+                    l.probed(member, configuration, r.data());
+                  }
                 }
                 if (!r.passed() && failed == null) {
                   failed = r;

@@ -13,4 +13,10 @@ public interface HealthView {
 
   /** Calls {@code listener} with (member, new health) on every change of state. */
   void onChange(BiConsumer<String, MemberHealth> listener);
+
+  /**
+   * Calls {@code listener} with what each passing probe answer says of its data (thisUpdate,
+   * signer), so that a cache of answers learns when a member loads newer data or another signer.
+   */
+  default void onProbeAnswer(AnswerData.Listener listener) {}
 }

@@ -708,6 +708,15 @@ public final class Node implements AutoCloseable {
     for (ResponderMember m : members) {
       results.put(m.name(), m.refreshNow());
     }
+    if (balancer != null) {
+      // New data on a member here: this balancer's edge caches need not wait for a probe to see it.
+      results.values().stream()
+          .flatMap(byConfiguration -> byConfiguration.entrySet().stream())
+          .filter(e -> e.getValue().startsWith("loaded"))
+          .map(Map.Entry::getKey)
+          .distinct()
+          .forEach(balancer::revocationDataRefreshed);
+    }
     return results;
   }
 

@@ -20,7 +20,7 @@ import org.ocspcluster.responder.http.RequestDeadline;
 final class ClientRequests extends ChannelInboundHandlerAdapter {
   static final int MAX_WAITING = 16;
 
-  private final Forwarder forwarder;
+  private final Upstream forwarder;
   private final RequestDeadline deadline;
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
 
@@ -29,7 +29,7 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
 
   private boolean busy;
 
-  ClientRequests(Forwarder forwarder, RequestDeadline deadline) {
+  ClientRequests(Upstream forwarder, RequestDeadline deadline) {
     this.forwarder = forwarder;
     this.deadline = deadline;
   }

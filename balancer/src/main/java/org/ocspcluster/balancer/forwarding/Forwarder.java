@@ -28,7 +28,7 @@ import org.ocspcluster.config.PortRule;
  * The client always gets an answer: a member's, else the last failing answer a member gave, else
  * 503 with Retry-After.
  */
-final class Forwarder {
+final class Forwarder implements Upstream {
   /** A try that got no answer in time; made per timeout, without a stack (nobody reads it). */
   static final class NoAnswer extends TimeoutException {
     private static final long serialVersionUID = 1L;
@@ -68,7 +68,8 @@ final class Forwarder {
    * The answer to {@code request} (which this takes and releases), for the client's HTTP version;
    * the future never fails. Event loop {@code loop} only.
    */
-  Future<FullHttpResponse> forward(
+  @Override
+  public Future<FullHttpResponse> forward(
       FullHttpRequest request, InetSocketAddress client, EventLoop loop) {
     Promise<FullHttpResponse> answer = loop.newPromise();
     budget.request();

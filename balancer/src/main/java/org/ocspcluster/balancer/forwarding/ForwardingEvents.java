@@ -33,4 +33,13 @@ public interface ForwardingEvents {
    * with {@code result} ({@code answered}, {@code last_answer}, {@code unavailable}).
    */
   void request(PortRule rule, Member member, String result);
+
+  /**
+   * The edge cache took a request: {@code hit}, {@code not_modified} (a hit answered 304), {@code
+   * miss}, {@code shared_miss} (waited for another client's miss), {@code bypass} (not cacheable).
+   */
+  void cache(PortRule rule, String result);
+
+  /** The edge cache let an answer go: {@code size}, {@code expired}, {@code dropped}. */
+  void cacheRemoved(PortRule rule, String cause);
 }

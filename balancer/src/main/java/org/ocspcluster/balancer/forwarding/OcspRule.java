@@ -32,7 +32,8 @@ public final class OcspRule implements AutoCloseable {
   private final ForwardingEvents events;
   private final Selection selection;
   private final MemberPools pools;
-  private final Forwarder forwarder;
+  private final Upstream forwarder;
+  private final EdgeCache cache;
   private final java.time.Duration requestTimeout;
 
   public OcspRule(
@@ -46,7 +47,7 @@ public final class OcspRule implements AutoCloseable {
     this.events = events;
     this.selection = selection;
     this.pools = new MemberPools(transport, settings, rule.ocsp(), selection);
-    this.forwarder =
+    Forwarder toMembers =
         new Forwarder(
             rule,
             selection,
@@ -54,6 +55,11 @@ public final class OcspRule implements AutoCloseable {
             pools,
             new RetryBudget(
                 rule.ocsp().retryBudget(), rule.ocsp().minRetriesPerSecond(), System::nanoTime));
+    this.cache =
+        rule.ocsp().cache() == null
+            ? null
+            : new EdgeCache(rule, rule.ocsp().cache(), toMembers, events);
+    this.forwarder = cache == null ? toMembers : cache;
     this.requestTimeout = members.requestTimeout();
   }
 
@@ -86,6 +92,50 @@ public final class OcspRule implements AutoCloseable {
   /** {@code member} left or moved: its kept-alive connections go. */
   public void forget(String member) {
     pools.forget(member);
+    if (cache != null) {
+      cache.forget(member);
+    }
+  }
+
+  /** True when the rule keeps an edge cache. */
+  public boolean caches() {
+    return cache != null;
+  }
+
+  /** Answers the edge cache keeps now (0 without one). */
+  public long cacheEntries() {
+    return cache == null ? 0 : cache.entries();
+  }
+
+  /** Bytes of those answers. */
+  public long cacheBytes() {
+    return cache == null ? 0 : cache.bytes();
+  }
+
+  /** Which configuration each CA key is, for the edge cache (read off the event loops). */
+  public void index(CaIndex index) {
+    if (cache != null) {
+      cache.index(index);
+    }
+  }
+
+  /**
+   * A health probe of {@code member} answered with {@code data} for {@code configuration}: newer
+   * revocation data or another signer drops that configuration's kept answers.
+   */
+  public void probed(String member, String configuration, org.ocspcluster.health.AnswerData data) {
+    if (cache != null) {
+      cache.newest(configuration, member, data, "a health probe of " + member);
+    }
+  }
+
+  /**
+   * Drops {@code configuration}'s kept answers (a revision changed it, or its data was refreshed).
+   */
+  public void drop(String configuration, String why) {
+    if (cache != null) {
+      cache.drop(configuration, why);
+    }
   }
 
   @Override

@@ -121,6 +121,8 @@ public final class OcspProbe {
   }
 
   private ProbeResult judge(HttpResponse<byte[]> response, byte[] nonce) {
+    String data =
+        response.headers().firstValue(org.ocspcluster.health.AnswerData.HEADER).orElse(null);
     String what = "the answer for \"" + configuration + "\"";
     if (response.statusCode() != 200) {
       return ProbeResult.fail("HTTP " + response.statusCode() + " for \"" + configuration + "\"");
@@ -182,7 +184,11 @@ public final class OcspProbe {
           return ProbeResult.fail(what + " does not echo the request's nonce", nextUpdate);
         }
       }
-      return ProbeResult.pass(signerWarning(basic, now), nextUpdate, status);
+      return ProbeResult.pass(
+          signerWarning(basic, now),
+          nextUpdate,
+          status,
+          org.ocspcluster.health.AnswerData.of(basic, data));
     } catch (IOException | RuntimeException | org.bouncycastle.cert.ocsp.OCSPException e) {
       return ProbeResult.fail(
           "unreadable OCSP answer for \"" + configuration + "\": " + describe(e));

@@ -9,11 +9,11 @@ import java.util.Base64;
  * first, and the first that decodes to a DER SEQUENCE wins. Percent-escapes are decoded but a raw
  * '+' stays '+', as clients send it unescaped.
  */
-final class GetRequestPath {
+public final class GetRequestPath {
   private GetRequestPath() {}
 
   /** The DER bytes, or null when no suffix of the path is a base64 DER SEQUENCE. */
-  static byte[] decode(String uri) {
+  public static byte[] decode(String uri) {
     int query = uri.indexOf('?');
     String path = query >= 0 ? uri.substring(0, query) : uri;
     for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {

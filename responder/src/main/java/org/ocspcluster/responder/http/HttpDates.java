@@ -11,7 +11,7 @@ import java.util.Date;
  * for a whole second. So each event loop keeps the last few it wrote instead of formatting each
  * time.
  */
-final class HttpDates {
+public final class HttpDates {
   private static final int SLOTS = 8;
   private static final FastThreadLocal<HttpDates> PER_THREAD =
       new FastThreadLocal<>() {
@@ -28,7 +28,7 @@ final class HttpDates {
   private HttpDates() {}
 
   /** {@code instant} to the second, as an HTTP date. */
-  static String format(Instant instant) {
+  public static String format(Instant instant) {
     return PER_THREAD.get().formatCached(instant.getEpochSecond());
   }
 

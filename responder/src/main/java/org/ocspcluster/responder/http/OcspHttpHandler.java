@@ -130,7 +130,7 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       boolean keepAlive) {
     metrics.answered(a, System.nanoTime() - started);
     boolean cacheHeaders = get && a.cacheable();
-    boolean notModified = cacheHeaders && matches(ifNoneMatch, a.etag());
+    boolean notModified = cacheHeaders && EntityTags.matches(ifNoneMatch, a.etag());
     // Our own header values, all known good: no validation pass over them on every answer.
     FullHttpResponse response =
         new DefaultFullHttpResponse(
@@ -141,6 +141,9 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             NO_TRAILERS);
     if (!notModified) {
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
+    }
+    if (a.dataThisUpdate() != null) {
+      response.headers().set(Answer.DATA_HEADER, a.dataThisUpdate().getEpochSecond());
     }
     if (cacheHeaders) {
       cachingHeaders(response.headers(), a, clock.instant());
@@ -163,22 +166,6 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     headers.set(
         HttpHeaderNames.DATE,
         HttpDates.format(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
-  }
-
-  static boolean matches(String ifNoneMatch, String etag) {
-    if (ifNoneMatch == null || etag == null) {
-      return false;
-    }
-    for (String candidate : ifNoneMatch.split(",")) {
-      String c = candidate.trim();
-      if (c.startsWith("W/")) {
-        c = c.substring(2);
-      }
-      if (c.equals("*") || c.equals(etag)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void respondPlain(

@@ -62,6 +62,7 @@ final class SigningSource implements ResponseSource {
     BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
     Outcome outcome = null;
     Instant nextUpdate = null;
+    Instant dataThisUpdate = null;
     try {
       for (CertificateID id : ids) {
         StatusAnswer status = ca.source().status(id.getSerialNumber(), now);
@@ -77,6 +78,7 @@ final class SigningSource implements ResponseSource {
         if (outcome == null) {
           outcome = outcomeOf(status.status());
           nextUpdate = next;
+          dataThisUpdate = status.thisUpdate();
         }
       }
       builder.setResponseExtensions(
@@ -94,7 +96,8 @@ final class SigningSource implements ResponseSource {
           now,
           nextUpdate,
           Responses.etag(encoded),
-          version);
+          version,
+          dataThisUpdate);
     } catch (RevocationDataUnavailable e) {
       LOG.debug("tryLater for \"{}\": {}", ca.name(), e.getMessage());
       return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());

@@ -63,7 +63,7 @@ final class UnknownIssuerPolicy {
               .getEncoded();
       events.signed(anyCa.name());
       return new Answer(
-          encoded, Outcome.UNKNOWN, false, null, now, null, Responses.etag(encoded), -1);
+          encoded, Outcome.UNKNOWN, false, null, now, null, Responses.etag(encoded), -1, null);
     } catch (OCSPException | IOException | RuntimeException e) {
       LOG.error("cannot sign an unknown-issuer response: {}", e.toString());
       return Answer.error(Responses.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, null);
