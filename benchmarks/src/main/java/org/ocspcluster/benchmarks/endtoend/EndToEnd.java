@@ -116,7 +116,7 @@ public final class EndToEnd implements Callable<Integer> {
       names = "--skip",
       split = ",",
       paramLabel = "SECTION,...",
-      description = "sections to leave out: balancer, get, openssl, nonce, crl")
+      description = "sections to leave out: balancer, ocsp, get, openssl, nonce, crl")
   List<String> skip = new ArrayList<>();
 
   @Option(
@@ -146,6 +146,8 @@ public final class EndToEnd implements Callable<Integer> {
   static final String OPENSSL = "new-connection POST vs openssl";
   static final String NONCE = "nonce POST signed per request";
   static final String CRL_LOOKUP = "CRL lookup";
+  static final String NEW_CONNECTION_OCSP = "new-connection POST, OCSP-aware";
+  static final String CACHE_GET = "edge cache GET keep-alive";
   static final List<String> TOOLS = List.of("wrk", "ab", "haproxy", "nginx", "openssl");
 
   private final PrintStream console = System.out;
@@ -276,6 +278,42 @@ public final class EndToEnd implements Callable<Integer> {
         section(KEEP_ALIVE, Tool.WRK_POST, List.of(viaBalancer, viaHaproxy, direct), request);
         section(NEW_CONNECTION, Tool.AB_POST, List.of(viaBalancer, viaHaproxy, direct), request);
       }
+      if (!skipped("ocsp")) {
+        Endpoint ocspAware =
+            new Endpoint("balancer ocsp", "http://127.0.0.1:" + ports.ocspRule + "/", balancer);
+        Endpoint cached =
+            new Endpoint(
+                "balancer ocsp + cache", "http://127.0.0.1:" + ports.cachedRule + "/", balancer);
+        Endpoint haproxyHttp =
+            new Endpoint(
+                "HAProxy http-reuse", "http://127.0.0.1:" + ports.haproxyHttp + "/", haproxy);
+        if (jitWarmup > 0) {
+          // The OCSP-aware path is other code than the relay: let the JIT compile it too.
+          for (String url : List.of(ocspAware.url(), cached.url())) {
+            Processes.run(
+                Wrk.command(
+                    wrkThreads,
+                    connections,
+                    Duration.ofSeconds(Math.max(1, jitWarmup / 3)),
+                    work.resolve("post.lua"),
+                    url),
+                Duration.ofSeconds(jitWarmup + 120L));
+          }
+        }
+        section(
+            NEW_CONNECTION_OCSP,
+            Tool.AB_POST,
+            List.of(ocspAware, haproxyHttp, cached, direct),
+            request);
+        section(
+            CACHE_GET,
+            Tool.WRK_GET,
+            List.of(
+                new Endpoint(
+                    "balancer ocsp + cache", cached.url() + getPath.substring(1), balancer),
+                new Endpoint("nginx static", staticNginx.url + getPath.substring(1), nginx)),
+            request);
+      }
       if (!skipped("get")) {
         section(
             GET,
@@ -367,6 +405,34 @@ public final class EndToEnd implements Callable<Integer> {
             Metric.P99,
             Target.NONE),
         new Comparison(
+            "balancer (ocsp) vs HAProxy (http, http-reuse always), new connection",
+            NEW_CONNECTION_OCSP,
+            "balancer ocsp",
+            "HAProxy http-reuse",
+            Metric.THROUGHPUT,
+            Target.atLeast(1.2)),
+        new Comparison(
+            "balancer (ocsp) vs HAProxy (http, http-reuse always), new connection",
+            NEW_CONNECTION_OCSP,
+            "balancer ocsp",
+            "HAProxy http-reuse",
+            Metric.P99,
+            Target.NONE),
+        new Comparison(
+            "balancer (ocsp, edge cache) vs direct, new connection",
+            NEW_CONNECTION_OCSP,
+            "balancer ocsp + cache",
+            "direct to a member",
+            Metric.THROUGHPUT,
+            Target.atLeast(1.0)),
+        new Comparison(
+            "balancer (ocsp, edge cache) vs nginx static, keep-alive GET",
+            CACHE_GET,
+            "balancer ocsp + cache",
+            "nginx static",
+            Metric.THROUGHPUT,
+            Target.atLeast(0.9)),
+        new Comparison(
             "pre-produced GET vs nginx static",
             GET,
             "responder",
@@ -421,7 +487,26 @@ public final class EndToEnd implements Callable<Integer> {
     Path yaml = pki.resolve("cluster.yaml");
     // Affinity none spreads loopback clients (one IP) over both members, as HAProxy's roundrobin
     // does.
-    Files.writeString(yaml, Files.readString(yaml).replace("affinity: single", "affinity: none"));
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace("affinity: single", "affinity: none")
+            .replace(
+                "members:\n",
+                """
+                  - name: ocsp-aware
+                    ports: %d
+                    affinity: none
+                    mode: ocsp
+                  - name: ocsp-cached
+                    ports: %d
+                    affinity: none
+                    mode: ocsp
+                    ocsp:
+                      cache: {}
+                members:
+                """
+                    .formatted(ports.ocspRule, ports.cachedRule)));
     member1 =
         processes.start(
             "responder-1",
@@ -476,14 +561,24 @@ public final class EndToEnd implements Callable<Integer> {
           timeout client 30s
           timeout server 30s
         frontend ocsp
-          bind 127.0.0.1:%d
+          bind 127.0.0.1:%1$d
           default_backend members
         backend members
           balance roundrobin
-          server responder-1 127.0.0.1:%d check inter 2s
-          server responder-2 127.0.0.1:%d check inter 2s
+          server responder-1 127.0.0.1:%3$d check inter 2s
+          server responder-2 127.0.0.1:%4$d check inter 2s
+        frontend ocsp-http
+          mode http
+          bind 127.0.0.1:%2$d
+          default_backend members-http
+        backend members-http
+          mode http
+          balance roundrobin
+          http-reuse always
+          server responder-1 127.0.0.1:%3$d check inter 2s
+          server responder-2 127.0.0.1:%4$d check inter 2s
         """
-            .formatted(ports.haproxy, ports.cluster + 1, ports.cluster + 2));
+            .formatted(ports.haproxy, ports.haproxyHttp, ports.cluster + 1, ports.cluster + 2));
     haproxy =
         processes.start(
             "haproxy", List.of(which("haproxy"), "-db", "-f", haproxyConfig.toString()));
@@ -1014,19 +1109,31 @@ public final class EndToEnd implements Callable<Integer> {
     }
   }
 
-  /** Free loopback ports: the cluster port with its two members after it, and one per peer. */
-  private record Ports(int cluster, int admin, int haproxy, int nginx, int openssl) {
+  /**
+   * Free loopback ports: the cluster's tcp rule with its two members after it, one per peer, the
+   * cluster's two OCSP-aware rules (without and with the edge cache) and HAProxy's HTTP front end.
+   */
+  private record Ports(
+      int cluster,
+      int admin,
+      int haproxy,
+      int nginx,
+      int openssl,
+      int ocspRule,
+      int cachedRule,
+      int haproxyHttp) {
     static Ports find() throws IOException {
       for (int base = 21080; base < 30000; base += 10) {
         boolean free = true;
-        for (int p = base; p < base + 7 && free; p++) {
+        for (int p = base; p < base + 10 && free; p++) {
           free = isFree(p);
         }
         if (free) {
-          return new Ports(base, base + 3, base + 4, base + 5, base + 6);
+          return new Ports(
+              base, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9);
         }
       }
-      throw new IOException("no 7 free consecutive ports between 21080 and 30000");
+      throw new IOException("no 10 free consecutive ports between 21080 and 30000");
     }
 
     private static boolean isFree(int port) {
