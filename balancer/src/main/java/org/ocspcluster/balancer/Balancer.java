@@ -383,11 +383,13 @@ public final class Balancer implements AutoCloseable {
     before.revocationConfigurations().forEach(c -> was.put(c.name(), c));
     for (var c : next.revocationConfigurations()) {
       if (!c.equals(was.remove(c.name()))) {
-        ocspRules.values().forEach(r -> r.drop(c.name(), "a revision changed the configuration"));
+        ocspRules
+            .values()
+            .forEach(r -> r.revised(c.name(), "a revision changed the configuration"));
       }
     }
     for (String gone : was.keySet()) {
-      ocspRules.values().forEach(r -> r.drop(gone, "a revision removed the configuration"));
+      ocspRules.values().forEach(r -> r.revised(gone, "a revision removed the configuration"));
     }
   }
 

@@ -78,6 +78,11 @@ final class ConnectionTracking implements ConnectionEvents, ForwardingEvents {
   }
 
   @Override
+  public void connected(Member member) {
+    health.connected(member.name());
+  }
+
+  @Override
   public void failedAnswer(Member member, String reason) {
     health.failedAnswer(member.name(), reason);
   }

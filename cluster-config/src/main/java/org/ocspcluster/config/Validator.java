@@ -222,6 +222,11 @@ final class Validator {
       problem(ocsp + ".tries", "must be 1 (no retry) to 10");
     }
     positive(ocsp + ".tryTimeout", o.tryTimeout());
+    if (o.tryTimeout().compareTo(java.time.Duration.ofSeconds(10)) > 0) {
+      problem(
+          ocsp + ".tryTimeout",
+          "must be 10s or less (a member slower than that is failing; the client is waiting)");
+    }
     if (o.retryBudget() < 0 || o.retryBudget() > 100) {
       problem(ocsp + ".retryBudget", "must be a percentage of requests, 0 to 100");
     }

@@ -25,19 +25,19 @@ import org.ocspcluster.responder.http.GetRequestPath;
  */
 record CacheableRequest(ByteBuffer certId, String issuerKeyHash, byte[] der) {
 
-  /** The request's cacheable reading, or null when its answer must not be shared. */
-  static CacheableRequest of(FullHttpRequest request) {
-    byte[] der;
+  /** The DER OCSP request a GET path or POST body carries, or null. */
+  static byte[] der(FullHttpRequest request) {
+    byte[] der = null;
     if (HttpMethod.GET.equals(request.method())) {
       der = GetRequestPath.decode(request.uri());
     } else if (HttpMethod.POST.equals(request.method())) {
       der = ByteBufUtil.getBytes(request.content());
-    } else {
-      return null;
     }
-    if (der == null || der.length == 0) {
-      return null;
-    }
+    return der == null || der.length == 0 ? null : der;
+  }
+
+  /** The request's cacheable reading, or null when its answer must not be shared. */
+  static CacheableRequest of(byte[] der) {
     try {
       OCSPRequest ocsp = OCSPRequest.getInstance(der);
       TBSRequest tbs = ocsp.getTbsRequest();

@@ -15,19 +15,25 @@ import org.ocspcluster.responder.http.RequestDeadline;
 /**
  * A client connection of an OCSP rule: each whole request is forwarded, one at a time, and answered
  * in the order it came (HTTP/1.1 pipelining). Requests sent ahead wait here, bounded: past {@link
- * #MAX_WAITING} the connection stops being read until its answers catch up.
+ * #MAX_WAITING}, or while the client does not read its answers (the channel is not writable), the
+ * connection is not read until it catches up.
  */
 final class ClientRequests extends ChannelInboundHandlerAdapter {
   static final int MAX_WAITING = 16;
 
+  /** Stands in the queue for a request that could not be read: 400, then close. */
+  static final Object UNREADABLE = new Object();
+
+  /** Stands in the queue for a body past the bound: malformedRequest, then close. */
+  static final Object OVERSIZED = new Object();
+
   private final Upstream forwarder;
   private final RequestDeadline deadline;
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
-
-  /** Stands in the queue for a request that could not be read. */
-  private static final Object UNREADABLE = new Object();
-
   private boolean busy;
+
+  /** A request said Connection: close (or could not be read): nothing after it is answered. */
+  private boolean closing;
 
   ClientRequests(Upstream forwarder, RequestDeadline deadline) {
     this.forwarder = forwarder;
@@ -36,35 +42,57 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof FullHttpRequest request)) {
+    if (closing) {
       ReferenceCountUtil.release(msg);
       return;
     }
-    deadline.requestComplete();
-    if (request.decoderResult().isFailure()) {
-      // A line or header past its bound, or not HTTP: answered after what came before, then closed.
-      request.release();
-      waiting.add(UNREADABLE);
+    if (msg == OVERSIZED) {
+      deadline.requestComplete();
+      waiting.add(OVERSIZED);
+      closing = true;
+    } else if (msg instanceof FullHttpRequest request) {
+      deadline.requestComplete();
+      if (request.decoderResult().isFailure()) {
+        // A line or header past its bound, or not HTTP: answered after what came before, then
+        // closed.
+        request.release();
+        waiting.add(UNREADABLE);
+        closing = true;
+      } else {
+        waiting.add(request);
+        closing = !HttpUtil.isKeepAlive(request);
+      }
     } else {
-      waiting.add(request);
+      ReferenceCountUtil.release(msg);
+      return;
     }
-    if (waiting.size() >= MAX_WAITING) {
-      ctx.channel().config().setAutoRead(false);
-    }
+    pauseOrResume(ctx);
     answerNext(ctx);
   }
 
+  /** Reads while few requests wait and the client takes its answers; else waits for it. */
+  private void pauseOrResume(ChannelHandlerContext ctx) {
+    boolean read = waiting.size() < MAX_WAITING && ctx.channel().isWritable() && !closing;
+    if (ctx.channel().config().isAutoRead() != read) {
+      ctx.channel().config().setAutoRead(read);
+    }
+  }
+
   private void answerNext(ChannelHandlerContext ctx) {
-    if (busy || waiting.isEmpty()) {
+    if (busy || waiting.isEmpty() || !ctx.channel().isWritable()) {
       return;
     }
     Object next = waiting.poll();
-    if (!(next instanceof FullHttpRequest request)) {
-      ctx.writeAndFlush(Answers.badRequest(HttpVersion.HTTP_1_1))
-          .addListener(ChannelFutureListener.CLOSE);
+    if (next == UNREADABLE || next == OVERSIZED) {
+      FullHttpResponse refusal =
+          next == UNREADABLE
+              ? Answers.badRequest(HttpVersion.HTTP_1_1)
+              : Answers.malformed(HttpVersion.HTTP_1_1);
+      ctx.writeAndFlush(refusal).addListener(ChannelFutureListener.CLOSE);
       releaseWaiting();
       return;
     }
+    FullHttpRequest request = (FullHttpRequest) next;
     busy = true;
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     forwarder
@@ -80,18 +108,23 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
                 return;
               }
               HttpUtil.setKeepAlive(response, keepAlive);
-              if (keepAlive) {
-                ctx.writeAndFlush(response, ctx.voidPromise());
-              } else {
+              if (!keepAlive) {
                 ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
                 releaseWaiting();
                 return;
               }
-              if (waiting.size() < MAX_WAITING && !ctx.channel().config().isAutoRead()) {
-                ctx.channel().config().setAutoRead(true);
-              }
+              ctx.writeAndFlush(response, ctx.voidPromise());
+              pauseOrResume(ctx);
               answerNext(ctx);
             });
+  }
+
+  /** The client read what was waiting for it: answer on, read on. */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    pauseOrResume(ctx);
+    answerNext(ctx);
+    ctx.fireChannelWritabilityChanged();
   }
 
   private void releaseWaiting() {

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
@@ -52,10 +53,21 @@ import org.slf4j.LoggerFactory;
 final class EdgeCache implements Upstream {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeCache.class);
 
-  private record Key(String configuration, ByteBuffer certId) {}
+  /**
+   * The request's DER bytes: a hit is found without parsing (the same bytes are the same request);
+   * a request is parsed once, on its miss.
+   */
+  private record Key(ByteBuffer der) {}
 
-  /** A kept answer; times are System.nanoTime() readings. */
+  /**
+   * A kept answer, of {@code configuration}; times are System.nanoTime() readings. It is served
+   * only while its generation has had no drop since it was kept ({@code drops}): a drop takes
+   * effect at once, before the scan that frees the entries has run.
+   */
   private record Entry(
+      String configuration,
+      Generation generation,
+      long drops,
       byte[] body,
       String etag,
       String lastModified,
@@ -148,18 +160,21 @@ final class EdgeCache implements Upstream {
   @Override
   public Future<FullHttpResponse> forward(
       FullHttpRequest request, InetSocketAddress client, EventLoop loop) {
-    CacheableRequest cacheable = CacheableRequest.of(request);
+    byte[] der = CacheableRequest.der(request);
+    Key key = der == null ? null : new Key(ByteBuffer.wrap(der));
+    Entry kept = key == null ? null : cache.getIfPresent(key);
+    long now = System.nanoTime();
+    if (kept != null
+        && kept.expiresNanos() - now > 0
+        && kept.generation().drops.get() == kept.drops()) {
+      return loop.newSucceededFuture(answer(kept, request, now, true));
+    }
+    CacheableRequest cacheable = der == null ? null : CacheableRequest.of(der);
     String configuration =
         cacheable == null ? null : index.configuration(cacheable.issuerKeyHash());
     if (configuration == null) {
       events.cache(rule, "bypass");
       return members.forward(request, client, loop);
-    }
-    Key key = new Key(configuration, cacheable.certId());
-    Entry kept = cache.getIfPresent(key);
-    long now = System.nanoTime();
-    if (kept != null && kept.expiresNanos() - now > 0) {
-      return loop.newSucceededFuture(answer(kept, request, now, true));
     }
     Promise<FullHttpResponse> answer = loop.newPromise();
     CompletableFuture<Entry> mine = new CompletableFuture<>();
@@ -189,13 +204,19 @@ final class EdgeCache implements Upstream {
         .addListener(
             f -> {
               FullHttpResponse response = (FullHttpResponse) f.getNow();
-              Entry entry = keep(key, cacheable, response, generation, drops);
-              misses.remove(key, mine);
-              mine.complete(entry);
+              Entry entry = null;
+              try {
+                entry = keep(key, configuration, cacheable, response, generation, drops);
+              } finally {
+                // Whatever happened, the clients waiting on this miss are let go.
+                misses.remove(key, mine);
+                mine.complete(entry);
+              }
               if (entry != null) {
                 response.release();
                 answer.setSuccess(answer(entry, request, System.nanoTime(), false));
               } else {
+                response.setProtocolVersion(request.protocolVersion());
                 request.release();
                 answer.setSuccess(response);
               }
@@ -208,7 +229,11 @@ final class EdgeCache implements Upstream {
    */
   private FullHttpResponse answer(Entry e, FullHttpRequest request, long now, boolean hit) {
     HttpVersion version = request.protocolVersion();
-    String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+    // 304 is for a GET's cache (RFC 9110 13.1.2); a POST gets the answer.
+    String ifNoneMatch =
+        io.netty.handler.codec.http.HttpMethod.GET.equals(request.method())
+            ? request.headers().get(HttpHeaderNames.IF_NONE_MATCH)
+            : null;
     request.release();
     boolean notModified = EntityTags.matches(ifNoneMatch, e.etag());
     if (hit) {
@@ -220,16 +245,16 @@ final class EdgeCache implements Upstream {
             notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK,
             notModified ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(e.body()));
     HttpHeaders h = response.headers();
+    // As a cache (RFC 9111 5.1): the stored freshness lifetime, and the Age it has reached; what is
+    // left is max-age minus Age, which counts down.
     long age = Math.max(0, (now - e.storedNanos()) / 1_000_000_000L);
-    long left =
-        Math.max(0, Math.min(e.maxAgeSeconds() - age, (e.expiresNanos() - now) / 1_000_000_000L));
     if (!notModified) {
       h.set(HttpHeaderNames.CONTENT_TYPE, Answers.OCSP_RESPONSE);
       h.setInt(HttpHeaderNames.CONTENT_LENGTH, e.body().length);
     }
     h.set(
         HttpHeaderNames.CACHE_CONTROL,
-        "max-age=" + left + ", public, no-transform, must-revalidate");
+        "max-age=" + e.maxAgeSeconds() + ", public, no-transform, must-revalidate");
     h.set(HttpHeaderNames.AGE, Long.toString(age));
     if (e.etag() != null) {
       h.set(HttpHeaderNames.ETAG, e.etag());
@@ -251,6 +276,7 @@ final class EdgeCache implements Upstream {
    */
   private Entry keep(
       Key key,
+      String configuration,
       CacheableRequest request,
       FullHttpResponse response,
       Generation generation,
@@ -281,7 +307,7 @@ final class EdgeCache implements Upstream {
         return null;
       }
       AnswerData data = AnswerData.of(basic, response.headers().get(AnswerData.HEADER));
-      if (!newest(key.configuration(), null, data, "a member's answer")
+      if (!newest(configuration, null, data, "a member's answer")
           || generation.drops.get() != drops) {
         return null;
       }
@@ -294,12 +320,15 @@ final class EdgeCache implements Upstream {
       }
       Entry entry =
           new Entry(
+              configuration,
+              generation,
+              drops,
               body,
               response.headers().get(HttpHeaderNames.ETAG),
               response.headers().get(HttpHeaderNames.LAST_MODIFIED),
               response.headers().get(HttpHeaderNames.EXPIRES),
               now,
-              maxAge,
+              Math.max(1, lifetime / 1_000_000_000L),
               now + lifetime);
       bytes.addAndGet(body.length);
       cache.put(key, entry);
@@ -339,28 +368,50 @@ final class EdgeCache implements Upstream {
     return !older;
   }
 
-  /** Drops every kept answer of {@code configuration}, saying why (once, in the log). */
+  /**
+   * Drops every kept answer of {@code configuration}, saying why (once, in the log). It takes
+   * effect at once (entries carry the drop count they were kept under); the scan that frees them
+   * runs off the event loops.
+   */
   void drop(String configuration, String why) {
+    drop(configuration, why, false);
+  }
+
+  /**
+   * As {@link #drop(String, String)}; with {@code reset} (a revision changed the configuration) the
+   * newest data seen is forgotten too, since the new data may be older.
+   */
+  void drop(String configuration, String why, boolean reset) {
     Generation g = generations.computeIfAbsent(configuration, c -> new Generation());
-    g.drops.incrementAndGet();
-    int[] dropped = {0};
-    cache
-        .asMap()
-        .keySet()
-        .removeIf(
-            k -> {
-              boolean of = k.configuration().equals(configuration);
-              if (of) {
-                dropped[0]++;
-              }
-              return of;
+    synchronized (g) {
+      g.drops.incrementAndGet();
+      if (reset) {
+        g.thisUpdate = Instant.MIN;
+        g.signers.clear();
+      }
+    }
+    ForkJoinPool.commonPool()
+        .execute(
+            () -> {
+              int[] dropped = {0};
+              cache
+                  .asMap()
+                  .values()
+                  .removeIf(
+                      e -> {
+                        boolean of = e.configuration().equals(configuration);
+                        if (of) {
+                          dropped[0]++;
+                        }
+                        return of;
+                      });
+              LOG.info(
+                  "rule {} edge cache: configuration {}: {} answer(s) dropped ({})",
+                  rule.name(),
+                  configuration,
+                  dropped[0],
+                  why);
             });
-    LOG.info(
-        "rule {} edge cache: configuration {}: {} answer(s) dropped ({})",
-        rule.name(),
-        configuration,
-        dropped[0],
-        why);
   }
 
   /** Forgets the signers seen from {@code member} (it left): its successor's are no change. */

@@ -29,6 +29,8 @@ import org.ocspcluster.config.PortRule;
  * 503 with Retry-After.
  */
 final class Forwarder implements Upstream {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Forwarder.class);
+
   /** A try that got no answer in time; made per timeout, without a stack (nobody reads it). */
   static final class NoAnswer extends TimeoutException {
     private static final long serialVersionUID = 1L;
@@ -137,33 +139,48 @@ final class Forwarder implements Upstream {
       pool.acquire()
           .addListener(
               (Future<Channel> acquired) -> {
-                if (!acquired.isSuccess()) {
-                  if (acquired.cause() instanceof TimeoutException
-                      || acquired.cause() instanceof IllegalStateException) {
-                    events.tried(rule, member, "busy");
-                  } else {
+                try {
+                  if (acquired.isSuccess()) {
+                    send(member, pool, acquired.getNow());
+                    return;
+                  }
+                  Throwable cause = acquired.cause();
+                  if (cause instanceof java.net.ConnectException
+                      || cause instanceof io.netty.channel.ConnectTimeoutException) {
                     events.connectFailed(member);
                     events.tried(rule, member, "refused");
+                  } else {
+                    // All connections busy past the try's timeout, or the pool closed because the
+                    // member left or moved: no fault of the member's.
+                    events.tried(rule, member, "busy");
                   }
                   next();
-                  return;
+                } catch (RuntimeException e) {
+                  fail(e);
                 }
-                send(member, pool, acquired.getNow());
               });
     }
 
     private void send(Member member, FixedChannelPool pool, Channel channel) {
-      pools.inUse(member.name()).incrementAndGet();
       MemberAnswer exchange = channel.pipeline().get(MemberAnswer.class);
+      if (exchange == null) {
+        // Closed between the pool's health check and now: its handlers are gone.
+        pool.release(channel);
+        events.tried(rule, member, "closed");
+        next();
+        return;
+      }
+      pools.inUse(member.name()).incrementAndGet();
       boolean reused = exchange.reused();
+      if (!reused) {
+        events.connected(member);
+      }
       Promise<FullHttpResponse> reply = loop.newPromise();
       exchange.expect(reply);
       ScheduledFuture<?> timeout =
           loop.schedule(
               () -> {
-                if (reply.tryFailure(new NoAnswer())) {
-                  channel.close();
-                }
+                reply.tryFailure(new NoAnswer());
               },
               tryTimeoutNanos,
               TimeUnit.NANOSECONDS);
@@ -173,32 +190,45 @@ final class Forwarder implements Upstream {
               written -> {
                 if (!written.isSuccess()) {
                   reply.tryFailure(written.cause());
-                  channel.close();
                 }
               });
       reply.addListener(
           (Future<FullHttpResponse> done) -> {
-            timeout.cancel(false);
-            pools.inUse(member.name()).decrementAndGet();
-            if (done.isSuccess() && !HttpUtil.isKeepAlive(done.getNow())) {
-              channel.close();
-            }
-            pool.release(channel);
-            if (done.isSuccess()) {
-              judge(member, done.getNow());
-            } else if (done.cause() instanceof NoAnswer) {
-              events.unanswered(member);
-              events.tried(rule, member, "timeout");
-              next();
-            } else {
-              // A kept-alive connection the member closed as it was reused is no sign of trouble.
-              if (!reused) {
-                events.failedAnswer(member, "closed the connection before answering");
+            try {
+              timeout.cancel(false);
+              pools.inUse(member.name()).decrementAndGet();
+              // A connection whose try failed, or that the member will close, is closed before it
+              // goes back: the pool never hands it to another request.
+              if (!done.isSuccess() || !HttpUtil.isKeepAlive(done.getNow())) {
+                channel.close();
               }
-              events.tried(rule, member, "closed");
-              next();
+              pool.release(channel);
+              if (done.isSuccess()) {
+                judge(member, done.getNow());
+              } else if (done.cause() instanceof NoAnswer) {
+                events.unanswered(member);
+                events.tried(rule, member, "timeout");
+                next();
+              } else {
+                // A kept-alive connection the member closed as it was reused is no sign of trouble.
+                if (!reused) {
+                  events.failedAnswer(member, "closed the connection before answering");
+                }
+                events.tried(rule, member, "closed");
+                next();
+              }
+            } catch (RuntimeException e) {
+              fail(e);
             }
           });
+    }
+
+    /** A bug of ours must not hang the client: it gets the last answer, or 503. */
+    private void fail(RuntimeException e) {
+      LOG.warn("rule {}: forwarding failed: {}", rule.name(), e.toString());
+      if (!answer.isDone()) {
+        giveUp();
+      }
     }
 
     private void judge(Member member, FullHttpResponse response) {

@@ -10,6 +10,9 @@ public interface ForwardingEvents {
   /** A client connection was taken: counted until it closes. */
   void clientOpened(PortRule rule, Channel client);
 
+  /** A new connection to {@code member} was made: a streak of refused connects ends. */
+  void connected(Member member);
+
   /** A connect to {@code member} was refused or timed out. */
   void connectFailed(Member member);
 

@@ -66,8 +66,9 @@ final class MemberAnswer extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    fail(cause);
+    // Closed first, so that the connection is no longer active when its request learns of it.
     ctx.close();
+    fail(cause);
   }
 
   private void fail(Throwable cause) {

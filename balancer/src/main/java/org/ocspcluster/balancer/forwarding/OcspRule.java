@@ -1,13 +1,10 @@
 package org.ocspcluster.balancer.forwarding;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpVersion;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.ocspcluster.balancer.proxy.Selection;
 import org.ocspcluster.balancer.proxy.Transport;
@@ -138,6 +135,16 @@ public final class OcspRule implements AutoCloseable {
     }
   }
 
+  /**
+   * A revision changed {@code configuration}: its kept answers go, and its data may now be older
+   * than any seen before.
+   */
+  public void revised(String configuration, String why) {
+    if (cache != null) {
+      cache.drop(configuration, why, true);
+    }
+  }
+
   @Override
   public void close() {
     pools.close();
@@ -154,8 +161,8 @@ public final class OcspRule implements AutoCloseable {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-      FullHttpResponse response = Answers.malformed(HttpVersion.HTTP_1_1);
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      // Answered in its turn, after what the client sent before it (pipelining keeps order).
+      ctx.fireChannelRead(ClientRequests.OVERSIZED);
     }
   }
 }

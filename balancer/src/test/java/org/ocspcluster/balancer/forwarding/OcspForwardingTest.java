@@ -236,6 +236,61 @@ class OcspForwardingTest {
   }
 
   @Test
+  void anOversizedBodyPipelinedAfterARequestIsAnsweredInItsTurnThenTheConnectionCloses()
+      throws Exception {
+    Balancer balancer = start(forwarding(3, 20, 10), "m1");
+    try (Socket s = new Socket()) {
+      s.connect(balancer.localAddresses().get(0));
+      String both =
+          "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+              + "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n"
+              + "x".repeat(20000);
+      s.getOutputStream().write(both.getBytes(StandardCharsets.US_ASCII));
+      InputStream in = s.getInputStream();
+      Map<String, String> first = readResponseHead(in);
+      assertEquals("/a", first.get("x-path"), "the earlier request is answered first");
+      in.readNBytes(Integer.parseInt(first.get("content-length")));
+      Map<String, String> second = readResponseHead(in);
+      byte[] body = in.readNBytes(Integer.parseInt(second.get("content-length")));
+      assertArrayEquals(HttpMember.ocsp(OCSPResponseStatus.MALFORMED_REQUEST), body);
+      // Then closed: an end of stream, or a reset (the rest of the body was never read).
+      try {
+        assertEquals(-1, in.read(), "then the connection is closed");
+      } catch (java.net.SocketException reset) {
+        assertTrue(reset.getMessage().contains("reset"), reset.getMessage());
+      }
+    }
+    assertEquals(1, members.get("m1").requests.get());
+  }
+
+  @Test
+  void requestsPipelinedAfterConnectionCloseAreNotForwarded() throws Exception {
+    Balancer balancer = start(forwarding(3, 20, 10), "m1");
+    try (Socket s = new Socket()) {
+      s.connect(balancer.localAddresses().get(0));
+      s.getOutputStream()
+          .write(
+              String.join(
+                      "\r\n",
+                      "GET /a HTTP/1.1",
+                      "Host: x",
+                      "Connection: close",
+                      "",
+                      "GET /b HTTP/1.1",
+                      "Host: x",
+                      "",
+                      "")
+                  .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = s.getInputStream();
+      Map<String, String> first = readResponseHead(in);
+      assertEquals("/a", first.get("x-path"));
+      in.readNBytes(Integer.parseInt(first.get("content-length")));
+      assertEquals(-1, in.read());
+    }
+    assertEquals(1, members.get("m1").requests.get());
+  }
+
+  @Test
   void anOversizedBodyIsAnsweredMalformedRequestWithoutReachingAMember() throws Exception {
     Balancer balancer = start(forwarding(3, 20, 10), "m1");
     InetSocketAddress at = balancer.localAddresses().get(0);

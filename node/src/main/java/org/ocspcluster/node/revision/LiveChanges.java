@@ -82,7 +82,7 @@ public final class LiveChanges {
       fixed.add("cluster");
     }
     if (!listening(running.portRules()).equals(listening(next.portRules()))) {
-      fixed.add("portRules (names, cluster IPs, ports, protocols, disabled)");
+      fixed.add("portRules (names, cluster IPs, ports, protocols, disabled, mode, ocsp)");
     }
     if (!running.balancer().equals(next.balancer())) {
       fixed.add("balancer");
@@ -108,7 +108,9 @@ public final class LiveChanges {
                     r.clusterIp(),
                     r.ports().toString(),
                     r.protocol().toString(),
-                    Boolean.toString(r.filteringMode() == FilteringMode.DISABLED)))
+                    Boolean.toString(r.filteringMode() == FilteringMode.DISABLED),
+                    r.mode().toString(),
+                    r.ocsp().toString()))
         .toList();
   }
 }
