@@ -53,8 +53,8 @@ public record OcspForwarding(
    */
   public record Cache(Integer entries, Integer megabytes) {
     public Cache {
-      entries = entries == null ? 100_000 : entries;
-      megabytes = megabytes == null ? 64 : megabytes;
+      entries = entries == null ? 50_000 : entries;
+      megabytes = megabytes == null ? 16 : megabytes;
     }
   }
 }

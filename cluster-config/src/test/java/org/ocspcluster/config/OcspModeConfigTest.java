@@ -45,7 +45,7 @@ class OcspModeConfigTest {
     assertEquals(null, set.ocsp().cache(), "no edge cache unless asked for");
     PortRule cached =
         parse(ocspRule("    ocsp:\n      cache: {megabytes: 8}\n")).portRules().get(0);
-    assertEquals(new OcspForwarding.Cache(100_000, 8), cached.ocsp().cache());
+    assertEquals(new OcspForwarding.Cache(50_000, 8), cached.ocsp().cache());
   }
 
   @Test

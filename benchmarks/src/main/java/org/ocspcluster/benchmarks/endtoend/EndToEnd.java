@@ -531,18 +531,28 @@ public final class EndToEnd implements Callable<Integer> {
                 yaml.toString(),
                 "--member",
                 "responder-2"));
-    balancer =
-        processes.start(
+    // The balancer runs as an operator runs it: through the launcher, with its JVM settings
+    // (jvm/balancer.options), when this is the launcher's jar.
+    Path launcher = Path.of("ocsp-cluster").toAbsolutePath();
+    boolean launched =
+        Files.isExecutable(launcher)
+            && jar.toAbsolutePath()
+                .normalize()
+                .equals(launcher.resolveSibling("cli/target/ocsp-cluster.jar").normalize());
+    List<String> balancerCommand = new ArrayList<>();
+    if (launched) {
+      balancerCommand.add(launcher.toString());
+    } else {
+      balancerCommand.addAll(List.of(java(), "-jar", jar.toString()));
+    }
+    balancerCommand.addAll(
+        List.of(
             "balancer",
-            List.of(
-                java(),
-                "-jar",
-                jar.toString(),
-                "balancer",
-                "--config",
-                yaml.toString(),
-                "--data",
-                work.resolve("balancer-data").toString()));
+            "--config",
+            yaml.toString(),
+            "--data",
+            work.resolve("balancer-data").toString()));
+    balancer = processes.start("balancer", balancerCommand);
     processes.awaitListening("responder-1", member1, ports.cluster + 1, Duration.ofSeconds(60));
     processes.awaitListening("responder-2", member2, ports.cluster + 2, Duration.ofSeconds(60));
     processes.awaitListening("balancer", balancer, ports.cluster, Duration.ofSeconds(60));
