@@ -291,6 +291,7 @@ public final class Balancer implements AutoCloseable {
           for (Member m : config.members()) {
             metrics.ocspPool(name, m.name(), ocsp.open(m.name()), ocsp.inUse(m.name()));
           }
+          metrics.ocspRule(name);
           if (ocsp.caches()) {
             metrics.ocspCacheSize(name, ocsp);
             ocsp.index(caIndex);

@@ -195,6 +195,32 @@ final class BalancerMetrics {
         .increment();
   }
 
+  /**
+   * The meters an OCSP rule's alerts read, at zero from the start, so that an alert on them has a
+   * series before the first failure.
+   */
+  void ocspRule(String rule) {
+    for (String outcome : new String[] {"sent", "over_budget"}) {
+      counter(
+          "nlb.ocsp.retries",
+          "Retries of OCSP requests on another member: sent, or refused by the retry budget",
+          "rule",
+          rule,
+          "outcome",
+          outcome);
+    }
+    counter(
+        "nlb.ocsp.requests",
+        "OCSP requests answered to clients, by rule, the member whose answer it was (none: the"
+            + " balancer's 503) and result (answered, last_answer, unavailable)",
+        "rule",
+        rule,
+        "member",
+        "none",
+        "result",
+        "unavailable");
+  }
+
   void ocspRetry(String rule, boolean sent) {
     counter(
             "nlb.ocsp.retries",

@@ -44,17 +44,21 @@ class MonitoringFilesTest {
     alerts.findValues("expr").forEach(e -> names(e.asText(), used));
     assertFalse(used.isEmpty());
 
-    int[] free = Clients.freePorts(5);
+    int[] free = Clients.freePorts(6);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
-    // A UDP rule too, so that the UDP meters exist.
+    // A UDP rule and an OCSP rule with an edge cache too, so that their meters exist.
     Files.writeString(
         yaml,
         Files.readString(yaml)
             .replace(
                 "members:\n",
-                "  - name: udp-test\n    ports: " + free[4] + "\n    protocol: udp\nmembers:\n"));
+                "  - name: udp-test\n    ports: "
+                    + free[4]
+                    + "\n    protocol: udp\n  - name: ocsp-test\n    ports: "
+                    + free[5]
+                    + "\n    mode: ocsp\n    ocsp:\n      cache: {}\nmembers:\n"));
     String scrape;
     try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
       cluster.startAllMembers();

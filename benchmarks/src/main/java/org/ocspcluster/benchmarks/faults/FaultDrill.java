@@ -86,6 +86,15 @@ public final class FaultDrill implements Callable<Integer> {
               + "ZooKeeper and controller faults")
   Path zookeeperScript;
 
+  @Option(
+      names = "--mode",
+      defaultValue = "tcp",
+      paramLabel = "tcp|ocsp",
+      description =
+          "the port rule's mode: tcp relays bytes, ocsp forwards each request and retries it on"
+              + " another member (default: ${DEFAULT-VALUE}); ocsp writes faults-ocsp.csv, soak-ocsp.csv")
+  String mode;
+
   @Option(names = "--jar", defaultValue = "cli/target/ocsp-cluster.jar", paramLabel = "FILE")
   Path jar;
 
@@ -110,6 +119,11 @@ public final class FaultDrill implements Callable<Integer> {
   private byte[] request;
   private final long started = System.nanoTime();
 
+  /** faults.csv for the tcp rule, faults-ocsp.csv for the ocsp one. */
+  private String suffixed(String file) {
+    return "tcp".equals(mode) ? file : file.replace(".csv", "-" + mode + ".csv");
+  }
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new FaultDrill()).execute(args));
   }
@@ -125,6 +139,10 @@ public final class FaultDrill implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!"tcp".equals(mode) && !"ocsp".equals(mode)) {
+      System.err.println("--mode is tcp or ocsp, not " + mode);
+      return 2;
+    }
     if (!Files.isRegularFile(jar)) {
       System.err.println(
           "no " + jar + ": build it first (mvn -pl cli,benchmarks -am package -DskipTests)");
@@ -166,7 +184,7 @@ public final class FaultDrill implements Callable<Integer> {
       List<String> leaks = leakReports();
       Files.createDirectories(out);
       if (soak > 0) {
-        Files.write(out.resolve("soak.csv"), soakRows);
+        Files.write(out.resolve(suffixed("soak.csv")), soakRows);
         console.println(String.join("\n", soakRows));
       } else {
         List<String> rows =
@@ -183,7 +201,7 @@ public final class FaultDrill implements Callable<Integer> {
                   o.recoverSeconds(),
                   o.note()));
         }
-        Files.write(out.resolve("faults.csv"), rows);
+        Files.write(out.resolve(suffixed("faults.csv")), rows);
         console.println();
         console.println("| fault | requests | failed | taken out after | back after | note |");
         console.println("| --- | --- | --- | --- | --- | --- |");
@@ -235,7 +253,9 @@ public final class FaultDrill implements Callable<Integer> {
     yaml = pki.resolve("cluster.yaml");
     String text =
         Files.readString(yaml)
-            .replace("affinity: single", "affinity: none")
+            .replace(
+                "affinity: single",
+                "affinity: none" + ("ocsp".equals(mode) ? "\n    mode: ocsp" : ""))
             .replace("crl: ca.crl", "crl: http://127.0.0.1:" + ports[4] + "/ca.crl")
             .replace("refreshInterval: 1m", "refreshInterval: 2s");
     Files.writeString(yaml, text);
