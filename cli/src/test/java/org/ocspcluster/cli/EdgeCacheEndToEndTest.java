@@ -70,6 +70,11 @@ class EdgeCacheEndToEndTest {
                 "    filteringMode: multipleHost\n",
                 "    filteringMode: multipleHost\n    mode: ocsp\n    ocsp:\n      cache: {}\n"));
     cluster = new Node(ConfigLoader.load(yaml));
+    cluster.useStore(
+        new org.ocspcluster.coordination.FolderConfigStore(dir.resolve("revisions")),
+        Files.readString(yaml),
+        dir,
+        "test");
     for (var m : cluster.config().members()) {
       members.add(
           cluster.startMember(
@@ -260,6 +265,34 @@ class EdgeCacheEndToEndTest {
                 .mapToDouble(c -> c.count())
                 .sum()
             >= 1);
+  }
+
+  @Test
+  void aRevisionThatChangesTheConfigurationDropsItsAnswersAndOcspSettingsNeedARestart()
+      throws Exception {
+    byte[] good = request(SOON_REVOKED);
+    assertEquals("good", status(get(good, null)));
+    assertEquals("good", status(get(good, null)));
+    assertEquals(1, cache("miss"));
+    assertEquals(1, cache("hit"));
+    assertTrue(
+        cluster.balancer().query().rules().get(0).mode().contains("edge cache 1 answers"),
+        cluster.balancer().query().rules().get(0).mode());
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    String revised = Files.readString(yaml).replace("refreshInterval: 1m", "refreshInterval: 2m");
+    assertTrue(cluster.apply(revised, dir, "test: the configuration changes").applied());
+    // The kept answer is gone at once: the next request asks a member.
+    assertEquals("good", status(get(good, null)));
+    assertEquals(2, cache("miss"));
+    assertEquals(1, cache("hit"));
+    // The rule's forwarding is fixed while running: such a revision is refused, nothing changes.
+    var refused =
+        cluster.apply(
+            revised.replace("      cache: {}\n", "      cache: {}\n      tries: 2\n"),
+            dir,
+            "test: ocsp settings");
+    assertEquals(false, refused.applied());
+    assertEquals(org.ocspcluster.node.revision.Outcome.Refusal.NEEDS_RESTART, refused.refusal());
   }
 
   private void revokeTheSoonRevokedCertificate() throws Exception {
