@@ -88,6 +88,8 @@ final class BalancerMetrics {
         .removeIf(
             key -> key.contains("member|" + member + "|") || key.endsWith("member|" + member));
     connectionsByRule.values().forEach(byMember -> byMember.remove(member));
+    tries.values().forEach(byMember -> byMember.remove(member));
+    requests.values().forEach(byMember -> byMember.remove(member));
     byteCounters.remove(member);
   }
 
@@ -181,18 +183,57 @@ final class BalancerMetrics {
         .increment(n);
   }
 
+  /**
+   * Counters asked for on every forwarded request, found by (rule, member, result) without building
+   * a key: the registry's own lookup is the slow path, taken once per combination.
+   */
+  private final Map<String, Map<String, Map<String, Counter>>> tries = new ConcurrentHashMap<>();
+
+  private final Map<String, Map<String, Map<String, Counter>>> requests = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Map<String, Counter>>> cacheRequests =
+      new ConcurrentHashMap<>();
+
+  private static Counter find(
+      Map<String, Map<String, Map<String, Counter>>> counters, String a, String b, String c) {
+    Map<String, Map<String, Counter>> byB = counters.get(a);
+    Map<String, Counter> byC = byB == null ? null : byB.get(b);
+    return byC == null ? null : byC.get(c);
+  }
+
+  private static Counter remember(
+      Map<String, Map<String, Map<String, Counter>>> counters,
+      String a,
+      String b,
+      String c,
+      Counter counter) {
+    counters
+        .computeIfAbsent(a, x -> new ConcurrentHashMap<>())
+        .computeIfAbsent(b, x -> new ConcurrentHashMap<>())
+        .putIfAbsent(c, counter);
+    return counter;
+  }
+
   void ocspTry(String rule, String member, String result) {
-    counter(
-            "nlb.ocsp.tries",
-            "Tries of forwarded OCSP requests, by rule, member and result (answered, refused, busy,"
-                + " closed, timeout, http_5xx, try_later, internal_error)",
-            "rule",
-            rule,
-            "member",
-            member,
-            "result",
-            result)
-        .increment();
+    Counter known = find(tries, rule, member, result);
+    if (known == null) {
+      known =
+          remember(
+              tries,
+              rule,
+              member,
+              result,
+              counter(
+                  "nlb.ocsp.tries",
+                  "Tries of forwarded OCSP requests, by rule, member and result (answered, refused, busy,"
+                      + " closed, timeout, http_5xx, try_later, internal_error)",
+                  "rule",
+                  rule,
+                  "member",
+                  member,
+                  "result",
+                  result));
+    }
+    known.increment();
   }
 
   /**
@@ -233,29 +274,47 @@ final class BalancerMetrics {
   }
 
   void ocspRequest(String rule, String member, String result) {
-    counter(
-            "nlb.ocsp.requests",
-            "OCSP requests answered to clients, by rule, the member whose answer it was (none: the"
-                + " balancer's 503) and result (answered, last_answer, unavailable)",
-            "rule",
-            rule,
-            "member",
-            member,
-            "result",
-            result)
-        .increment();
+    Counter known = find(requests, rule, member, result);
+    if (known == null) {
+      known =
+          remember(
+              requests,
+              rule,
+              member,
+              result,
+              counter(
+                  "nlb.ocsp.requests",
+                  "OCSP requests answered to clients, by rule, the member whose answer it was (none: the"
+                      + " balancer's 503) and result (answered, last_answer, unavailable)",
+                  "rule",
+                  rule,
+                  "member",
+                  member,
+                  "result",
+                  result));
+    }
+    known.increment();
   }
 
   void ocspCache(String rule, String result) {
-    counter(
-            "nlb.ocsp.cache.requests",
-            "Requests the edge cache took, by rule and result (hit, not_modified, miss, shared_miss,"
-                + " bypass)",
-            "rule",
-            rule,
-            "result",
-            result)
-        .increment();
+    Counter known = find(cacheRequests, rule, "", result);
+    if (known == null) {
+      known =
+          remember(
+              cacheRequests,
+              rule,
+              "",
+              result,
+              counter(
+                  "nlb.ocsp.cache.requests",
+                  "Requests the edge cache took, by rule and result (hit, not_modified, miss, shared_miss,"
+                      + " bypass)",
+                  "rule",
+                  rule,
+                  "result",
+                  result));
+    }
+    known.increment();
   }
 
   void ocspCacheRemoved(String rule, String cause) {

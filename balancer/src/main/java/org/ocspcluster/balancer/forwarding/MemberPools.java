@@ -8,7 +8,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.FixedChannelPool;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -36,6 +38,11 @@ final class MemberPools implements AutoCloseable {
   static final int MAX_WAITING = 1024;
 
   static final int IDLE_SECONDS = 20;
+
+  private static final HttpDecoderConfig MEMBER_ANSWERS =
+      new HttpDecoderConfig()
+          .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
+          .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
 
   private record Key(EventLoop loop, String member) {}
 
@@ -97,7 +104,8 @@ final class MemberPools implements AutoCloseable {
                         ctx.close();
                       }
                     },
-                    new HttpClientCodec(),
+                    // The members are ours: their answers' headers are not validated again.
+                    new HttpClientCodec(MEMBER_ANSWERS, false, false),
                     new HttpObjectAggregator(MAX_ANSWER),
                     new MemberAnswer());
           }
