@@ -107,8 +107,10 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
                 releaseWaiting();
                 return;
               }
-              HttpUtil.setKeepAlive(response, keepAlive);
-              if (!keepAlive) {
+              // The last answer to a client that will send nothing more ends the connection too.
+              boolean last = !keepAlive || (closing && waiting.isEmpty());
+              HttpUtil.setKeepAlive(response, !last);
+              if (last) {
                 ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
                 releaseWaiting();
                 return;
@@ -117,6 +119,22 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
               pauseOrResume(ctx);
               answerNext(ctx);
             });
+  }
+
+  /**
+   * The client finished sending (a half-close): what it sent is answered, then the connection is
+   * closed rather than left to the idle timeout.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      closing = true;
+      if (!busy && waiting.isEmpty()) {
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   /** The client read what was waiting for it: answer on, read on. */

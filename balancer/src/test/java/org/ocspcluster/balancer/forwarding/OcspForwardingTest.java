@@ -264,6 +264,23 @@ class OcspForwardingTest {
   }
 
   @Test
+  void aClientThatHalfClosesAfterItsRequestGetsTheAnswerThenTheConnectionCloses() throws Exception {
+    Balancer balancer = start(forwarding(3, 20, 10), "m1");
+    try (Socket s = new Socket()) {
+      s.connect(balancer.localAddresses().get(0));
+      s.setSoTimeout(5000);
+      s.getOutputStream()
+          .write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.shutdownOutput();
+      InputStream in = s.getInputStream();
+      Map<String, String> first = readResponseHead(in);
+      assertEquals("/a", first.get("x-path"));
+      in.readNBytes(Integer.parseInt(first.get("content-length")));
+      assertEquals(-1, in.read(), "closed after the answer, not at the idle timeout");
+    }
+  }
+
+  @Test
   void requestsPipelinedAfterConnectionCloseAreNotForwarded() throws Exception {
     Balancer balancer = start(forwarding(3, 20, 10), "m1");
     try (Socket s = new Socket()) {
