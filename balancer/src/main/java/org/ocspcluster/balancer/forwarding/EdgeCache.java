@@ -73,7 +73,7 @@ final class EdgeCache implements Upstream {
       String lastModified,
       String expires,
       long storedNanos,
-      long maxAgeSeconds,
+      String cacheControl,
       long expiresNanos) {}
 
   /**
@@ -252,9 +252,7 @@ final class EdgeCache implements Upstream {
       h.set(HttpHeaderNames.CONTENT_TYPE, Answers.OCSP_RESPONSE);
       h.setInt(HttpHeaderNames.CONTENT_LENGTH, e.body().length);
     }
-    h.set(
-        HttpHeaderNames.CACHE_CONTROL,
-        "max-age=" + e.maxAgeSeconds() + ", public, no-transform, must-revalidate");
+    h.set(HttpHeaderNames.CACHE_CONTROL, e.cacheControl());
     h.set(HttpHeaderNames.AGE, Long.toString(age));
     if (e.etag() != null) {
       h.set(HttpHeaderNames.ETAG, e.etag());
@@ -328,7 +326,9 @@ final class EdgeCache implements Upstream {
               response.headers().get(HttpHeaderNames.LAST_MODIFIED),
               response.headers().get(HttpHeaderNames.EXPIRES),
               now,
-              Math.max(1, lifetime / 1_000_000_000L),
+              "max-age="
+                  + Math.max(1, lifetime / 1_000_000_000L)
+                  + ", public, no-transform, must-revalidate",
               now + lifetime);
       bytes.addAndGet(body.length);
       cache.put(key, entry);
