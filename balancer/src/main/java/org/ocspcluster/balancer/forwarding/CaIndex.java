@@ -43,8 +43,20 @@ public final class CaIndex {
         byte[] key =
             new X509CertificateHolder(der).getSubjectPublicKeyInfo().getPublicKeyData().getBytes();
         for (String hash : HASHES) {
-          index.putIfAbsent(
-              HexFormat.of().formatHex(MessageDigest.getInstance(hash).digest(key)), c.name());
+          String keyHash = HexFormat.of().formatHex(MessageDigest.getInstance(hash).digest(key));
+          String before = index.putIfAbsent(keyHash, c.name());
+          if (before != null && !before.equals(c.name())) {
+            // Two configurations with one CA key: which one a member answers from is not known
+            // here, so neither's answers are kept.
+            index.put(keyHash, AMBIGUOUS);
+            if (hash.equals("SHA-1")) {
+              LOG.warn(
+                  "edge cache: configurations {} and {} have the same CA key; their answers are"
+                      + " not cached",
+                  before,
+                  c.name());
+            }
+          }
         }
       } catch (IOException
           | java.security.cert.CertificateException
@@ -61,8 +73,11 @@ public final class CaIndex {
     return new CaIndex(index);
   }
 
-  /** The configuration whose CA has this key hash (hex), or null. */
+  private static final String AMBIGUOUS = "";
+
+  /** The configuration whose CA has this key hash (hex), or null (none, or more than one). */
   String configuration(String issuerKeyHash) {
-    return byKeyHash.get(issuerKeyHash);
+    String c = byKeyHash.get(issuerKeyHash);
+    return c == null || c.isEmpty() ? null : c;
   }
 }

@@ -25,15 +25,28 @@ import org.ocspcluster.responder.http.GetRequestPath;
  */
 record CacheableRequest(ByteBuffer certId, String issuerKeyHash, byte[] der) {
 
-  /** The DER OCSP request a GET path or POST body carries, or null. */
+  /**
+   * A one-CertID request is about 80 to 150 bytes; a larger one is not kept (its bytes are the
+   * cache's key) nor rewritten as a GET (its path would pass the members' line bound).
+   */
+  static final int MAX_CACHEABLE = 512;
+
+  /** The DER OCSP request a GET path or POST body carries, or null (or too large to keep). */
   static byte[] der(FullHttpRequest request) {
     byte[] der = null;
     if (HttpMethod.GET.equals(request.method())) {
       der = GetRequestPath.decode(request.uri());
-    } else if (HttpMethod.POST.equals(request.method())) {
+    } else if (HttpMethod.POST.equals(request.method())
+        && request.content().readableBytes() <= MAX_CACHEABLE
+        && "application/ocsp-request"
+            .equalsIgnoreCase(
+                request
+                    .headers()
+                    .get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, "")
+                    .trim())) {
       der = ByteBufUtil.getBytes(request.content());
     }
-    return der == null || der.length == 0 ? null : der;
+    return der == null || der.length == 0 || der.length > MAX_CACHEABLE ? null : der;
   }
 
   /** The request's cacheable reading, or null when its answer must not be shared. */
@@ -42,6 +55,7 @@ record CacheableRequest(ByteBuffer certId, String issuerKeyHash, byte[] der) {
       OCSPRequest ocsp = OCSPRequest.getInstance(der);
       TBSRequest tbs = ocsp.getTbsRequest();
       if (ocsp.getOptionalSignature() != null
+          || tbs.getRequestorName() != null
           || tbs.getRequestExtensions() != null
           || tbs.getRequestList().size() != 1) {
         return null;

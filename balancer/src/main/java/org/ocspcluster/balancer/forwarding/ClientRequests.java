@@ -42,7 +42,7 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (closing) {
+    if (closing || lingering) {
       ReferenceCountUtil.release(msg);
       return;
     }
@@ -72,6 +72,9 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
 
   /** Reads while few requests wait and the client takes its answers; else waits for it. */
   private void pauseOrResume(ChannelHandlerContext ctx) {
+    if (lingering) {
+      return;
+    }
     boolean read = waiting.size() < MAX_WAITING && ctx.channel().isWritable() && !closing;
     if (ctx.channel().config().isAutoRead() != read) {
       ctx.channel().config().setAutoRead(read);
@@ -88,7 +91,8 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
           next == UNREADABLE
               ? Answers.badRequest(HttpVersion.HTTP_1_1)
               : Answers.malformed(HttpVersion.HTTP_1_1);
-      ctx.writeAndFlush(refusal).addListener(ChannelFutureListener.CLOSE);
+      HttpUtil.setKeepAlive(refusal, false);
+      ctx.writeAndFlush(refusal).addListener(f -> lingerThenClose(ctx));
       releaseWaiting();
       return;
     }
@@ -130,7 +134,9 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
     if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
       closing = true;
       if (!busy && waiting.isEmpty()) {
-        ctx.close();
+        // After what is still on its way out.
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+            .addListener(ChannelFutureListener.CLOSE);
       }
       return;
     }
@@ -143,6 +149,30 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
     pauseOrResume(ctx);
     answerNext(ctx);
     ctx.fireChannelWritabilityChanged();
+  }
+
+  /** How long a refused client may go on sending what will be thrown away, after the refusal. */
+  static final long LINGER_MILLIS = 2_000;
+
+  private boolean lingering;
+
+  /**
+   * Closes after a refusal without losing it: the client may still be sending the refused body, and
+   * closing a socket with unread bytes resets it, which can destroy the answer in flight. So the
+   * output is shut first (the client sees the answer, then the end), what still comes is read and
+   * dropped, and the connection closes when the client closes or after {@link #LINGER_MILLIS}.
+   */
+  private void lingerThenClose(ChannelHandlerContext ctx) {
+    if (!(ctx.channel() instanceof io.netty.channel.socket.DuplexChannel duplex)
+        || !ctx.channel().isActive()) {
+      ctx.close();
+      return;
+    }
+    lingering = true;
+    duplex.shutdownOutput();
+    ctx.channel().config().setAutoRead(true);
+    ctx.executor()
+        .schedule((Runnable) ctx::close, LINGER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private void releaseWaiting() {

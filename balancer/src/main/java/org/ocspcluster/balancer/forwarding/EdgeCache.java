@@ -108,7 +108,10 @@ final class EdgeCache implements Upstream {
             .maximumWeight(maxBytes)
             .weigher(
                 (Key k, Entry e) ->
-                    (int) Math.min(Integer.MAX_VALUE, Math.max(floor, e.body().length)))
+                    (int)
+                        Math.min(
+                            Integer.MAX_VALUE,
+                            Math.max(floor, e.body().length + k.der().capacity())))
             .expireAfter(
                 new Expiry<Key, Entry>() {
                   @Override
@@ -199,28 +202,35 @@ final class EdgeCache implements Upstream {
     events.cache(rule, "miss");
     Generation generation = generations.computeIfAbsent(configuration, c -> new Generation());
     long drops = generation.drops.get();
-    members
-        .forward(cacheable.asGet(request), client, loop)
-        .addListener(
-            f -> {
-              FullHttpResponse response = (FullHttpResponse) f.getNow();
-              Entry entry = null;
-              try {
-                entry = keep(key, configuration, cacheable, response, generation, drops);
-              } finally {
-                // Whatever happened, the clients waiting on this miss are let go.
-                misses.remove(key, mine);
-                mine.complete(entry);
-              }
-              if (entry != null) {
-                response.release();
-                answer.setSuccess(answer(entry, request, System.nanoTime(), false));
-              } else {
-                response.setProtocolVersion(request.protocolVersion());
-                request.release();
-                answer.setSuccess(response);
-              }
-            });
+    Future<FullHttpResponse> asked;
+    try {
+      asked = members.forward(cacheable.asGet(request), client, loop);
+    } catch (RuntimeException e) {
+      // Never leave the clients waiting on this miss behind.
+      misses.remove(key, mine);
+      mine.complete(null);
+      throw e;
+    }
+    asked.addListener(
+        f -> {
+          FullHttpResponse response = (FullHttpResponse) f.getNow();
+          Entry entry = null;
+          try {
+            entry = keep(key, configuration, cacheable, response, generation, drops);
+          } finally {
+            // Whatever happened, the clients waiting on this miss are let go.
+            misses.remove(key, mine);
+            mine.complete(entry);
+          }
+          if (entry != null) {
+            response.release();
+            answer.setSuccess(answer(entry, request, System.nanoTime(), false));
+          } else {
+            response.setProtocolVersion(request.protocolVersion());
+            request.release();
+            answer.setSuccess(response);
+          }
+        });
     return answer;
   }
 
@@ -390,6 +400,7 @@ final class EdgeCache implements Upstream {
         g.signers.clear();
       }
     }
+    long now = g.drops.get();
     ForkJoinPool.commonPool()
         .execute(
             () -> {
@@ -399,7 +410,8 @@ final class EdgeCache implements Upstream {
                   .values()
                   .removeIf(
                       e -> {
-                        boolean of = e.configuration().equals(configuration);
+                        // Answers kept since (under the new count) are current: they stay.
+                        boolean of = e.configuration().equals(configuration) && e.drops() < now;
                         if (of) {
                           dropped[0]++;
                         }

@@ -145,7 +145,7 @@ final class Forwarder implements Upstream {
                     return;
                   }
                   Throwable cause = acquired.cause();
-                  if (cause instanceof java.net.ConnectException
+                  if (cause instanceof java.net.SocketException
                       || cause instanceof io.netty.channel.ConnectTimeoutException) {
                     events.connectFailed(member);
                     events.tried(rule, member, "refused");

@@ -159,6 +159,17 @@ public final class OcspRule implements AutoCloseable {
       super(MAX_BODY);
     }
 
+    /**
+     * No {@code 100 Continue}, 413 or 417 written here, out of turn with answers still pending: an
+     * oversized body is refused in its turn below, and a client that expects a continue sends its
+     * body after its own short wait.
+     */
+    @Override
+    protected Object newContinueResponse(
+        HttpMessage start, int maxContentLength, io.netty.channel.ChannelPipeline pipeline) {
+      return null;
+    }
+
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
       // Answered in its turn, after what the client sent before it (pipelining keeps order).
