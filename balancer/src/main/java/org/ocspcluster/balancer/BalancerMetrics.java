@@ -241,59 +241,44 @@ final class BalancerMetrics {
    * series before the first failure.
    */
   void ocspRule(String rule) {
-    for (String outcome : new String[] {"sent", "over_budget"}) {
-      counter(
-          "nlb.ocsp.retries",
-          "Retries of OCSP requests on another member: sent, or refused by the retry budget",
-          "rule",
-          rule,
-          "outcome",
-          outcome);
+    retries(rule, "sent");
+    retries(rule, "over_budget");
+    requests(rule, "none", "unavailable");
+  }
+
+  void ocspRetry(String rule, boolean sent) {
+    retries(rule, sent ? "sent" : "over_budget").increment();
+  }
+
+  private Counter retries(String rule, String outcome) {
+    return counter(
+        "nlb.ocsp.retries",
+        "Retries of OCSP requests on another member: sent, or refused by the retry budget",
+        "rule",
+        rule,
+        "outcome",
+        outcome);
+  }
+
+  void ocspRequest(String rule, String member, String result) {
+    Counter known = find(requests, rule, member, result);
+    if (known == null) {
+      known = remember(requests, rule, member, result, requests(rule, member, result));
     }
-    counter(
+    known.increment();
+  }
+
+  private Counter requests(String rule, String member, String result) {
+    return counter(
         "nlb.ocsp.requests",
         "OCSP requests answered to clients, by rule, the member whose answer it was (none: the"
             + " balancer's 503) and result (answered, last_answer, unavailable)",
         "rule",
         rule,
         "member",
-        "none",
+        member,
         "result",
-        "unavailable");
-  }
-
-  void ocspRetry(String rule, boolean sent) {
-    counter(
-            "nlb.ocsp.retries",
-            "Retries of OCSP requests on another member: sent, or refused by the retry budget",
-            "rule",
-            rule,
-            "outcome",
-            sent ? "sent" : "over_budget")
-        .increment();
-  }
-
-  void ocspRequest(String rule, String member, String result) {
-    Counter known = find(requests, rule, member, result);
-    if (known == null) {
-      known =
-          remember(
-              requests,
-              rule,
-              member,
-              result,
-              counter(
-                  "nlb.ocsp.requests",
-                  "OCSP requests answered to clients, by rule, the member whose answer it was (none: the"
-                      + " balancer's 503) and result (answered, last_answer, unavailable)",
-                  "rule",
-                  rule,
-                  "member",
-                  member,
-                  "result",
-                  result));
-    }
-    known.increment();
+        result);
   }
 
   void ocspCache(String rule, String result) {

@@ -119,6 +119,34 @@ final class Clients {
     validator.validate(factory.generateCertPath(List.of(cert)), params);
   }
 
+  /**
+   * One OCSP POST of {@code body} on a new connection to 127.0.0.1:{@code port}, as OCSP clients
+   * send it (one request, then close); the answer's OCSP bytes, or an IOException saying what came
+   * instead.
+   */
+  static byte[] postOnNewConnection(int port, byte[] body) throws IOException {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(10_000);
+      java.io.OutputStream out = s.getOutputStream();
+      out.write(
+          ("POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                  + "Content-Type: application/ocsp-request\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      byte[] all = s.getInputStream().readAllBytes();
+      String text = new String(all, java.nio.charset.StandardCharsets.ISO_8859_1);
+      int split = text.indexOf("\r\n\r\n");
+      if (!text.startsWith("HTTP/1.1 200") || split < 0) {
+        throw new IOException("HTTP: " + text.lines().findFirst().orElse("(nothing)"));
+      }
+      return java.util.Arrays.copyOfRange(all, split + 4, all.length);
+    }
+  }
+
   /** The sum of every sample of {@code name} whose labels contain each of {@code labels}. */
   /** The admin listener's /metrics at {@code admin} (HOST:PORT). */
   static String scrape(String admin) throws IOException, InterruptedException {

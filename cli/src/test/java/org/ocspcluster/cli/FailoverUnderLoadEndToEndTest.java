@@ -3,11 +3,6 @@ package org.ocspcluster.cli;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,27 +102,9 @@ class FailoverUnderLoadEndToEndTest {
    * back.
    */
   private static boolean ask(int port, byte[] body) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      s.setSoTimeout(5000);
-      OutputStream out = s.getOutputStream();
-      out.write(
-          ("POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/ocsp-request\r\n"
-                  + "Content-Length: "
-                  + body.length
-                  + "\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.write(body);
-      out.flush();
-      InputStream in = s.getInputStream();
-      byte[] all = in.readAllBytes();
-      String text = new String(all, StandardCharsets.ISO_8859_1);
-      int split = text.indexOf("\r\n\r\n");
-      if (!text.startsWith("HTTP/1.1 200") || split < 0) {
-        return false;
-      }
-      byte[] ocsp = java.util.Arrays.copyOfRange(all, split + 4, all.length);
-      return new OCSPResp(ocsp).getStatus() == OCSPResp.SUCCESSFUL;
+    try {
+      return new OCSPResp(Clients.postOnNewConnection(port, body)).getStatus()
+          == OCSPResp.SUCCESSFUL;
     } catch (Exception e) {
       return false;
     }

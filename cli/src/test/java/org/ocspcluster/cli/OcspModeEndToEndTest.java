@@ -5,11 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -202,26 +197,8 @@ class OcspModeEndToEndTest {
    * by a responder the CA certified, else what was wrong.
    */
   private static String ask(int port, byte[] body, X509CertificateHolder ca) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      s.setSoTimeout(10_000);
-      OutputStream out = s.getOutputStream();
-      out.write(
-          ("POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-                  + "Content-Type: application/ocsp-request\r\nContent-Length: "
-                  + body.length
-                  + "\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.write(body);
-      out.flush();
-      InputStream in = s.getInputStream();
-      byte[] all = in.readAllBytes();
-      String text = new String(all, StandardCharsets.ISO_8859_1);
-      int split = text.indexOf("\r\n\r\n");
-      if (!text.startsWith("HTTP/1.1 200") || split < 0) {
-        return "HTTP: " + text.lines().findFirst().orElse("(nothing)");
-      }
-      OCSPResp resp = new OCSPResp(java.util.Arrays.copyOfRange(all, split + 4, all.length));
+    try {
+      OCSPResp resp = new OCSPResp(Clients.postOnNewConnection(port, body));
       if (resp.getStatus() != OCSPResp.SUCCESSFUL) {
         return "OCSP status " + resp.getStatus();
       }
