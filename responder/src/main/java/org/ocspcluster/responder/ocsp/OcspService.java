@@ -34,8 +34,11 @@ public final class OcspService {
   /** More CertIDs than this in one request are refused as malformed. */
   public static final int MAX_CERT_IDS = 16;
 
-  /** RFC 8954: a responder echoes nonces of 1..32 octets. */
-  public static final int MAX_NONCE = 32;
+  /**
+   * RFC 9654 (which obsoletes RFC 8954's 1..32): a responder echoes nonces of 1..128 octets and
+   * refuses an empty or longer one.
+   */
+  public static final int MAX_NONCE = 128;
 
   /**
    * Distinct request encodings remembered, each at most {@link #RECENT_REQUEST_MAX_BYTES}: a few

@@ -137,11 +137,26 @@ class OcspServiceTest {
   }
 
   @Test
-  void nonceLongerThan32OctetsIsMalformedRequest() throws Exception {
+  void noncesUpTo128OctetsAreEchoedAsRfc9654AllowsAndLongerOrEmptyOnesAreMalformed()
+      throws Exception {
     CertificateID id = OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber());
-    assertEquals(
-        OCSPResp.MALFORMED_REQUEST,
-        OcspRequests.status(ask(OcspRequests.requestWithNonce(new byte[33], id))));
+    for (int length : new int[] {1, 33, 128}) {
+      byte[] nonce = new byte[length];
+      java.util.Arrays.fill(nonce, (byte) 7);
+      BasicOCSPResp basic =
+          OcspRequests.basic(
+              service.answer(OcspRequests.requestWithNonce(nonce, id)).join().encoded());
+      byte[] echoed =
+          org.ocspcluster.pki.Nonces.value(
+              basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce));
+      assertArrayEquals(nonce, echoed, length + " octets echoed");
+    }
+    for (int length : new int[] {0, 129}) {
+      assertEquals(
+          OCSPResp.MALFORMED_REQUEST,
+          OcspRequests.status(ask(OcspRequests.requestWithNonce(new byte[length], id))),
+          length + " octets refused");
+    }
   }
 
   @Test
