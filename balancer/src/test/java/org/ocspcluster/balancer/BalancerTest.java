@@ -177,6 +177,18 @@ class BalancerTest {
   }
 
   @Test
+  void aVerbGivenTheOtherKindOfNameSaysWhichVerbsFit() throws Exception {
+    Balancer balancer =
+        start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a"));
+    IllegalArgumentException rule =
+        assertThrows(IllegalArgumentException.class, () -> balancer.control().drainstop("r"));
+    assertTrue(rule.getMessage().contains("is a port rule, not a member"), rule.getMessage());
+    IllegalArgumentException member =
+        assertThrows(IllegalArgumentException.class, () -> balancer.control().disable("a"));
+    assertTrue(member.getMessage().contains("is a member, not a port rule"), member.getMessage());
+  }
+
+  @Test
   void largePayloadsComeBackIntactThroughTheRelay() throws Exception {
     Balancer balancer =
         start(config(rule(freePort(), FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a", "b"));

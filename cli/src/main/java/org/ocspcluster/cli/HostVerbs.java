@@ -15,19 +15,19 @@ final class HostVerbs {
   abstract static class Verb implements Callable<Integer> {
     @picocli.CommandLine.Mixin AdminOption admin;
 
-    @Parameters(paramLabel = "NAME", description = "the member or port rule")
-    String name;
-
     @Spec CommandSpec spec;
 
     abstract String path();
+
+    /** The member or rule the verb is for. */
+    abstract String name();
 
     @Override
     public Integer call() throws Exception {
       String verb = spec.name();
       var response =
           AdminClient.post(
-              admin, path() + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + verb);
+              admin, path() + URLEncoder.encode(name(), StandardCharsets.UTF_8) + "/" + verb);
       if (admin.json) {
         return AdminClient.report(response, admin, spec);
       }
@@ -49,16 +49,36 @@ final class HostVerbs {
   }
 
   abstract static class MemberVerb extends Verb {
+    @Parameters(
+        paramLabel = "MEMBER",
+        description = "the member, as named in cluster.yaml (members[].name)")
+    String member;
+
     @Override
     String path() {
       return "/members/";
     }
+
+    @Override
+    String name() {
+      return member;
+    }
   }
 
   abstract static class RuleVerb extends Verb {
+    @Parameters(
+        paramLabel = "RULE",
+        description = "the port rule, as named in cluster.yaml (portRules[].name)")
+    String rule;
+
     @Override
     String path() {
       return "/rules/";
+    }
+
+    @Override
+    String name() {
+      return rule;
     }
   }
 

@@ -2,6 +2,7 @@ package org.ocspcluster.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -174,5 +175,15 @@ class CommandLineTest {
       assertEquals(0, run(command, "--help"), command);
     }
     assertTrue(out.toString().contains("Usage: ocsp-cluster up"), out.toString());
+  }
+
+  @Test
+  void memberVerbsAskForAMemberAndRuleVerbsForARule() {
+    assertEquals(0, run("drainstop", "--help"));
+    assertTrue(out.toString().contains("MEMBER"), out.toString());
+    assertFalse(out.toString().contains("port rule"), out.toString());
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("drain", "--help"));
+    assertTrue(out.toString().contains("RULE"), out.toString());
   }
 }

@@ -288,7 +288,11 @@ public final class HostControl {
     HostState s = states.get(member);
     if (s == null) {
       throw new IllegalArgumentException(
-          "no member \"" + member + "\"; members are " + new TreeSet<>(states.keySet()));
+          rules.containsKey(member)
+              ? "\""
+                  + member
+                  + "\" is a port rule, not a member: the rule verbs are enable, disable and drain"
+              : "no member \"" + member + "\"; members are " + new TreeSet<>(states.keySet()));
     }
     return s;
   }
@@ -296,7 +300,12 @@ public final class HostControl {
   private void existingRule(String rule) {
     if (!rules.containsKey(rule)) {
       throw new IllegalArgumentException(
-          "no port rule \"" + rule + "\"; rules are " + new TreeSet<>(rules.keySet()));
+          states.containsKey(rule)
+              ? "\""
+                  + rule
+                  + "\" is a member, not a port rule: the member verbs are start, stop,"
+                  + " drainstop, suspend and resume"
+              : "no port rule \"" + rule + "\"; rules are " + new TreeSet<>(rules.keySet()));
     }
   }
 
