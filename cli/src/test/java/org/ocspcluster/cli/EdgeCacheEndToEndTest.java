@@ -24,11 +24,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
-import org.bouncycastle.cert.ocsp.CertificateID;
-import org.bouncycastle.cert.ocsp.OCSPReqBuilder;
 import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.bouncycastle.cert.ocsp.RevokedStatus;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +36,7 @@ import org.ocspcluster.node.Node;
 import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.pki.Pem;
 import org.ocspcluster.responder.ResponderMember;
+import org.ocspcluster.testing.OcspRequests;
 
 /**
  * A {@code mode: ocsp} rule with its edge cache, in front of two real members (in this JVM):
@@ -90,14 +88,7 @@ class EdgeCacheEndToEndTest {
   }
 
   private byte[] request(BigInteger serial) throws Exception {
-    return new OCSPReqBuilder()
-        .addRequest(
-            new CertificateID(
-                new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
-                pki.ca(),
-                serial))
-        .build()
-        .getEncoded();
+    return OcspRequests.request(OcspRequests.sha1(pki.ca(), serial));
   }
 
   private HttpResponse<byte[]> get(byte[] request, String ifNoneMatch) throws Exception {

@@ -9,10 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.bouncycastle.cert.ocsp.CertificateID;
-import org.bouncycastle.cert.ocsp.OCSPReqBuilder;
 import org.bouncycastle.cert.ocsp.OCSPResp;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ocspcluster.cli.demo.DemoCluster;
@@ -20,6 +17,7 @@ import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
 import org.ocspcluster.node.Node;
 import org.ocspcluster.pki.DemoPki;
+import org.ocspcluster.testing.OcspRequests;
 
 /**
  * Steady load through the balancer, one new connection per request, while the member this client is
@@ -37,14 +35,7 @@ class FailoverUnderLoadEndToEndTest {
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
     DemoPki pki = DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
     byte[] request =
-        new OCSPReqBuilder()
-            .addRequest(
-                new CertificateID(
-                    new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
-                    pki.ca(),
-                    pki.good().getSerialNumber()))
-            .build()
-            .getEncoded();
+        OcspRequests.request(OcspRequests.sha1(pki.ca(), pki.good().getSerialNumber()));
     try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
       cluster.startAllMembers();
       cluster.startBalancer();

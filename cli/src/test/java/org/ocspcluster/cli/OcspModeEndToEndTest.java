@@ -16,11 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
-import org.bouncycastle.cert.ocsp.CertificateID;
-import org.bouncycastle.cert.ocsp.OCSPReqBuilder;
 import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +26,7 @@ import org.ocspcluster.config.ConfigLoader;
 import org.ocspcluster.health.MemberHealth;
 import org.ocspcluster.node.Node;
 import org.ocspcluster.pki.DemoPki;
+import org.ocspcluster.testing.OcspRequests;
 
 /**
  * A {@code mode: ocsp} rule in front of two real members, each a JVM of its own: under steady load
@@ -90,14 +88,7 @@ class OcspModeEndToEndTest {
                 "    filteringMode: multipleHost\n",
                 "    filteringMode: singleHost\n    mode: ocsp\n    ocsp:\n      tryTimeout: 500ms\n"));
     byte[] request =
-        new OCSPReqBuilder()
-            .addRequest(
-                new CertificateID(
-                    new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
-                    pki.ca(),
-                    pki.good().getSerialNumber()))
-            .build()
-            .getEncoded();
+        OcspRequests.request(OcspRequests.sha1(pki.ca(), pki.good().getSerialNumber()));
     startMember("responder-1");
     startMember("responder-2");
     try (Node cluster = new Node(ConfigLoader.load(yaml))) {
