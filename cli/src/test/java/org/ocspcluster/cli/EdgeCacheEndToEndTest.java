@@ -165,6 +165,11 @@ class EdgeCacheEndToEndTest {
     HttpResponse<byte[]> notModified = get(good, etag);
     assertEquals(304, notModified.statusCode());
     assertEquals(0, notModified.body().length);
+    assertEquals(
+        String.valueOf(second.body().length),
+        notModified.headers().firstValue("Content-Length").orElse("none"),
+        "a 304 tells the length of the answer it stands for");
+    assertNotNull(notModified.headers().firstValue("Date").orElse(null));
     assertEquals(1, cache("not_modified"));
     // A nonce asks for an answer of its own: never from the cache.
     Clients.Run openssl =

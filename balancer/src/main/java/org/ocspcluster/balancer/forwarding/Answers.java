@@ -56,7 +56,7 @@ final class Answers {
             version, HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.EMPTY_BUFFER);
     response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-    return response;
+    return dated(response);
   }
 
   static FullHttpResponse malformed(HttpVersion version) {
@@ -65,13 +65,23 @@ final class Answers {
             version, HttpResponseStatus.OK, Unpooled.wrappedBuffer(MALFORMED));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, OCSP_RESPONSE);
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, MALFORMED.length);
-    return response;
+    return dated(response);
   }
 
   static FullHttpResponse badRequest(HttpVersion version) {
     FullHttpResponse response =
         new DefaultFullHttpResponse(version, HttpResponseStatus.BAD_REQUEST, Unpooled.EMPTY_BUFFER);
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+    return dated(response);
+  }
+
+  /** Every answer the balancer gives itself carries a Date, as the members' do (RFC 9110 6.6.1). */
+  private static FullHttpResponse dated(FullHttpResponse response) {
+    response
+        .headers()
+        .set(
+            HttpHeaderNames.DATE,
+            org.ocspcluster.responder.http.HttpDates.format(java.time.Instant.now()));
     return response;
   }
 }

@@ -260,8 +260,9 @@ final class EdgeCache implements Upstream {
     long age = Math.max(0, (now - e.storedNanos()) / 1_000_000_000L);
     if (!notModified) {
       h.set(HttpHeaderNames.CONTENT_TYPE, Answers.OCSP_RESPONSE);
-      h.setInt(HttpHeaderNames.CONTENT_LENGTH, e.body().length);
     }
+    // A 304 tells the length of the 200 it stands for (RFC 9110 8.6), not 0.
+    h.setInt(HttpHeaderNames.CONTENT_LENGTH, e.body().length);
     h.set(HttpHeaderNames.CACHE_CONTROL, e.cacheControl());
     h.set(HttpHeaderNames.AGE, Long.toString(age));
     if (e.etag() != null) {

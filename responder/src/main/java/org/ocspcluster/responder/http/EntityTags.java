@@ -4,20 +4,25 @@ package org.ocspcluster.responder.http;
 public final class EntityTags {
   private EntityTags() {}
 
-  /** True when {@code ifNoneMatch} names {@code etag} (weakly) or is {@code *}. */
+  /**
+   * True when {@code ifNoneMatch} names {@code etag} or is {@code *}, by weak comparison (RFC 9110
+   * 8.8.3.2, which If-None-Match uses): a {@code W/} on either side does not matter.
+   */
   public static boolean matches(String ifNoneMatch, String etag) {
     if (ifNoneMatch == null || etag == null) {
       return false;
     }
+    String opaque = opaque(etag);
     for (String candidate : ifNoneMatch.split(",")) {
-      String c = candidate.trim();
-      if (c.startsWith("W/")) {
-        c = c.substring(2);
-      }
-      if (c.equals("*") || c.equals(etag)) {
+      String c = opaque(candidate.trim());
+      if (c.equals("*") || c.equals(opaque)) {
         return true;
       }
     }
     return false;
+  }
+
+  private static String opaque(String tag) {
+    return tag.startsWith("W/") ? tag.substring(2) : tag;
   }
 }

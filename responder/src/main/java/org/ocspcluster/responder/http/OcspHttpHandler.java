@@ -71,9 +71,18 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       respondPlain(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request\n", false);
       return;
     }
+    if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+        && !request.headers().contains(HttpHeaderNames.HOST)) {
+      // RFC 9112 3.2: a server must answer 400 to an HTTP/1.1 request without Host.
+      respondPlain(ctx, HttpResponseStatus.BAD_REQUEST, "HTTP/1.1 needs a Host header\n", false);
+      return;
+    }
     long started = System.nanoTime();
-    boolean get = request.method().equals(HttpMethod.GET);
-    metrics.request(get ? "GET" : request.method().equals(HttpMethod.POST) ? "POST" : "OTHER");
+    // HEAD is GET without the body (RFC 9110 9.3.2): same status and headers, Content-Length too.
+    boolean head = request.method().equals(HttpMethod.HEAD);
+    boolean get = head || request.method().equals(HttpMethod.GET);
+    metrics.request(
+        head ? "HEAD" : get ? "GET" : request.method().equals(HttpMethod.POST) ? "POST" : "OTHER");
     CompletableFuture<Answer> answer;
     if (request.method().equals(HttpMethod.POST)) {
       String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
@@ -94,8 +103,8 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
               : service.get().answer(der);
     } else {
       FullHttpResponse response = plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET or POST\n");
-      response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");
-      write(ctx, response, keepAlive);
+      response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST");
+      write(ctx, response, keepAlive, clock.instant());
       return;
     }
     String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
@@ -108,14 +117,14 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
     if (previous.isDone() && answer.isDone() && !answer.isCompletedExceptionally()) {
       // A pre-produced answer with nothing queued before it: write it now, no hop through a task.
-      respond(ctx, answer.join(), started, get, ifNoneMatch, keepAlive);
+      respond(ctx, answer.join(), started, get, head, ifNoneMatch, keepAlive);
       return;
     }
     previous =
         previous.thenCombineAsync(
             answer,
             (ignored, a) -> {
-              respond(ctx, a, started, get, ifNoneMatch, keepAlive);
+              respond(ctx, a, started, get, head, ifNoneMatch, keepAlive);
               return null;
             },
             ctx.executor());
@@ -126,29 +135,35 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       Answer a,
       long started,
       boolean get,
+      boolean head,
       String ifNoneMatch,
       boolean keepAlive) {
     metrics.answered(a, System.nanoTime() - started);
     boolean cacheHeaders = get && a.cacheable();
     boolean notModified = cacheHeaders && EntityTags.matches(ifNoneMatch, a.etag());
+    boolean bodyless = notModified || head;
     // Our own header values, all known good: no validation pass over them on every answer.
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
             notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK,
-            notModified ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(a.encoded()),
+            bodyless ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(a.encoded()),
             TRUSTED_HEADERS,
             NO_TRAILERS);
+    HttpHeaders headers = response.headers();
     if (!notModified) {
-      response.headers().set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
+      headers.set(HttpHeaderNames.CONTENT_TYPE, RESPONSE_TYPE);
     }
+    // A 304 or a HEAD answer tells the length the 200 to a GET has (RFC 9110 8.6), not 0.
+    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, a.encoded().length);
     if (a.dataThisUpdate() != null) {
-      response.headers().set(Answer.DATA_HEADER, a.dataThisUpdate().getEpochSecond());
+      headers.set(Answer.DATA_HEADER, a.dataThisUpdate().getEpochSecond());
     }
+    Instant now = clock.instant();
     if (cacheHeaders) {
-      cachingHeaders(response.headers(), a, clock.instant());
+      cachingHeaders(headers, a, now);
     }
-    write(ctx, response, keepAlive);
+    writeWithDate(ctx, response, keepAlive, now);
   }
 
   /**
@@ -168,9 +183,9 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         HttpDates.format(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
   }
 
-  private static void respondPlain(
+  private void respondPlain(
       ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive) {
-    write(ctx, plain(status, text), keepAlive);
+    write(ctx, plain(status, text), keepAlive, clock.instant());
   }
 
   private static FullHttpResponse plain(HttpResponseStatus status, String text) {
@@ -181,8 +196,18 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     return response;
   }
 
-  static void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+  /** Writes a response with its body's length and a Date (RFC 9110 6.6.1: every answer). */
+  static void write(
+      ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive, Instant now) {
     HttpUtil.setContentLength(response, response.content().readableBytes());
+    writeWithDate(ctx, response, keepAlive, now);
+  }
+
+  private static void writeWithDate(
+      ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive, Instant now) {
+    if (!response.headers().contains(HttpHeaderNames.DATE)) {
+      response.headers().set(HttpHeaderNames.DATE, HttpDates.format(now));
+    }
     if (keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       ctx.writeAndFlush(response, ctx.voidPromise());

@@ -203,7 +203,7 @@ public final class OcspHttpServer implements AutoCloseable {
               HttpResponseStatus.OK,
               Unpooled.wrappedBuffer(OcspService.malformed().encoded()));
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, OcspHttpHandler.RESPONSE_TYPE);
-      OcspHttpHandler.write(ctx, response, false);
+      OcspHttpHandler.write(ctx, response, false, java.time.Instant.now());
     }
   }
 }

@@ -3,7 +3,6 @@ package org.ocspcluster.responder.ocsp;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -16,8 +15,9 @@ import org.bouncycastle.cert.ocsp.CertificateID;
  * Pre-produced responses (RFC 5019), wrapped around the signing source: a nonce-less request for
  * one CertID is answered from here, every other request is passed to the signer. A response is
  * signed once (concurrent requests for the same CertID share that one signature), re-signed in the
- * background once half its validity has passed or when its CA's data or signer changes, and never
- * served at or past its nextUpdate, nor after the data it was signed from changed.
+ * background when its CA's data or signer changes, and never served past its window ({@link
+ * ResponseWindows}: its nextUpdate, or the start of the next re-signing window), nor after the data
+ * it was signed from changed.
  */
 final class ResponseCache implements ResponseSource {
   private record Key(String configuration, CertificateID id) {}
@@ -62,9 +62,6 @@ final class ResponseCache implements ResponseSource {
     Answer answer = current.isCompletedExceptionally() ? null : current.join();
     if (answer != null && servable(answer, ca, now)) {
       events.cacheHit(ca.name());
-      if (dueForRefresh(answer, now)) {
-        refreshInBackground(key, ca, current);
-      }
       return current;
     }
     events.cacheMiss(ca.name());
@@ -133,11 +130,8 @@ final class ResponseCache implements ResponseSource {
   }
 
   private static boolean servable(Answer a, ServedCa ca, Instant now) {
-    return a.cacheable() && a.version() == ca.version() && now.isBefore(a.nextUpdate());
-  }
-
-  private static boolean dueForRefresh(Answer a, Instant now) {
-    Duration half = Duration.between(a.thisUpdate(), a.nextUpdate()).dividedBy(2);
-    return !now.isBefore(a.thisUpdate().plus(half));
+    return a.cacheable()
+        && a.version() == ca.version()
+        && now.isBefore(ca.windows().ends(a.thisUpdate(), a.nextUpdate()));
   }
 }

@@ -15,7 +15,7 @@ public final class ServedCa {
   private final String name;
   private final X509CertificateHolder ca;
   private final RevocationSource source;
-  private final Duration responseValidity;
+  private final ResponseWindows windows;
   private final AtomicReference<ResponseSigner> signer;
   private final java.util.concurrent.atomic.AtomicLong signerGeneration =
       new java.util.concurrent.atomic.AtomicLong();
@@ -25,17 +25,33 @@ public final class ServedCa {
       X509CertificateHolder ca,
       RevocationSource source,
       ResponseSigner signer,
-      Duration responseValidity) {
+      ResponseWindows windows) {
     this.name = name;
     this.ca = ca;
     this.source = source;
     this.signer = new AtomicReference<>(signer);
-    this.responseValidity = responseValidity;
+    this.windows = windows;
+  }
+
+  public ServedCa(
+      String name,
+      X509CertificateHolder ca,
+      RevocationSource source,
+      ResponseSigner signer,
+      Duration responseValidity) {
+    this(
+        name,
+        ca,
+        source,
+        signer,
+        responseValidity == null
+            ? ResponseWindows.UNTIL_NEXT_UPDATE
+            : new ResponseWindows(responseValidity, false));
   }
 
   public ServedCa(
       String name, X509CertificateHolder ca, RevocationSource source, ResponseSigner signer) {
-    this(name, ca, source, signer, null);
+    this(name, ca, source, signer, ResponseWindows.UNTIL_NEXT_UPDATE);
   }
 
   public String name() {
@@ -54,9 +70,9 @@ public final class ServedCa {
     return signer.get();
   }
 
-  /** Null when responses are valid until the source's nextUpdate. */
-  public Duration responseValidity() {
-    return responseValidity;
+  /** The thisUpdate and nextUpdate its responses carry, and when they are signed anew. */
+  public ResponseWindows windows() {
+    return windows;
   }
 
   /** Puts a new signer in force; responses signed before are no longer served. */

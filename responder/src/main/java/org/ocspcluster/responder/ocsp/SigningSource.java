@@ -61,22 +61,24 @@ final class SigningSource implements ResponseSource {
     }
     BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
     Outcome outcome = null;
+    Instant thisUpdate = null;
     Instant nextUpdate = null;
     Instant dataThisUpdate = null;
     try {
       for (CertificateID id : ids) {
         StatusAnswer status = ca.source().status(id.getSerialNumber(), now);
-        Instant next = status.nextUpdate();
-        if (next != null
-            && ca.responseValidity() != null
-            && now.plus(ca.responseValidity()).isBefore(next)) {
-          next = now.plus(ca.responseValidity());
-        }
-        next = next == null ? null : next.truncatedTo(ChronoUnit.SECONDS);
+        ResponseWindows.Window window =
+            ca.windows().at(now, status.thisUpdate(), status.nextUpdate());
+        Instant next = window.nextUpdate();
         builder.addResponse(
-            id, toBc(status.status()), Date.from(now), next == null ? null : Date.from(next), null);
+            id,
+            toBc(status.status()),
+            Date.from(window.thisUpdate()),
+            next == null ? null : Date.from(next),
+            null);
         if (outcome == null) {
           outcome = outcomeOf(status.status());
+          thisUpdate = window.thisUpdate();
           nextUpdate = next;
           dataThisUpdate = status.thisUpdate();
         }
@@ -93,7 +95,7 @@ final class SigningSource implements ResponseSource {
           outcome,
           nonce == null && nextUpdate != null,
           ca.name(),
-          now,
+          thisUpdate,
           nextUpdate,
           Responses.etag(encoded),
           version,
