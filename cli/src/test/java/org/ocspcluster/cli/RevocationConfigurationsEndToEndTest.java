@@ -90,6 +90,7 @@ class RevocationConfigurationsEndToEndTest {
             signingKey: rsa/ocsp-signer.key
             responderId: byName
             opensslIndex: rsa/index.txt
+            profile: cabforum
         admin:
         """));
     cluster = new Node(ConfigLoader.load(yaml));
@@ -140,6 +141,22 @@ class RevocationConfigurationsEndToEndTest {
     assertTrue(
         rsaRun.out().contains("Responder Id: CN = ocsp-cluster demo OCSP signer"),
         "byName: " + rsaRun.out());
+    // profile cabforum: a 7-day validity interval, counted inclusively (Baseline Requirements).
+    java.util.regex.Matcher window =
+        java.util.regex.Pattern.compile("This Update: (.+?)\\s*\\n\\s*Next Update: (.+?)\\s*\\n")
+            .matcher(rsaRun.out());
+    assertTrue(window.find(), rsaRun.out());
+    assertEquals(
+        Duration.ofDays(7).minusSeconds(1),
+        Duration.between(opensslTime(window.group(1)), opensslTime(window.group(2))),
+        rsaRun.out());
+  }
+
+  private static Instant opensslTime(String text) {
+    return java.time.ZonedDateTime.parse(
+            text.trim().replaceAll("\\s+", " "),
+            java.time.format.DateTimeFormatter.ofPattern("MMM d HH:mm:ss yyyy z", Locale.ENGLISH))
+        .toInstant();
   }
 
   @Test

@@ -21,7 +21,10 @@ import java.time.Duration;
  *   <li>{@code refreshInterval}: how often the source is read again;
  *   <li>{@code responseValidity}, when set, bounds how long a signed response is valid (never past
  *       the source's nextUpdate); unset, responses are valid until the source's nextUpdate;
- *   <li>{@code probe}: what the health probe asks and expects for this CA.
+ *   <li>{@code probe}: what the health probe asks and expects for this CA;
+ *   <li>{@code profile}: {@code standard}, or {@code cabforum} for a publicly trusted CA: the
+ *       CA/Browser Forum Baseline Requirements (4.9.10) on responses, checked when the
+ *       configuration is loaded (see {@link Profile}).
  * </ul>
  */
 public record RevocationConfiguration(
@@ -38,12 +41,17 @@ public record RevocationConfiguration(
     Boolean extendedRevoke,
     Duration refreshInterval,
     Duration responseValidity,
-    Probe probe) {
+    Probe probe,
+    Profile profile) {
 
   public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(5);
 
+  /** The response validity under {@code profile: cabforum} when none is given. */
+  public static final Duration CABFORUM_DEFAULT_VALIDITY = Duration.ofDays(7);
+
   public RevocationConfiguration {
     refreshInterval = refreshInterval == null ? DEFAULT_REFRESH : refreshInterval;
+    profile = profile == null ? Profile.STANDARD : profile;
     responderId = responderId == null ? ResponderIdType.BY_KEY : responderId;
     extendedRevoke = extendedRevoke != null && extendedRevoke;
   }
@@ -63,7 +71,8 @@ public record RevocationConfiguration(
         extendedRevoke,
         refreshInterval,
         responseValidity,
-        probe == null ? null : probe.resolvedAgainst(folder));
+        probe == null ? null : probe.resolvedAgainst(folder),
+        profile);
   }
 
   private static Path resolve(Path folder, Path path) {
@@ -93,6 +102,35 @@ public record RevocationConfiguration(
     }
   }
 
+  /**
+   * Which rules responses follow. {@code standard}: RFC 6960 and RFC 5019. {@code cabforum}: also
+   * the CA/Browser Forum Baseline Requirements for subscriber certificates' status: a validity
+   * interval (counted inclusively) of 8 hours to 10 days (default 7 days), re-signed before half of
+   * it has passed and at most 4 days after thisUpdate, and a delegated signer that carries
+   * id-pkix-ocsp-nocheck and is not signed with SHA-1.
+   */
+  public enum Profile {
+    STANDARD("standard"),
+    CABFORUM("cabforum");
+
+    private final String word;
+
+    Profile(String word) {
+      this.word = word;
+    }
+
+    @JsonCreator
+    public static Profile parse(String text) {
+      return Words.parse(Profile.class, values(), text, t -> t.word);
+    }
+
+    @JsonValue
+    @Override
+    public String toString() {
+      return word;
+    }
+  }
+
   /** The same configuration, signing with {@code signer}'s files instead of its own. */
   public RevocationConfiguration withSigner(SignerFiles signer) {
     return new RevocationConfiguration(
@@ -109,6 +147,14 @@ public record RevocationConfiguration(
         extendedRevoke,
         refreshInterval,
         responseValidity,
-        probe);
+        probe,
+        profile);
+  }
+
+  /** The validity responses carry: the one given, the profile's default, or null (the data's). */
+  public Duration effectiveResponseValidity() {
+    return responseValidity == null && profile == Profile.CABFORUM
+        ? CABFORUM_DEFAULT_VALIDITY
+        : responseValidity;
   }
 }

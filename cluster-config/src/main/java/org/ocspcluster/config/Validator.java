@@ -435,7 +435,16 @@ final class Validator {
         problem(at + ".refreshInterval", "must be positive, e.g. 5m");
       }
       probe(at + ".probe", rc.probe());
-      if (rc.responseValidity() != null
+      if (rc.profile() == RevocationConfiguration.Profile.CABFORUM) {
+        java.time.Duration validity = rc.effectiveResponseValidity();
+        if (validity.compareTo(java.time.Duration.ofHours(8)) < 0
+            || validity.compareTo(java.time.Duration.ofDays(10)) > 0) {
+          problem(
+              at + ".responseValidity",
+              "must be between 8h and 10d under profile cabforum (Baseline Requirements 4.9.10),"
+                  + " e.g. 7d, the default");
+        }
+      } else if (rc.responseValidity() != null
           && rc.responseValidity().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
         problem(
             at + ".responseValidity",

@@ -255,6 +255,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theCabforumProfileDefaultsToSevenDaysAndRefusesValiditiesOutsideEightHoursToTenDays()
+      throws Exception {
+    String cabforum =
+        VALID.replace("refreshInterval: 90s", "refreshInterval: 90s\n    profile: cabforum");
+    RevocationConfiguration rc = load(cabforum).revocationConfigurations().get(0);
+    assertEquals(RevocationConfiguration.Profile.CABFORUM, rc.profile());
+    assertEquals(Duration.ofDays(7), rc.effectiveResponseValidity());
+    assertEquals(
+        RevocationConfiguration.Profile.STANDARD,
+        load(VALID).revocationConfigurations().get(0).profile());
+    for (String validity : List.of("1h", "11d")) {
+      ConfigException.Problem p =
+          refusal(
+              cabforum.replace(
+                  "profile: cabforum", "profile: cabforum\n    responseValidity: " + validity));
+      assertEquals("revocationConfigurations[0].responseValidity", p.field());
+      assertTrue(p.reason().contains("between 8h and 10d"), p.reason());
+    }
+    assertEquals(
+        Duration.ofHours(8),
+        load(cabforum.replace("profile: cabforum", "profile: cabforum\n    responseValidity: 8h"))
+            .revocationConfigurations()
+            .get(0)
+            .effectiveResponseValidity());
+  }
+
+  @Test
   void crlMayBeAnHttpUrlAndDeltaCrlAFile() throws Exception {
     ClusterConfig config =
         load(

@@ -59,7 +59,8 @@ class HealthCheckerTest {
             null,
             null,
             null,
-            new Probe(null, "77", Probe.Expect.GOOD));
+            new Probe(null, "77", Probe.Expect.GOOD),
+            null);
     HealthSettings settings =
         new HealthSettings(
             Duration.ofMillis(200),

@@ -114,6 +114,10 @@ public final class DemoPki {
                 Extension.authorityKeyIdentifier,
                 false,
                 ext.createAuthorityKeyIdentifier(caKeys.getPublic()))
+            .addExtension(
+                Extension.subjectKeyIdentifier,
+                false,
+                ext.createSubjectKeyIdentifier(signerKeys.getPublic()))
             .build(signerFor(caKeys));
 
     good = leaf("good", ocspUri, start, ext);
@@ -265,9 +269,19 @@ public final class DemoPki {
             new X500Name("CN=" + host),
             keys.getPublic())
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+        // An RSA TLS server key may be used for key transport: NSS refuses one without
+        // keyEncipherment before it asks OCSP.
+        .addExtension(
+            Extension.keyUsage,
+            true,
+            new KeyUsage(
+                keyType == KeyType.RSA
+                    ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
+                    : KeyUsage.digitalSignature))
         .addExtension(
             Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+        .addExtension(
+            Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()))
         .addExtension(
             Extension.subjectAlternativeName,
             false,

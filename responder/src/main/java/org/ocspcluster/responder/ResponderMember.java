@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import org.ocspcluster.config.RevocationConfiguration;
 import org.ocspcluster.pki.Pem;
 import org.ocspcluster.responder.http.OcspHttpServer;
 import org.ocspcluster.responder.ocsp.OcspService;
+import org.ocspcluster.responder.ocsp.ResponseWindows;
 import org.ocspcluster.responder.ocsp.ServedCa;
 import org.ocspcluster.responder.revocation.CrlRevocationSource;
 import org.ocspcluster.responder.revocation.IndexRevocationSource;
@@ -317,16 +319,33 @@ public final class ResponderMember implements AutoCloseable {
                 Clock.systemUTC())
             : new CrlRevocationSource(rc.name(), rc.crl(), rc.deltaCrl(), ca);
     source.refresh();
-    return new ServedCa(rc.name(), ca, source, signer, rc.responseValidity());
+    Duration validity = rc.effectiveResponseValidity();
+    return new ServedCa(
+        rc.name(),
+        ca,
+        source,
+        signer,
+        validity == null
+            ? ResponseWindows.UNTIL_NEXT_UPDATE
+            : new ResponseWindows(
+                validity, rc.profile() == RevocationConfiguration.Profile.CABFORUM));
   }
 
   private static ResponseSigner loadSigner(RevocationConfiguration rc, X509CertificateHolder ca)
       throws SignerException {
     boolean byName = rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME;
-    return rc.signingKeystore() != null
-        ? ResponseSigner.loadPkcs12(
-            rc.signingKeystore(), rc.signingKeystorePasswordFile(), ca, byName)
-        : ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca, byName);
+    ResponseSigner signer =
+        rc.signingKeystore() != null
+            ? ResponseSigner.loadPkcs12(
+                rc.signingKeystore(), rc.signingKeystorePasswordFile(), ca, byName)
+            : ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca, byName);
+    if (rc.profile() == RevocationConfiguration.Profile.CABFORUM) {
+      String problem = signer.baselineRequirementsProblem();
+      if (problem != null) {
+        throw new SignerException(problem);
+      }
+    }
+    return signer;
   }
 
   /**

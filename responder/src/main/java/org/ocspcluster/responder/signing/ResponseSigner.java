@@ -42,6 +42,7 @@ public final class ResponseSigner {
     this.certificate = certificate;
     this.key = key;
     this.algorithm = algorithmFor(key);
+    checkKeyType(certificate, key);
     if (!validNow(certificate)) {
       throw new SignerException(
           "the signing certificate \""
@@ -182,6 +183,54 @@ public final class ResponseSigner {
         "the key's algorithm " + key.getAlgorithm() + " is not supported (use RSA or ECDSA)");
   }
 
+  /**
+   * Null when this signer may sign under the CA/Browser Forum Baseline Requirements, else why not:
+   * a delegated signer must carry id-pkix-ocsp-nocheck (BR 7.1.2.8) and not be signed with SHA-1.
+   */
+  public String baselineRequirementsProblem() {
+    if (chain.length == 0) {
+      return null;
+    }
+    if (certificate.getExtension(
+            org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers.id_pkix_ocsp_nocheck)
+        == null) {
+      return "the delegated signing certificate \""
+          + certificate.getSubject()
+          + "\" lacks id-pkix-ocsp-nocheck, which profile cabforum requires (Baseline"
+          + " Requirements 7.1.2.8); issue one with it (signer-request asks for it)";
+    }
+    String signedWith = certificate.getSignatureAlgorithm().getAlgorithm().getId();
+    if (java.util.Set.of("1.2.840.113549.1.1.5", "1.2.840.10045.4.1", "1.2.840.10040.4.3")
+        .contains(signedWith)) {
+      return "the delegated signing certificate \""
+          + certificate.getSubject()
+          + "\" is signed with SHA-1, which profile cabforum does not allow; issue one signed"
+          + " with SHA-256 or better";
+    }
+    return null;
+  }
+
+  /** An EC key with an RSA certificate (or the other way) is named as such, not a Java error. */
+  private static void checkKeyType(X509CertificateHolder certificate, PrivateKey key)
+      throws SignerException {
+    String oid = certificate.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm().getId();
+    String inCertificate =
+        oid.equals("1.2.840.113549.1.1.1")
+            ? "RSA"
+            : oid.equals("1.2.840.10045.2.1") ? "EC" : "an unsupported (" + oid + ")";
+    String given = key instanceof RSAKey ? "RSA" : "EC";
+    if (!inCertificate.equals(given)) {
+      throw new SignerException(
+          "the signing key is an "
+              + given
+              + " key but the signing certificate \""
+              + certificate.getSubject()
+              + "\" holds "
+              + (inCertificate.length() <= 3 ? "an " + inCertificate : inCertificate)
+              + " key; give the key that belongs to that certificate");
+    }
+  }
+
   private static void checkDelegated(X509CertificateHolder certificate, X509CertificateHolder ca)
       throws SignerException {
     String problem = OcspSigners.delegationProblem(certificate, ca);
@@ -207,7 +256,10 @@ public final class ResponseSigner {
                 + certificate.getSubject()
                 + "\"");
       }
-    } catch (IOException | OperatorCreationException | java.security.cert.CertificateException e) {
+    } catch (IOException
+        | OperatorCreationException
+        | java.security.cert.CertificateException
+        | RuntimeException e) {
       throw new SignerException("cannot check the signing key: " + e.getMessage());
     }
   }

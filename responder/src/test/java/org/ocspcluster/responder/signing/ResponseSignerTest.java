@@ -82,25 +82,30 @@ class ResponseSignerTest {
         () -> ResponseSigner.algorithmFor(generator.generateKeyPair().getPrivate()));
   }
 
+  /** A signer certificate the CA issued with EKU OCSPSigning and nothing else (no nocheck). */
+  private org.bouncycastle.cert.X509CertificateHolder ocspSigningOnly(
+      java.time.Instant from, java.time.Instant to) throws Exception {
+    return new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+            pki.ca().getSubject(),
+            java.math.BigInteger.valueOf(from.getEpochSecond()),
+            java.util.Date.from(from),
+            java.util.Date.from(to),
+            pki.signer().getSubject(),
+            pki.signerKeys().getPublic())
+        .addExtension(
+            org.bouncycastle.asn1.x509.Extension.extendedKeyUsage,
+            false,
+            new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning))
+        .build(
+            new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                .build(pki.caKeys().getPrivate()));
+  }
+
   @Test
   void aSignerThatIsNotValidNowIsRefusedAtLoad() throws Exception {
     // A certificate issued by the CA with OCSPSigning, but expired yesterday.
     java.time.Instant now = java.time.Instant.now();
-    var expired =
-        new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
-                pki.ca().getSubject(),
-                java.math.BigInteger.TEN,
-                java.util.Date.from(now.minusSeconds(172_800)),
-                java.util.Date.from(now.minusSeconds(86_400)),
-                pki.signer().getSubject(),
-                pki.signerKeys().getPublic())
-            .addExtension(
-                org.bouncycastle.asn1.x509.Extension.extendedKeyUsage,
-                false,
-                new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning))
-            .build(
-                new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
-                    .build(pki.caKeys().getPrivate()));
+    var expired = ocspSigningOnly(now.minusSeconds(172_800), now.minusSeconds(86_400));
     SignerException e =
         assertThrows(
             SignerException.class,
@@ -143,6 +148,39 @@ class ResponseSignerTest {
             SignerException.class,
             () -> ResponseSigner.create(pki.signer(), other.signerKeys().getPrivate(), pki.ca()));
     assertTrue(e.getMessage().contains("does not belong"), e.getMessage());
+  }
+
+  @Test
+  void anEcKeyWithAnRsaCertificateIsNamedAsSuchNotAsAJavaError() {
+    DemoPki rsa = DemoPki.create("localhost", 8080, DemoPki.KeyType.RSA);
+    SignerException e =
+        assertThrows(
+            SignerException.class,
+            () -> ResponseSigner.create(rsa.signer(), pki.signerKeys().getPrivate(), rsa.ca()));
+    assertTrue(
+        e.getMessage().startsWith("the signing key is an EC key but the signing certificate"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("holds an RSA key"), e.getMessage());
+  }
+
+  @Test
+  void aDelegatedSignerWithoutOcspNocheckDoesNotMeetTheBaselineRequirements() throws Exception {
+    assertEquals(
+        null,
+        ResponseSigner.create(pki.signer(), pki.signerKeys().getPrivate(), pki.ca())
+            .baselineRequirementsProblem());
+    java.time.Instant start = java.time.Instant.now().minusSeconds(60);
+    var withoutNocheck = ocspSigningOnly(start, start.plusSeconds(86_400));
+    String problem =
+        ResponseSigner.create(withoutNocheck, pki.signerKeys().getPrivate(), pki.ca())
+            .baselineRequirementsProblem();
+    assertNotNull(problem);
+    assertTrue(problem.contains("lacks id-pkix-ocsp-nocheck"), problem);
+    assertEquals(
+        null,
+        ResponseSigner.create(pki.ca(), pki.caKeys().getPrivate(), pki.ca())
+            .baselineRequirementsProblem(),
+        "the CA signing its own answers needs no delegation extension");
   }
 
   @Test
