@@ -18,7 +18,9 @@ public final class ConfigEdits {
       new ObjectMapper(
           new YAMLFactory()
               .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              // A name like 8080 or 0x1f stays a string: unquoted, it would come back a number.
+              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS));
 
   private ConfigEdits() {}
 

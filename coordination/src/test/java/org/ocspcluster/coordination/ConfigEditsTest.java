@@ -20,6 +20,39 @@ class ConfigEditsTest {
       """;
 
   @Test
+  void namesThatYamlWouldReadAsBooleansNumbersOrNullSurviveTheRoundTrip() throws Exception {
+    List<String> names =
+        List.of("off", "on", "yes", "no", "y", "n", "true", "False", "null", "~", "8080", "0x1f");
+    StringBuilder rules = new StringBuilder("portRules:\n");
+    for (String n : names) {
+      rules.append("  - name: \"").append(n).append("\"\n    ports: 80\n");
+    }
+    String edited = ConfigEdits.addMember(FILE + rules, "c", "127.0.0.1:3", null);
+    com.fasterxml.jackson.databind.JsonNode read =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readTree(edited);
+    List<String> changed = new java.util.ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      com.fasterxml.jackson.databind.JsonNode name = read.path("portRules").get(i).path("name");
+      if (!name.isTextual() || !name.asText().equals(names.get(i))) {
+        changed.add(names.get(i) + " -> " + name);
+      }
+    }
+    assertEquals(List.of(), changed, edited);
+    // Written bare by hand, they read as the parser reads them, and the edit keeps that.
+    String bare = FILE + rules.toString().replace("\"", "");
+    com.fasterxml.jackson.databind.ObjectMapper yaml =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+            new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    assertEquals(
+        yaml.readTree(bare).path("portRules").toString(),
+        yaml.readTree(ConfigEdits.addMember(bare, "c", "127.0.0.1:3", null))
+            .path("portRules")
+            .toString());
+  }
+
+  @Test
   void aSignerAssignedToOneMemberIsKeptByAFileThatDoesNotMentionItsSigners() throws Exception {
     String assigned = ConfigEdits.assignSigner(FILE, "demo", "b", "/s.pem", "/s.key", null, null);
     assertTrue(assigned.contains("certificate: /s.pem"), assigned);
