@@ -69,8 +69,9 @@ public final class ConfigLoader {
   private static ClusterConfig read(Path absolute, String text, boolean files)
       throws ConfigException {
     ClusterConfig raw;
+    UnknownKeys unknown = new UnknownKeys();
     try {
-      raw = YAML.readValue(text, ClusterConfig.class);
+      raw = YAML.readerFor(ClusterConfig.class).withHandler(unknown).readValue(text);
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException(
           absolute,
@@ -80,7 +81,10 @@ public final class ConfigLoader {
       if (e.getCause() instanceof JsonProcessingException syntax) {
         throw syntaxError(absolute, syntax);
       }
-      throw new ConfigException(absolute, fieldOf(e), reasonOf(e));
+      // Binding stops at a bad value; the unknown keys found before it are said with it.
+      List<ConfigException.Problem> problems = new java.util.ArrayList<>(unknown.problems);
+      problems.add(new ConfigException.Problem(fieldOf(e), reasonOf(e)));
+      throw new ConfigException(absolute, problems);
     } catch (JsonProcessingException e) {
       throw syntaxError(absolute, e);
     }
@@ -122,13 +126,52 @@ public final class ConfigLoader {
             resolved.admin().resolvedAgainst(folder),
             resolved.frontEnds(),
             resolved.failover());
-    List<ConfigException.Problem> problems =
-        new java.util.ArrayList<>(new Validator().problems(resolved));
+    List<ConfigException.Problem> problems = new java.util.ArrayList<>(unknown.problems);
+    problems.addAll(new Validator().problems(resolved));
     if (files) {
       problems.addAll(FileChecks.all(resolved));
     }
     FileChecks.refuseIfAny(absolute, problems);
     return resolved;
+  }
+
+  /**
+   * Notes each unknown key and skips it, so that binding goes on and every other problem of the
+   * file is reported with it; a typo must not hide the rest.
+   */
+  private static final class UnknownKeys
+      extends com.fasterxml.jackson.databind.deser.DeserializationProblemHandler {
+    final List<ConfigException.Problem> problems = new java.util.ArrayList<>();
+
+    @Override
+    public boolean handleUnknownProperty(
+        DeserializationContext context,
+        JsonParser parser,
+        JsonDeserializer<?> deserializer,
+        Object beanOrClass,
+        String propertyName)
+        throws IOException {
+      problems.add(
+          new ConfigException.Problem(
+              fieldAt(parser.getParsingContext()),
+              "unknown key '" + propertyName + "'" + known(deserializer.getKnownPropertyNames())));
+      parser.skipChildren();
+      return true;
+    }
+
+    /** The field the parser is at, as Problems name fields: {@code members[0].colour}. */
+    private static String fieldAt(com.fasterxml.jackson.core.JsonStreamContext at) {
+      java.util.Deque<String> parts = new java.util.ArrayDeque<>();
+      for (var c = at; c != null && !c.inRoot(); c = c.getParent()) {
+        if (c.inArray()) {
+          parts.push("[" + c.getCurrentIndex() + "]");
+        } else if (c.getCurrentName() != null) {
+          parts.push("." + c.getCurrentName());
+        }
+      }
+      String field = String.join("", parts);
+      return field.startsWith(".") ? field.substring(1) : field;
+    }
   }
 
   private static ConfigException syntaxError(Path file, JsonProcessingException e) {

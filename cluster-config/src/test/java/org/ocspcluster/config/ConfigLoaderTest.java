@@ -150,6 +150,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anUnknownKeyHidesNoOtherProblem() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                load(
+                    VALID
+                        .replace("    priority: 1", "    priority: 1\n    colour: blue")
+                        .replace("weight: 50", "weight: 300")
+                        .replace(
+                            "  fqdn: ocsp.example.test", "  fqdn: ocsp.example.test\n  size: 3")));
+    List<String> fields = e.problems().stream().map(ConfigException.Problem::field).toList();
+    assertTrue(fields.contains("members[0].colour"), fields.toString());
+    assertTrue(fields.contains("cluster.size"), fields.toString());
+    assertTrue(fields.contains("members[1].weight"), fields.toString());
+    ConfigException badValue =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                load(
+                    VALID
+                        .replace("    priority: 1", "    priority: 1\n    colour: blue")
+                        .replace("refreshInterval: 90s", "refreshInterval: soon")));
+    assertEquals(2, badValue.problems().size(), badValue.getMessage());
+  }
+
+  @Test
   void addressWithoutPortIsRefused() {
     ConfigException.Problem p = refusal(VALID.replace("127.0.0.1:8082", "127.0.0.1"));
     assertEquals("members[1].address", p.field());
