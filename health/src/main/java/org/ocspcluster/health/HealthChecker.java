@@ -360,6 +360,8 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
             : counting.failed(now, settings.fall());
     streaks.put(member, step.next());
     if (step.changes()) {
+      // Also each round a member stays in its state: the reason says what this round found (a
+      // configuration added, another failure).
       if (failed != null) {
         record(member, MemberHealth.State.DOWN, failed.reason());
       } else if (warning != null) {
@@ -368,7 +370,9 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
         record(
             member,
             MemberHealth.State.UP,
-            "OCSP answers verified for " + configurations + " configuration(s)");
+            "OCSP answers verified for "
+                + configurations
+                + (configurations == 1 ? " configuration" : " configurations"));
       }
     }
     return step.between();
@@ -376,14 +380,14 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
 
   private void record(String member, MemberHealth.State state, String reason) {
     MemberHealth previous = health.get(member);
-    if (previous.state() == state
-        && (state != MemberHealth.State.DOWN || previous.reason().equals(reason))) {
+    if (previous.state() == state && previous.reason().equals(reason)) {
       return;
     }
-    MemberHealth next = new MemberHealth(state, reason, clock.instant());
+    boolean same = previous.state() == state;
+    MemberHealth next = new MemberHealth(state, reason, same ? previous.since() : clock.instant());
     health.put(member, next);
-    if (previous.state() == state) {
-      return; // still down, for another reason: keep the reason current, log only state changes
+    if (same) {
+      return; // the same state for another reason: keep the reason current, log only changes
     }
     switch (state) {
       case UP -> LOG.info("{} up: {}", member, reason);

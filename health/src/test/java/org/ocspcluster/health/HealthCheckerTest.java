@@ -40,6 +40,8 @@ class HealthCheckerTest {
     }
   }
 
+  ClusterConfig config;
+
   private HealthChecker start(int rise, int fall) throws Exception {
     stub = new StubResponder();
     Path ca = stub.writeCa(dir);
@@ -75,7 +77,7 @@ class HealthCheckerTest {
             3,
             null,
             null);
-    ClusterConfig config =
+    config =
         new ClusterConfig(
             new Cluster("t", "localhost", "127.0.0.1", null),
             List.of(),
@@ -120,6 +122,21 @@ class HealthCheckerTest {
         List.of("UP", "DOWN", "UP"),
         transitions.stream().map(t -> t.split(":")[0]).toList(),
         "each change logged and told once: " + transitions);
+  }
+
+  @Test
+  void theReasonOfAnUpMemberFollowsTheConfigurationsItIsProbedFor() throws Exception {
+    start(1, 2);
+    assertEquals("OCSP answers verified for 1 configuration", checker.health("m").reason());
+    List<org.ocspcluster.health.probe.OcspProbe> one = checker.probesFor(config);
+    checker.useProbes(List.of(one.get(0), one.get(0)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                checker.health("m").reason().equals("OCSP answers verified for 2 configurations"));
+    assertEquals(MemberHealth.State.UP, checker.health("m").state());
+    assertEquals(1, transitions.size(), "no state change, nothing told: " + transitions);
   }
 
   @Test
