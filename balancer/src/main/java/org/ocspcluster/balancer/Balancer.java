@@ -226,10 +226,10 @@ public final class Balancer implements AutoCloseable {
         PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp())
             ? config.clusterIps()
             : List.of(rule.clusterIp());
-    try {
-      for (String ip : ips) {
-        for (int port = rule.ports().from(); port <= rule.ports().to(); port++) {
-          InetSocketAddress address = new InetSocketAddress(ip, port);
+    for (String ip : ips) {
+      for (int port = rule.ports().from(); port <= rule.ports().to(); port++) {
+        InetSocketAddress address = new InetSocketAddress(ip, port);
+        try {
           if (rule.mode() == RuleMode.OCSP) {
             OcspRule ocsp = ocspRule(rule);
             bound.addAll(
@@ -251,22 +251,16 @@ public final class Balancer implements AutoCloseable {
                     metrics::datagram,
                     config.balancer().udpIdleTimeout()));
           }
+        } catch (Exception e) { // Netty throws the system's bind error unchecked
+          bound.forEach(Channel::close);
+          throw new BalancerException(
+              org.ocspcluster.responder.http.ListenErrors.describe(
+                  "the balancer's rule " + rule.name() + " (" + rule.protocol() + ")",
+                  address,
+                  e,
+                  "the rule's ports or the cluster IP"));
         }
       }
-    } catch (RuntimeException e) {
-      bound.forEach(Channel::close);
-      throw new BalancerException(
-          "cannot listen for rule "
-              + rule.name()
-              + " ("
-              + rule.protocol()
-              + " "
-              + rule.ports()
-              + " on "
-              + ips
-              + "): "
-              + e.getMessage()
-              + " (is another process using the port? is the cluster IP an address of this machine?)");
     }
     listeners.put(rule.name(), bound);
     LOG.info(

@@ -3,6 +3,7 @@ package org.ocspcluster.balancer;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -173,6 +174,24 @@ class BalancerTest {
       s.bind(new InetSocketAddress(source, 0));
       s.connect(balancer);
       return readLine(s.getInputStream());
+    }
+  }
+
+  @Test
+  void aPortInUseIsRefusedNamingTheRuleTheAddressAndTheFix() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      BalancerException e =
+          assertThrows(
+              BalancerException.class,
+              () -> start(config(rule(port, FilteringMode.MULTIPLE_HOST, Affinity.NONE), "a")));
+      assertTrue(
+          e.getMessage()
+              .startsWith("the balancer's rule r (tcp) cannot listen on 127.0.0.1:" + port + ": "),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("already in use by another process"), e.getMessage());
+      assertTrue(e.getMessage().contains("ss -ltnup 'sport = :" + port + "'"), e.getMessage());
+      assertFalse(e.getMessage().contains("error(-98)"), e.getMessage());
     }
   }
 

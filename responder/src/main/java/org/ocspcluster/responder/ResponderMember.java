@@ -181,15 +181,12 @@ public final class ResponderMember implements AutoCloseable {
       signing.shutdownNow();
       refresher.shutdownNow();
       throw new ResponderException("interrupted while starting");
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Netty throws the system's bind error unchecked
       signing.shutdownNow();
       refresher.shutdownNow();
       throw new ResponderException(
-          "cannot listen on "
-              + hostPort(listen)
-              + ": "
-              + e.getMessage()
-              + " (is another process using the port? change members[].address in the configuration)");
+          org.ocspcluster.responder.http.ListenErrors.describe(
+              "member " + member.name(), listen, e, "members[].address in the configuration"));
     }
   }
 

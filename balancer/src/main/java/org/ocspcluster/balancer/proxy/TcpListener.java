@@ -84,7 +84,7 @@ public final class TcpListener {
             new InetSocketAddress(
                 address.getAddress(), ((InetSocketAddress) channel.localAddress()).getPort());
       }
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // a bind error comes unchecked: close what was bound all the same
       bound.forEach(Channel::close);
       throw e;
     }

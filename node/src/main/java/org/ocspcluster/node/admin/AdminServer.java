@@ -130,10 +130,16 @@ public final class AdminServer implements AutoCloseable {
               .syncUninterruptibly()
               .channel();
       return new AdminServer(group, work, channel);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Netty throws the system's bind error unchecked
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       work.shutdownNow();
-      throw e;
+      throw new IllegalStateException(
+          org.ocspcluster.responder.http.ListenErrors.describe(
+              "the admin listener (status page, metrics, verbs)",
+              address,
+              e,
+              "admin.listen (or --admin)"),
+          e);
     }
   }
 

@@ -170,7 +170,7 @@ public final class OcspHttpServer implements AutoCloseable {
               .sync()
               .channel();
       return new OcspHttpServer(group, channel, connections);
-    } catch (InterruptedException | RuntimeException e) {
+    } catch (Exception e) { // also the bind error Netty throws unchecked
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
