@@ -26,7 +26,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ocspcluster.responder.ocsp.Answer;
 import org.ocspcluster.responder.ocsp.OcspService;
 import org.ocspcluster.responder.ocsp.TestCa;
 import org.ocspcluster.testing.OcspRequests;
@@ -57,17 +56,7 @@ class HttpConformanceTest {
     OcspService service =
         new OcspService(List.of(demo.served), signing, Clock.offset(Clock.systemUTC(), offset));
     OcspHttpServer server =
-        OcspHttpServer.start(
-            new InetSocketAddress("127.0.0.1", 0),
-            service,
-            new RequestMetrics() {
-              @Override
-              public void request(String method) {}
-
-              @Override
-              public void answered(Answer a, long nanos) {}
-            },
-            1);
+        OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0), service, new NoMetrics(), 1);
     servers.add(server);
     return "http://127.0.0.1:" + server.localAddress().getPort() + "/";
   }

@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ocspcluster.responder.ocsp.Answer;
 import org.ocspcluster.responder.ocsp.OcspService;
 import org.ocspcluster.responder.ocsp.TestCa;
 
@@ -31,19 +30,7 @@ class ListenErrorsTest {
       // Netty throws the system's error unchecked (a NativeIoException, an IOException).
       Exception raw =
           assertThrows(
-              Exception.class,
-              () ->
-                  OcspHttpServer.start(
-                      at,
-                      service,
-                      new RequestMetrics() {
-                        @Override
-                        public void request(String method) {}
-
-                        @Override
-                        public void answered(Answer a, long nanos) {}
-                      },
-                      1));
+              Exception.class, () -> OcspHttpServer.start(at, service, new NoMetrics(), 1));
       assertEquals(
           "member m1 cannot listen on 127.0.0.1:"
               + at.getPort()
