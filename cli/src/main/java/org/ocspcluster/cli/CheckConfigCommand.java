@@ -40,8 +40,16 @@ final class CheckConfigCommand implements Callable<Integer> {
         config.cluster().mode());
     for (PortRule r : config.portRules()) {
       out.printf(
-          "  port rule %s: %s ports %s on %s, %s, affinity %s%n",
-          r.name(), r.protocol(), r.ports(), r.clusterIp(), r.filteringMode(), r.affinity());
+          "  port rule %s: %s ports %s on %s, %s, affinity %s%s%n",
+          r.name(),
+          r.protocol(),
+          r.ports(),
+          r.clusterIp(),
+          r.filteringMode(),
+          r.affinity(),
+          r.filteringMode() == org.ocspcluster.config.FilteringMode.MULTIPLE_HOST
+              ? "; shares " + org.ocspcluster.config.ConfigWarnings.shares(r, config.members())
+              : "");
     }
     for (Member m : config.members()) {
       out.printf(
@@ -58,6 +66,9 @@ final class CheckConfigCommand implements Callable<Integer> {
           rc.name(), rc.caCertificate(), source, rc.refreshInterval());
     }
     out.printf("  admin listener %s%n", config.admin().listen());
+    for (var w : org.ocspcluster.config.ConfigWarnings.of(config)) {
+      out.printf("warning: %s: %s%n", w.field(), w.reason());
+    }
     out.flush();
     return 0;
   }

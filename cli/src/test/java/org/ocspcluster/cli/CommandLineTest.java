@@ -92,6 +92,32 @@ class CommandLineTest {
   }
 
   @Test
+  void checkConfigSaysWhatShareAMemberLeftOutOfLoadWeightsGets() throws Exception {
+    run("demo-pki", "--out", dir.toString());
+    Path file = dir.resolve("cluster.yaml");
+    Files.writeString(
+        file,
+        Files.readString(file)
+            .replace(
+                "    affinity: single\n",
+                "    affinity: single\n    loadWeights: {responder-1: 80, responder-2: 20}\n")
+            .replace(
+                "revocationConfigurations:",
+                "  - name: responder-3\n    address: 127.0.0.1:8083\n    priority: 3\n"
+                    + "revocationConfigurations:"));
+    assertEquals(0, run("check-config", file.toString()), err.toString());
+    assertTrue(
+        out.toString().contains("shares responder-1 40%, responder-2 10%, responder-3 50%"),
+        out.toString());
+    assertTrue(
+        out.toString()
+            .contains(
+                "warning: portRules[0].loadWeights: leaves out member responder-3, which takes the"
+                    + " default weight 100 (50% of rule ocsp-http's new connections); list it"),
+        out.toString());
+  }
+
+  @Test
   void checkConfigRefusesABadFileWithFileFieldAndReasonAndExitsTwo() throws Exception {
     run("demo-pki", "--out", dir.toString());
     Path file = dir.resolve("cluster.yaml");

@@ -119,6 +119,9 @@ public final class RevisionPath {
     config = next;
     revision = number;
     LOG.info("config revision {} applied ({})", number, source);
+    for (var w : org.ocspcluster.config.ConfigWarnings.of(next)) {
+      LOG.warn("config revision {}: {}: {}", number, w.field(), w.reason());
+    }
     return Outcome.applied(number, source);
   }
 
