@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.ocspcluster.balancer.forwarding.CaIndex;
 import org.ocspcluster.balancer.forwarding.OcspRule;
 import org.ocspcluster.balancer.hosts.HostControl;
@@ -22,6 +21,7 @@ import org.ocspcluster.balancer.hosts.RuleState;
 import org.ocspcluster.balancer.proxy.TcpListener;
 import org.ocspcluster.balancer.proxy.Transport;
 import org.ocspcluster.balancer.proxy.UdpRelay;
+import org.ocspcluster.balancer.rules.MaglevTable;
 import org.ocspcluster.balancer.rules.MemberSelector;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.FilteringMode;
@@ -448,15 +448,7 @@ public final class Balancer implements AutoCloseable {
                   selector.candidates(0, live.isEmpty() ? selection.started() : live, 1);
               yield first.isEmpty() ? "nobody (no member started)" : first.get(0).name();
             }
-            case MULTIPLE_HOST ->
-                slots.entrySet().stream()
-                    .map(
-                        e ->
-                            e.getKey()
-                                + " "
-                                + Math.round(1000.0 * e.getValue() / selector.table().size()) / 10.0
-                                + "%")
-                    .collect(Collectors.joining(", "));
+            case MULTIPLE_HOST -> shares(selector.table(), slots);
           };
       rules.add(
           new Query.RuleRow(
@@ -467,7 +459,9 @@ public final class Balancer implements AutoCloseable {
               mode(r),
               r.filteringMode().toString(),
               r.affinity().toString(),
-              control.ruleState(r.name()).toString(),
+              r.filteringMode() == FilteringMode.DISABLED
+                  ? "disabled (filteringMode)"
+                  : control.ruleState(r.name()).toString(),
               handles,
               control.ruleChangedAt(r.name())));
     }
@@ -478,6 +472,33 @@ public final class Balancer implements AutoCloseable {
         transport.name(),
         members,
         rules);
+  }
+
+  /**
+   * Who takes a multiple-host rule's new connections now: each live member's share, and the
+   * configured share where it differs (a member stopped, draining or down gives its share away).
+   */
+  private String shares(MaglevTable table, Map<String, Integer> configured) {
+    Set<String> live = selection.live();
+    boolean panic = live.isEmpty() && config.health().panic() == HealthSettings.Panic.SEND_TO_ALL;
+    if (panic) {
+      live = selection.started();
+    }
+    Map<String, Integer> now = table.usableSlotCounts(live::contains);
+    if (now.isEmpty()) {
+      return "nobody (no member started and healthy)";
+    }
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<String, Integer> e : configured.entrySet()) {
+      String live1 = percent(now.getOrDefault(e.getKey(), 0), table.size());
+      String set = percent(e.getValue(), table.size());
+      parts.add(e.getKey() + " " + live1 + (live1.equals(set) ? "" : " (configured " + set + ")"));
+    }
+    return String.join(", ", parts) + (panic ? " (panic: no member healthy)" : "");
+  }
+
+  private static String percent(int slots, int of) {
+    return Math.round(1000.0 * slots / of) / 10.0 + "%";
   }
 
   /** A rule's mode as {@code query} shows it: how an OCSP rule retries, and its edge cache. */

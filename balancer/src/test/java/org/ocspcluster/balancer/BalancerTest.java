@@ -402,10 +402,13 @@ class BalancerTest {
   @Test
   void aRuleDisabledInTheConfigurationNeverListens() throws Exception {
     int port = freePort();
-    start(config(rule(port, FilteringMode.DISABLED, Affinity.SINGLE), "a"));
+    Balancer balancer = start(config(rule(port, FilteringMode.DISABLED, Affinity.SINGLE), "a"));
     assertThrows(
         ConnectException.class,
         () -> memberFor(new InetSocketAddress("127.0.0.1", port), "127.0.0.1"));
+    Balancer.Query.RuleRow row = balancer.query().rules().get(0);
+    assertEquals("disabled (filteringMode)", row.state(), "query does not say enabled");
+    assertEquals("nobody (disabled)", row.handledBy());
   }
 
   @Test

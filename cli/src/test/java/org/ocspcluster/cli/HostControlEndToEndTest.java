@@ -153,6 +153,11 @@ class HostControlEndToEndTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> verb("query").out().matches("(?s).*" + busyName + " .*stopped.*"));
+    // HANDLED BY shows who takes new connections now, and what was configured where it differs.
+    String handledBy = cluster.balancer().query().rules().get(0).handledBy();
+    assertTrue(
+        handledBy.contains(busyName + " 0.0% (configured "), "the stopped member: " + handledBy);
+    assertTrue(handledBy.matches(".*responder-\\d 100\\.0% \\(configured .*"), handledBy);
     assertEquals(0, verb("start", busyName).exit());
     assertTrue(verb("query").out().matches("(?s).*" + busyName + " .*started.*"));
   }

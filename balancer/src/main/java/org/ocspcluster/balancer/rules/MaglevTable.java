@@ -133,6 +133,28 @@ public final class MaglevTable {
     return counts;
   }
 
+  /**
+   * How many slots each {@code usable} member serves when only those take connections: a slot whose
+   * owner is not usable goes to the next usable member the slots after it name, as {@link #lookup}
+   * does. Members that serve no slot are left out.
+   */
+  public Map<String, Integer> usableSlotCounts(Predicate<String> usable) {
+    Map<String, Integer> counts = new TreeMap<>();
+    int n = slots.length;
+    String next = null;
+    // Walk backwards twice round, so the first round finds what the last slots wrap to.
+    for (int i = 2 * n - 1; i >= 0; i--) {
+      int slot = slots[i % n];
+      if (slot >= 0 && usable.test(members[slot])) {
+        next = members[slot];
+      }
+      if (i < n && next != null) {
+        counts.merge(next, 1, Integer::sum);
+      }
+    }
+    return counts;
+  }
+
   /** A digest of the whole table, to compare two processes' tables. */
   public String fingerprint() {
     try {

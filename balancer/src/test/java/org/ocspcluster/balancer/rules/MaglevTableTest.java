@@ -28,6 +28,19 @@ class MaglevTableTest {
   }
 
   @Test
+  void usableSlotCountsAreWhatLookupGivesEachSlotWhenSomeMembersAreOut() {
+    MaglevTable table = MaglevTable.build(equal(4), 1009);
+    java.util.Set<String> usable = java.util.Set.of("responder-2", "responder-4");
+    Map<String, Integer> expected = new java.util.TreeMap<>();
+    for (int slot = 0; slot < table.size(); slot++) {
+      expected.merge(table.lookup(slot, usable::contains, 1).get(0), 1, Integer::sum);
+    }
+    assertEquals(expected, table.usableSlotCounts(usable::contains));
+    assertEquals(table.slotCounts(), table.usableSlotCounts(m -> true));
+    assertEquals(Map.of(), table.usableSlotCounts(m -> false));
+  }
+
+  @Test
   void weightsAreHonouredWithinTwoPercent() {
     Map<String, Integer> weights = Map.of("a", 10, "b", 20, "c", 30, "d", 40);
     MaglevTable table = MaglevTable.build(weights);
