@@ -56,7 +56,8 @@ class HttpConformanceTest {
     OcspService service =
         new OcspService(List.of(demo.served), signing, Clock.offset(Clock.systemUTC(), offset));
     OcspHttpServer server =
-        OcspHttpServer.start(new InetSocketAddress("127.0.0.1", 0), service, new NoMetrics(), 1);
+        OcspHttpServer.start(
+            new InetSocketAddress("127.0.0.1", 0), service, RequestMetrics.NONE, 1);
     servers.add(server);
     return "http://127.0.0.1:" + server.localAddress().getPort() + "/";
   }

@@ -30,7 +30,7 @@ class ListenErrorsTest {
       // Netty throws the system's error unchecked (a NativeIoException, an IOException).
       Exception raw =
           assertThrows(
-              Exception.class, () -> OcspHttpServer.start(at, service, new NoMetrics(), 1));
+              Exception.class, () -> OcspHttpServer.start(at, service, RequestMetrics.NONE, 1));
       assertEquals(
           "member m1 cannot listen on 127.0.0.1:"
               + at.getPort()
