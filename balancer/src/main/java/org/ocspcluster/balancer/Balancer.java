@@ -470,6 +470,7 @@ public final class Balancer implements AutoCloseable {
         config.cluster().fqdn(),
         config.clusterIps(),
         transport.name(),
+        health.panicReason(),
         members,
         rules);
   }
@@ -527,11 +528,13 @@ public final class Balancer implements AutoCloseable {
   }
 
   /** What {@code query} shows. */
+  /** {@code panic} is why no member is healthy, or null while one is. */
   public record Query(
       String cluster,
       String fqdn,
       List<String> clusterIps,
       String transport,
+      String panic,
       List<MemberRow> members,
       List<RuleRow> rules) {
     public record MemberRow(

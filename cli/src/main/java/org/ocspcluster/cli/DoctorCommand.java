@@ -99,10 +99,9 @@ final class DoctorCommand implements Callable<Integer> {
       fail(
           "AIA OCSP URI",
           "the certificate names no OCSP responder",
-          "the CA must put http://"
-              + (cluster == null ? "FQDN" : cluster.cluster().fqdn())
-              + "/ in the AIA of the "
-              + "certificates it issues");
+          "the CA must put "
+              + (cluster == null ? "http://FQDN:PORT/" : clusterUri(cluster, -1))
+              + " in the AIA of the certificates it issues");
       return done();
     }
     URI ocsp = uri.get();
@@ -110,14 +109,17 @@ final class DoctorCommand implements Callable<Integer> {
         ocsp.getPort() > 0 ? ocsp.getPort() : "https".equalsIgnoreCase(ocsp.getScheme()) ? 443 : 80;
     pass("AIA OCSP URI", ocsp.toString());
 
-    InetAddress[] resolved;
+    InetAddress[] resolved = null;
+    boolean literal = isIpLiteral(ocsp.getHost());
     try {
       resolved = InetAddress.getAllByName(ocsp.getHost());
       pass(
           "DNS",
-          ocsp.getHost()
-              + " -> "
-              + Arrays.stream(resolved).map(InetAddress::getHostAddress).toList());
+          literal
+              ? ocsp.getHost() + " is an IP address: no DNS record needed"
+              : ocsp.getHost()
+                  + " -> "
+                  + Arrays.stream(resolved).map(InetAddress::getHostAddress).toList());
     } catch (UnknownHostException e) {
       fail(
           "DNS",
@@ -125,31 +127,48 @@ final class DoctorCommand implements Callable<Integer> {
           "add an A/AAAA record for "
               + ocsp.getHost()
               + (cluster == null ? "" : " pointing to the cluster IP " + cluster.cluster().ip()));
-      return done();
+      // Go on with what needs no name: the cluster's own address, and each member.
     }
-
     RevocationConfiguration served = null;
     if (cluster != null) {
       if (cluster.cluster().fqdn().equalsIgnoreCase(ocsp.getHost())) {
         pass("cluster FQDN", ocsp.getHost() + " is the cluster's name");
+      } else if (literal) {
+        fail(
+            "cluster FQDN",
+            "the URI names the address " + ocsp.getHost() + ", not the cluster's name",
+            "have the CA issue certificates with "
+                + clusterUri(cluster, port)
+                + " (clients should only see the cluster's name)");
       } else {
         fail(
             "cluster FQDN",
             "the URI names " + ocsp.getHost() + ", the cluster is " + cluster.cluster().fqdn(),
             "set cluster.fqdn to "
                 + ocsp.getHost()
-                + ", or have the CA issue certificates with http://"
-                + cluster.cluster().fqdn()
-                + "/");
+                + ", or have the CA issue certificates with "
+                + clusterUri(cluster, port));
       }
       List<String> ips = cluster.clusterIps();
       List<String> hits =
-          Arrays.stream(resolved).map(InetAddress::getHostAddress).filter(ips::contains).toList();
-      if (hits.isEmpty()) {
+          resolved == null
+              ? List.of()
+              : Arrays.stream(resolved)
+                  .map(InetAddress::getHostAddress)
+                  .filter(ips::contains)
+                  .toList();
+      if (resolved == null) {
+        out.printf(
+            "skip  %-22s %s does not resolve; the cluster is asked at %s instead%n",
+            "cluster IP", ocsp.getHost(), ips.get(0));
+        ocsp = URI.create("http://" + hostPort(ips.get(0), port) + ocsp.getRawPath());
+      } else if (hits.isEmpty()) {
         fail(
             "cluster IP",
             ocsp.getHost() + " resolves to no cluster IP " + ips,
-            "point the DNS record of " + ocsp.getHost() + " at " + ips.get(0));
+            literal
+                ? "have the CA issue certificates with " + clusterUri(cluster, port)
+                : "point the DNS record of " + ocsp.getHost() + " at " + ips.get(0));
       } else {
         pass("cluster IP", hits + " is a cluster IP");
       }
@@ -222,13 +241,73 @@ final class DoctorCommand implements Callable<Integer> {
               + ")"
               + (r.warning() == null ? "" : "; warning: " + r.warning()));
     } else {
-      fail(
-          step,
-          r.reason(),
-          step.startsWith("member")
-              ? "start the member, or see its log and `ocsp-cluster query` for the reason"
-              : "start the cluster (ocsp-cluster up) or check the balancer; `ocsp-cluster query` shows members' health");
+      // No answer at all means nothing listens there; an answer that fails says what to fix.
+      boolean answered = !r.reason().startsWith("no OCSP answer");
+      String fix;
+      if (step.startsWith("member")) {
+        fix =
+            answered
+                ? "the member answers but the answer is wrong: see its log and `ocsp-cluster"
+                    + " query` for the reason"
+                : "start the member, or see its log and `ocsp-cluster query` for the reason";
+      } else {
+        fix =
+            answered
+                ? "the cluster answers but the answer is wrong; `ocsp-cluster query` shows the"
+                    + " members' health and reasons"
+                : accepts(URI.create(where))
+                    ? "the balancer at "
+                        + where
+                        + " accepts connections but no member answered: start or fix the members;"
+                        + " `ocsp-cluster query` shows their health and reasons"
+                    : "nothing listens at "
+                        + where
+                        + ": start the cluster (ocsp-cluster up) or check the balancer's port"
+                        + " rules";
+      }
+      fail(step, r.reason(), fix);
     }
+  }
+
+  /** True when something accepts TCP connections at the URI's host and port (within a second). */
+  private static boolean accepts(URI uri) {
+    int port = uri.getPort() > 0 ? uri.getPort() : 80;
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress(uri.getHost(), port), 1000);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** The cluster's OCSP URL as certificates should carry it: its name and the rule's port. */
+  private static String clusterUri(ClusterConfig cluster, int port) {
+    int p = port;
+    boolean covered =
+        cluster.portRules().stream()
+            .anyMatch(
+                r ->
+                    r.coversTcp()
+                        && r.ports().contains(port)
+                        && r.filteringMode() != FilteringMode.DISABLED);
+    if (!covered) {
+      p =
+          cluster.portRules().stream()
+              .filter(r -> r.coversTcp() && r.filteringMode() != FilteringMode.DISABLED)
+              .map(r -> r.ports().from())
+              .findFirst()
+              .orElse(80);
+    }
+    return "http://" + hostPort(cluster.cluster().fqdn(), p) + "/";
+  }
+
+  private static String hostPort(String host, int port) {
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    return port == 80 ? h : h + ":" + port;
+  }
+
+  private static boolean isIpLiteral(String host) {
+    return host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || host.startsWith("[") || host.contains(":");
   }
 
   private int done() {

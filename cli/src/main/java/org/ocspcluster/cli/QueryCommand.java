@@ -42,6 +42,9 @@ final class QueryCommand implements Callable<Integer> {
         q.get("fqdn").asText(),
         q.get("clusterIps"),
         q.get("transport").asText());
+    if (!q.path("panic").isNull() && !q.path("panic").isMissingNode()) {
+      out.printf("PANIC: %s%n%n", q.get("panic").asText());
+    }
     List<String[]> members = new ArrayList<>();
     members.add(
         new String[] {"MEMBER", "ADDRESS", "PRIORITY", "STATE", "HEALTH", "CONNECTIONS", "REASON"});

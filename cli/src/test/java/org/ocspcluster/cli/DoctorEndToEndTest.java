@@ -56,6 +56,38 @@ class DoctorEndToEndTest {
       assertTrue(
           foreign.out().contains("FAIL  DNS") && foreign.out().contains("add an A/AAAA record"),
           foreign.out());
+      // A name that does not resolve stops nothing that needs no name.
+      assertTrue(
+          foreign.out().contains("FAIL  cluster FQDN")
+              && foreign.out().contains("skip  cluster IP")
+              && foreign.out().contains("FAIL  port rule"),
+          foreign.out());
+      assertTrue(
+          foreign
+              .out()
+              .contains(
+                  "have the CA issue certificates with http://localhost:" + ports.cluster() + "/"),
+          "the suggested URL keeps the rule's port: " + foreign.out());
+
+      DemoPki literal = DemoPki.create("127.0.0.1", ports.cluster(), DemoPki.KeyType.EC);
+      literal.writeTo(dir.resolve("literal"));
+      Clients.Said byAddress =
+          Clients.cli("doctor", dir.resolve("literal/good.pem").toString(), "--config", config);
+      assertTrue(
+          byAddress.out().contains("127.0.0.1 is an IP address: no DNS record needed"),
+          byAddress.out());
+      assertTrue(
+          !byAddress.out().contains("A/AAAA") && byAddress.out().contains("FAIL  cluster FQDN"),
+          "no DNS record suggested for an address: " + byAddress.out());
+
+      // Running, but no member answers: doctor does not say "start the cluster".
+      cluster.stopMember("responder-1");
+      Clients.Said noMembers =
+          Clients.cli("doctor", dir.resolve("good.pem").toString(), "--config", config);
+      assertTrue(
+          noMembers.out().contains("accepts connections but no member answered")
+              && !noMembers.out().contains("ocsp-cluster up"),
+          noMembers.out());
     }
   }
 }

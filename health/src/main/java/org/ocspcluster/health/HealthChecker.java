@@ -82,6 +82,11 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
       addMember(
           m, memberUris.getOrDefault(m.name(), URI.create(scheme + "://" + m.address() + "/")));
     }
+    Gauge.builder("nlb.panic", this, c -> c.panic == null ? 0 : 1)
+        .description(
+            "1 while no member is healthy (the balancer then follows health.panic); the reason is in"
+                + " the log, /ready and query")
+        .register(registry);
   }
 
   /**
@@ -149,6 +154,9 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
             name, new MemberHealth(MemberHealth.State.DOWN, "no longer a member", clock.instant()));
       }
     }
+    synchronized (this) {
+      assessPanic(names.isEmpty() ? "no member" : names.iterator().next());
+    }
   }
 
   private volatile boolean started;
@@ -200,6 +208,70 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
 
   public Map<String, MemberHealth> snapshot() {
     return Map.copyOf(health);
+  }
+
+  /**
+   * Why no member is healthy, or null while one is (or one is not judged yet): every member down,
+   * and when they all fail the same way, what that likely means.
+   */
+  @Override
+  public String panicReason() {
+    return panic;
+  }
+
+  private volatile String panic;
+
+  /**
+   * Pure: the panic reason for the current members' health, or null. Every member failing the same
+   * probe with the same answer points at the probe (its certificate revoked, the wrong expectation)
+   * or at what every member shares (the CRL), not at the members.
+   */
+  static String panicReason(Map<String, MemberHealth> current) {
+    if (current.isEmpty()
+        || current.values().stream().anyMatch(h -> h.state() != MemberHealth.State.DOWN)) {
+      return null;
+    }
+    java.util.Set<String> reasons = new java.util.TreeSet<>();
+    current.values().forEach(h -> reasons.add(h.reason()));
+    if (reasons.size() == 1 && current.size() > 1) {
+      String reason = reasons.iterator().next();
+      String likely =
+          reason.startsWith("the answer for") || reason.startsWith("OCSP status unauthorized")
+              ? "the probe itself is the likely cause: check revocationConfigurations[].probe (is"
+                  + " its certificate revoked, or its expect wrong?)"
+              : reason.startsWith("revocation data for")
+                      || reason.startsWith("OCSP status tryLater")
+                  ? "what every member shares is the likely cause: the CA's revocation data"
+                  : "what every member shares is the likely cause, not one member";
+      return "every member fails its health probe the same way (" + reason + "): " + likely;
+    }
+    List<String> each = new ArrayList<>();
+    new java.util.TreeMap<>(current).forEach((m, h) -> each.add(m + ": " + h.reason()));
+    return "every member is down (" + String.join("; ", each) + ")";
+  }
+
+  /** Follows the members' health into and out of panic: logged once each way. */
+  private void assessPanic(String changed) {
+    Map<String, MemberHealth> current = new java.util.HashMap<>();
+    for (String m : members.keySet()) {
+      current.put(m, health(m));
+    }
+    String now = panicReason(current);
+    String before = panic;
+    panic = now;
+    if (before == null && now != null) {
+      LOG.error(
+          "panic: no member is healthy: {}; {}",
+          now,
+          settings.panic() == HealthSettings.Panic.SEND_TO_ALL
+              ? "new connections go to every started member (health.panic: sendToAll)"
+              : "new connections are refused (health.panic: refuse)");
+    } else if (before != null && now == null) {
+      LOG.info(
+          "panic over: {} is {}",
+          changed,
+          health(changed).state().name().toLowerCase(java.util.Locale.ROOT));
+    }
   }
 
   /** True once at least one member has passed its probes. */
@@ -387,6 +459,7 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
     MemberHealth next = new MemberHealth(state, reason, same ? previous.since() : clock.instant());
     health.put(member, next);
     if (same) {
+      assessPanic(member);
       return; // the same state for another reason: keep the reason current, log only changes
     }
     switch (state) {
@@ -394,6 +467,7 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
       case WARNING -> LOG.warn("{} warning: {}", member, reason);
       default -> LOG.warn("{} down: {}", member, reason);
     }
+    assessPanic(member);
     listeners.forEach(l -> l.accept(member, next));
   }
 

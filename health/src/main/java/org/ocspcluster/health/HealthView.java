@@ -19,4 +19,9 @@ public interface HealthView {
    * signer), so that a cache of answers learns when a member loads newer data or another signer.
    */
   default void onProbeAnswer(AnswerData.Listener listener) {}
+
+  /** Why no member is healthy (the cluster is in panic), or null while one is. */
+  default String panicReason() {
+    return null;
+  }
 }

@@ -140,6 +140,28 @@ class HealthCheckerTest {
   }
 
   @Test
+  void everyMemberFailingTheSameProbeTheSameWayPointsAtTheProbe() {
+    java.time.Instant t = java.time.Instant.now();
+    MemberHealth revoked =
+        new MemberHealth(
+            MemberHealth.State.DOWN, "the answer for \"demo\" says revoked, expected good", t);
+    MemberHealth refused =
+        new MemberHealth(MemberHealth.State.DOWN, "no OCSP answer for \"demo\": refused", t);
+    MemberHealth up = new MemberHealth(MemberHealth.State.UP, "verified", t);
+    String same = HealthChecker.panicReason(Map.of("a", revoked, "b", revoked));
+    assertTrue(same.contains("the same way"), same);
+    assertTrue(same.contains("the probe itself is the likely cause"), same);
+    String different = HealthChecker.panicReason(Map.of("a", revoked, "b", refused));
+    assertTrue(different.startsWith("every member is down (a: the answer"), different);
+    assertEquals(null, HealthChecker.panicReason(Map.of("a", revoked, "b", up)));
+    assertEquals(
+        null,
+        HealthChecker.panicReason(
+            Map.of("a", revoked, "b", new MemberHealth(MemberHealth.State.UNKNOWN, "new", t))),
+        "a member not judged yet still takes traffic: no panic");
+  }
+
+  @Test
   void oneFailureBelowFallKeepsTheMemberUp() throws Exception {
     start(1, 50);
     stub.fault = StubResponder.Fault.WRONG_KEY;

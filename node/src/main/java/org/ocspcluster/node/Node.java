@@ -778,7 +778,8 @@ public final class Node implements AutoCloseable {
         return "the balancer is not listening";
       }
       if (!health.anyUp()) {
-        return "no member has answered a health probe yet";
+        String panic = health.panicReason();
+        return panic == null ? "no member has answered a health probe yet" : "panic: " + panic;
       }
       return null;
     }

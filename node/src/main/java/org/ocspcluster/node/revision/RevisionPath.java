@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.ocspcluster.config.ClusterConfig;
+import org.ocspcluster.config.ConfigException;
+import org.ocspcluster.config.ConfigWarnings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,7 +121,7 @@ public final class RevisionPath {
     config = next;
     revision = number;
     LOG.info("config revision {} applied ({})", number, source);
-    for (var w : org.ocspcluster.config.ConfigWarnings.of(next)) {
+    for (var w : next == null ? List.<ConfigException.Problem>of() : ConfigWarnings.of(next)) {
       LOG.warn("config revision {}: {}: {}", number, w.field(), w.reason());
     }
     return Outcome.applied(number, source);
