@@ -105,7 +105,11 @@ final class MemberChoice implements Selection {
   }
 
   @Override
-  public InetSocketAddress addressOf(Member member) {
-    return membership.address(member.name());
+  public InetSocketAddress addressOf(Member member, PortRule rule, int clientPort) {
+    InetSocketAddress resolved = membership.address(member.name());
+    int port = rule.memberPort().portFor(member.address(), clientPort);
+    return port == resolved.getPort()
+        ? resolved
+        : new InetSocketAddress(resolved.getAddress(), port);
   }
 }

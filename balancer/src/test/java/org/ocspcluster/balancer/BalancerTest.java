@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,7 @@ import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.FilteringMode;
 import org.ocspcluster.config.HostPort;
 import org.ocspcluster.config.Member;
+import org.ocspcluster.config.MemberPort;
 import org.ocspcluster.config.PortRange;
 import org.ocspcluster.config.PortRule;
 import org.ocspcluster.config.Protocol;
@@ -68,8 +70,14 @@ class BalancerTest {
     final ServerSocket server;
 
     EchoMember(String name) throws IOException {
+      this(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /** Greets with {@code name} from {@code at} (any 127/8 address works on Linux loopback). */
+    EchoMember(String name, InetSocketAddress at) throws IOException {
       this.name = name;
-      this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      this.server = new ServerSocket();
+      server.bind(at, 50);
       Thread acceptor = new Thread(this::accept, "echo-" + name);
       acceptor.setDaemon(true);
       acceptor.start();
@@ -101,7 +109,7 @@ class BalancerTest {
     }
 
     InetSocketAddress address() {
-      return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+      return (InetSocketAddress) server.getLocalSocketAddress();
     }
 
     @Override
@@ -174,6 +182,60 @@ class BalancerTest {
       s.bind(new InetSocketAddress(source, 0));
       s.connect(balancer);
       return readLine(s.getInputStream());
+    }
+  }
+
+  @Test
+  void memberPortSendsEachClientPortToTheSamePortOfTheMemberAsNlbDoesOrToTheOneItNames()
+      throws Exception {
+    // One member on 127.0.0.2: its address port, the two ports of the rule, and a third port.
+    InetAddress host = InetAddress.getByName("127.0.0.2");
+    EchoMember atAddress = new EchoMember("address", new InetSocketAddress(host, 0));
+    int from = 0;
+    EchoMember first = null;
+    EchoMember second = null;
+    for (int attempt = 0; second == null && attempt < 50; attempt++) {
+      int candidate = freePort();
+      try {
+        first = new EchoMember("port " + candidate, new InetSocketAddress(host, candidate));
+        second =
+            new EchoMember("port " + (candidate + 1), new InetSocketAddress(host, candidate + 1));
+        from = candidate;
+      } catch (IOException taken) {
+        if (first != null) {
+          first.close();
+          first = null;
+        }
+      }
+    }
+    assertNotNull(second, "two free ports in a row");
+    EchoMember fixed = new EchoMember("fixed", new InetSocketAddress(host, 0));
+    Member a = new Member("a", new HostPort("127.0.0.2", atAddress.address().getPort()), 1, null);
+    PortRule range =
+        new PortRule(
+            "r", null, new PortRange(from, from + 1), null, FilteringMode.MULTIPLE_HOST, null);
+    Map<String, InetSocketAddress> addresses = Map.of("a", atAddress.address());
+    for (MemberPort memberPort :
+        List.of(MemberPort.SAME, new MemberPort(fixed.address().getPort()), MemberPort.ADDRESS)) {
+      ClusterConfig config =
+          TestClusters.of(range.withMemberPort(memberPort), List.of(a), null, dir);
+      HealthChecker notProbing =
+          new HealthChecker(
+              config, Map.of(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+      Balancer balancer = Balancer.start(config, notProbing, notProbing, addresses, registry);
+      try (notProbing;
+          balancer) {
+        String atFrom = memberFor(new InetSocketAddress("127.0.0.1", from), "127.0.0.1");
+        String atNext = memberFor(new InetSocketAddress("127.0.0.1", from + 1), "127.0.0.1");
+        if (memberPort.equals(MemberPort.SAME)) {
+          assertEquals(List.of("port " + from, "port " + (from + 1)), List.of(atFrom, atNext));
+        } else if (memberPort.equals(MemberPort.ADDRESS)) {
+          assertEquals(List.of("address", "address"), List.of(atFrom, atNext));
+        } else {
+          assertEquals(List.of("fixed", "fixed"), List.of(atFrom, atNext));
+        }
+      }
+      registry.clear();
     }
   }
 

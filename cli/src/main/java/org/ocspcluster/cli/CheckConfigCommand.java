@@ -40,11 +40,14 @@ final class CheckConfigCommand implements Callable<Integer> {
         config.cluster().mode());
     for (PortRule r : config.portRules()) {
       out.printf(
-          "  port rule %s: %s ports %s on %s, %s, affinity %s%s%n",
+          "  port rule %s: %s ports %s on %s%s, %s, affinity %s%s%n",
           r.name(),
           r.protocol(),
           r.ports(),
           r.clusterIp(),
+          r.memberPort().equals(org.ocspcluster.config.MemberPort.ADDRESS)
+              ? ""
+              : " to member port " + r.memberPort(),
           r.filteringMode(),
           r.affinity(),
           r.filteringMode() == org.ocspcluster.config.FilteringMode.MULTIPLE_HOST

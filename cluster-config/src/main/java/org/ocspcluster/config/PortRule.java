@@ -8,7 +8,8 @@ import java.util.Map;
  * {@code loadWeights} (multiple host, 0..100; a member left out takes its default weight) and
  * {@code handlingPriorities} (single host, 1 is first; a member left out takes its host priority).
  * {@code mode} is {@code tcp} (relay bytes, the default) or {@code ocsp} (forward each OCSP
- * request, retrying on another member, as set in {@code ocsp}).
+ * request, retrying on another member, as set in {@code ocsp}). {@code memberPort} says which port
+ * of the member takes the traffic (see {@link MemberPort}).
  */
 public record PortRule(
     String name,
@@ -20,7 +21,8 @@ public record PortRule(
     Map<String, Integer> loadWeights,
     Map<String, Integer> handlingPriorities,
     RuleMode mode,
-    OcspForwarding ocsp) {
+    OcspForwarding ocsp,
+    MemberPort memberPort) {
 
   public static final String ALL_CLUSTER_IPS = "all";
 
@@ -36,6 +38,7 @@ public record PortRule(
     handlingPriorities = handlingPriorities == null ? Map.of() : Map.copyOf(handlingPriorities);
     mode = mode == null ? RuleMode.TCP : mode;
     ocsp = ocsp == null ? OcspForwarding.defaults() : ocsp;
+    memberPort = memberPort == null ? MemberPort.ADDRESS : memberPort;
     if (name == null && ports != null) {
       name = protocol.name().toLowerCase(java.util.Locale.ROOT) + "-" + ports;
     }
@@ -48,7 +51,7 @@ public record PortRule(
       Protocol protocol,
       FilteringMode filteringMode,
       Affinity affinity) {
-    this(name, clusterIp, ports, protocol, filteringMode, affinity, null, null, null, null);
+    this(name, clusterIp, ports, protocol, filteringMode, affinity, null, null, null, null, null);
   }
 
   public PortRule(
@@ -70,11 +73,21 @@ public record PortRule(
         loadWeights,
         handlingPriorities,
         null,
+        null,
         null);
   }
 
   /** The same rule carried in {@code mode} (tests and benchmarks). */
   public PortRule withMode(RuleMode mode, OcspForwarding ocsp) {
+    return with(mode, ocsp, memberPort);
+  }
+
+  /** The same rule sending its traffic to {@code port} of each member. */
+  public PortRule withMemberPort(MemberPort port) {
+    return with(mode, ocsp, port);
+  }
+
+  private PortRule with(RuleMode mode, OcspForwarding ocsp, MemberPort port) {
     return new PortRule(
         name,
         clusterIp,
@@ -85,7 +98,8 @@ public record PortRule(
         loadWeights,
         handlingPriorities,
         mode,
-        ocsp);
+        ocsp,
+        port);
   }
 
   /** The member's load weight under this rule. */

@@ -182,6 +182,14 @@ final class Validator {
         problem(at + ".handlingPriorities", "only single-host rules use handling priorities");
       }
       ocspMode(at, rule, tlsMembers);
+      if (rule.mode() == RuleMode.OCSP
+          && rule.memberPort().equals(MemberPort.SAME)
+          && rule.ports().size() > 1) {
+        problem(
+            at + ".memberPort",
+            "same with a port range: an ocsp rule keeps connections to one port per member; give"
+                + " a port number, or use mode tcp");
+      }
       for (int j = 0; j < i; j++) {
         PortRule other = rules.get(j);
         if (other != null && other.ports() != null && overlaps(rule, other)) {

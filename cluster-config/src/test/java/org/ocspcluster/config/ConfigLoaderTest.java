@@ -177,6 +177,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void memberPortIsTheAddressPortSameAsNlbOrANumber() throws Exception {
+    String withPort =
+        VALID.replace("    affinity: single\n", "    affinity: single\n    memberPort: %s\n");
+    assertEquals(MemberPort.ADDRESS, load(VALID).portRules().get(0).memberPort());
+    assertEquals(MemberPort.SAME, load(withPort.formatted("same")).portRules().get(0).memberPort());
+    assertEquals(
+        new MemberPort(8443), load(withPort.formatted("8443")).portRules().get(0).memberPort());
+    ConfigException.Problem p = refusal(withPort.formatted("70000"));
+    assertEquals("portRules[0].memberPort", p.field());
+    assertTrue(p.reason().contains("same (the port the client reached, as NLB)"), p.reason());
+    ConfigException.Problem ocsp =
+        refusal(
+            withPort.formatted("same\n    mode: ocsp").replace("ports: 8080", "ports: 8080-8081"));
+    assertEquals("portRules[0].memberPort", ocsp.field());
+  }
+
+  @Test
   void addressWithoutPortIsRefused() {
     ConfigException.Problem p = refusal(VALID.replace("127.0.0.1:8082", "127.0.0.1"));
     assertEquals("members[1].address", p.field());

@@ -23,6 +23,7 @@ import org.ocspcluster.balancer.proxy.Transport;
 import org.ocspcluster.config.BalancerSettings;
 import org.ocspcluster.config.Member;
 import org.ocspcluster.config.OcspForwarding;
+import org.ocspcluster.config.PortRule;
 
 /**
  * Kept-alive connections to the members, bounded: Netty's {@link FixedChannelPool}, one per member
@@ -49,19 +50,17 @@ final class MemberPools implements AutoCloseable {
   private final Transport transport;
   private final BalancerSettings settings;
   private final OcspForwarding forwarding;
+  private final PortRule rule;
   private final Selection selection;
   private final Map<Key, FixedChannelPool> pools = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> inUse = new ConcurrentHashMap<>();
 
-  MemberPools(
-      Transport transport,
-      BalancerSettings settings,
-      OcspForwarding forwarding,
-      Selection selection) {
+  MemberPools(Transport transport, BalancerSettings settings, PortRule rule, Selection selection) {
     this.transport = transport;
     this.settings = settings;
-    this.forwarding = forwarding;
+    this.forwarding = rule.ocsp();
+    this.rule = rule;
     this.selection = selection;
   }
 
@@ -88,7 +87,8 @@ final class MemberPools implements AutoCloseable {
             .option(ChannelOption.TCP_NODELAY, true)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-            .remoteAddress(selection.addressOf(member));
+            // An ocsp rule listens on one port, or sends every port to one (the validator says).
+            .remoteAddress(selection.addressOf(member, rule, rule.ports().from()));
     return new FixedChannelPool(
         bootstrap,
         new AbstractChannelPoolHandler() {

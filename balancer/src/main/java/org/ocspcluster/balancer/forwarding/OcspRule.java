@@ -43,7 +43,7 @@ public final class OcspRule implements AutoCloseable {
     this.rule = rule;
     this.events = events;
     this.selection = selection;
-    this.pools = new MemberPools(transport, settings, rule.ocsp(), selection);
+    this.pools = new MemberPools(transport, settings, rule, selection);
     Forwarder toMembers =
         new Forwarder(
             rule,

@@ -100,7 +100,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                   }
                 });
     bootstrap
-        .connect(selection.addressOf(member))
+        .connect(
+            selection.addressOf(
+                member, rule, ((InetSocketAddress) client.localAddress()).getPort()))
         .addListener(
             (ChannelFutureListener)
                 f -> {

@@ -20,6 +20,10 @@ public interface Selection {
    */
   boolean admit(PortRule rule, InetSocketAddress client);
 
-  /** Where {@code member} is reached (resolved once, so no event loop waits on DNS). */
-  InetSocketAddress addressOf(Member member);
+  /**
+   * Where {@code member} takes {@code rule}'s connection that reached the balancer's {@code
+   * clientPort}: its resolved address (resolved once, so no event loop waits on DNS), at the port
+   * the rule's {@code memberPort} says.
+   */
+  InetSocketAddress addressOf(Member member, PortRule rule, int clientPort);
 }

@@ -129,7 +129,9 @@ public final class UdpRelay extends SimpleChannelInboundHandler<DatagramPacket> 
                     listener.writeAndFlush(new DatagramPacket(reply.content().retain(), client));
                   }
                 })
-            .connect(selection.addressOf(member));
+            .connect(
+                selection.addressOf(
+                    member, rule, ((InetSocketAddress) listener.localAddress()).getPort()));
     return new Session(member, connected, lastSeen);
   }
 

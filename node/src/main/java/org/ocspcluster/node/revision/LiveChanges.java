@@ -82,7 +82,8 @@ public final class LiveChanges {
       fixed.add("cluster");
     }
     if (!listening(running.portRules()).equals(listening(next.portRules()))) {
-      fixed.add("portRules (names, cluster IPs, ports, protocols, disabled, mode, ocsp)");
+      fixed.add(
+          "portRules (names, cluster IPs, ports, protocols, disabled, mode, ocsp, memberPort)");
     }
     if (!running.balancer().equals(next.balancer())) {
       fixed.add("balancer");
@@ -110,7 +111,8 @@ public final class LiveChanges {
                     r.protocol().toString(),
                     Boolean.toString(r.filteringMode() == FilteringMode.DISABLED),
                     r.mode().toString(),
-                    r.ocsp().toString()))
+                    r.ocsp().toString(),
+                    r.memberPort().toString()))
         .toList();
   }
 }
