@@ -171,6 +171,26 @@ class EdgeCacheEndToEndTest {
         "a 304 tells the length of the answer it stands for");
     assertNotNull(notModified.headers().firstValue("Date").orElse(null));
     assertEquals(1, cache("not_modified"));
+    // curl's HEAD through the rule: the GET's status and length, no body.
+    Clients.Run head =
+        Clients.run(
+            List.of(
+                "curl",
+                "-s",
+                "-I",
+                "--max-time",
+                "10",
+                "http://127.0.0.1:"
+                    + ports.cluster()
+                    + "/"
+                    + URLEncoder.encode(
+                        Base64.getEncoder().encodeToString(good), StandardCharsets.US_ASCII)));
+    assertTrue(head.out().startsWith("HTTP/1.1 200"), head.out());
+    assertTrue(
+        head.out()
+            .toLowerCase(java.util.Locale.ROOT)
+            .contains("content-length: " + second.body().length),
+        head.out());
     // A nonce asks for an answer of its own: never from the cache.
     Clients.Run openssl =
         Clients.openssl(

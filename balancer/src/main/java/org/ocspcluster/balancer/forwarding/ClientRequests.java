@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
@@ -52,9 +53,11 @@ final class ClientRequests extends ChannelInboundHandlerAdapter {
       closing = true;
     } else if (msg instanceof FullHttpRequest request) {
       deadline.requestComplete();
-      if (request.decoderResult().isFailure()) {
-        // A line or header past its bound, or not HTTP: answered after what came before, then
-        // closed.
+      if (request.decoderResult().isFailure()
+          || (request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+              && !request.headers().contains(HttpHeaderNames.HOST))) {
+        // A line or header past its bound, not HTTP, or HTTP/1.1 without Host (RFC 9112 3.2):
+        // 400 after what came before, then closed, as the members do.
         request.release();
         waiting.add(UNREADABLE);
         closing = true;

@@ -305,6 +305,29 @@ class OcspForwardingTest {
   }
 
   @Test
+  void anHttp11RequestWithoutHostIsRefusedWith400AsTheMembersDo() throws Exception {
+    Balancer balancer = start(forwarding(3, 20, 10), "m1");
+    Process curl =
+        new ProcessBuilder(
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--max-time",
+                "10",
+                "-H",
+                "Host:",
+                "http://127.0.0.1:" + balancer.localAddresses().get(0).getPort() + "/")
+            .start();
+    String code = new String(curl.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    assertTrue(curl.waitFor(15, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals("400", code);
+    assertEquals(0, members.get("m1").requests.get(), "no member was asked");
+  }
+
+  @Test
   void anOversizedBodyIsAnsweredMalformedRequestWithoutReachingAMember() throws Exception {
     Balancer balancer = start(forwarding(3, 20, 10), "m1");
     InetSocketAddress at = balancer.localAddresses().get(0);
