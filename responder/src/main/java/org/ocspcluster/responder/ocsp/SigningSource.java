@@ -90,14 +90,16 @@ final class SigningSource implements ResponseSource {
               .build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now))
               .getEncoded();
       events.signed(ca.name());
+      boolean cacheable = nonce == null && nextUpdate != null;
       return new Answer(
           encoded,
           outcome,
-          nonce == null && nextUpdate != null,
+          cacheable,
           ca.name(),
           thisUpdate,
           nextUpdate,
-          Responses.etag(encoded),
+          // Only an answer HTTP caches may keep has a validator: a nonce answer is not read again.
+          cacheable ? Responses.etag(encoded) : null,
           version,
           dataThisUpdate);
     } catch (RevocationDataUnavailable e) {
