@@ -226,12 +226,12 @@ public final class Balancer implements AutoCloseable {
         PortRule.ALL_CLUSTER_IPS.equals(rule.clusterIp())
             ? config.clusterIps()
             : List.of(rule.clusterIp());
+    OcspRule ocsp = rule.mode() == RuleMode.OCSP ? ocspRule(rule) : null;
     for (String ip : ips) {
       for (int port = rule.ports().from(); port <= rule.ports().to(); port++) {
         InetSocketAddress address = new InetSocketAddress(ip, port);
         try {
-          if (rule.mode() == RuleMode.OCSP) {
-            OcspRule ocsp = ocspRule(rule);
+          if (ocsp != null) {
             bound.addAll(
                 TcpListener.bind(
                     boss, workers, transport, address, config.balancer(), ocsp::accept));

@@ -14,6 +14,7 @@ import org.ocspcluster.balancer.rules.MemberSelector;
 import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.HealthSettings;
 import org.ocspcluster.config.Member;
+import org.ocspcluster.config.MemberPort;
 import org.ocspcluster.config.PortRule;
 import org.ocspcluster.health.HealthView;
 
@@ -107,9 +108,12 @@ final class MemberChoice implements Selection {
   @Override
   public InetSocketAddress addressOf(Member member, PortRule rule, int clientPort) {
     InetSocketAddress resolved = membership.address(member.name());
+    if (rule.memberPort().equals(MemberPort.ADDRESS)) {
+      return resolved;
+    }
     int port = rule.memberPort().portFor(member.address(), clientPort);
-    return port == resolved.getPort()
-        ? resolved
+    return resolved.getAddress() == null
+        ? InetSocketAddress.createUnresolved(resolved.getHostString(), port)
         : new InetSocketAddress(resolved.getAddress(), port);
   }
 }

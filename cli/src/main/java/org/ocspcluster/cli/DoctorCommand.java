@@ -161,7 +161,8 @@ final class DoctorCommand implements Callable<Integer> {
         out.printf(
             "skip  %-22s %s does not resolve; the cluster is asked at %s instead%n",
             "cluster IP", ocsp.getHost(), ips.get(0));
-        ocsp = URI.create("http://" + hostPort(ips.get(0), port) + ocsp.getRawPath());
+        ocsp =
+            URI.create(ocsp.getScheme() + "://" + hostPort(ips.get(0), port) + ocsp.getRawPath());
       } else if (hits.isEmpty()) {
         fail(
             "cluster IP",
@@ -271,7 +272,8 @@ final class DoctorCommand implements Callable<Integer> {
 
   /** True when something accepts TCP connections at the URI's host and port (within a second). */
   private static boolean accepts(URI uri) {
-    int port = uri.getPort() > 0 ? uri.getPort() : 80;
+    int port =
+        uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     try (java.net.Socket s = new java.net.Socket()) {
       s.connect(new java.net.InetSocketAddress(uri.getHost(), port), 1000);
       return true;

@@ -155,7 +155,7 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
       }
     }
     synchronized (this) {
-      assessPanic(names.isEmpty() ? "no member" : names.iterator().next());
+      assessPanic();
     }
   }
 
@@ -251,7 +251,7 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
   }
 
   /** Follows the members' health into and out of panic: logged once each way. */
-  private void assessPanic(String changed) {
+  private void assessPanic() {
     Map<String, MemberHealth> current = new java.util.HashMap<>();
     for (String m : members.keySet()) {
       current.put(m, health(m));
@@ -267,10 +267,15 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
               ? "new connections go to every started member (health.panic: sendToAll)"
               : "new connections are refused (health.panic: refuse)");
     } else if (before != null && now == null) {
-      LOG.info(
-          "panic over: {} is {}",
-          changed,
-          health(changed).state().name().toLowerCase(java.util.Locale.ROOT));
+      List<String> usable = new ArrayList<>();
+      new java.util.TreeMap<>(current)
+          .forEach(
+              (m, h) -> {
+                if (h.state() != MemberHealth.State.DOWN) {
+                  usable.add(m + " " + h.state().name().toLowerCase(java.util.Locale.ROOT));
+                }
+              });
+      LOG.info("panic over: {}", usable.isEmpty() ? "no member left" : String.join(", ", usable));
     }
   }
 
@@ -459,7 +464,7 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
     MemberHealth next = new MemberHealth(state, reason, same ? previous.since() : clock.instant());
     health.put(member, next);
     if (same) {
-      assessPanic(member);
+      assessPanic();
       return; // the same state for another reason: keep the reason current, log only changes
     }
     switch (state) {
@@ -467,7 +472,7 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
       case WARNING -> LOG.warn("{} warning: {}", member, reason);
       default -> LOG.warn("{} down: {}", member, reason);
     }
-    assessPanic(member);
+    assessPanic();
     listeners.forEach(l -> l.accept(member, next));
   }
 

@@ -37,7 +37,8 @@ public final class ListenErrors {
               + " is not an address of this machine (`ip -br address` lists them); add it or"
               + " change "
               + setting;
-    } else if (lower.contains("permission denied") || lower.contains("error(-13)")) {
+    } else if ((lower.contains("permission denied") || lower.contains("error(-13)"))
+        && address.getPort() < 1024) {
       why =
           "ports below 1024 need root or the CAP_NET_BIND_SERVICE capability; grant it or change "
               + setting;

@@ -102,9 +102,14 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
               ? CompletableFuture.completedFuture(OcspService.malformed())
               : service.get().answer(der);
     } else {
-      FullHttpResponse response = plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET or POST\n");
-      response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST");
-      write(ctx, response, keepAlive, clock.instant());
+      inTurn(
+          ctx,
+          () -> {
+            FullHttpResponse response =
+                plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET or POST\n");
+            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST");
+            write(ctx, response, keepAlive, clock.instant());
+          });
       return;
     }
     String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
@@ -167,11 +172,13 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   }
 
   /**
-   * RFC 5019 section 6: a GET answer may be cached by HTTP caches until its nextUpdate and no
-   * longer; must-revalidate keeps a cache from serving it stale.
+   * RFC 5019 section 6: a GET answer may be cached by HTTP caches until it is signed anew (its
+   * window ends, never after its nextUpdate) and no longer; must-revalidate keeps a cache from
+   * serving it stale.
    */
   static void cachingHeaders(HttpHeaders headers, Answer a, Instant now) {
-    long maxAge = Math.max(0, Duration.between(now, a.nextUpdate()).toSeconds());
+    Instant until = a.resignAt() == null ? a.nextUpdate() : a.resignAt();
+    long maxAge = Math.max(0, Duration.between(now, until).toSeconds());
     headers.set(
         HttpHeaderNames.CACHE_CONTROL,
         "max-age=" + maxAge + ", public, no-transform, must-revalidate");
@@ -183,9 +190,18 @@ final class OcspHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         HttpDates.format(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
   }
 
+  /** A refusal, written in its turn: after the answers to the requests pipelined before it. */
   private void respondPlain(
       ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive) {
-    write(ctx, plain(status, text), keepAlive, clock.instant());
+    inTurn(ctx, () -> write(ctx, plain(status, text), keepAlive, clock.instant()));
+  }
+
+  private void inTurn(ChannelHandlerContext ctx, Runnable write) {
+    if (previous.isDone()) {
+      write.run();
+    } else {
+      previous = previous.thenRunAsync(write, ctx.executor());
+    }
   }
 
   private static FullHttpResponse plain(HttpResponseStatus status, String text) {

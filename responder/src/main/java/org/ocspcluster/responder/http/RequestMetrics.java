@@ -13,7 +13,7 @@ public interface RequestMetrics {
         public void answered(Answer answer, long nanos) {}
       };
 
-  /** {@code method} is GET, POST or OTHER. */
+  /** {@code method} is GET, HEAD, POST or OTHER. */
   void request(String method);
 
   /** An OCSP response was written, {@code nanos} after its request was complete. */

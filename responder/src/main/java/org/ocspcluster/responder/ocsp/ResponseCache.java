@@ -15,9 +15,9 @@ import org.bouncycastle.cert.ocsp.CertificateID;
  * Pre-produced responses (RFC 5019), wrapped around the signing source: a nonce-less request for
  * one CertID is answered from here, every other request is passed to the signer. A response is
  * signed once (concurrent requests for the same CertID share that one signature), re-signed in the
- * background when its CA's data or signer changes, and never served past its window ({@link
- * ResponseWindows}: its nextUpdate, or the start of the next re-signing window), nor after the data
- * it was signed from changed.
+ * background when its CA's data or signer changes or its window ({@link ResponseWindows}) ends, and
+ * never served past its nextUpdate, past its data's nextUpdate, nor after the data it was signed
+ * from changed.
  */
 final class ResponseCache implements ResponseSource {
   private record Key(String configuration, CertificateID id) {}
@@ -62,6 +62,9 @@ final class ResponseCache implements ResponseSource {
     Answer answer = current.isCompletedExceptionally() ? null : current.join();
     if (answer != null && servable(answer, ca, now)) {
       events.cacheHit(ca.name());
+      if (!now.isBefore(answer.resignAt())) {
+        refreshInBackground(key, ca, current);
+      }
       return current;
     }
     events.cacheMiss(ca.name());
@@ -129,9 +132,21 @@ final class ResponseCache implements ResponseSource {
             });
   }
 
+  /**
+   * Kept answers are served while their data is in force and fresh, until their nextUpdate, and at
+   * most {@link #RESIGN_GRACE} past the end of their window: the first request after it has the
+   * answer signed anew in the background, so windows that end together on every member cause no
+   * wave of waiting requests.
+   */
   private static boolean servable(Answer a, ServedCa ca, Instant now) {
+    Instant dataNext = ca.source().nextUpdate();
     return a.cacheable()
         && a.version() == ca.version()
-        && now.isBefore(ca.windows().ends(a.thisUpdate(), a.nextUpdate()));
+        && now.isBefore(a.nextUpdate())
+        && (dataNext == null || now.isBefore(dataNext))
+        && now.isBefore(a.resignAt().plus(RESIGN_GRACE));
   }
+
+  /** How long past its window an answer may still be served while its successor is signed. */
+  static final java.time.Duration RESIGN_GRACE = java.time.Duration.ofSeconds(30);
 }

@@ -35,50 +35,77 @@ public record ResponseWindows(Duration validity, boolean baselineRequirements) {
 
   private static final Duration BR_LATEST_UPDATE = Duration.ofDays(4);
 
-  /** The window a response signed at {@code now} from data valid {@code dataThis..dataNext} has. */
+  /** How often responses are signed anew without a validity: browsers distrust old thisUpdates. */
+  public static final Duration DEFAULT_CADENCE = Duration.ofDays(1);
+
+  /**
+   * The window a response signed at {@code now} from data valid {@code dataThis..dataNext} has;
+   * {@code ends} is when it must be signed anew (never after its nextUpdate).
+   */
   record Window(Instant thisUpdate, Instant nextUpdate, Instant ends) {}
 
   Window at(Instant now, Instant dataThis, Instant dataNext) {
     now = now.truncatedTo(ChronoUnit.SECONDS);
+    if (validity == null && dataNext == null) {
+      return new Window(now, null, null); // nothing promises a nextUpdate: never kept
+    }
+    // A data thisUpdate in the future (a CRL issuer's clock ahead) anchors nothing yet.
     Instant anchor =
-        dataThis == null || dataThis.isAfter(now) ? null : dataThis.truncatedTo(ChronoUnit.SECONDS);
-    if (validity == null) {
-      Instant next = dataNext == null ? null : dataNext.truncatedTo(ChronoUnit.SECONDS);
-      return new Window(anchor == null ? now : anchor, next, next);
-    }
+        dataThis == null || dataThis.isAfter(now)
+            ? Instant.EPOCH
+            : dataThis.truncatedTo(ChronoUnit.SECONDS);
     long step = cadence().toSeconds();
-    Instant start = anchor == null ? Instant.EPOCH : anchor;
-    long windows = Math.floorDiv(Duration.between(start, now).toSeconds(), step);
-    Instant thisUpdate = start.plusSeconds(windows * step);
-    Instant next = thisUpdate.plus(validity);
-    if (baselineRequirements) {
-      next = next.minusSeconds(1);
-    } else if (dataNext != null && dataNext.isBefore(next)) {
-      next = dataNext.truncatedTo(ChronoUnit.SECONDS);
+    long windows = Math.floorDiv(Duration.between(anchor, now).toSeconds(), step);
+    Instant thisUpdate = anchor.plusSeconds(windows * step);
+    Instant next = nextUpdate(thisUpdate, dataNext);
+    return new Window(thisUpdate, next, ends(thisUpdate, next));
+  }
+
+  /**
+   * The window of an answer about now that no cache keeps (a nonce answer): thisUpdate is when it
+   * is signed, nextUpdate as for any answer signed then.
+   */
+  Window signedNow(Instant now, Instant dataNext) {
+    now = now.truncatedTo(ChronoUnit.SECONDS);
+    return new Window(
+        now, validity == null && dataNext == null ? null : nextUpdate(now, dataNext), null);
+  }
+
+  private Instant nextUpdate(Instant thisUpdate, Instant dataNext) {
+    if (validity == null) {
+      return dataNext.truncatedTo(ChronoUnit.SECONDS);
     }
-    Instant ends = thisUpdate.plusSeconds(step);
-    return new Window(thisUpdate, next, ends.isAfter(next) ? next : ends);
+    if (baselineRequirements) {
+      return thisUpdate.plus(validity).minusSeconds(1);
+    }
+    Instant next = thisUpdate.plus(validity);
+    return dataNext != null && dataNext.isBefore(next)
+        ? dataNext.truncatedTo(ChronoUnit.SECONDS)
+        : next;
   }
 
   /** When a response with {@code thisUpdate} and {@code nextUpdate} must be signed anew. */
   Instant ends(Instant thisUpdate, Instant nextUpdate) {
-    if (validity == null) {
-      return nextUpdate;
-    }
     Instant ends = thisUpdate.plus(cadence());
-    return ends.isAfter(nextUpdate) ? nextUpdate : ends;
+    return nextUpdate != null && ends.isAfter(nextUpdate) ? nextUpdate : ends;
   }
 
   /**
-   * How often responses are signed anew: half the validity; under the Baseline Requirements a
-   * minute before half (they say "prior to") and never more than 4 days.
+   * How often responses are signed anew: once a day without a validity; half the validity with one;
+   * under the Baseline Requirements a minute before half (they say "prior to") and never more than
+   * 4 days. At least a second.
    */
   Duration cadence() {
-    Duration half = validity.dividedBy(2);
-    if (!baselineRequirements) {
-      return half.toSeconds() < 1 ? Duration.ofSeconds(1) : half.truncatedTo(ChronoUnit.SECONDS);
+    Duration step;
+    if (validity == null) {
+      step = DEFAULT_CADENCE;
+    } else if (!baselineRequirements) {
+      step = validity.dividedBy(2);
+    } else {
+      Duration before = validity.dividedBy(2).minusMinutes(1);
+      step = before.compareTo(BR_LATEST_UPDATE) > 0 ? BR_LATEST_UPDATE : before;
     }
-    Duration before = half.minusMinutes(1).truncatedTo(ChronoUnit.SECONDS);
-    return before.compareTo(BR_LATEST_UPDATE) > 0 ? BR_LATEST_UPDATE : before;
+    step = step.truncatedTo(ChronoUnit.SECONDS);
+    return step.toSeconds() < 1 ? Duration.ofSeconds(1) : step;
   }
 }

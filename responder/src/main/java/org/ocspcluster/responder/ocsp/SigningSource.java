@@ -63,23 +63,29 @@ final class SigningSource implements ResponseSource {
     Outcome outcome = null;
     Instant thisUpdate = null;
     Instant nextUpdate = null;
+    Instant resignAt = null;
     Instant dataThisUpdate = null;
     try {
       for (CertificateID id : ids) {
         StatusAnswer status = ca.source().status(id.getSerialNumber(), now);
+        // A nonce answer is about now and kept by no cache: it says when it was signed.
         ResponseWindows.Window window =
-            ca.windows().at(now, status.thisUpdate(), status.nextUpdate());
+            nonce == null
+                ? ca.windows().at(now, status.thisUpdate(), status.nextUpdate())
+                : ca.windows().signedNow(now, status.nextUpdate());
         Instant next = window.nextUpdate();
+        Instant said = window.thisUpdate();
         builder.addResponse(
             id,
             toBc(status.status()),
-            Date.from(window.thisUpdate()),
+            Date.from(said),
             next == null ? null : Date.from(next),
             null);
         if (outcome == null) {
           outcome = outcomeOf(status.status());
-          thisUpdate = window.thisUpdate();
+          thisUpdate = said;
           nextUpdate = next;
+          resignAt = window.ends();
           dataThisUpdate = status.thisUpdate();
         }
       }
@@ -101,7 +107,8 @@ final class SigningSource implements ResponseSource {
           // Only an answer HTTP caches may keep has a validator: a nonce answer is not read again.
           cacheable ? Responses.etag(encoded) : null,
           version,
-          dataThisUpdate);
+          dataThisUpdate,
+          resignAt);
     } catch (RevocationDataUnavailable e) {
       LOG.debug("tryLater for \"{}\": {}", ca.name(), e.getMessage());
       return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());

@@ -62,7 +62,7 @@ final class UnknownIssuerPolicy {
               .build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now))
               .getEncoded();
       events.signed(anyCa.name());
-      return new Answer(encoded, Outcome.UNKNOWN, false, null, now, null, null, -1, null);
+      return new Answer(encoded, Outcome.UNKNOWN, false, null, now, null, null, -1, null, null);
     } catch (OCSPException | IOException | RuntimeException e) {
       LOG.error("cannot sign an unknown-issuer response: {}", e.toString());
       return Answer.error(Responses.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, null);

@@ -53,8 +53,16 @@ class HttpConformanceTest {
    * A member; its clock {@code offset} from the others, as members' clocks and signing times are.
    */
   private String member(Duration offset) throws InterruptedException {
+    // Each member reads the CRL file itself, as members on other machines do.
+    org.ocspcluster.responder.revocation.CrlRevocationSource own =
+        new org.ocspcluster.responder.revocation.CrlRevocationSource(
+            "demo", demo.crlFile, demo.pki.ca());
+    assertTrue(own.refresh());
+    org.ocspcluster.responder.ocsp.ServedCa served =
+        new org.ocspcluster.responder.ocsp.ServedCa(
+            "demo", demo.pki.ca(), own, demo.served.signer());
     OcspService service =
-        new OcspService(List.of(demo.served), signing, Clock.offset(Clock.systemUTC(), offset));
+        new OcspService(List.of(served), signing, Clock.offset(Clock.systemUTC(), offset));
     OcspHttpServer server =
         OcspHttpServer.start(
             new InetSocketAddress("127.0.0.1", 0), service, RequestMetrics.NONE, 1);

@@ -212,6 +212,83 @@ class OcspServiceTest {
     assertEquals(20, events.hits.get());
   }
 
+  /** A clock the test moves. */
+  static final class MovableClock extends Clock {
+    volatile java.time.Instant now;
+
+    MovableClock(java.time.Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
+    }
+  }
+
+  /** The demo CA served with {@code windows} on {@code clock}. */
+  private OcspService servedWith(ResponseWindows windows, Clock clock) {
+    return new OcspService(
+        List.of(new ServedCa("demo", demo.pki.ca(), demo.source, demo.served.signer(), windows)),
+        signing,
+        clock);
+  }
+
+  private byte[] goodRequest() throws Exception {
+    return OcspRequests.request(
+        OcspRequests.sha1(demo.pki.ca(), demo.pki.good().getSerialNumber()));
+  }
+
+  private static java.time.Instant thisUpdate(Answer a) throws Exception {
+    return OcspRequests.basic(a.encoded()).getResponses()[0].getThisUpdate().toInstant();
+  }
+
+  @Test
+  void aPreProducedAnswerIsSignedAnewWhenItsWindowEndsWithoutMakingRequestsWait() throws Exception {
+    MovableClock clock = new MovableClock(java.time.Instant.now());
+    OcspService cached =
+        servedWith(new ResponseWindows(java.time.Duration.ofMinutes(10), false), clock);
+    byte[] request = goodRequest();
+    Answer first = cached.answer(request).join();
+    assertTrue(
+        java.time.Duration.between(thisUpdate(first), first.resignAt()).toMinutes() == 5,
+        "re-signed every half of the validity");
+    assertTrue(
+        java.time.Duration.between(clock.now, first.resignAt()).toSeconds() <= 300,
+        "HTTP caches keep it no longer than its window");
+    // Past the window: the kept answer is still served once, and its successor signed meanwhile.
+    clock.now = first.resignAt().plusSeconds(5);
+    assertArrayEquals(first.encoded(), cached.answer(request).join().encoded());
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> thisUpdate(cached.answer(request).join()).equals(first.resignAt()));
+    // Far past its successor's window and grace: signed on the spot, never the old one.
+    Answer second = cached.answer(request).join();
+    clock.now = second.resignAt().plus(ResponseCache.RESIGN_GRACE).plusSeconds(1);
+    Answer third = cached.answer(request).join();
+    assertEquals(second.resignAt(), thisUpdate(third));
+  }
+
+  @Test
+  void aKeptAnswerIsNotServedOnceItsDataIsPastItsNextUpdateEvenUnderTheProfile() throws Exception {
+    MovableClock clock = new MovableClock(java.time.Instant.now());
+    OcspService cached = servedWith(new ResponseWindows(java.time.Duration.ofDays(7), true), clock);
+    byte[] request = goodRequest();
+    assertEquals(OCSPResp.SUCCESSFUL, OcspRequests.status(cached.answer(request).join().encoded()));
+    clock.now = demo.source.nextUpdate().plusSeconds(1);
+    assertEquals(OCSPResp.TRY_LATER, OcspRequests.status(cached.answer(request).join().encoded()));
+  }
+
   @Test
   void aBufferReusedForAnotherCertificateGetsThatCertificatesAnswer() throws Exception {
     OcspService cached = new OcspService(List.of(demo.served), signing, Clock.systemUTC());

@@ -33,7 +33,7 @@ class ResponseSourcesTest {
   ExecutorService signing;
   final List<OcspRequest> passed = new ArrayList<>();
   final Answer marker =
-      new Answer(new byte[] {1}, Outcome.GOOD, false, "marker", null, null, null, 0, null);
+      new Answer(new byte[] {1}, Outcome.GOOD, false, "marker", null, null, null, 0, null, null);
 
   @BeforeEach
   void setUp() throws Exception {

@@ -12,13 +12,36 @@ class ResponseWindowsTest {
   static final Instant CRL_NEXT = Instant.parse("2026-12-01T00:00:00Z");
 
   @Test
-  void withoutAValidityAResponseHoldsForTheDataWindowWhenEverItIsSigned() {
+  void withoutAValidityAResponseLastsUntilTheDataNextUpdateAndIsReSignedDaily() {
     ResponseWindows windows = ResponseWindows.UNTIL_NEXT_UPDATE;
-    var early = windows.at(Instant.parse("2026-11-02T10:00:00Z"), CRL_THIS, CRL_NEXT);
-    var late = windows.at(Instant.parse("2026-11-20T17:33:12Z"), CRL_THIS, CRL_NEXT);
-    assertEquals(early, late);
-    assertEquals(CRL_THIS, early.thisUpdate());
-    assertEquals(CRL_NEXT, early.nextUpdate());
+    var morning = windows.at(Instant.parse("2026-11-20T00:00:01Z"), CRL_THIS, CRL_NEXT);
+    var evening = windows.at(Instant.parse("2026-11-20T23:59:59Z"), CRL_THIS, CRL_NEXT);
+    assertEquals(morning, evening, "two members signing the same day say the same");
+    assertEquals(Instant.parse("2026-11-20T00:00:00Z"), morning.thisUpdate());
+    assertEquals(CRL_NEXT, morning.nextUpdate());
+    assertEquals(
+        Instant.parse("2026-11-21T00:00:00Z"),
+        morning.ends(),
+        "a thisUpdate is never more than a day old (browsers distrust a week-old one)");
+    var lastDay = windows.at(Instant.parse("2026-11-30T12:00:00Z"), CRL_THIS, CRL_NEXT);
+    assertEquals(CRL_NEXT, lastDay.ends(), "never past the nextUpdate");
+  }
+
+  @Test
+  void withoutANextUpdateAResponseSaysWhenItWasSignedAndIsNeverKept() {
+    var w =
+        ResponseWindows.UNTIL_NEXT_UPDATE.at(Instant.parse("2026-11-20T10:11:12Z"), CRL_THIS, null);
+    assertEquals(Instant.parse("2026-11-20T10:11:12Z"), w.thisUpdate());
+    assertEquals(null, w.nextUpdate());
+  }
+
+  @Test
+  void dataFromTheFutureAnchorsNothingYetButStillGivesOneAnswerPerWindow() {
+    Instant now = Instant.parse("2026-10-31T22:00:00Z");
+    var a = ResponseWindows.UNTIL_NEXT_UPDATE.at(now, CRL_THIS, CRL_NEXT);
+    var b = ResponseWindows.UNTIL_NEXT_UPDATE.at(now.plusSeconds(60), CRL_THIS, CRL_NEXT);
+    assertEquals(a, b);
+    assertTrue(!a.thisUpdate().isAfter(now), "no thisUpdate in the future");
   }
 
   @Test
