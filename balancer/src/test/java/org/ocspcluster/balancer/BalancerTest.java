@@ -195,8 +195,14 @@ class BalancerTest {
     EchoMember first = null;
     EchoMember second = null;
     for (int attempt = 0; second == null && attempt < 50; attempt++) {
-      int candidate = freePort();
+      // Below the ephemeral range, so no outgoing connection of another test takes it meanwhile.
+      int candidate = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000);
       try {
+        for (int p : new int[] {candidate, candidate + 1}) {
+          try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("127.0.0.1", p));
+          }
+        }
         first = new EchoMember("port " + candidate, new InetSocketAddress(host, candidate));
         second =
             new EchoMember("port " + (candidate + 1), new InetSocketAddress(host, candidate + 1));
