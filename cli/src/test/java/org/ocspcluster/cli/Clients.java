@@ -30,6 +30,32 @@ final class Clients {
   /** What a command printed (stdout and stderr together) and how it exited. */
   record Run(int exit, String out) {}
 
+  /**
+   * A member in a JVM of its own ({@code responder --config FILE --member NAME}), its output
+   * appended to NAME.log beside the configuration.
+   */
+  static Process memberProcess(Path config, String name, String... jvmOptions) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(System.getProperty("java.home") + "/bin/java");
+    command.add("-Xmx256m");
+    command.addAll(List.of(jvmOptions));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "responder",
+            "--config",
+            config.toString(),
+            "--member",
+            name));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(
+            ProcessBuilder.Redirect.appendTo(config.resolveSibling(name + ".log").toFile()))
+        .start();
+  }
+
   static Run run(List<String> command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out;

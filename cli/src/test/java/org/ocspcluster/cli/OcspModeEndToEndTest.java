@@ -55,21 +55,7 @@ class OcspModeEndToEndTest {
 
   private Process startMember(String name) throws IOException {
     Process p =
-        new ProcessBuilder(
-                System.getProperty("java.home") + "/bin/java",
-                "-Xmx256m",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "responder",
-                "--config",
-                dir.resolve(DemoCluster.CONFIG_FILE).toString(),
-                "--member",
-                name)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()))
-            .start();
+        Clients.memberProcess(dir.resolve(DemoCluster.CONFIG_FILE), name, "-XX:+UseSerialGC");
     members.put(name, p);
     return p;
   }

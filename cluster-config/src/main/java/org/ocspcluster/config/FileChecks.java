@@ -121,7 +121,11 @@ public final class FileChecks {
   }
 
   private void signer(String at, RevocationConfiguration rc) {
-    if (rc.signingKeystore() != null) {
+    if (rc.signingToken() != null) {
+      readable(at + ".signingToken.library", rc.signingToken().library());
+      secret(at + ".signingToken.pinFile", rc.signingToken().pinFile());
+      readable(at + ".signingCertificate", rc.signingCertificate());
+    } else if (rc.signingKeystore() != null) {
       secret(at + ".signingKeystore", rc.signingKeystore());
       if (rc.signingKeystorePasswordFile() != null) {
         secret(at + ".signingKeystorePasswordFile", rc.signingKeystorePasswordFile());

@@ -13,7 +13,8 @@ import java.time.Duration;
  *   <li>the signing credential: a certificate and its key in PEM ({@code signingCertificate},
  *       {@code signingKey}; the CA's own pair works too), or a PKCS#12 keystore ({@code
  *       signingKeystore}, its password in {@code signingKeystorePasswordFile}); answers name the
- *       signer by key hash ({@code responderId: byKey}, the default) or by name;
+ *       signer by key hash ({@code responderId: byKey}, the default) or by name; or a key in a
+ *       PKCS#11 token ({@code signingToken}, see {@link SigningToken});
  *   <li>the revocation source: a CRL ({@code crl}, a file or an http(s) URL) with an optional delta
  *       CRL ({@code deltaCrl}), or an OpenSSL CA database ({@code opensslIndex}), which also knows
  *       which serials were issued: with {@code extendedRevoke}, never-issued serials are answered
@@ -42,7 +43,8 @@ public record RevocationConfiguration(
     Duration refreshInterval,
     Duration responseValidity,
     Probe probe,
-    Profile profile) {
+    Profile profile,
+    SigningToken signingToken) {
 
   public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(5);
 
@@ -72,7 +74,8 @@ public record RevocationConfiguration(
         refreshInterval,
         responseValidity,
         probe == null ? null : probe.resolvedAgainst(folder),
-        profile);
+        profile,
+        signingToken == null ? null : signingToken.resolvedAgainst(folder));
   }
 
   private static Path resolve(Path folder, Path path) {
@@ -148,7 +151,8 @@ public record RevocationConfiguration(
         refreshInterval,
         responseValidity,
         probe,
-        profile);
+        profile,
+        null);
   }
 
   /** The validity responses carry: the one given, the profile's default, or null (the data's). */

@@ -463,6 +463,23 @@ final class Validator {
 
   private void signer(String at, RevocationConfiguration rc) {
     boolean pem = rc.signingCertificate() != null || rc.signingKey() != null;
+    SigningToken token = rc.signingToken();
+    if (token != null) {
+      if (rc.signingKey() != null || rc.signingKeystore() != null) {
+        problem(
+            at + ".signingToken",
+            "give the key in a token, or signingKey / signingKeystore, not both");
+      }
+      readable(at + ".signingToken.library", token.library(), "the PKCS#11 module (.so)");
+      if (token.keyLabel() == null || token.keyLabel().isBlank()) {
+        problem(at + ".signingToken.keyLabel", "is required: the key's label in the token");
+      }
+      secret(at + ".signingToken.pinFile", token.pinFile(), "a file holding the token's PIN");
+      if (token.slot() != null && token.slotListIndex() != null) {
+        problem(at + ".signingToken.slotListIndex", "give slot or slotListIndex, not both");
+      }
+      return;
+    }
     if (pem && rc.signingKeystore() != null) {
       problem(
           at + ".signingKeystore",

@@ -194,6 +194,38 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aSigningTokenNamesItsModuleKeyAndPinAndExcludesAKeyFile() throws Exception {
+    String token =
+        """
+            signingToken:
+              library: /usr/lib/softhsm/libsofthsm2.so
+              slot: 42
+              keyLabel: ocsp-signer
+              pinFile: pki/token.pin
+        """;
+    String withToken = VALID.replace("    signingKey: pki/signer.key\n", token);
+    RevocationConfiguration rc =
+        ConfigLoader.parse(file, withToken).revocationConfigurations().get(0);
+    assertEquals(42L, rc.signingToken().slot());
+    assertEquals(
+        dir.resolve("pki/token.pin").toAbsolutePath().normalize(), rc.signingToken().pinFile());
+    ConfigException both =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    file,
+                    VALID.replace(
+                        "    signingKey: pki/signer.key\n",
+                        "    signingKey: pki/signer.key\n"
+                            + token.replace("keyLabel: ocsp-signer", "keyLabel: ''"))));
+    List<String> fields = both.problems().stream().map(ConfigException.Problem::field).toList();
+    assertTrue(fields.contains("revocationConfigurations[0].signingToken"), fields.toString());
+    assertTrue(
+        fields.contains("revocationConfigurations[0].signingToken.keyLabel"), fields.toString());
+  }
+
+  @Test
   void addressWithoutPortIsRefused() {
     ConfigException.Problem p = refusal(VALID.replace("127.0.0.1:8082", "127.0.0.1"));
     assertEquals("members[1].address", p.field());

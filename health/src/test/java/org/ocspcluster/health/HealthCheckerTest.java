@@ -62,6 +62,7 @@ class HealthCheckerTest {
             null,
             null,
             new Probe(null, "77", Probe.Expect.GOOD),
+            null,
             null);
     HealthSettings settings =
         new HealthSettings(

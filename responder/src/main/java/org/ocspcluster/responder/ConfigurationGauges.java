@@ -85,7 +85,10 @@ final class ConfigurationGauges {
             configuration,
             "When the signing certificate in force expires (Unix time)",
             "seconds",
-            ca -> ca.signer().certificate().getNotAfter().toInstant().getEpochSecond()));
+            ca ->
+                ca.signer().certificate() == null
+                    ? Double.NaN
+                    : ca.signer().certificate().getNotAfter().toInstant().getEpochSecond()));
     return meters;
   }
 

@@ -65,10 +65,18 @@ public final class ResponderMember implements AutoCloseable {
     private final Map<String, Long> refreshMillis;
     private final List<ScheduledFuture<?>> refreshes = new ArrayList<>();
 
-    private Serving(List<ServedCa> served, OcspService service, Map<String, Long> refreshMillis) {
+    /** Configurations whose signing token could not be opened: how to try again. */
+    private final Map<String, SignerLoader> tokenRetries;
+
+    private Serving(
+        List<ServedCa> served,
+        OcspService service,
+        Map<String, Long> refreshMillis,
+        Map<String, SignerLoader> tokenRetries) {
       this.served = served;
       this.service = service;
       this.refreshMillis = refreshMillis;
+      this.tokenRetries = tokenRetries;
     }
 
     public List<String> configurations() {
@@ -227,8 +235,9 @@ public final class ResponderMember implements AutoCloseable {
     Map<String, Long> refresh = new java.util.HashMap<>();
     // The member's own signing credentials where it has them (manual assignment), else the
     // configuration's.
+    Map<String, SignerLoader> tokenRetries = new java.util.HashMap<>();
     for (RevocationConfiguration rc : config.revocationConfigurationsFor(member)) {
-      served.add(load(rc));
+      served.add(load(rc, tokenRetries));
       refresh.put(rc.name(), rc.refreshInterval().toMillis());
     }
     OcspService service =
@@ -240,7 +249,7 @@ public final class ResponderMember implements AutoCloseable {
                 config.responder().unknownIssuer() == ResponderSettings.UnknownIssuer.UNKNOWN,
                 config.responder().cacheEntries()),
             metrics);
-    return new Serving(served, service, refresh);
+    return new Serving(served, service, refresh, tokenRetries);
   }
 
   private boolean pendingGauge;
@@ -253,6 +262,23 @@ public final class ResponderMember implements AutoCloseable {
       next.refreshes.add(
           refresher.scheduleWithFixedDelay(
               () -> refresh(ca, next.service, metrics), every, every, TimeUnit.MILLISECONDS));
+    }
+    for (ServedCa ca : next.served) {
+      SignerLoader retry = next.tokenRetries.get(ca.name());
+      if (retry != null) {
+        AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();
+        self.set(
+            refresher.scheduleWithFixedDelay(
+                () -> {
+                  if (retryToken(ca, retry, next.service)) {
+                    self.get().cancel(false);
+                  }
+                },
+                TOKEN_RETRY_MILLIS,
+                TOKEN_RETRY_MILLIS,
+                TimeUnit.MILLISECONDS));
+        next.refreshes.add(self.get());
+      }
     }
     Serving previous = serving.getAndSet(next);
     gauges.follow(next.configurations());
@@ -286,7 +312,41 @@ public final class ResponderMember implements AutoCloseable {
         registry);
   }
 
-  private static ServedCa load(RevocationConfiguration rc) throws ResponderException {
+  /** Loads a configuration's signer; may fail, as a token that is not there yet does. */
+  @FunctionalInterface
+  interface SignerLoader {
+    ResponseSigner load() throws SignerException;
+  }
+
+  /** How often a signing token that could not be opened is tried again. */
+  static final long TOKEN_RETRY_MILLIS = Long.getLong("ocsp.cluster.token.retry.millis", 10_000);
+
+  /** Tries the token again; true once it signs (the new signer is then in force). */
+  private boolean retryToken(ServedCa ca, SignerLoader retry, OcspService service) {
+    try {
+      ResponseSigner signer = retry.load();
+      ca.assign(signer);
+      service.resignAll(ca);
+      LOG.info(
+          "revocation configuration \"{}\": the signing token opens again; signing with \"{}\"",
+          ca.name(),
+          signer.certificate().getSubject());
+      return true;
+    } catch (SignerException | RuntimeException e) {
+      String before = ca.signer().unavailableReason();
+      if (before == null || !before.equals(e.getMessage())) {
+        ca.assign(ResponseSigner.unavailable(ca.signer().certificate(), e.getMessage()));
+        LOG.warn(
+            "revocation configuration \"{}\": the signing token still cannot be used: {}",
+            ca.name(),
+            e.getMessage());
+      }
+      return false;
+    }
+  }
+
+  private static ServedCa load(RevocationConfiguration rc, Map<String, SignerLoader> tokenRetries)
+      throws ResponderException {
     X509CertificateHolder ca;
     try {
       ca = Pem.readCertificate(rc.caCertificate());
@@ -303,8 +363,22 @@ public final class ResponderMember implements AutoCloseable {
     try {
       signer = loadSigner(rc, ca);
     } catch (SignerException e) {
-      throw new ResponderException(
-          "revocation configuration \"" + rc.name() + "\": " + e.getMessage());
+      if (rc.signingToken() == null) {
+        throw new ResponderException(
+            "revocation configuration \"" + rc.name() + "\": " + e.getMessage());
+      }
+      // A token can come back (PIN fixed, HSM reachable again): answer tryLater meanwhile.
+      LOG.warn(
+          "revocation configuration \"{}\": the signing token cannot be used: {}; answering"
+              + " tryLater and trying again every {} ms{}",
+          rc.name(),
+          e.getMessage(),
+          TOKEN_RETRY_MILLIS,
+          e instanceof org.ocspcluster.responder.signing.PinRefused
+              ? " once the PIN file holds another PIN"
+              : "");
+      signer = ResponseSigner.unavailable(certificateOrNull(rc), e.getMessage());
+      tokenRetries.put(rc.name(), new TokenRetry(rc, ca, e));
     }
     RevocationSource source =
         rc.opensslIndex() != null
@@ -328,14 +402,67 @@ public final class ResponderMember implements AutoCloseable {
                 validity, rc.profile() == RevocationConfiguration.Profile.CABFORUM));
   }
 
+  /**
+   * Opens a configuration's token again. After a refused PIN it waits for a new one in the PIN
+   * file: a hardware token locks its user PIN after a few wrong ones.
+   */
+  private static final class TokenRetry implements SignerLoader {
+    private final RevocationConfiguration rc;
+    private final X509CertificateHolder ca;
+    private String refusedPin;
+    private String refusal;
+
+    TokenRetry(RevocationConfiguration rc, X509CertificateHolder ca, SignerException first) {
+      this.rc = rc;
+      this.ca = ca;
+      note(first);
+    }
+
+    private void note(SignerException e) {
+      refusedPin = e instanceof org.ocspcluster.responder.signing.PinRefused ? pin() : null;
+      refusal = e.getMessage();
+    }
+
+    private String pin() {
+      try {
+        return java.nio.file.Files.readString(rc.signingToken().pinFile()).strip();
+      } catch (IOException e) {
+        return null;
+      }
+    }
+
+    @Override
+    public ResponseSigner load() throws SignerException {
+      if (refusedPin != null && refusedPin.equals(pin())) {
+        throw new SignerException(refusal + "; waiting for another PIN in the file");
+      }
+      try {
+        return loadSigner(rc, ca);
+      } catch (SignerException e) {
+        note(e);
+        throw e;
+      }
+    }
+  }
+
+  private static X509CertificateHolder certificateOrNull(RevocationConfiguration rc) {
+    try {
+      return rc.signingCertificate() == null ? null : Pem.readCertificate(rc.signingCertificate());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   private static ResponseSigner loadSigner(RevocationConfiguration rc, X509CertificateHolder ca)
       throws SignerException {
     boolean byName = rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME;
     ResponseSigner signer =
-        rc.signingKeystore() != null
-            ? ResponseSigner.loadPkcs12(
-                rc.signingKeystore(), rc.signingKeystorePasswordFile(), ca, byName)
-            : ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca, byName);
+        rc.signingToken() != null
+            ? ResponseSigner.loadToken(rc.signingToken(), rc.signingCertificate(), ca, byName)
+            : rc.signingKeystore() != null
+                ? ResponseSigner.loadPkcs12(
+                    rc.signingKeystore(), rc.signingKeystorePasswordFile(), ca, byName)
+                : ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca, byName);
     if (rc.profile() == RevocationConfiguration.Profile.CABFORUM) {
       String problem = signer.baselineRequirementsProblem();
       if (problem != null) {
@@ -453,7 +580,11 @@ public final class ResponderMember implements AutoCloseable {
       d.put("status", status.get(ca.name()));
       java.time.Instant next = ca.source().nextUpdate();
       d.put("nextUpdate", next == null ? null : next.toString());
-      d.put("signerNotAfter", ca.signer().certificate().getNotAfter().toInstant().toString());
+      d.put(
+          "signerNotAfter",
+          ca.signer().certificate() == null
+              ? null
+              : ca.signer().certificate().getNotAfter().toInstant().toString());
       details.put(ca.name(), d);
     }
     return details;
@@ -473,6 +604,8 @@ public final class ResponderMember implements AutoCloseable {
         s = "revocation data not yet retrieved";
       } else if (!now.isBefore(next)) {
         s = "stale (nextUpdate " + next + ")";
+      } else if (ca.signer().unavailableReason() != null) {
+        s = "signer unavailable: " + ca.signer().unavailableReason();
       } else if (!ca.signer().validAt(now)) {
         s = "signer expired";
       } else {

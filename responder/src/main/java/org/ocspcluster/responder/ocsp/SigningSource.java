@@ -56,7 +56,12 @@ final class SigningSource implements ResponseSource {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     ResponseSigner signer = ca.signer();
     if (!signer.validAt(now)) {
-      LOG.debug("tryLater for \"{}\": the signing certificate is not valid now", ca.name());
+      LOG.debug(
+          "tryLater for \"{}\": {}",
+          ca.name(),
+          signer.unavailableReason() != null
+              ? signer.unavailableReason()
+              : "the signing certificate is not valid now");
       return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
     }
     BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
@@ -113,6 +118,11 @@ final class SigningSource implements ResponseSource {
       LOG.debug("tryLater for \"{}\": {}", ca.name(), e.getMessage());
       return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
     } catch (OCSPException | IOException | RuntimeException e) {
+      if (signer.inToken()) {
+        // The token failed (session lost, device gone): a passing condition, so tryLater.
+        LOG.warn("tryLater for \"{}\": the signing token failed: {}", ca.name(), e.toString());
+        return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
+      }
       LOG.error("cannot sign a response for \"{}\": {}", ca.name(), e.toString());
       return Answer.error(Responses.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, ca.name());
     }

@@ -36,12 +36,31 @@ public final class ResponseSigner {
   private final RespID responderId;
   private final X509CertificateHolder[] chain;
 
+  /** The token's provider for a key in a PKCS#11 token; null for a key in memory. */
+  private final java.security.Provider provider;
+
+  /** Why this signer cannot sign now (its token cannot be opened), or null. */
+  private final String unavailable;
+
   ResponseSigner(
       X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca, boolean byName)
       throws SignerException {
+    this(certificate, key, ca, byName, null);
+  }
+
+  ResponseSigner(
+      X509CertificateHolder certificate,
+      PrivateKey key,
+      X509CertificateHolder ca,
+      boolean byName,
+      java.security.Provider provider)
+      throws SignerException {
     this.certificate = certificate;
     this.key = key;
-    this.algorithm = algorithmFor(key);
+    this.provider = provider;
+    this.unavailable = null;
+    // From the certificate's key: a token's key handle need not say its size.
+    this.algorithm = algorithmFor(publicKey(certificate));
     checkKeyType(certificate, key);
     if (!validNow(certificate)) {
       throw new SignerException(
@@ -72,6 +91,63 @@ public final class ResponseSigner {
     // Clients need the delegated certificate to verify; the CA itself they already have.
     this.chain = caSigns ? new X509CertificateHolder[0] : new X509CertificateHolder[] {certificate};
     checkKeyMatches();
+  }
+
+  private ResponseSigner(X509CertificateHolder certificate, String unavailable) {
+    this.certificate = certificate;
+    this.key = null;
+    this.provider = null;
+    this.algorithm = null;
+    this.responderId = null;
+    this.chain = new X509CertificateHolder[0];
+    this.unavailable = unavailable;
+  }
+
+  /**
+   * A signer that cannot sign now, and says why: its answers are {@code tryLater} until a usable
+   * signer is assigned. {@code certificate} may be null when it is not known.
+   */
+  public static ResponseSigner unavailable(X509CertificateHolder certificate, String why) {
+    return new ResponseSigner(certificate, why);
+  }
+
+  /** Why this signer cannot sign, or null when it can. */
+  public String unavailableReason() {
+    return unavailable;
+  }
+
+  /** True when the key is in a PKCS#11 token. */
+  public boolean inToken() {
+    return provider != null;
+  }
+
+  /**
+   * Opens the key labelled {@code token.keyLabel()} in a PKCS#11 token, with {@code
+   * certificateFile} as its certificate (or, when null, the token's certificate of that label), and
+   * checks it as any credential.
+   */
+  public static ResponseSigner loadToken(
+      org.ocspcluster.config.SigningToken token,
+      Path certificateFile,
+      X509CertificateHolder ca,
+      boolean byName)
+      throws SignerException {
+    TokenKey.Opened opened = TokenKey.open(token);
+    X509CertificateHolder certificate = opened.certificate();
+    if (certificateFile != null) {
+      try {
+        certificate = Pem.readCertificate(certificateFile);
+      } catch (IOException e) {
+        throw new SignerException("cannot read the signing certificate: " + e.getMessage());
+      }
+    }
+    if (certificate == null) {
+      throw new SignerException(
+          "the token holds no certificate labelled \""
+              + token.keyLabel()
+              + "\": give signingCertificate, or store the certificate in the token");
+    }
+    return new ResponseSigner(certificate, opened.key(), ca, byName, opened.provider());
   }
 
   /** Checks and wraps a credential already in memory. */
@@ -149,9 +225,12 @@ public final class ResponseSigner {
     return certificate;
   }
 
-  /** False before the signing certificate's notBefore or after its notAfter. */
+  /**
+   * False before the signing certificate's notBefore or after its notAfter, or while the signer
+   * cannot sign ({@link #unavailableReason}).
+   */
   public boolean validAt(Instant now) {
-    return certificate.isValidOn(Date.from(now));
+    return unavailable == null && certificate.isValidOn(Date.from(now));
   }
 
   /**
@@ -160,14 +239,32 @@ public final class ResponseSigner {
    */
   public BasicOCSPResp sign(BasicOCSPRespBuilder builder, Instant now) throws OCSPException {
     try {
-      ContentSigner signer = new JcaContentSignerBuilder(algorithm).build(key);
-      return builder.build(signer, chain, Date.from(now.truncatedTo(ChronoUnit.SECONDS)));
+      return builder.build(contentSigner(), chain, Date.from(now.truncatedTo(ChronoUnit.SECONDS)));
     } catch (OperatorCreationException e) {
       throw new OCSPException("cannot create a signer for " + algorithm, e);
     }
   }
 
-  static String algorithmFor(PrivateKey key) throws SignerException {
+  /** A content signer of the key: inside its token when it is in one. */
+  private ContentSigner contentSigner() throws OperatorCreationException {
+    JcaContentSignerBuilder builder = new JcaContentSignerBuilder(algorithm);
+    if (provider != null) {
+      builder.setProvider(provider);
+    }
+    return builder.build(key);
+  }
+
+  private static java.security.PublicKey publicKey(X509CertificateHolder certificate)
+      throws SignerException {
+    try {
+      return new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+          .getPublicKey(certificate.getSubjectPublicKeyInfo());
+    } catch (IOException e) {
+      throw new SignerException("cannot read the signing certificate's key: " + e.getMessage());
+    }
+  }
+
+  static String algorithmFor(java.security.Key key) throws SignerException {
     if (key instanceof RSAKey rsa) {
       int bits = rsa.getModulus().bitLength();
       if (bits < 2048) {
@@ -218,7 +315,7 @@ public final class ResponseSigner {
         oid.equals("1.2.840.113549.1.1.1")
             ? "RSA"
             : oid.equals("1.2.840.10045.2.1") ? "EC" : "an unsupported (" + oid + ")";
-    String given = key instanceof RSAKey ? "RSA" : "EC";
+    String given = key instanceof RSAKey || "RSA".equals(key.getAlgorithm()) ? "RSA" : "EC";
     if (!inCertificate.equals(given)) {
       throw new SignerException(
           "the signing key is an "
@@ -242,7 +339,7 @@ public final class ResponseSigner {
   private void checkKeyMatches() throws SignerException {
     try {
       byte[] probe = "ocsp-cluster key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      ContentSigner signer = new JcaContentSignerBuilder(algorithm).build(key);
+      ContentSigner signer = contentSigner();
       signer.getOutputStream().write(probe);
       byte[] signature = signer.getSignature();
       var verifier =

@@ -1,0 +1,165 @@
+package org.ocspcluster.responder.signing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.ProviderException;
+import java.security.Security;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.ocspcluster.config.SigningToken;
+
+/**
+ * Opens a signing key in a PKCS#11 token through the JDK's SunPKCS11 provider, one provider per
+ * token: the key is a handle, it never leaves the token, and signatures are made inside it.
+ */
+final class TokenKey {
+  /** Tokens searched when neither a slot nor a slot list index is given. */
+  private static final int MAX_SLOTS = 16;
+
+  private static final AtomicInteger PROVIDERS = new AtomicInteger();
+
+  /** The token's provider, the key's handle, and the token's certificate under its label. */
+  record Opened(Provider provider, PrivateKey key, X509CertificateHolder certificate) {}
+
+  private TokenKey() {}
+
+  static Opened open(SigningToken token) throws SignerException {
+    char[] pin = pin(token);
+    try {
+      if (token.slot() != null || token.slotListIndex() != null) {
+        String slot =
+            token.slot() != null
+                ? "slot = " + token.slot()
+                : "slotListIndex = " + token.slotListIndex();
+        Opened opened;
+        try {
+          opened = openIn(token, slot, pin, true);
+        } catch (NoSuchSlot never) {
+          throw new SignerException("no token in " + slot.replace(" = ", " "));
+        }
+        if (opened == null) {
+          throw new SignerException(
+              "the token in "
+                  + slot.replace(" = ", " ")
+                  + " holds no key labelled \""
+                  + token.keyLabel()
+                  + "\" with its certificate (pkcs11-tool --list-objects shows what it holds)");
+        }
+        return opened;
+      }
+      List<String> tried = new ArrayList<>();
+      for (int i = 0; i < MAX_SLOTS; i++) {
+        Opened opened;
+        try {
+          opened = openIn(token, "slotListIndex = " + i, pin, false);
+        } catch (NoSuchSlot end) {
+          break;
+        }
+        if (opened != null) {
+          return opened;
+        }
+        tried.add(Integer.toString(i));
+      }
+      throw new SignerException(
+          "no token of "
+              + token.library()
+              + " holds a key labelled \""
+              + token.keyLabel()
+              + "\" with its certificate that the PIN in "
+              + token.pinFile()
+              + " opens (tokens tried: "
+              + (tried.isEmpty() ? "none found" : String.join(", ", tried))
+              + ")");
+    } finally {
+      Arrays.fill(pin, '\0');
+    }
+  }
+
+  private static final class NoSuchSlot extends Exception {
+    NoSuchSlot(Throwable cause) {
+      super(cause);
+    }
+  }
+
+  /** The key in the token at {@code slot}, or null when that token has no such key. */
+  private static Opened openIn(SigningToken token, String slot, char[] pin, boolean named)
+      throws SignerException, NoSuchSlot {
+    Provider provider;
+    try {
+      Provider base = Security.getProvider("SunPKCS11");
+      if (base == null) {
+        throw new SignerException(
+            "this Java has no SunPKCS11 provider (module jdk.crypto.cryptoki)");
+      }
+      provider =
+          base.configure(
+              "--name = ocsp-cluster-"
+                  + PROVIDERS.incrementAndGet()
+                  + "\nlibrary = "
+                  + token.library()
+                  + "\n"
+                  + slot
+                  + "\n");
+    } catch (ProviderException | IllegalArgumentException e) {
+      if (!named && String.valueOf(rootMessage(e)).contains("slot")) {
+        throw new NoSuchSlot(e);
+      }
+      throw new SignerException(
+          "cannot open the PKCS#11 module "
+              + token.library()
+              + " ("
+              + slot
+              + "): "
+              + rootMessage(e));
+    }
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS11", provider);
+      store.load(null, pin);
+      Key key = store.getKey(token.keyLabel(), null);
+      if (!(key instanceof PrivateKey privateKey)) {
+        return null;
+      }
+      Certificate certificate = store.getCertificate(token.keyLabel());
+      return new Opened(
+          provider,
+          privateKey,
+          certificate == null ? null : new X509CertificateHolder(certificate.getEncoded()));
+    } catch (IOException e) {
+      String why = rootMessage(e);
+      if (why.contains("PIN") || why.contains("login") || why.contains("Login")) {
+        if (!named) {
+          return null; // another token, another PIN
+        }
+        throw new PinRefused("the token refused the PIN in " + token.pinFile() + " (" + why + ")");
+      }
+      throw new SignerException("cannot read the token (" + slot + "): " + why);
+    } catch (GeneralSecurityException | ProviderException e) {
+      throw new SignerException("cannot read the token (" + slot + "): " + rootMessage(e));
+    }
+  }
+
+  private static char[] pin(SigningToken token) throws SignerException {
+    try {
+      return Files.readString(token.pinFile()).strip().toCharArray();
+    } catch (IOException e) {
+      throw new SignerException("cannot read the token PIN file " + token.pinFile() + ": " + e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.toString() : root.getMessage();
+  }
+}
