@@ -116,7 +116,7 @@ public final class EndToEnd implements Callable<Integer> {
       names = "--skip",
       split = ",",
       paramLabel = "SECTION,...",
-      description = "sections to leave out: balancer, ocsp, get, openssl, nonce, crl")
+      description = "sections to leave out: balancer, ocsp, get, openssl, nonce, token, crl")
   List<String> skip = new ArrayList<>();
 
   @Option(
@@ -148,6 +148,7 @@ public final class EndToEnd implements Callable<Integer> {
   static final String CRL_LOOKUP = "CRL lookup";
   static final String NEW_CONNECTION_OCSP = "new-connection POST, OCSP-aware";
   static final String CACHE_GET = "edge cache GET keep-alive";
+  static final String TOKEN = "nonce POST, signing key in a SoftHSM2 token vs in a file";
   static final List<String> TOOLS = List.of("wrk", "ab", "haproxy", "nginx", "openssl");
 
   private final PrintStream console = System.out;
@@ -207,6 +208,7 @@ public final class EndToEnd implements Callable<Integer> {
             + (skipped("get") ? 0 : 2 * sectionRuns)
             + (skipped("openssl") ? 0 : 2 * sectionRuns)
             + (skipped("nonce") ? 0 : 2 * sectionRuns)
+            + (skipped("token") ? 0 : 2 * sectionRuns)
             + (skipped("crl") ? 0 : crlSizes.size() + 1);
     try (Processes started = new Processes(work.resolve("logs"))) {
       processes = started;
@@ -333,6 +335,9 @@ public final class EndToEnd implements Callable<Integer> {
       if (!skipped("nonce")) {
         nonceSection(direct, nonceRequest);
       }
+      if (!skipped("token")) {
+        tokenSection(ports, direct, nonceRequest, body);
+      }
     }
     if (!skipped("crl")) {
       crlScale();
@@ -348,6 +353,13 @@ public final class EndToEnd implements Callable<Integer> {
 
   static List<Comparison> comparisons() {
     return List.of(
+        new Comparison(
+            "nonce POST: key in a SoftHSM2 token vs the same key type in a file",
+            TOKEN,
+            "key in a token",
+            "key in a file",
+            Metric.THROUGHPUT,
+            Target.NONE),
         new Comparison(
             "balancer vs HAProxy, keep-alive",
             KEEP_ALIVE,
@@ -746,6 +758,70 @@ public final class EndToEnd implements Callable<Integer> {
         limit);
   }
 
+  /**
+   * The same member configuration twice, its EC P-256 key once in a file (responder-1) and once in
+   * a SoftHSM2 token (a member of its own): nonce POSTs, signed per request, in alternating rounds.
+   */
+  private void tokenSection(Ports ports, Endpoint direct, Path nonceRequest, byte[] body)
+      throws Exception {
+    if (!org.ocspcluster.testing.SoftHsm.available()) {
+      console.printf(
+          "%n== %s: skipped (needs softhsm2, opensc and SOFTHSM2_CONF, which benchmarks/run sets)"
+              + " ==%n",
+          TOKEN);
+      step += 2 * (rounds + 1);
+      return;
+    }
+    var hsm = org.ocspcluster.testing.SoftHsm.newToken(work.resolve("hsm"), "1234");
+    hsm.ocspSigner(
+        "ocsp-signer",
+        org.ocspcluster.pki.Pem.readCertificate(pki.resolve("ca.pem")),
+        new java.security.KeyPair(
+            null, org.ocspcluster.pki.Pem.readPrivateKey(pki.resolve("ca.key"))));
+    Path yaml = pki.resolve("token.yaml");
+    Files.writeString(
+        yaml,
+        Files.readString(pki.resolve("cluster.yaml"))
+            .replace("    signingCertificate: ocsp-signer.pem\n", "")
+            .replace(
+                "    signingKey: ocsp-signer.key\n",
+                "    signingToken:\n      library: "
+                    + org.ocspcluster.testing.SoftHsm.LIBRARY
+                    + "\n      slot: "
+                    + hsm.slot()
+                    + "\n      keyLabel: ocsp-signer\n      pinFile: "
+                    + hsm.pinFile()
+                    + "\n")
+            .replace(
+                "revocationConfigurations:\n",
+                "  - name: responder-token\n    address: 127.0.0.1:"
+                    + ports.tokenMember
+                    + "\n    priority: 9\n"
+                    + "revocationConfigurations:\n"));
+    processes.start(
+        "responder-token",
+        List.of(
+            "env",
+            "SOFTHSM2_CONF=" + System.getenv("SOFTHSM2_CONF"),
+            java(),
+            "-jar",
+            jar.toString(),
+            "responder",
+            "--config",
+            yaml.toString(),
+            "--member",
+            "responder-token"));
+    Endpoint token =
+        new Endpoint(
+            "key in a token", "http://127.0.0.1:" + ports.tokenMember + "/", (Process) null);
+    awaitGood(token.url(), body, Duration.ofSeconds(60));
+    section(
+        TOKEN,
+        Tool.WRK_POST_NONCE,
+        List.of(token, new Endpoint("key in a file", direct.url(), (Process) null)),
+        nonceRequest);
+  }
+
   private void nonceSection(Endpoint direct, Path nonceRequest) throws Exception {
     console.printf(
         "%n== %s: responder (a member, direct) | JMH signing ceiling, same key, %d threads ==%n",
@@ -1131,19 +1207,21 @@ public final class EndToEnd implements Callable<Integer> {
       int openssl,
       int ocspRule,
       int cachedRule,
-      int haproxyHttp) {
+      int haproxyHttp,
+      int tokenMember) {
     static Ports find() throws IOException {
-      for (int base = 21080; base < 30000; base += 10) {
+      for (int base = 21080; base < 30000; base += 20) {
         boolean free = true;
-        for (int p = base; p < base + 10 && free; p++) {
+        for (int p = base; p < base + 11 && free; p++) {
           free = isFree(p);
         }
         if (free) {
           return new Ports(
-              base, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9);
+              base, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9,
+              base + 10);
         }
       }
-      throw new IOException("no 10 free consecutive ports between 21080 and 30000");
+      throw new IOException("no 11 free consecutive ports between 21080 and 30000");
     }
 
     private static boolean isFree(int port) {
