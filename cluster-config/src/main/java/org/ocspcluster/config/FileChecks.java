@@ -157,7 +157,11 @@ public final class FileChecks {
                 return;
               }
               String field = at + ".signers." + configuration;
-              if (files.keystore() != null) {
+              if (files.token() != null) {
+                readable(field + ".token.library", files.token().library());
+                secret(field + ".token.pinFile", files.token().pinFile());
+                readable(field + ".certificate", files.certificate());
+              } else if (files.keystore() != null) {
                 secret(field + ".keystore", files.keystore());
               } else {
                 readable(field + ".certificate", files.certificate());

@@ -152,7 +152,7 @@ public record RevocationConfiguration(
         responseValidity,
         probe,
         profile,
-        null);
+        signer.token());
   }
 
   /** The validity responses carry: the one given, the profile's default, or null (the data's). */

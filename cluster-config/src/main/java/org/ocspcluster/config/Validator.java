@@ -317,10 +317,15 @@ final class Validator {
               (configuration, files) -> {
                 String field = at + ".signers." + configuration;
                 if (files == null) {
-                  problem(field, "is empty: give certificate and key, or keystore");
+                  problem(field, "is empty: give certificate and key, keystore, or token");
                   return;
                 }
-                if (files.keystore() != null) {
+                if (files.token() != null) {
+                  if (files.key() != null || files.keystore() != null) {
+                    problem(field + ".token", "give a key in a token, or key / keystore, not both");
+                  }
+                  token(field + ".token", files.token());
+                } else if (files.keystore() != null) {
                   readable(
                       field + ".keystore",
                       files.keystore(),
@@ -470,14 +475,7 @@ final class Validator {
             at + ".signingToken",
             "give the key in a token, or signingKey / signingKeystore, not both");
       }
-      readable(at + ".signingToken.library", token.library(), "the PKCS#11 module (.so)");
-      if (token.keyLabel() == null || token.keyLabel().isBlank()) {
-        problem(at + ".signingToken.keyLabel", "is required: the key's label in the token");
-      }
-      secret(at + ".signingToken.pinFile", token.pinFile(), "a file holding the token's PIN");
-      if (token.slot() != null && token.slotListIndex() != null) {
-        problem(at + ".signingToken.slotListIndex", "give slot or slotListIndex, not both");
-      }
+      token(at + ".signingToken", token);
       return;
     }
     if (pem && rc.signingKeystore() != null) {
@@ -504,6 +502,17 @@ final class Validator {
       if (rc.signingKeystorePasswordFile() != null) {
         problem(at + ".signingKeystorePasswordFile", "only goes with signingKeystore");
       }
+    }
+  }
+
+  private void token(String at, SigningToken token) {
+    readable(at + ".library", token.library(), "the PKCS#11 module (.so)");
+    if (token.keyLabel() == null || token.keyLabel().isBlank()) {
+      problem(at + ".keyLabel", "is required: the key's label in the token");
+    }
+    secret(at + ".pinFile", token.pinFile(), "a file holding the token's PIN");
+    if (token.slot() != null && token.slotListIndex() != null) {
+      problem(at + ".slotListIndex", "give slot or slotListIndex, not both");
     }
   }
 

@@ -226,6 +226,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aMembersOwnSignerMayBeAKeyInAToken() throws Exception {
+    String signers =
+        """
+                signers:
+                  demo:
+                    token: {library: /usr/lib/softhsm/libsofthsm2.so, keyLabel: m1, pinFile: p.pin}
+            """;
+    String yaml = VALID.replace("    priority: 1\n", "    priority: 1\n" + signers);
+    ClusterConfig config = ConfigLoader.parse(file, yaml);
+    RevocationConfiguration forMember = config.revocationConfigurationsFor("responder-1").get(0);
+    assertEquals("m1", forMember.signingToken().keyLabel(), "the member signs with its token");
+    assertEquals(
+        null,
+        config.revocationConfigurationsFor("responder-2").get(0).signingToken(),
+        "the others with the configuration's key");
+    ConfigException noLabel =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.parse(file, yaml.replace("keyLabel: m1, ", "")));
+    assertEquals("members[0].signers.demo.token.keyLabel", noLabel.problems().get(0).field());
+  }
+
+  @Test
   void addressWithoutPortIsRefused() {
     ConfigException.Problem p = refusal(VALID.replace("127.0.0.1:8082", "127.0.0.1"));
     assertEquals("members[1].address", p.field());
