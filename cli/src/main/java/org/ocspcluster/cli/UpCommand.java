@@ -96,6 +96,7 @@ final class UpCommand implements Callable<Integer> {
       process.useStore(store, yaml, baseDir, source);
       process.startAllMembers();
       process.startBalancer();
+      process.startSignerRenewal();
       HostPort admin = cluster.admin().listen();
       process.startAdmin(new InetSocketAddress(admin.host(), admin.port()));
       out.printf("admin listener ready: http://%s/metrics and http://%s/ready%n", admin, admin);

@@ -58,9 +58,19 @@ class MonitoringFilesTest {
                     + free[4]
                     + "\n    protocol: udp\n  - name: ocsp-test\n    ports: "
                     + free[5]
-                    + "\n    mode: ocsp\n    ocsp:\n      cache: {}\nmembers:\n"));
+                    + "\n    mode: ocsp\n    ocsp:\n      cache: {}\nmembers:\n")
+            // A renewal policy (not due: the demo signer is valid a year), for its meters.
+            .replace(
+                "    refreshInterval: 1m\n",
+                "    refreshInterval: 1m\n    renewal: {before: 1d, helper: /bin/false}\n"));
     String scrape;
     try (Node cluster = new Node(ConfigLoader.load(dir.resolve(DemoCluster.CONFIG_FILE)))) {
+      cluster.useStore(
+          new org.ocspcluster.coordination.FolderConfigStore(dir.resolve("revisions")),
+          Files.readString(yaml),
+          dir,
+          "test");
+      cluster.startSignerRenewal();
       cluster.startAllMembers();
       cluster.startBalancer();
       cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));

@@ -25,7 +25,8 @@ import java.time.Duration;
  *   <li>{@code probe}: what the health probe asks and expects for this CA;
  *   <li>{@code profile}: {@code standard}, or {@code cabforum} for a publicly trusted CA: the
  *       CA/Browser Forum Baseline Requirements (4.9.10) on responses, checked when the
- *       configuration is loaded (see {@link Profile}).
+ *       configuration is loaded (see {@link Profile});
+ *   <li>{@code renewal}: the signer renews itself before it expires (see {@link Renewal}).
  * </ul>
  */
 public record RevocationConfiguration(
@@ -44,7 +45,8 @@ public record RevocationConfiguration(
     Duration responseValidity,
     Probe probe,
     Profile profile,
-    SigningToken signingToken) {
+    SigningToken signingToken,
+    Renewal renewal) {
 
   public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(5);
 
@@ -75,7 +77,8 @@ public record RevocationConfiguration(
         responseValidity,
         probe == null ? null : probe.resolvedAgainst(folder),
         profile,
-        signingToken == null ? null : signingToken.resolvedAgainst(folder));
+        signingToken == null ? null : signingToken.resolvedAgainst(folder),
+        renewal == null ? null : renewal.resolvedAgainst(folder));
   }
 
   private static Path resolve(Path folder, Path path) {
@@ -152,7 +155,8 @@ public record RevocationConfiguration(
         responseValidity,
         probe,
         profile,
-        signer.token());
+        signer.token(),
+        renewal);
   }
 
   /** The validity responses carry: the one given, the profile's default, or null (the data's). */

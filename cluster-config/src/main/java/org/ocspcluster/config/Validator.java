@@ -448,6 +448,7 @@ final class Validator {
         problem(at + ".refreshInterval", "must be positive, e.g. 5m");
       }
       probe(at + ".probe", rc.probe());
+      renewal(at + ".renewal", rc);
       if (rc.profile() == RevocationConfiguration.Profile.CABFORUM) {
         java.time.Duration validity = rc.effectiveResponseValidity();
         if (validity.compareTo(java.time.Duration.ofHours(8)) < 0
@@ -502,6 +503,33 @@ final class Validator {
       if (rc.signingKeystorePasswordFile() != null) {
         problem(at + ".signingKeystorePasswordFile", "only goes with signingKeystore");
       }
+    }
+  }
+
+  private void renewal(String at, RevocationConfiguration rc) {
+    Renewal r = rc.renewal();
+    if (r == null) {
+      return;
+    }
+    if (r.helper() == null || r.helper().isBlank()) {
+      problem(at + ".helper", "is required: the enrolment helper's command (see the README)");
+    }
+    if (r.before() != null && r.atPercent() != null) {
+      problem(at + ".atPercent", "give before or atPercent, not both");
+    } else if (r.atPercent() != null && (r.atPercent() < 1 || r.atPercent() > 99)) {
+      problem(at + ".atPercent", r.atPercent() + " is outside 1..99");
+    }
+    if (!"ec".equalsIgnoreCase(r.keyType()) && !"rsa".equalsIgnoreCase(r.keyType())) {
+      problem(at + ".keyType", "'" + r.keyType() + "' is not ec or rsa");
+    }
+    if (rc.signingToken() != null || rc.signingKeystore() != null) {
+      problem(
+          at,
+          "renews PEM signers (signingCertificate and signingKey) only; a token or keystore"
+              + " signer is renewed by hand (signer-request, assign-signer)");
+    }
+    if (r.retry().isNegative() || r.retry().isZero()) {
+      problem(at + ".retry", "must be positive, e.g. 5m");
     }
   }
 

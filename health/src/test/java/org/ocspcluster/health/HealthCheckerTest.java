@@ -63,6 +63,7 @@ class HealthCheckerTest {
             null,
             new Probe(null, "77", Probe.Expect.GOOD),
             null,
+            null,
             null);
     HealthSettings settings =
         new HealthSettings(

@@ -498,6 +498,25 @@ public final class Node implements AutoCloseable {
     return path == null ? null : path.toString();
   }
 
+  /**
+   * Renews the signers of configurations with a {@code renewal} policy: each renewal is one new
+   * revision (see {@link org.ocspcluster.node.renewal.SignerRenewal}). Needs the revision store.
+   */
+  public org.ocspcluster.node.renewal.SignerRenewal startSignerRenewal() {
+    if (!keepsRevisions()) {
+      throw new IllegalStateException("signer renewal needs the revision store (useStore first)");
+    }
+    var renewal =
+        new org.ocspcluster.node.renewal.SignerRenewal(
+                this::config,
+                (configuration, files) -> assignSignerRevision(configuration, null, files),
+                registry,
+                java.time.Clock.systemUTC())
+            .start();
+    started.push(renewal);
+    return renewal;
+  }
+
   /** Whether this process keeps revisions (so that a change can be one). */
   public boolean keepsRevisions() {
     return store != null;

@@ -1,0 +1,211 @@
+package org.ocspcluster.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ocspcluster.cli.demo.DemoCluster;
+import org.ocspcluster.config.ConfigLoader;
+import org.ocspcluster.coordination.FolderConfigStore;
+import org.ocspcluster.node.Node;
+import org.ocspcluster.pki.DemoPki;
+import org.ocspcluster.testing.OcspRequests;
+
+/**
+ * Signer renewal against a real CA: `openssl ca`, through the shipped helper (enrol/openssl-ca).
+ * Under load, the signer due for renewal is renewed and swapped on every member without a failed
+ * request; a helper that rejects leaves the old signer in force and counts the failures.
+ */
+class SignerRenewalEndToEndTest {
+  static final Path HELPER = Path.of("..", "enrol", "openssl-ca").toAbsolutePath().normalize();
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void checkOften() {
+    System.setProperty("ocsp.cluster.renewal.check.millis", "200");
+  }
+
+  /** An `openssl ca` set up over the demo CA's certificate and key. */
+  private Path opensslCa() throws Exception {
+    Path ca = dir.resolve("openssl-ca");
+    Files.createDirectories(ca.resolve("newcerts"));
+    Files.writeString(ca.resolve("index.txt"), "");
+    Files.writeString(ca.resolve("serial"), "1000\n");
+    Path cnf = ca.resolve("openssl.cnf");
+    Files.writeString(
+        cnf,
+        """
+        [ca]
+        default_ca = demo
+        [demo]
+        dir = %s
+        database = $dir/index.txt
+        serial = $dir/serial
+        new_certs_dir = $dir/newcerts
+        certificate = %s
+        private_key = %s
+        default_md = sha256
+        default_days = 800
+        policy = anything
+        unique_subject = no
+        [anything]
+        commonName = supplied
+        organizationName = optional
+        [ocsp_signer]
+        basicConstraints = critical, CA:false
+        keyUsage = critical, digitalSignature
+        extendedKeyUsage = OCSPSigning
+        1.3.6.1.5.5.7.48.1.5 = ASN1:NULL
+        """
+            .formatted(ca, dir.resolve("ca.pem"), dir.resolve("ca.key")));
+    return cnf;
+  }
+
+  private Node start(DemoCluster.Ports ports, String renewal) throws Exception {
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace("    refreshInterval: 1m\n", "    refreshInterval: 1m\n" + renewal));
+    Node cluster = new Node(ConfigLoader.load(yaml));
+    cluster.useStore(
+        new FolderConfigStore(dir.resolve("revisions")), Files.readString(yaml), dir, "test");
+    cluster.startAllMembers();
+    cluster.startBalancer();
+    cluster.startAdmin(new InetSocketAddress("127.0.0.1", ports.admin()));
+    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.health().anyUp());
+    cluster.startSignerRenewal();
+    return cluster;
+  }
+
+  private static double renewals(Node cluster, String result) {
+    var counter =
+        cluster
+            .registry()
+            .find("ocsp.signer.renewal")
+            .tags("configuration", "demo", "result", result)
+            .counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void aSignerDueForRenewalIsRenewedBySslCaAndSwappedUnderLoadWithoutAFailedRequest()
+      throws Exception {
+    int[] free = Clients.freePorts(4);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoPki pki = DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    BigInteger first = pki.signer().getSerialNumber();
+    Path cnf = opensslCa();
+    // The demo signer is valid a year: "renew 400 days before notAfter" makes it due now.
+    try (Node cluster =
+        start(
+            ports,
+            "    renewal:\n      before: 400d\n      helper: " + HELPER + " " + cnf + "\n")) {
+      byte[] request =
+          OcspRequests.requestWithNonce(
+              new byte[] {1, 2, 3, 4, 5, 6, 7, 8},
+              OcspRequests.sha1(pki.ca(), pki.good().getSerialNumber()));
+      AtomicBoolean running = new AtomicBoolean(true);
+      AtomicInteger answered = new AtomicInteger();
+      List<String> failures = Collections.synchronizedList(new ArrayList<>());
+      List<BigInteger> signers = Collections.synchronizedList(new ArrayList<>());
+      Thread load =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  try {
+                    OCSPResp resp =
+                        new OCSPResp(Clients.postOnNewConnection(ports.cluster(), request));
+                    BasicOCSPResp basic = (BasicOCSPResp) resp.getResponseObject();
+                    X509CertificateHolder signer = basic.getCerts()[0];
+                    var verifier = new JcaContentVerifierProviderBuilder();
+                    if (resp.getStatus() != OCSPResp.SUCCESSFUL
+                        || !signer.isSignatureValid(verifier.build(pki.ca()))
+                        || !basic.isSignatureValid(verifier.build(signer))) {
+                      failures.add("not a verified answer");
+                    } else {
+                      signers.add(signer.getSerialNumber());
+                      answered.incrementAndGet();
+                    }
+                  } catch (Exception e) {
+                    failures.add(e.toString());
+                  }
+                }
+              });
+      load.start();
+      await().atMost(Duration.ofSeconds(60)).until(() -> renewals(cluster, "issued") == 1.0);
+      int after = answered.get();
+      await().atMost(Duration.ofSeconds(30)).until(() -> answered.get() > after + 50);
+      running.set(false);
+      load.join();
+      assertEquals(List.of(), failures, "no request failed across the swap");
+      BigInteger last = signers.get(signers.size() - 1);
+      assertNotEquals(first, last, "the answers are signed by the renewed signer");
+      assertTrue(signers.contains(first), "and were by the old one before");
+      // Renewed once: the new signer is valid 800 days, so it is not due again.
+      assertEquals(1.0, renewals(cluster, "issued"));
+      assertTrue(
+          Files.readString(dir.resolve("openssl-ca/index.txt")).startsWith("V\t"),
+          "openssl ca recorded what it issued");
+    }
+  }
+
+  @Test
+  void aHelperThatRejectsLeavesTheOldSignerInForceAndCountsTheFailures() throws Exception {
+    int[] free = Clients.freePorts(4);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    Path refusing = dir.resolve("refusing-helper");
+    Files.writeString(refusing, "#!/bin/sh\necho 'policy: no OCSP signers today'\nexit 2\n");
+    refusing.toFile().setExecutable(true);
+    try (Node cluster =
+        start(
+            ports,
+            "    renewal:\n      before: 400d\n      helper: "
+                + refusing
+                + "\n      retry: 200ms\n")) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> renewals(cluster, "rejected") >= 2.0);
+      assertTrue(
+          cluster
+                  .registry()
+                  .find("ocsp.signer.renewal.failures")
+                  .tag("configuration", "demo")
+                  .gauge()
+                  .value()
+              >= 2.0);
+      Clients.Run openssl =
+          Clients.openssl(
+              dir.resolve("ca.pem"),
+              "http://localhost:" + ports.cluster() + "/",
+              "-cert",
+              dir.resolve("good.pem").toString(),
+              "-resp_text");
+      assertTrue(openssl.out().contains("Response verify OK"), openssl.out());
+      assertTrue(
+          openssl.out().contains("Subject: CN=ocsp-cluster demo OCSP signer"),
+          "the old signer still signs: " + openssl.out());
+      try (var files = Files.list(dir.resolve("renewed"))) {
+        assertEquals(List.of(), files.toList(), "no key of a refused request is left behind");
+      }
+    }
+  }
+}
