@@ -170,6 +170,36 @@ class SignerRenewalEndToEndTest {
   }
 
   @Test
+  void aCertificateIssuedForLessThanBeforeIsRefusedNotRenewedAgainAndAgain() throws Exception {
+    int[] free = Clients.freePorts(4);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    Path cnf = opensslCa();
+    // 30 days from the CA, renewal 400 days before notAfter: the new one would be due at once.
+    try (Node cluster =
+        start(
+            ports,
+            "    renewal:\n      before: 400d\n      helper: "
+                + HELPER
+                + " "
+                + cnf
+                + " ocsp_signer 30\n      retry: 1h\n")) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> renewals(cluster, "failed") >= 1.0);
+      assertEquals(0.0, renewals(cluster, "issued"));
+      assertEquals(1, cluster.revision(), "no revision was made");
+      Clients.Run openssl =
+          Clients.openssl(
+              dir.resolve("ca.pem"),
+              "http://localhost:" + ports.cluster() + "/",
+              "-cert",
+              dir.resolve("good.pem").toString(),
+              "-resp_text");
+      assertTrue(
+          openssl.out().contains("Subject: CN=ocsp-cluster demo OCSP signer"), openssl.out());
+    }
+  }
+
+  @Test
   void aHelperThatRejectsLeavesTheOldSignerInForceAndCountsTheFailures() throws Exception {
     int[] free = Clients.freePorts(4);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);

@@ -5,10 +5,10 @@ import java.nio.file.Path;
 /**
  * A signing key kept in a PKCS#11 token (an HSM, or SoftHSM2): the module {@code library}, which
  * token ({@code slot} id, or {@code slotListIndex}; neither: every token is searched for the key),
- * the key's label ({@code keyLabel}, its CKA_LABEL, as `pkcs11-tool --list-objects` shows it) and
- * the PIN in an owner-only {@code pinFile}. The private key never leaves the token; the signing
- * certificate is the configuration's {@code signingCertificate}, or the token's certificate with
- * the same label.
+ * the label of the key and its certificate in the token ({@code keyLabel}; SunPKCS11 sees a key
+ * only beside its certificate, same CKA_ID) and the PIN in an owner-only {@code pinFile}. The
+ * private key never leaves the token; the signing certificate is the configuration's {@code
+ * signingCertificate} when given, else the token's.
  */
 public record SigningToken(
     Path library, Long slot, Integer slotListIndex, String keyLabel, Path pinFile) {

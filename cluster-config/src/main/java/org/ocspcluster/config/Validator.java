@@ -514,6 +514,9 @@ final class Validator {
     if (r.helper() == null || r.helper().isBlank()) {
       problem(at + ".helper", "is required: the enrolment helper's command (see the README)");
     }
+    if (r.before() != null && (r.before().isNegative() || r.before().isZero())) {
+      problem(at + ".before", "must be positive, e.g. 14d");
+    }
     if (r.before() != null && r.atPercent() != null) {
       problem(at + ".atPercent", "give before or atPercent, not both");
     } else if (r.atPercent() != null && (r.atPercent() < 1 || r.atPercent() > 99)) {

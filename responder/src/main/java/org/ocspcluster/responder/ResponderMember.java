@@ -267,11 +267,17 @@ public final class ResponderMember implements AutoCloseable {
       SignerLoader retry = next.tokenRetries.get(ca.name());
       if (retry != null) {
         AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done =
+            new java.util.concurrent.atomic.AtomicBoolean();
         self.set(
             refresher.scheduleWithFixedDelay(
                 () -> {
-                  if (retryToken(ca, retry, next.service)) {
-                    self.get().cancel(false);
+                  if (!done.get() && retryToken(ca, retry, next.service)) {
+                    done.set(true);
+                    ScheduledFuture<?> future = self.get();
+                    if (future != null) {
+                      future.cancel(false);
+                    }
                   }
                 },
                 TOKEN_RETRY_MILLIS,
@@ -321,11 +327,20 @@ public final class ResponderMember implements AutoCloseable {
   /** How often a signing token that could not be opened is tried again. */
   static final long TOKEN_RETRY_MILLIS = Long.getLong("ocsp.cluster.token.retry.millis", 10_000);
 
-  /** Tries the token again; true once it signs (the new signer is then in force). */
+  /**
+   * Tries the token again; true once it signs (the new signer is then in force), or once another
+   * signer was assigned meanwhile (an operator's: never overwritten).
+   */
   private boolean retryToken(ServedCa ca, SignerLoader retry, OcspService service) {
+    ResponseSigner waiting = ca.signer();
+    if (waiting.unavailableReason() == null) {
+      return true;
+    }
     try {
       ResponseSigner signer = retry.load();
-      ca.assign(signer);
+      if (!ca.replace(waiting, signer)) {
+        return true;
+      }
       service.resignAll(ca);
       LOG.info(
           "revocation configuration \"{}\": the signing token opens again; signing with \"{}\"",
@@ -333,9 +348,9 @@ public final class ResponderMember implements AutoCloseable {
           signer.certificate().getSubject());
       return true;
     } catch (SignerException | RuntimeException e) {
-      String before = ca.signer().unavailableReason();
-      if (before == null || !before.equals(e.getMessage())) {
-        ca.assign(ResponseSigner.unavailable(ca.signer().certificate(), e.getMessage()));
+      if (!java.util.Objects.equals(e.getMessage(), waiting.unavailableReason())
+          && ca.replace(
+              waiting, ResponseSigner.unavailable(waiting.certificate(), e.getMessage()))) {
         LOG.warn(
             "revocation configuration \"{}\": the signing token still cannot be used: {}",
             ca.name(),
@@ -378,7 +393,7 @@ public final class ResponderMember implements AutoCloseable {
               ? " once the PIN file holds another PIN"
               : "");
       signer = ResponseSigner.unavailable(certificateOrNull(rc), e.getMessage());
-      tokenRetries.put(rc.name(), new TokenRetry(rc, ca, e));
+      tokenRetries.put(rc.name(), () -> loadSigner(rc, ca));
     }
     RevocationSource source =
         rc.opensslIndex() != null
@@ -400,49 +415,6 @@ public final class ResponderMember implements AutoCloseable {
             ? ResponseWindows.UNTIL_NEXT_UPDATE
             : new ResponseWindows(
                 validity, rc.profile() == RevocationConfiguration.Profile.CABFORUM));
-  }
-
-  /**
-   * Opens a configuration's token again. After a refused PIN it waits for a new one in the PIN
-   * file: a hardware token locks its user PIN after a few wrong ones.
-   */
-  private static final class TokenRetry implements SignerLoader {
-    private final RevocationConfiguration rc;
-    private final X509CertificateHolder ca;
-    private String refusedPin;
-    private String refusal;
-
-    TokenRetry(RevocationConfiguration rc, X509CertificateHolder ca, SignerException first) {
-      this.rc = rc;
-      this.ca = ca;
-      note(first);
-    }
-
-    private void note(SignerException e) {
-      refusedPin = e instanceof org.ocspcluster.responder.signing.PinRefused ? pin() : null;
-      refusal = e.getMessage();
-    }
-
-    private String pin() {
-      try {
-        return java.nio.file.Files.readString(rc.signingToken().pinFile()).strip();
-      } catch (IOException e) {
-        return null;
-      }
-    }
-
-    @Override
-    public ResponseSigner load() throws SignerException {
-      if (refusedPin != null && refusedPin.equals(pin())) {
-        throw new SignerException(refusal + "; waiting for another PIN in the file");
-      }
-      try {
-        return loadSigner(rc, ca);
-      } catch (SignerException e) {
-        note(e);
-        throw e;
-      }
-    }
   }
 
   private static X509CertificateHolder certificateOrNull(RevocationConfiguration rc) {

@@ -34,34 +34,57 @@ final class Helper {
 
   static Result submit(List<String> command, String csrPem, String configuration, Duration timeout)
       throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("CERTMONGER_OPERATION", "SUBMIT");
-    builder.environment().put("CERTMONGER_CSR", csrPem);
-    builder.environment().put("OCSP_CLUSTER_CONFIGURATION", configuration);
-    Process p = builder.start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    java.nio.file.Path out = java.nio.file.Files.createTempFile("ocsp-cluster-helper", ".out");
+    java.nio.file.Path err = java.nio.file.Files.createTempFile("ocsp-cluster-helper", ".err");
     try {
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      builder.environment().put("CERTMONGER_OPERATION", "SUBMIT");
+      builder.environment().put("CERTMONGER_CSR", csrPem);
+      builder.environment().put("OCSP_CLUSTER_CONFIGURATION", configuration);
+      Process p = builder.start();
+      boolean finished;
+      try {
+        finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        finished = false;
+      }
+      if (!finished) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         return new Result(Kind.TRY_LATER, "timed out after " + timeout.toSeconds() + " s", null);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      p.destroyForcibly();
-      throw new IOException("interrupted", e);
+      String said = java.nio.file.Files.readString(out, StandardCharsets.UTF_8);
+      String errors = java.nio.file.Files.readString(err, StandardCharsets.UTF_8);
+      return switch (p.exitValue()) {
+        case 0 -> new Result(Kind.ISSUED, certificate(said), null);
+        case 1, 3 -> new Result(Kind.TRY_LATER, said + errors, null);
+        case 5 -> new Result(Kind.TRY_LATER, said + errors, seconds(said));
+        default -> new Result(Kind.REJECTED, said + errors, null);
+      };
+    } finally {
+      java.nio.file.Files.deleteIfExists(out);
+      java.nio.file.Files.deleteIfExists(err);
     }
-    return switch (p.exitValue()) {
-      case 0 -> new Result(Kind.ISSUED, out, null);
-      case 1, 3 -> new Result(Kind.TRY_LATER, out, null);
-      case 5 -> new Result(Kind.TRY_LATER, out, seconds(out));
-      default -> new Result(Kind.REJECTED, out, null);
-    };
   }
 
+  /** The first PEM certificate of what the helper printed (it may print more). */
+  private static String certificate(String said) {
+    int from = said.indexOf("-----BEGIN CERTIFICATE-----");
+    String end = "-----END CERTIFICATE-----";
+    int to = said.indexOf(end, Math.max(0, from));
+    return from < 0 || to < 0 ? said : said.substring(from, to + end.length()) + "\n";
+  }
+
+  /** Exit 5's wait, kept within a second and a day. */
   private static Duration seconds(String out) {
     try {
-      return Duration.ofSeconds(Long.parseLong(out.strip().split("\\s+")[0]));
+      long s = Long.parseLong(out.strip().split("\\s+")[0]);
+      return Duration.ofSeconds(Math.max(1, Math.min(86_400, s)));
     } catch (RuntimeException notANumber) {
       return null;
     }

@@ -90,22 +90,72 @@ public final class SignerRenewal implements AutoCloseable {
     return this;
   }
 
+  /** Never throws: an exception would end the periodic check for good. */
   private void checkAll() {
-    ClusterConfig now = config.get();
-    if (now.members().isEmpty()) {
-      return;
-    }
-    // The signer in force: the members' own, when one was assigned to every member.
-    String anyMember = now.members().get(0).name();
-    for (RevocationConfiguration rc : now.revocationConfigurationsFor(anyMember)) {
-      if (rc.renewal() != null && rc.signingCertificate() != null) {
+    try {
+      ClusterConfig now = config.get();
+      if (now.members().isEmpty()) {
+        return;
+      }
+      for (RevocationConfiguration rc : now.revocationConfigurations()) {
+        if (rc.renewal() == null) {
+          continue;
+        }
+        RevocationConfiguration inForce = sharedSigner(now, rc);
+        if (inForce == null) {
+          continue;
+        }
         try {
-          check(now, rc);
+          check(now, inForce);
         } catch (RuntimeException e) {
           LOG.error("signer renewal for \"{}\": {}", rc.name(), e.toString());
         }
       }
+    } catch (RuntimeException e) {
+      LOG.error("signer renewal: {}", e.toString());
     }
+  }
+
+  private final java.util.Set<String> warned = ConcurrentHashMap.newKeySet();
+
+  /**
+   * The configuration as every member signs it, when they all sign with the same PEM signer (the
+   * configuration's, or one assigned to every member): renewal renews a shared signer and puts the
+   * new one in force on every member, so members with signers of their own (or in a token or
+   * keystore) are left alone, said once in the log.
+   */
+  private RevocationConfiguration sharedSigner(ClusterConfig now, RevocationConfiguration rc) {
+    RevocationConfiguration first = null;
+    for (var member : now.members()) {
+      RevocationConfiguration forMember =
+          now.revocationConfigurationsFor(member.name()).stream()
+              .filter(c -> c.name().equals(rc.name()))
+              .findFirst()
+              .orElse(null);
+      if (forMember == null) {
+        continue;
+      }
+      boolean pem =
+          forMember.signingToken() == null
+              && forMember.signingKeystore() == null
+              && forMember.signingCertificate() != null;
+      if (!pem
+          || (first != null
+              && !first.signingCertificate().equals(forMember.signingCertificate()))) {
+        if (warned.add(rc.name())) {
+          LOG.warn(
+              "signer renewal for \"{}\": not done: member {} signs with {}; renewal renews one PEM"
+                  + " signer shared by every member",
+              rc.name(),
+              member.name(),
+              pem ? "a signer of its own" : "a key in a token or keystore");
+        }
+        return null;
+      }
+      first = first == null ? forMember : first;
+    }
+    warned.remove(rc.name());
+    return first;
   }
 
   private State state(String configuration) {
@@ -156,10 +206,18 @@ public final class SignerRenewal implements AutoCloseable {
     Instant due = due(current, rc.renewal());
     Instant at = due.isAfter(state.notBefore) ? due : state.notBefore;
     state.nextAttempt = at;
+    if (clock.instant().isBefore(due)) {
+      state.failures.set(0); // not due (renewed by hand, say): nothing is failing
+      return;
+    }
     if (clock.instant().isBefore(at)) {
       return;
     }
-    attempt(now, rc, current, state);
+    try {
+      attempt(now, rc, current, state);
+    } catch (RuntimeException e) {
+      failed(rc, state, "failed", e.toString(), null);
+    }
   }
 
   /** When a signer valid from notBefore to notAfter is renewed under {@code r}. */
@@ -249,6 +307,13 @@ public final class SignerRenewal implements AutoCloseable {
         throw new SignerException(signer.baselineRequirementsProblem());
       }
       Instant newNotAfter = signer.certificate().getNotAfter().toInstant();
+      if (!due(signer.certificate(), rc.renewal()).isAfter(clock.instant())) {
+        throw new SignerException(
+            "the new certificate (valid until "
+                + newNotAfter
+                + ") would be due for renewal at once: the CA issues it for less than"
+                + " renewal.before, or atPercent is too low");
+      }
       if (!newNotAfter.isAfter(current.getNotAfter().toInstant())) {
         throw new SignerException(
             "the new certificate expires "

@@ -75,6 +75,18 @@ public final class ServedCa {
     return windows;
   }
 
+  /**
+   * Puts {@code next} in force only if {@code expected} still is: false when another signer was
+   * assigned meanwhile.
+   */
+  public boolean replace(ResponseSigner expected, ResponseSigner next) {
+    if (!signer.compareAndSet(expected, next)) {
+      return false;
+    }
+    signerGeneration.incrementAndGet();
+    return true;
+  }
+
   /** Puts a new signer in force; responses signed before are no longer served. */
   public void assign(ResponseSigner next) {
     signer.set(next);

@@ -27,6 +27,21 @@ final class TokenKey {
 
   private static final AtomicInteger PROVIDERS = new AtomicInteger();
 
+  /**
+   * One provider per module and slot for the life of the process: a provider holds native sessions
+   * and cannot be closed, so trying a token again reuses it (SunPKCS11 notices a token put back).
+   */
+  private static final java.util.Map<String, Provider> OPENED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * PINs a token refused, by module and slot (as digests): never offered to that token again, by
+   * any member of this process, until the PIN file holds another one. A hardware token locks its
+   * user PIN after a few wrong ones.
+   */
+  private static final java.util.Map<String, String> REFUSED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** The token's provider, the key's handle, and the token's certificate under its label. */
   record Opened(Provider provider, PrivateKey key, X509CertificateHolder certificate) {}
 
@@ -57,17 +72,29 @@ final class TokenKey {
         return opened;
       }
       List<String> tried = new ArrayList<>();
+      List<String> refused = new ArrayList<>();
       for (int i = 0; i < MAX_SLOTS; i++) {
         Opened opened;
         try {
           opened = openIn(token, "slotListIndex = " + i, pin, false);
         } catch (NoSuchSlot end) {
           break;
+        } catch (PinRefused no) {
+          refused.add(Integer.toString(i));
+          continue;
         }
         if (opened != null) {
           return opened;
         }
         tried.add(Integer.toString(i));
+      }
+      if (!refused.isEmpty()) {
+        throw new PinRefused(
+            "the tokens at slot list indexes "
+                + String.join(", ", refused)
+                + " refused the PIN in "
+                + token.pinFile()
+                + " and no other holds the key; give the slot (a wrong PIN is not tried again)");
       }
       throw new SignerException(
           "no token of "
@@ -100,15 +127,21 @@ final class TokenKey {
         throw new SignerException(
             "this Java has no SunPKCS11 provider (module jdk.crypto.cryptoki)");
       }
-      provider =
-          base.configure(
-              "--name = ocsp-cluster-"
-                  + PROVIDERS.incrementAndGet()
-                  + "\nlibrary = "
-                  + token.library()
-                  + "\n"
-                  + slot
-                  + "\n");
+      String key = token.library() + "|" + slot;
+      provider = OPENED.get(key);
+      if (provider == null) {
+        provider =
+            base.configure(
+                "--name = ocsp-cluster-"
+                    + PROVIDERS.incrementAndGet()
+                    + "\nlibrary = "
+                    + token.library()
+                    + "\n"
+                    + slot
+                    + "\n");
+        Provider raced = OPENED.putIfAbsent(key, provider);
+        provider = raced == null ? provider : raced;
+      }
     } catch (ProviderException | IllegalArgumentException e) {
       if (!named && String.valueOf(rootMessage(e)).contains("slot")) {
         throw new NoSuchSlot(e);
@@ -120,6 +153,16 @@ final class TokenKey {
               + slot
               + "): "
               + rootMessage(e));
+    }
+    String where = token.library() + "|" + slot;
+    String offered = digest(pin);
+    if (offered.equals(REFUSED.get(where))) {
+      throw new PinRefused(
+          "the token ("
+              + slot
+              + ") refused the PIN in "
+              + token.pinFile()
+              + " before; waiting for another PIN in the file");
     }
     try {
       KeyStore store = KeyStore.getInstance("PKCS11", provider);
@@ -136,14 +179,28 @@ final class TokenKey {
     } catch (IOException e) {
       String why = rootMessage(e);
       if (why.contains("PIN") || why.contains("login") || why.contains("Login")) {
-        if (!named) {
-          return null; // another token, another PIN
-        }
+        REFUSED.put(where, offered);
         throw new PinRefused("the token refused the PIN in " + token.pinFile() + " (" + why + ")");
+      }
+      if (!named) {
+        return null; // an empty slot, or a token this one cannot read: the search goes on
       }
       throw new SignerException("cannot read the token (" + slot + "): " + why);
     } catch (GeneralSecurityException | ProviderException e) {
+      if (!named) {
+        return null;
+      }
       throw new SignerException("cannot read the token (" + slot + "): " + rootMessage(e));
+    }
+  }
+
+  private static String digest(char[] pin) {
+    try {
+      byte[] bytes = new String(pin).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
