@@ -97,6 +97,21 @@ class SignerRenewalEndToEndTest {
     return cluster;
   }
 
+  /** openssl verifies an answer through the cluster, signed by the demo's own signer. */
+  private void assertTheDemoSignerStillSigns(DemoCluster.Ports ports) throws Exception {
+    Clients.Run openssl =
+        Clients.openssl(
+            dir.resolve("ca.pem"),
+            "http://localhost:" + ports.cluster() + "/",
+            "-cert",
+            dir.resolve("good.pem").toString(),
+            "-resp_text");
+    assertTrue(openssl.out().contains("Response verify OK"), openssl.out());
+    assertTrue(
+        openssl.out().contains("Subject: CN=ocsp-cluster demo OCSP signer"),
+        "the old signer still signs: " + openssl.out());
+  }
+
   private static double renewals(Node cluster, String result) {
     var counter =
         cluster
@@ -187,15 +202,7 @@ class SignerRenewalEndToEndTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> renewals(cluster, "failed") >= 1.0);
       assertEquals(0.0, renewals(cluster, "issued"));
       assertEquals(1, cluster.revision(), "no revision was made");
-      Clients.Run openssl =
-          Clients.openssl(
-              dir.resolve("ca.pem"),
-              "http://localhost:" + ports.cluster() + "/",
-              "-cert",
-              dir.resolve("good.pem").toString(),
-              "-resp_text");
-      assertTrue(
-          openssl.out().contains("Subject: CN=ocsp-cluster demo OCSP signer"), openssl.out());
+      assertTheDemoSignerStillSigns(ports);
     }
   }
 
@@ -222,17 +229,7 @@ class SignerRenewalEndToEndTest {
                   .gauge()
                   .value()
               >= 2.0);
-      Clients.Run openssl =
-          Clients.openssl(
-              dir.resolve("ca.pem"),
-              "http://localhost:" + ports.cluster() + "/",
-              "-cert",
-              dir.resolve("good.pem").toString(),
-              "-resp_text");
-      assertTrue(openssl.out().contains("Response verify OK"), openssl.out());
-      assertTrue(
-          openssl.out().contains("Subject: CN=ocsp-cluster demo OCSP signer"),
-          "the old signer still signs: " + openssl.out());
+      assertTheDemoSignerStillSigns(ports);
       try (var files = Files.list(dir.resolve("renewed"))) {
         assertEquals(List.of(), files.toList(), "no key of a refused request is left behind");
       }
