@@ -37,6 +37,8 @@ final class SigningSource implements ResponseSource {
   private final Executor signing;
   private final Clock clock;
   private final OcspEvents events;
+  private final java.util.concurrent.atomic.AtomicLong lastTokenWarning =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 120_000_000_000L);
 
   SigningSource(Executor signing, Clock clock, OcspEvents events) {
     this.signing = signing;
@@ -119,8 +121,18 @@ final class SigningSource implements ResponseSource {
       return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
     } catch (OCSPException | IOException | RuntimeException e) {
       if (signer.inToken()) {
-        // The token failed (session lost, device gone): a passing condition, so tryLater.
-        LOG.warn("tryLater for \"{}\": the signing token failed: {}", ca.name(), e.toString());
+        // The token failed (session lost, device gone): tryLater, never a wrong answer. Said at
+        // most once a minute, not for every request.
+        long now = System.nanoTime();
+        long last = lastTokenWarning.get();
+        if (now - last > java.util.concurrent.TimeUnit.MINUTES.toNanos(1)
+            && lastTokenWarning.compareAndSet(last, now)) {
+          LOG.warn(
+              "tryLater for \"{}\": the signing token failed: {} (said once a minute while it"
+                  + " lasts; restart the member or apply a revision once the token is back)",
+              ca.name(),
+              e.toString());
+        }
         return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
       }
       LOG.error("cannot sign a response for \"{}\": {}", ca.name(), e.toString());
