@@ -123,10 +123,10 @@ final class SigningSource implements ResponseSource {
       if (signer.inToken()) {
         // The token failed (session lost, device gone): tryLater, never a wrong answer. Said at
         // most once a minute, not for every request.
-        long now = System.nanoTime();
+        long nanos = System.nanoTime();
         long last = lastTokenWarning.get();
-        if (now - last > java.util.concurrent.TimeUnit.MINUTES.toNanos(1)
-            && lastTokenWarning.compareAndSet(last, now)) {
+        if (nanos - last > java.util.concurrent.TimeUnit.MINUTES.toNanos(1)
+            && lastTokenWarning.compareAndSet(last, nanos)) {
           LOG.warn(
               "tryLater for \"{}\": the signing token failed: {} (said once a minute while it"
                   + " lasts; restart the member or apply a revision once the token is back)",
