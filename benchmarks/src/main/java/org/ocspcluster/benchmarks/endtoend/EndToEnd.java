@@ -519,30 +519,8 @@ public final class EndToEnd implements Callable<Integer> {
                 members:
                 """
                     .formatted(ports.ocspRule, ports.cachedRule)));
-    member1 =
-        processes.start(
-            "responder-1",
-            List.of(
-                java(),
-                "-jar",
-                jar.toString(),
-                "responder",
-                "--config",
-                yaml.toString(),
-                "--member",
-                "responder-1"));
-    member2 =
-        processes.start(
-            "responder-2",
-            List.of(
-                java(),
-                "-jar",
-                jar.toString(),
-                "responder",
-                "--config",
-                yaml.toString(),
-                "--member",
-                "responder-2"));
+    member1 = processes.start("responder-1", memberCommand(yaml, "responder-1"));
+    member2 = processes.start("responder-2", memberCommand(yaml, "responder-2"));
     // The balancer runs as an operator runs it: through the launcher, with its JVM settings
     // (jvm/balancer.options), when this is the launcher's jar.
     Path launcher = Path.of("ocsp-cluster").toAbsolutePath();
@@ -798,19 +776,10 @@ public final class EndToEnd implements Callable<Integer> {
                     + ports.tokenMember
                     + "\n    priority: 9\n"
                     + "revocationConfigurations:\n"));
-    processes.start(
-        "responder-token",
-        List.of(
-            "env",
-            "SOFTHSM2_CONF=" + System.getenv("SOFTHSM2_CONF"),
-            java(),
-            "-jar",
-            jar.toString(),
-            "responder",
-            "--config",
-            yaml.toString(),
-            "--member",
-            "responder-token"));
+    List<String> command = new ArrayList<>();
+    command.addAll(List.of("env", "SOFTHSM2_CONF=" + System.getenv("SOFTHSM2_CONF")));
+    command.addAll(memberCommand(yaml, "responder-token"));
+    processes.start("responder-token", command);
     Endpoint token =
         new Endpoint(
             "key in a token", "http://127.0.0.1:" + ports.tokenMember + "/", (Process) null);
@@ -820,6 +789,12 @@ public final class EndToEnd implements Callable<Integer> {
         Tool.WRK_POST_NONCE,
         List.of(token, new Endpoint("key in a file", direct.url(), (Process) null)),
         nonceRequest);
+  }
+
+  /** A member of {@code yaml} in a JVM of its own, run from the ocsp-cluster jar. */
+  private List<String> memberCommand(Path yaml, String name) {
+    return List.of(
+        java(), "-jar", jar.toString(), "responder", "--config", yaml.toString(), "--member", name);
   }
 
   private void nonceSection(Endpoint direct, Path nonceRequest) throws Exception {
