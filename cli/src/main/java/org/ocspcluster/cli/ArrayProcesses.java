@@ -184,6 +184,7 @@ final class ArrayProcesses {
       Node process = new Node(config);
       process.auditTo(data.resolve("audit.jsonl"));
       process.controlArray(store, id == null ? admin : id);
+      process.startSignerRenewal();
       HostPort at = HostPort.parse(admin);
       process.startAdmin(new InetSocketAddress(at.host(), at.port()));
       spec.commandLine()

@@ -247,14 +247,7 @@ class ArrayConfirmedAppliesEndToEndTest {
   }
 
   private String responderId(int port) throws Exception {
-    String text =
-        Clients.openssl(
-                dir.resolve("ca.pem"),
-                "http://127.0.0.1:" + port + "/",
-                "-cert",
-                dir.resolve("good.pem").toString(),
-                "-resp_text")
-            .out();
+    String text = Clients.goodAnswerText(dir, port);
     assertTrue(text.contains("good.pem: good"), text);
     return text.lines().filter(l -> l.contains("Responder Id")).findFirst().orElseThrow();
   }

@@ -56,6 +56,17 @@ final class Clients {
         .start();
   }
 
+  /** What `openssl ocsp -resp_text` prints of the demo's good.pem (in {@code dir}) at a port. */
+  static String goodAnswerText(Path dir, int port) throws IOException, InterruptedException {
+    return openssl(
+            dir.resolve("ca.pem"),
+            "http://127.0.0.1:" + port + "/",
+            "-cert",
+            dir.resolve("good.pem").toString(),
+            "-resp_text")
+        .out();
+  }
+
   static Run run(List<String> command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out;

@@ -185,6 +185,64 @@ class SignerRenewalEndToEndTest {
   }
 
   @Test
+  void onTheArrayTheLeadingControllerRenewsAndEveryMemberSwitchesInOneRevision() throws Exception {
+    int[] free = Clients.freePorts(5);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    Path cnf = opensslCa();
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace(
+                "    refreshInterval: 1m\n",
+                "    refreshInterval: 1m\n    renewal:\n      before: 400d\n      helper: "
+                    + HELPER
+                    + " "
+                    + cnf
+                    + "\n"));
+    String connect = System.getenv("OCSP_CLUSTER_ZOOKEEPER");
+    org.apache.curator.test.TestingServer inProcess = null;
+    if (connect == null || connect.isBlank()) {
+      inProcess = new org.apache.curator.test.TestingServer(true);
+      connect = inProcess.getConnectString();
+    }
+    try (ArrayLab lab = new ArrayLab(connect, "renewal-" + System.nanoTime(), dir)) {
+      if (inProcess != null) {
+        lab.adopt(inProcess);
+      }
+      String admin = "127.0.0.1:" + free[4];
+      Node controller = lab.controller(free[4], "controller-a");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> Clients.cli("config", "apply", yaml.toString(), "--admin", admin).exit() == 0);
+      var one = lab.store().current().orElseThrow();
+      lab.member("responder-1", one);
+      lab.member("responder-2", one);
+      controller.startSignerRenewal();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                var c = controller.registry().find("ocsp.signer.renewal").tags("result", "issued");
+                return c.counter() != null && c.counter().count() == 1.0;
+              });
+      int renewed = lab.store().current().orElseThrow().number();
+      assertEquals(one.number() + 1, renewed, "one revision for the renewal");
+      // Both members sign with the renewed signer (asked directly, not through a balancer).
+      for (int port : new int[] {ports.member1(), ports.member2()}) {
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    Clients.goodAnswerText(dir, port)
+                        .contains("Subject: CN=demo OCSP signer for demo"));
+      }
+    }
+  }
+
+  @Test
   void aCertificateIssuedForLessThanBeforeIsRefusedNotRenewedAgainAndAgain() throws Exception {
     int[] free = Clients.freePorts(4);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);

@@ -509,6 +509,7 @@ public final class Node implements AutoCloseable {
     var renewal =
         new org.ocspcluster.node.renewal.SignerRenewal(
                 this::config,
+                () -> controller == null || controller.leads(),
                 (configuration, files) -> assignSignerRevision(configuration, null, files),
                 registry,
                 java.time.Clock.systemUTC())

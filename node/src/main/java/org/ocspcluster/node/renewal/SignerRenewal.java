@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * it is due, a new key and PKCS#10 request, the enrolment helper (certmonger's contract), checks of
  * what comes back, and one new revision that puts the new signer in force on every member at once.
  * The old signer serves until that revision is applied; a failure leaves it in force and is tried
- * again later, the wait doubling up to a day. Runs in the process that keeps the revisions.
+ * again later, the wait doubling up to a day. Runs in the process that keeps the revisions: {@code
+ * up}, or the array controller while it leads.
  */
 public final class SignerRenewal implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SignerRenewal.class);
@@ -62,6 +63,7 @@ public final class SignerRenewal implements AutoCloseable {
   }
 
   private final java.util.function.Supplier<ClusterConfig> config;
+  private final java.util.function.BooleanSupplier active;
   private final Assign assign;
   private final MeterRegistry registry;
   private final Clock clock;
@@ -74,12 +76,18 @@ public final class SignerRenewal implements AutoCloseable {
             return t;
           });
 
+  /**
+   * @param active whether this process renews now: always for {@code up}; for an array controller,
+   *     while it leads (a standby renews nothing)
+   */
   public SignerRenewal(
       java.util.function.Supplier<ClusterConfig> config,
+      java.util.function.BooleanSupplier active,
       Assign assign,
       MeterRegistry registry,
       Clock clock) {
     this.config = config;
+    this.active = active;
     this.assign = assign;
     this.registry = registry;
     this.clock = clock;
@@ -94,7 +102,7 @@ public final class SignerRenewal implements AutoCloseable {
   private void checkAll() {
     try {
       ClusterConfig now = config.get();
-      if (now.members().isEmpty()) {
+      if (now == null || now.members().isEmpty() || !active.getAsBoolean()) {
         return;
       }
       for (RevocationConfiguration rc : now.revocationConfigurations()) {
