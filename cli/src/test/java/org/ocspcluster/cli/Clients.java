@@ -56,6 +56,20 @@ final class Clients {
         .start();
   }
 
+  /**
+   * `openssl ocsp` for the demo's good.pem (in {@code dir}) at {@code url}: asserts the answer
+   * verified and good, and returns what openssl printed.
+   */
+  static Run verifiedGood(Path dir, String url, String... extra)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("-cert", dir.resolve("good.pem").toString()));
+    args.addAll(List.of(extra));
+    Run run = openssl(dir.resolve("ca.pem"), url, args.toArray(String[]::new));
+    assertTrue(run.out().contains("Response verify OK"), run.out());
+    assertTrue(run.out().contains(": good"), run.out());
+    return run;
+  }
+
   /** What `openssl ocsp -resp_text` prints of the demo's good.pem (in {@code dir}) at a port. */
   static String goodAnswerText(Path dir, int port) throws IOException, InterruptedException {
     return openssl(

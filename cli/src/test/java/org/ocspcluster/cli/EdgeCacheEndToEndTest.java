@@ -192,14 +192,7 @@ class EdgeCacheEndToEndTest {
             .contains("content-length: " + second.body().length),
         head.out());
     // A nonce asks for an answer of its own: never from the cache.
-    Clients.Run openssl =
-        Clients.openssl(
-            dir.resolve("ca.pem"),
-            "http://127.0.0.1:" + ports.cluster(),
-            "-cert",
-            dir.resolve("good.pem").toString());
-    assertTrue(openssl.out().contains("Response verify OK"), openssl.out());
-    assertTrue(openssl.out().contains(": good"), openssl.out());
+    Clients.verifiedGood(dir, "http://127.0.0.1:" + ports.cluster());
     assertTrue(cache("bypass") >= 1, "openssl's nonce request bypassed the cache");
     Clients.Run noNonce =
         Clients.openssl(

@@ -117,8 +117,13 @@ class ConfigLoaderTest {
     return ConfigLoader.load(file);
   }
 
+  /** The refusal of {@code yaml} as a file, with every problem. */
+  private ConfigException refused(String yaml) {
+    return assertThrows(ConfigException.class, () -> load(yaml));
+  }
+
   private ConfigException.Problem refusal(String yaml) {
-    ConfigException e = assertThrows(ConfigException.class, () -> load(yaml));
+    ConfigException e = refused(yaml);
     assertEquals(file.toAbsolutePath().normalize(), e.file(), "the refusal names the file");
     assertTrue(
         e.getMessage().startsWith(file.toAbsolutePath().normalize().toString()), e.getMessage());
@@ -152,27 +157,20 @@ class ConfigLoaderTest {
   @Test
   void anUnknownKeyHidesNoOtherProblem() {
     ConfigException e =
-        assertThrows(
-            ConfigException.class,
-            () ->
-                load(
-                    VALID
-                        .replace("    priority: 1", "    priority: 1\n    colour: blue")
-                        .replace("weight: 50", "weight: 300")
-                        .replace(
-                            "  fqdn: ocsp.example.test", "  fqdn: ocsp.example.test\n  size: 3")));
+        refused(
+            VALID
+                .replace("    priority: 1", "    priority: 1\n    colour: blue")
+                .replace("weight: 50", "weight: 300")
+                .replace("  fqdn: ocsp.example.test", "  fqdn: ocsp.example.test\n  size: 3"));
     List<String> fields = e.problems().stream().map(ConfigException.Problem::field).toList();
     assertTrue(fields.contains("members[0].colour"), fields.toString());
     assertTrue(fields.contains("cluster.size"), fields.toString());
     assertTrue(fields.contains("members[1].weight"), fields.toString());
     ConfigException badValue =
-        assertThrows(
-            ConfigException.class,
-            () ->
-                load(
-                    VALID
-                        .replace("    priority: 1", "    priority: 1\n    colour: blue")
-                        .replace("refreshInterval: 90s", "refreshInterval: soon")));
+        refused(
+            VALID
+                .replace("    priority: 1", "    priority: 1\n    colour: blue")
+                .replace("refreshInterval: 90s", "refreshInterval: soon"));
     assertEquals(2, badValue.problems().size(), badValue.getMessage());
   }
 
@@ -343,13 +341,7 @@ class ConfigLoaderTest {
   @Test
   void everyProblemIsReportedAtOnce() {
     ConfigException e =
-        assertThrows(
-            ConfigException.class,
-            () ->
-                load(
-                    VALID
-                        .replace("priority: 2", "priority: 1")
-                        .replace("weight: 50", "weight: 300")));
+        refused(VALID.replace("priority: 2", "priority: 1").replace("weight: 50", "weight: 300"));
     assertEquals(2, e.problems().size(), e.getMessage());
   }
 
