@@ -245,6 +245,7 @@ final class ArrayProcesses {
           (data == null ? Path.of("member-data", member) : data).resolve("audit.jsonl"));
       try {
         process.startMember(member, null);
+        process.startSignerRenewal(); // its own signers, where it has them
         follower.follow(process, null);
         if (admin != null) {
           HostPort at = HostPort.parse(admin);

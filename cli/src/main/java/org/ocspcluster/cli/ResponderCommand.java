@@ -52,6 +52,7 @@ final class ResponderCommand implements Callable<Integer> {
     Node process = new Node(cluster);
     try {
       process.startMember(member, null);
+      process.startSignerRenewal(); // its own signers, where it has them
       if (admin != null) {
         HostPort at = HostPort.parse(admin);
         process.startAdmin(new InetSocketAddress(at.host(), at.port()));

@@ -243,6 +243,75 @@ class SignerRenewalEndToEndTest {
   }
 
   @Test
+  void aMembersOwnSignerIsRenewedOnThatMemberAloneWithoutARevision() throws Exception {
+    int[] free = Clients.freePorts(4);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    Path cnf = opensslCa();
+    String own = "";
+    for (String member : new String[] {"responder-1", "responder-2"}) {
+      Files.copy(dir.resolve("ocsp-signer.pem"), dir.resolve(member + ".pem"));
+      Files.copy(dir.resolve("ocsp-signer.key"), dir.resolve(member + ".key"));
+    }
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    for (String member : new String[] {"responder-1", "responder-2"}) {
+      String priority = member.equals("responder-1") ? "priority: 1\n" : "priority: 2\n";
+      own =
+          Files.readString(yaml)
+              .replace(
+                  priority,
+                  priority
+                      + "    signers:\n      demo:\n        certificate: "
+                      + member
+                      + ".pem\n        key: "
+                      + member
+                      + ".key\n");
+      Files.writeString(yaml, own);
+    }
+    assertTrue(own.contains("certificate: responder-2.pem"), own);
+    try (Node cluster =
+        start(
+            ports,
+            "    renewal:\n      before: 400d\n      helper: " + HELPER + " " + cnf + "\n")) {
+      for (String member : new String[] {"responder-1", "responder-2"}) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> {
+                  var c =
+                      cluster
+                          .registry()
+                          .find("ocsp.signer.renewal")
+                          .tags("configuration", "demo", "member", member, "result", "issued");
+                  return c.counter() != null && c.counter().count() == 1.0;
+                });
+      }
+      assertEquals(1, cluster.revision(), "renewed on the members: no revision");
+      for (String member : new String[] {"responder-1", "responder-2"}) {
+        int port = member.equals("responder-1") ? ports.member1() : ports.member2();
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    Clients.goodAnswerText(dir, port)
+                        .contains("Subject: CN=" + member + " OCSP signer for demo"));
+        assertNotEquals(
+            Files.readString(dir.resolve(member + ".pem")),
+            Files.readString(dir.resolve(member + ".pem.previous")),
+            "the member's files were replaced, the old ones kept");
+      }
+      assertEquals(
+          2L,
+          Files.readString(dir.resolve("openssl-ca/index.txt")).lines().count(),
+          "one certificate per member");
+      // The shared signer nobody uses any more is not renewed.
+      assertEquals(
+          Files.readString(dir.resolve("ocsp-signer.pem")),
+          Files.readString(dir.resolve("responder-1.pem.previous")));
+    }
+  }
+
+  @Test
   void aCertificateIssuedForLessThanBeforeIsRefusedNotRenewedAgainAndAgain() throws Exception {
     int[] free = Clients.freePorts(4);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);

@@ -499,18 +499,29 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Renews the signers of configurations with a {@code renewal} policy: each renewal is one new
-   * revision (see {@link org.ocspcluster.node.renewal.SignerRenewal}). Needs the revision store.
+   * Renews the signers of configurations with a {@code renewal} policy (see {@link
+   * org.ocspcluster.node.renewal.SignerRenewal}): a signer every member shares, when this process
+   * keeps the revisions (one new revision per renewal); the signers of their own of the members
+   * this process runs, on each member alone.
    */
   public org.ocspcluster.node.renewal.SignerRenewal startSignerRenewal() {
-    if (!keepsRevisions()) {
-      throw new IllegalStateException("signer renewal needs the revision store (useStore first)");
-    }
     var renewal =
         new org.ocspcluster.node.renewal.SignerRenewal(
                 this::config,
                 () -> controller == null || controller.leads(),
-                (configuration, files) -> assignSignerRevision(configuration, null, files),
+                keepsRevisions()
+                    ? (configuration, files) -> assignSignerRevision(configuration, null, files)
+                    : null,
+                () -> members.stream().map(ResponderMember::name).toList(),
+                (member, rc) -> {
+                  ResponderMember m =
+                      members.stream()
+                          .filter(x -> x.name().equals(member))
+                          .findFirst()
+                          .orElseThrow(
+                              () -> new IllegalStateException("member " + member + " stopped"));
+                  m.assignSigner(rc);
+                },
                 registry,
                 java.time.Clock.systemUTC())
             .start();

@@ -428,6 +428,23 @@ public final class ResponderMember implements AutoCloseable {
   private static ResponseSigner loadSigner(RevocationConfiguration rc, X509CertificateHolder ca)
       throws SignerException {
     boolean byName = rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME;
+    if (rc.signingToken() == null && rc.signingKeystore() == null && rc.signingKey() != null) {
+      try {
+        String done =
+            org.ocspcluster.responder.signing.SignerSwap.finishInterrupted(
+                rc.signingCertificate(), rc.signingKey());
+        if (done != null) {
+          LOG.warn("revocation configuration \"{}\": {}", rc.name(), done);
+        }
+      } catch (IOException e) {
+        throw new SignerException(
+            "cannot finish an interrupted signer renewal beside "
+                + rc.signingCertificate()
+                + ": "
+                + e.getMessage()
+                + " (move or remove the .next files)");
+      }
+    }
     ResponseSigner signer =
         rc.signingToken() != null
             ? ResponseSigner.loadToken(rc.signingToken(), rc.signingCertificate(), ca, byName)
