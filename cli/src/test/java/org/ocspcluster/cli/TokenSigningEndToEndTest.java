@@ -21,7 +21,8 @@ import org.ocspcluster.testing.SoftHsm;
  * A member whose signing key is in a SoftHSM2 token (a JVM of its own, opening the token through
  * SunPKCS11): openssl and Java's PKIX checker verify its answers through the cluster, with and
  * without a nonce. Started with a PIN the token refuses, it answers tryLater and is drained; once
- * the PIN file is right, it recovers by itself.
+ * the PIN file is right, it recovers by itself. A key that goes from the token while it runs is the
+ * same: tryLater and drained, then recovery once the token holds one again.
  */
 class TokenSigningEndToEndTest {
   @TempDir Path dir;
@@ -91,6 +92,25 @@ class TokenSigningEndToEndTest {
       Clients.verifiedGood(dir, url); // with a nonce, signed on request
       Clients.verifiedGood(dir, url, "-no_nonce"); // pre-produced
       Clients.pkixValidate(dir.resolve("ca.pem"), dir.resolve("good.pem"));
+
+      // The key goes from the token while the member runs: tryLater and drained, then, once the
+      // token holds a key and certificate under the label again, it recovers by itself.
+      token.deleteObjects("ocsp-signer");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  Clients.goodAnswerText(dir, ports.member1()).contains("Responder Error: trylater")
+                      && cluster.health().health("responder-1").state() != MemberHealth.State.UP);
+      assertTrue(
+          Files.readString(dir.resolve("responder-1.log"))
+              .contains("the signing token failed while signing"),
+          "the member's log says why");
+      token.ocspSigner("ocsp-signer", pki.ca(), pki.caKeys());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> cluster.health().health("responder-1").state() == MemberHealth.State.UP);
+      Clients.verifiedGood(dir, url);
     }
   }
 }

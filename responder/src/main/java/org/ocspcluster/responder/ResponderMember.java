@@ -264,26 +264,16 @@ public final class ResponderMember implements AutoCloseable {
               () -> refresh(ca, next.service, metrics), every, every, TimeUnit.MILLISECONDS));
     }
     for (ServedCa ca : next.served) {
-      SignerLoader retry = next.tokenRetries.get(ca.name());
-      if (retry != null) {
-        AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean done =
-            new java.util.concurrent.atomic.AtomicBoolean();
-        self.set(
+      SignerLoader reopen = next.tokenRetries.get(ca.name());
+      if (reopen != null) {
+        // While this configuration's token cannot sign (it did not open, or failed while
+        // signing), it is opened again every so often; the member recovers by itself.
+        next.refreshes.add(
             refresher.scheduleWithFixedDelay(
-                () -> {
-                  if (!done.get() && retryToken(ca, retry, next.service)) {
-                    done.set(true);
-                    ScheduledFuture<?> future = self.get();
-                    if (future != null) {
-                      future.cancel(false);
-                    }
-                  }
-                },
+                () -> retryToken(ca, reopen, next.service),
                 TOKEN_RETRY_MILLIS,
                 TOKEN_RETRY_MILLIS,
                 TimeUnit.MILLISECONDS));
-        next.refreshes.add(self.get());
       }
     }
     Serving previous = serving.getAndSet(next);
@@ -328,25 +318,25 @@ public final class ResponderMember implements AutoCloseable {
   static final long TOKEN_RETRY_MILLIS = Long.getLong("ocsp.cluster.token.retry.millis", 10_000);
 
   /**
-   * Tries the token again; true once it signs (the new signer is then in force), or once another
-   * signer was assigned meanwhile (an operator's: never overwritten).
+   * Opens the token again when the configuration's signer is unavailable; the new signer is put in
+   * force unless another was assigned meanwhile (an operator's: never overwritten). Never throws:
+   * an exception would end the periodic task.
    */
-  private boolean retryToken(ServedCa ca, SignerLoader retry, OcspService service) {
+  private void retryToken(ServedCa ca, SignerLoader retry, OcspService service) {
     ResponseSigner waiting = ca.signer();
     if (waiting.unavailableReason() == null) {
-      return true;
+      return;
     }
     try {
       ResponseSigner signer = retry.load();
       if (!ca.replace(waiting, signer)) {
-        return true;
+        return;
       }
       service.resignAll(ca);
       LOG.info(
           "revocation configuration \"{}\": the signing token opens again; signing with \"{}\"",
           ca.name(),
           signer.certificate().getSubject());
-      return true;
     } catch (SignerException | RuntimeException e) {
       if (!java.util.Objects.equals(e.getMessage(), waiting.unavailableReason())
           && ca.replace(
@@ -356,7 +346,6 @@ public final class ResponderMember implements AutoCloseable {
             ca.name(),
             e.getMessage());
       }
-      return false;
     }
   }
 
@@ -393,6 +382,8 @@ public final class ResponderMember implements AutoCloseable {
               ? " once the PIN file holds another PIN"
               : "");
       signer = ResponseSigner.unavailable(certificateOrNull(rc), e.getMessage());
+    }
+    if (rc.signingToken() != null) {
       tokenRetries.put(rc.name(), () -> loadSigner(rc, ca));
     }
     RevocationSource source =

@@ -171,6 +171,16 @@ public final class SoftHsm {
     return certificate;
   }
 
+  /**
+   * Deletes the key pair and certificate labelled {@code keyLabel} from the token (as a token being
+   * re-provisioned would lose them), from a process of its own.
+   */
+  public void deleteObjects(String keyLabel) throws IOException, InterruptedException {
+    for (String type : new String[] {"cert", "privkey", "pubkey"}) {
+      pkcs11("--login", "--delete-object", "--type", type, "--label", keyLabel);
+    }
+  }
+
   private String pkcs11(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.addAll(

@@ -37,8 +37,6 @@ final class SigningSource implements ResponseSource {
   private final Executor signing;
   private final Clock clock;
   private final OcspEvents events;
-  private final java.util.concurrent.atomic.AtomicLong lastTokenWarning =
-      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 120_000_000_000L);
 
   SigningSource(Executor signing, Clock clock, OcspEvents events) {
     this.signing = signing;
@@ -121,17 +119,16 @@ final class SigningSource implements ResponseSource {
       return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
     } catch (OCSPException | IOException | RuntimeException e) {
       if (signer.inToken()) {
-        // The token failed (session lost, device gone): tryLater, never a wrong answer. Said at
-        // most once a minute, not for every request.
-        long nanos = System.nanoTime();
-        long last = lastTokenWarning.get();
-        if (nanos - last > java.util.concurrent.TimeUnit.MINUTES.toNanos(1)
-            && lastTokenWarning.compareAndSet(last, nanos)) {
+        // The token failed (session lost, device gone, key removed): tryLater, never a wrong
+        // answer. The signer is marked unavailable, once, so the probes drain the member and its
+        // status says why, and the member opens the token again by itself (ResponderMember).
+        String why = "the signing token failed while signing: " + rootMessage(e);
+        if (ca.replace(signer, ResponseSigner.unavailable(signer.certificate(), why))) {
           LOG.warn(
-              "tryLater for \"{}\": the signing token failed: {} (said once a minute while it"
-                  + " lasts; restart the member or apply a revision once the token is back)",
+              "revocation configuration \"{}\": {}; answering tryLater until the token opens"
+                  + " again",
               ca.name(),
-              e.toString());
+              why);
         }
         return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
       }
@@ -176,5 +173,13 @@ final class SigningSource implements ResponseSource {
       return Outcome.REVOKED;
     }
     return status instanceof CertStatus.Unknown ? Outcome.UNKNOWN : Outcome.GOOD;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.toString() : root.getMessage();
   }
 }
