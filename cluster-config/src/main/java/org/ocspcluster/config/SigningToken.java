@@ -8,10 +8,22 @@ import java.nio.file.Path;
  * the label of the key and its certificate in the token ({@code keyLabel}; SunPKCS11 sees a key
  * only beside its certificate, same CKA_ID) and the PIN in an owner-only {@code pinFile}. The
  * private key never leaves the token; the signing certificate is the configuration's {@code
- * signingCertificate} when given, else the token's.
+ * signingCertificate} when given, else the token's. {@code sessions}, when given, bounds the
+ * signatures the token makes at once in this process (a hardware token has a fixed number of
+ * sessions; without it, one per signing thread).
  */
 public record SigningToken(
-    Path library, Long slot, Integer slotListIndex, String keyLabel, Path pinFile) {
+    Path library,
+    Long slot,
+    Integer slotListIndex,
+    String keyLabel,
+    Path pinFile,
+    Integer sessions) {
+
+  public SigningToken(
+      Path library, Long slot, Integer slotListIndex, String keyLabel, Path pinFile) {
+    this(library, slot, slotListIndex, keyLabel, pinFile, null);
+  }
 
   SigningToken resolvedAgainst(Path folder) {
     return new SigningToken(
@@ -19,6 +31,7 @@ public record SigningToken(
         slot,
         slotListIndex,
         keyLabel,
-        pinFile == null ? null : folder.resolve(pinFile).normalize());
+        pinFile == null ? null : folder.resolve(pinFile).normalize(),
+        sessions);
   }
 }

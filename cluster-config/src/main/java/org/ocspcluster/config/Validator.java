@@ -545,6 +545,11 @@ final class Validator {
     if (token.slot() != null && token.slotListIndex() != null) {
       problem(at + ".slotListIndex", "give slot or slotListIndex, not both");
     }
+    if (token.sessions() != null && token.sessions() < 1) {
+      problem(
+          at + ".sessions",
+          "must be at least 1 (the signatures the token makes at once), not " + token.sessions());
+    }
   }
 
   private void source(String at, RevocationConfiguration rc) {

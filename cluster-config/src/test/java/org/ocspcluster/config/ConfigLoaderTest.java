@@ -216,11 +216,15 @@ class ConfigLoaderTest {
                     VALID.replace(
                         "    signingKey: pki/signer.key\n",
                         "    signingKey: pki/signer.key\n"
-                            + token.replace("keyLabel: ocsp-signer", "keyLabel: ''"))));
+                            + token
+                                .replace("keyLabel: ocsp-signer", "keyLabel: ''")
+                                .replace("slot: 42\n", "slot: 42\n      sessions: 0\n"))));
     List<String> fields = both.problems().stream().map(ConfigException.Problem::field).toList();
     assertTrue(fields.contains("revocationConfigurations[0].signingToken"), fields.toString());
     assertTrue(
         fields.contains("revocationConfigurations[0].signingToken.keyLabel"), fields.toString());
+    assertTrue(
+        fields.contains("revocationConfigurations[0].signingToken.sessions"), fields.toString());
   }
 
   @Test

@@ -42,10 +42,13 @@ public final class ResponseSigner {
   /** Why this signer cannot sign now (its token cannot be opened), or null. */
   private final String unavailable;
 
+  /** The token's bound on signatures at once, or null: none but the signing threads. */
+  private final java.util.concurrent.Semaphore sessions;
+
   ResponseSigner(
       X509CertificateHolder certificate, PrivateKey key, X509CertificateHolder ca, boolean byName)
       throws SignerException {
-    this(certificate, key, ca, byName, null);
+    this(certificate, key, ca, byName, null, null);
   }
 
   ResponseSigner(
@@ -53,11 +56,13 @@ public final class ResponseSigner {
       PrivateKey key,
       X509CertificateHolder ca,
       boolean byName,
-      java.security.Provider provider)
+      java.security.Provider provider,
+      java.util.concurrent.Semaphore sessions)
       throws SignerException {
     this.certificate = certificate;
     this.key = key;
     this.provider = provider;
+    this.sessions = sessions;
     this.unavailable = null;
     // From the certificate's key: a token's key handle need not say its size.
     this.algorithm = algorithmFor(publicKey(certificate));
@@ -97,6 +102,7 @@ public final class ResponseSigner {
     this.certificate = certificate;
     this.key = null;
     this.provider = null;
+    this.sessions = null;
     this.algorithm = null;
     this.responderId = null;
     this.chain = new X509CertificateHolder[0];
@@ -147,7 +153,8 @@ public final class ResponseSigner {
               + token.keyLabel()
               + "\": give signingCertificate, or store the certificate in the token");
     }
-    return new ResponseSigner(certificate, opened.key(), ca, byName, opened.provider());
+    return new ResponseSigner(
+        certificate, opened.key(), ca, byName, opened.provider(), opened.sessions());
   }
 
   /** Checks and wraps a credential already in memory. */
@@ -238,11 +245,29 @@ public final class ResponseSigner {
    * are).
    */
   public BasicOCSPResp sign(BasicOCSPRespBuilder builder, Instant now) throws OCSPException {
+    java.util.concurrent.Semaphore bound = sessions;
+    if (bound != null) {
+      try {
+        bound.acquire(); // a signing thread waits for one of the token's sessions
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new OCSPException("interrupted waiting for a session of the signing token", e);
+      }
+    }
     try {
       return builder.build(contentSigner(), chain, Date.from(now.truncatedTo(ChronoUnit.SECONDS)));
     } catch (OperatorCreationException e) {
       throw new OCSPException("cannot create a signer for " + algorithm, e);
+    } finally {
+      if (bound != null) {
+        bound.release();
+      }
     }
+  }
+
+  /** The token's bound on signatures at once, or null: for tests and the status. */
+  java.util.concurrent.Semaphore sessions() {
+    return sessions;
   }
 
   /** A content signer of the key: inside its token when it is in one. */

@@ -42,8 +42,22 @@ final class TokenKey {
   private static final java.util.Map<String, String> REFUSED =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** The token's provider, the key's handle, and the token's certificate under its label. */
-  record Opened(Provider provider, PrivateKey key, X509CertificateHolder certificate) {}
+  /**
+   * Bounds on the signatures each token makes at once ({@code sessions}), by module, slot and
+   * bound: shared by every member of the process that signs in that token.
+   */
+  private static final java.util.Map<String, java.util.concurrent.Semaphore> SESSIONS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The token's provider, the key's handle, the token's certificate under its label, and the bound
+   * on signatures at once (null: none but the signing threads).
+   */
+  record Opened(
+      Provider provider,
+      PrivateKey key,
+      X509CertificateHolder certificate,
+      java.util.concurrent.Semaphore sessions) {}
 
   private TokenKey() {}
 
@@ -175,7 +189,12 @@ final class TokenKey {
       return new Opened(
           provider,
           privateKey,
-          certificate == null ? null : new X509CertificateHolder(certificate.getEncoded()));
+          certificate == null ? null : new X509CertificateHolder(certificate.getEncoded()),
+          token.sessions() == null
+              ? null
+              : SESSIONS.computeIfAbsent(
+                  where + "|" + token.sessions(),
+                  k -> new java.util.concurrent.Semaphore(token.sessions())));
     } catch (IOException e) {
       String why = rootMessage(e);
       if (why.contains("PIN") || why.contains("login") || why.contains("Login")) {

@@ -78,6 +78,42 @@ class TokenSignerTest {
   }
 
   @Test
+  void aTokenWithOneSessionSignsOneAnswerAtATime() throws Exception {
+    SigningToken oneSession =
+        new SigningToken(SoftHsm.LIBRARY, token.slot(), null, "ocsp-signer", token.pinFile(), 1);
+    ResponseSigner signer = ResponseSigner.loadToken(oneSession, null, pki.ca(), false);
+    java.util.concurrent.Semaphore sessions = signer.sessions();
+    assertEquals(1, sessions.availablePermits());
+    sessions.acquire(); // as a signature in flight would
+    BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
+    builder.addResponse(
+        OcspRequests.sha1(pki.ca(), pki.good().getSerialNumber()), CertificateStatus.GOOD);
+    var second =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return signer.sign(builder, Instant.now());
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    org.awaitility.Awaitility.await()
+        .during(java.time.Duration.ofMillis(300))
+        .atMost(java.time.Duration.ofSeconds(2))
+        .until(() -> !second.isDone());
+    sessions.release();
+    BasicOCSPResp signed = second.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(
+        signed.isSignatureValid(new JcaContentVerifierProviderBuilder().build(signerCertificate)));
+    assertEquals(1, sessions.availablePermits(), "the session is given back");
+    assertNull(
+        ResponseSigner.loadToken(
+                config(token.slot(), "ocsp-signer", token.pinFile()), null, pki.ca(), false)
+            .sessions(),
+        "without sessions, no bound but the signing threads");
+  }
+
+  @Test
   void aRefusedPinOrAMissingKeyIsSaidInWords() throws Exception {
     Path wrong = dir.resolve("wrong.pin");
     Files.writeString(wrong, "0000\n");
