@@ -35,24 +35,27 @@ final class Clients {
    * appended to NAME.log beside the configuration.
    */
   static Process memberProcess(Path config, String name, String... jvmOptions) throws IOException {
+    return process(
+        config.resolveSibling(name + ".log"),
+        List.of(jvmOptions),
+        "responder",
+        "--config",
+        config.toString(),
+        "--member",
+        name);
+  }
+
+  /** `ocsp-cluster ARGS` in a JVM of its own, appending what it says to {@code log}. */
+  static Process process(Path log, List<String> jvmOptions, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(System.getProperty("java.home") + "/bin/java");
     command.add("-Xmx256m");
-    command.addAll(List.of(jvmOptions));
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
-            "responder",
-            "--config",
-            config.toString(),
-            "--member",
-            name));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(List.of(args));
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(
-            ProcessBuilder.Redirect.appendTo(config.resolveSibling(name + ".log").toFile()))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();
   }
 

@@ -19,6 +19,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,7 @@ import org.ocspcluster.coordination.FolderConfigStore;
 import org.ocspcluster.node.Node;
 import org.ocspcluster.pki.DemoPki;
 import org.ocspcluster.testing.OcspRequests;
+import org.ocspcluster.testing.SoftHsm;
 
 /**
  * Signer renewal against a real CA: `openssl ca`, through the shipped helper (enrol/openssl-ca).
@@ -38,6 +40,14 @@ class SignerRenewalEndToEndTest {
   static final Path HELPER = Path.of("..", "enrol", "openssl-ca").toAbsolutePath().normalize();
 
   @TempDir Path dir;
+  Process member;
+
+  @org.junit.jupiter.api.AfterEach
+  void stopMember() throws Exception {
+    if (member != null) {
+      member.destroyForcibly().waitFor();
+    }
+  }
 
   @BeforeAll
   static void checkOften() {
@@ -309,6 +319,117 @@ class SignerRenewalEndToEndTest {
           Files.readString(dir.resolve("ocsp-signer.pem")),
           Files.readString(dir.resolve("responder-1.pem.previous")));
     }
+  }
+
+  @Test
+  void aMembersOwnKeyInATokenIsRenewedInTheTokenAndTakesOverItsLabel() throws Exception {
+    Assumptions.assumeTrue(SoftHsm.available(), "SoftHSM2 and OpenSC are not installed");
+    int[] free = Clients.freePorts(4);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoPki pki = DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    Path cnf = opensslCa();
+    SoftHsm token = SoftHsm.newToken(dir.resolve("hsm"), "2468");
+    token.ocspSigner(
+        "ocsp-signer",
+        pki.ca(),
+        pki.caKeys()); // valid 30 days from an hour ago: due now at 30d before
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replaceAll("  - name: responder-2\n    address: [^\n]+\n    priority: 2\n", "")
+            .replace(
+                "priority: 1\n",
+                "priority: 1\n    signers:\n      demo:\n        token:\n"
+                    + token.yaml("          ", "ocsp-signer"))
+            .replace(
+                "    refreshInterval: 1m\n",
+                "    refreshInterval: 1m\n    renewal:\n      before: 30d\n      helper: "
+                    + HELPER
+                    + " "
+                    + cnf
+                    + "\n"));
+    String renewed = "Subject: CN=responder-1 OCSP signer for demo";
+    String[] options = {"-Docsp.cluster.renewal.check.millis=200"};
+    member = Clients.memberProcess(yaml, "responder-1", options);
+    try (Node cluster = new Node(ConfigLoader.load(yaml))) {
+      cluster.startBalancer();
+      try {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> Clients.goodAnswerText(dir, ports.member1()).contains(renewed));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(
+            "not renewed; the member said: " + Files.readString(dir.resolve("responder-1.log")), e);
+      }
+      String log = Files.readString(dir.resolve("responder-1.log"));
+      assertTrue(log.contains("a new key is made in the token"), log);
+      assertTrue(log.contains("is the new one; the old one is destroyed"), log);
+      Clients.verifiedGood(dir, "http://127.0.0.1:" + ports.cluster());
+      Clients.pkixValidate(dir.resolve("ca.pem"), dir.resolve("good.pem"));
+
+      // The token's label now names the new key: a member started again signs with it.
+      member.destroyForcibly().waitFor();
+      member = Clients.memberProcess(yaml, "responder-1", options);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> Clients.goodAnswerText(dir, ports.member1()).contains(renewed));
+      assertEquals(
+          1L,
+          Files.readString(dir.resolve("openssl-ca/index.txt")).lines().count(),
+          "renewed once: the new certificate is not due");
+    }
+  }
+
+  @Test
+  void aKeyInATokenEveryMemberSharesIsRenewedInTheTokenAndSwitchedInOneRevision() throws Exception {
+    Assumptions.assumeTrue(SoftHsm.available(), "SoftHSM2 and OpenSC are not installed");
+    int[] free = Clients.freePorts(4);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoPki pki = DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    Path cnf = opensslCa();
+    SoftHsm token = SoftHsm.newToken(dir.resolve("hsm"), "2468");
+    token.ocspSigner("ocsp-signer", pki.ca(), pki.caKeys()); // valid 30 days from an hour ago
+    Path yaml = dir.resolve(DemoCluster.CONFIG_FILE);
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace("    signingCertificate: ocsp-signer.pem\n", "")
+            .replace(
+                "    signingKey: ocsp-signer.key\n",
+                "    signingToken:\n" + token.yaml("      ", "ocsp-signer"))
+            .replace(
+                "    refreshInterval: 1m\n",
+                "    refreshInterval: 1m\n    renewal:\n      before: 30d\n      helper: "
+                    + HELPER
+                    + " "
+                    + cnf
+                    + "\n"));
+    Path log = dir.resolve("up.log");
+    member =
+        Clients.process(
+            log,
+            List.of("-Docsp.cluster.renewal.check.millis=200"),
+            "up",
+            "--config",
+            yaml.toString(),
+            "--data",
+            dir.resolve("data").toString());
+    String renewed = "Subject: CN=demo OCSP signer for demo";
+    try {
+      for (int port : new int[] {ports.member1(), ports.member2()}) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> Clients.goodAnswerText(dir, port).contains(renewed));
+      }
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("not renewed; up said: " + Files.readString(log), e);
+    }
+    String said = Files.readString(log);
+    assertTrue(said.contains("in force on every member, revision 2"), said);
+    assertTrue(said.contains("the old key \"ocsp-signer\" stays there until you destroy it"), said);
+    Clients.verifiedGood(dir, "http://127.0.0.1:" + ports.cluster());
+    Clients.pkixValidate(dir.resolve("ca.pem"), dir.resolve("good.pem"));
   }
 
   @Test

@@ -53,13 +53,7 @@ class TokenSigningEndToEndTest {
         text.replace("    signingCertificate: ocsp-signer.pem\n", "")
             .replace(
                 "    signingKey: ocsp-signer.key\n",
-                "    signingToken:\n      library: "
-                    + SoftHsm.LIBRARY
-                    + "\n      slot: "
-                    + token.slot()
-                    + "\n      keyLabel: ocsp-signer\n      pinFile: "
-                    + pinFile
-                    + "\n")
+                "    signingToken:\n" + token.yaml("      ", "ocsp-signer"))
             // One member: responder-2 is not started.
             .replaceAll("  - name: responder-2\n    address: [^\n]+\n    priority: 2\n", ""));
     member = Clients.memberProcess(yaml, "responder-1", "-Docsp.cluster.token.retry.millis=300");

@@ -525,11 +525,11 @@ final class Validator {
     if (!"ec".equalsIgnoreCase(r.keyType()) && !"rsa".equalsIgnoreCase(r.keyType())) {
       problem(at + ".keyType", "'" + r.keyType() + "' is not ec or rsa");
     }
-    if (rc.signingToken() != null || rc.signingKeystore() != null) {
+    if (rc.signingKeystore() != null) {
       problem(
           at,
-          "renews PEM signers (signingCertificate and signingKey) only; a token or keystore"
-              + " signer is renewed by hand (signer-request, assign-signer)");
+          "renews PEM signers and keys in a token only; a PKCS#12 signer is renewed by hand"
+              + " (signer-request, assign-signer)");
     }
     if (r.retry().isNegative() || r.retry().isZero()) {
       problem(at + ".retry", "must be positive, e.g. 5m");

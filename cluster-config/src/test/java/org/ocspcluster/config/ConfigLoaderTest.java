@@ -228,6 +228,35 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void renewalRenewsPemSignersAndTokenKeysButNotAKeystore() throws Exception {
+    String renewal = "    refreshInterval: 90s\n    renewal: {before: 14d, helper: /bin/true}\n";
+    String token =
+        "    signingToken: {library: /usr/lib/softhsm/libsofthsm2.so, keyLabel: k, pinFile: p.pin}\n";
+    String withToken =
+        VALID
+            .replace("    refreshInterval: 90s\n", renewal)
+            .replace("    signingKey: pki/signer.key\n", token);
+    assertEquals(
+        java.time.Duration.ofDays(14),
+        ConfigLoader.parse(file, withToken).revocationConfigurations().get(0).renewal().before());
+    String withKeystore =
+        VALID
+            .replace("    refreshInterval: 90s\n", renewal)
+            .replace(
+                "    signingCertificate: pki/signer.pem\n    signingKey: pki/signer.key\n",
+                "    signingKeystore: pki/signer.p12\n");
+    ConfigException keystore =
+        assertThrows(ConfigException.class, () -> ConfigLoader.parse(file, withKeystore));
+    assertTrue(
+        keystore.problems().stream()
+            .anyMatch(
+                p ->
+                    p.field().equals("revocationConfigurations[0].renewal")
+                        && p.reason().contains("PKCS#12")),
+        keystore.getMessage());
+  }
+
+  @Test
   void aMembersOwnSignerMayBeAKeyInAToken() throws Exception {
     String signers =
         """

@@ -69,6 +69,25 @@ public final class ConfigEdits {
       String keystore,
       String passwordFile)
       throws IOException {
+    return assignSigner(
+        yaml, configuration, member, certificate, key, keystore, passwordFile, null);
+  }
+
+  /**
+   * As above, with the key in a PKCS#11 token: {@code token} holds its fields (library, slot or
+   * slotListIndex, keyLabel, pinFile, sessions) as cluster.yaml names them; {@code certificate}
+   * optional.
+   */
+  public static String assignSigner(
+      String yaml,
+      String configuration,
+      String member,
+      String certificate,
+      String key,
+      String keystore,
+      String passwordFile,
+      java.util.Map<String, Object> token)
+      throws IOException {
     ObjectNode root = root(yaml);
     boolean known = false;
     for (JsonNode rc : root.withArray("revocationConfigurations")) {
@@ -89,6 +108,10 @@ public final class ConfigEdits {
       put(signer, "key", key);
       put(signer, "keystore", keystore);
       put(signer, "passwordFile", passwordFile);
+      if (token != null) {
+        ObjectNode t = signer.putObject("token");
+        token.forEach((field, value) -> t.putPOJO(field, value));
+      }
     }
     if (!found) {
       throw new IllegalArgumentException(

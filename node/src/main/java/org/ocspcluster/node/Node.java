@@ -485,13 +485,35 @@ public final class Node implements AutoCloseable {
             text(files.certificate()),
             text(files.key()),
             text(files.keystore()),
-            text(files.passwordFile()));
+            text(files.passwordFile()),
+            tokenFields(files.token()));
     return apply(
         edited,
         current.baseDir(),
         "assign-signer "
             + configuration
             + (member == null ? " (every member)" : " --member " + member));
+  }
+
+  /** A token's fields as cluster.yaml names them, or null. */
+  private static Map<String, Object> tokenFields(org.ocspcluster.config.SigningToken token) {
+    if (token == null) {
+      return null;
+    }
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("library", text(token.library()));
+    if (token.slot() != null) {
+      fields.put("slot", token.slot());
+    }
+    if (token.slotListIndex() != null) {
+      fields.put("slotListIndex", token.slotListIndex());
+    }
+    fields.put("keyLabel", token.keyLabel());
+    fields.put("pinFile", text(token.pinFile()));
+    if (token.sessions() != null) {
+      fields.put("sessions", token.sessions());
+    }
+    return fields;
   }
 
   private static String text(Path path) {
@@ -513,14 +535,18 @@ public final class Node implements AutoCloseable {
                     ? (configuration, files) -> assignSignerRevision(configuration, null, files)
                     : null,
                 () -> members.stream().map(ResponderMember::name).toList(),
-                (member, rc) -> {
+                (member, rc, ready) -> {
                   ResponderMember m =
                       members.stream()
                           .filter(x -> x.name().equals(member))
                           .findFirst()
                           .orElseThrow(
                               () -> new IllegalStateException("member " + member + " stopped"));
-                  m.assignSigner(rc);
+                  if (ready == null) {
+                    m.assignSigner(rc);
+                  } else {
+                    m.assignSigner(rc.name(), ready);
+                  }
                 },
                 registry,
                 java.time.Clock.systemUTC())

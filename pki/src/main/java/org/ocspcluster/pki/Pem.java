@@ -35,6 +35,18 @@ public final class Pem {
     throw new IOException(file + " holds no certificate (found " + describe(object) + ")");
   }
 
+  /** A certificate from PEM text ({@code origin} names where it came from, for the message). */
+  public static X509CertificateHolder parseCertificate(String pem, String origin)
+      throws IOException {
+    try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+      Object object = parser.readObject();
+      if (object instanceof X509CertificateHolder certificate) {
+        return certificate;
+      }
+      throw new IOException(origin + " holds no certificate (found " + describe(object) + ")");
+    }
+  }
+
   public static X509CRLHolder readCrl(Path file) throws IOException {
     return parseCrl(Files.readAllBytes(file), file.toString());
   }

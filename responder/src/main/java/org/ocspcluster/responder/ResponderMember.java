@@ -460,15 +460,7 @@ public final class ResponderMember implements AutoCloseable {
    * @return the new signer's subject and expiry, in words
    */
   public String assignSigner(RevocationConfiguration rc) throws ResponderException {
-    Serving now = serving.get();
-    ServedCa ca =
-        now.served.stream()
-            .filter(c -> c.name().equals(rc.name()))
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    new ResponderException(
-                        "member " + name + " serves no configuration \"" + rc.name() + "\""));
+    ServedCa ca = served(rc.name());
     ResponseSigner signer;
     try {
       signer = loadSigner(rc, ca.ca());
@@ -480,6 +472,30 @@ public final class ResponderMember implements AutoCloseable {
               + "stays in force: "
               + e.getMessage());
     }
+    return putInForce(ca, signer);
+  }
+
+  /**
+   * Puts a signer already loaded and checked in force for {@code configuration} (a renewed key in a
+   * token, before the token labels it), as {@link #assignSigner(RevocationConfiguration)} does.
+   */
+  public String assignSigner(String configuration, ResponseSigner signer)
+      throws ResponderException {
+    return putInForce(served(configuration), signer);
+  }
+
+  private ServedCa served(String configuration) throws ResponderException {
+    return serving.get().served.stream()
+        .filter(c -> c.name().equals(configuration))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new ResponderException(
+                    "member " + name + " serves no configuration \"" + configuration + "\""));
+  }
+
+  private String putInForce(ServedCa ca, ResponseSigner signer) {
+    Serving now = serving.get();
     ca.assign(signer);
     now.service.resignAll(ca);
     String said =
@@ -487,7 +503,7 @@ public final class ResponderMember implements AutoCloseable {
             + signer.certificate().getSubject()
             + "\", valid until "
             + signer.certificate().getNotAfter().toInstant();
-    LOG.info("member {}: revocation configuration \"{}\" now signs with {}", name, rc.name(), said);
+    LOG.info("member {}: revocation configuration \"{}\" now signs with {}", name, ca.name(), said);
     return said;
   }
 

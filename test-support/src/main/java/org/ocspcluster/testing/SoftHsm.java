@@ -172,6 +172,30 @@ public final class SoftHsm {
   }
 
   /**
+   * This token as cluster.yaml names it for the key labelled {@code keyLabel}: the library, slot,
+   * key label and PIN file lines, each starting with {@code indent}. A PIN file already written (a
+   * wrong PIN, say) is left as it is.
+   */
+  public String yaml(String indent, String keyLabel) throws IOException {
+    return indent
+        + "library: "
+        + LIBRARY
+        + "\n"
+        + indent
+        + "slot: "
+        + slot
+        + "\n"
+        + indent
+        + "keyLabel: "
+        + keyLabel
+        + "\n"
+        + indent
+        + "pinFile: "
+        + (Files.exists(dir.resolve(label + ".pin")) ? dir.resolve(label + ".pin") : pinFile())
+        + "\n";
+  }
+
+  /**
    * Deletes the key pair and certificate labelled {@code keyLabel} from the token (as a token being
    * re-provisioned would lose them), from a process of its own.
    */

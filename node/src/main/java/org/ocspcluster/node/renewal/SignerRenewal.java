@@ -22,12 +22,14 @@ import org.ocspcluster.config.ClusterConfig;
 import org.ocspcluster.config.Renewal;
 import org.ocspcluster.config.RevocationConfiguration;
 import org.ocspcluster.config.SignerFiles;
+import org.ocspcluster.config.SigningToken;
 import org.ocspcluster.node.revision.Outcome;
 import org.ocspcluster.pki.Pem;
 import org.ocspcluster.responder.signing.ResponseSigner;
 import org.ocspcluster.responder.signing.SignerException;
 import org.ocspcluster.responder.signing.SignerRequest;
 import org.ocspcluster.responder.signing.SignerSwap;
+import org.ocspcluster.responder.signing.TokenRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +62,14 @@ public final class SignerRenewal implements AutoCloseable {
   /** Puts a member's renewed signer in force on that member (its files were replaced). */
   @FunctionalInterface
   public interface Local {
-    void putInForce(String member, RevocationConfiguration asTheMemberSigns) throws Exception;
+    /**
+     * Puts the member's renewed signer in force.
+     *
+     * @param ready the renewed signer, loaded and checked (a key in a token, not yet labelled);
+     *     null when the member reads it from the files the configuration names
+     */
+    void putInForce(String member, RevocationConfiguration asTheMemberSigns, ResponseSigner ready)
+        throws Exception;
   }
 
   /**
@@ -194,33 +203,49 @@ public final class SignerRenewal implements AutoCloseable {
         && forMember.signingKey() != null;
   }
 
+  /** A PEM signer, or a key in a token: what renewal renews (a PKCS#12 file it does not). */
+  private static boolean renewable(RevocationConfiguration forMember) {
+    return pem(forMember)
+        || (forMember.signingToken() != null && forMember.signingKeystore() == null);
+  }
+
+  /** Whether two members sign with the same signer (the same files, or the same token key). */
+  private static boolean sameSigner(RevocationConfiguration a, RevocationConfiguration b) {
+    return java.util.Objects.equals(a.signingCertificate(), b.signingCertificate())
+        && java.util.Objects.equals(a.signingKey(), b.signingKey())
+        && java.util.Objects.equals(a.signingToken(), b.signingToken());
+  }
+
   /**
-   * The configuration as every member signs it, when they all sign with the same PEM signer (the
-   * configuration's, or one assigned to every member); else null.
+   * The configuration as every member signs it, when they all sign with the same PEM signer or key
+   * in a token (the configuration's, or one assigned to every member); else null.
    */
   private static RevocationConfiguration sharedSigner(
       ClusterConfig now, RevocationConfiguration rc) {
     RevocationConfiguration first = null;
+    int signing = 0;
+    boolean own = false;
     for (var member : now.members()) {
       RevocationConfiguration forMember = asSignedBy(now, rc, member.name());
       if (forMember == null) {
         continue;
       }
-      if (!pem(forMember)
-          || (first != null
-              && !first.signingCertificate().equals(forMember.signingCertificate()))) {
+      if (!renewable(forMember) || (first != null && !sameSigner(first, forMember))) {
         return null;
       }
       first = first == null ? forMember : first;
+      signing++;
+      own = member.signers() != null && member.signers().containsKey(rc.name());
     }
-    return first;
+    // One member with a signer of its own: renewed on that member, as when there are more.
+    return signing == 1 && own ? null : first;
   }
 
   /**
-   * The configuration as {@code member} signs it, when the member signs with a PEM signer no other
-   * member uses (renewed on that member alone); else null, and why said once in the log: a key in a
-   * token or keystore, or a signer some members share while others have their own, is not renewed
-   * (renew it by hand, or give each member its own).
+   * The configuration as {@code member} signs it, when the member signs with a PEM signer or a key
+   * in a token that no other member uses (renewed on that member alone); else null, and why said
+   * once in the log: a keystore, or a signer some members share while others have their own, is not
+   * renewed (renew it by hand, or give each member its own).
    */
   private RevocationConfiguration ownSigner(
       ClusterConfig now, RevocationConfiguration rc, String member) {
@@ -229,15 +254,17 @@ public final class SignerRenewal implements AutoCloseable {
       return null;
     }
     String why = null;
-    if (!pem(forMember)) {
-      why = "signs with a key in a token or keystore, which renewal does not renew yet";
+    if (!renewable(forMember)) {
+      why = "signs with a PKCS#12 keystore, which renewal does not renew";
+    } else if (forMember.signingToken() != null && forMember.signingCertificate() != null) {
+      why =
+          "signs with a key in a token and its certificate in a file; renewal renews a member's"
+              + " token key whose certificate is in the token (leave the certificate out)";
     } else {
       for (var other : now.members()) {
         RevocationConfiguration theirs =
             other.name().equals(member) ? null : asSignedBy(now, rc, other.name());
-        if (theirs != null
-            && pem(theirs)
-            && theirs.signingCertificate().equals(forMember.signingCertificate())) {
+        if (theirs != null && sameSigner(theirs, forMember)) {
           why =
               "shares its signer with member "
                   + other.name()
@@ -298,12 +325,20 @@ public final class SignerRenewal implements AutoCloseable {
     State state = state(target);
     X509CertificateHolder current;
     try {
-      current = Pem.readCertificate(rc.signingCertificate());
-    } catch (IOException e) {
+      current =
+          rc.signingCertificate() != null
+              ? Pem.readCertificate(rc.signingCertificate())
+              : ResponseSigner.loadToken(
+                      rc.signingToken(),
+                      null,
+                      Pem.readCertificate(rc.caCertificate()),
+                      rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME)
+                  .certificate();
+    } catch (IOException | SignerException e) {
       LOG.warn(
-          "signer renewal for {}: cannot read {}: {}",
+          "signer renewal for {}: cannot read the signer in force ({}): {}",
           target.said(),
-          rc.signingCertificate(),
+          rc.signingCertificate() != null ? rc.signingCertificate() : "in the token",
           e.getMessage());
       return;
     }
@@ -318,7 +353,11 @@ public final class SignerRenewal implements AutoCloseable {
       return;
     }
     try {
-      attempt(now, target, current, state);
+      if (rc.signingToken() != null) {
+        attemptInToken(now, target, current, state);
+      } else {
+        attempt(now, target, current, state);
+      }
     } catch (RuntimeException e) {
       failed(target, state, "failed", e.toString(), null);
     }
@@ -362,20 +401,39 @@ public final class SignerRenewal implements AutoCloseable {
         target.said(),
         current.getSubject(),
         current.getNotAfter().toInstant());
+    enrol(
+        target,
+        state,
+        written.request(),
+        () -> discard(written),
+        pem -> issued(target, current, state, written, pem));
+  }
+
+  /**
+   * Runs the helper on {@code request}: what it issued goes to {@code issued}; otherwise the new
+   * key is thrown away ({@code discard}) and the failure counted, the old signer staying in force.
+   */
+  private void enrol(
+      Target target,
+      State state,
+      Path request,
+      Runnable discard,
+      java.util.function.Consumer<String> issued) {
+    RevocationConfiguration rc = target.rc();
     Helper.Result result;
     try {
       result =
           Helper.submit(
-              r.helperCommand(), Files.readString(written.request()), rc.name(), HELPER_TIMEOUT);
+              rc.renewal().helperCommand(), Files.readString(request), rc.name(), HELPER_TIMEOUT);
     } catch (IOException e) {
-      discard(written);
+      discard.run();
       failed(target, state, "failed", "the helper could not run: " + e.getMessage(), null);
       return;
     }
     switch (result.kind()) {
-      case ISSUED -> issued(target, current, state, written, result.output());
+      case ISSUED -> issued.accept(result.output());
       case TRY_LATER -> {
-        discard(written);
+        discard.run();
         failed(
             target,
             state,
@@ -384,7 +442,7 @@ public final class SignerRenewal implements AutoCloseable {
             result.delay());
       }
       default -> {
-        discard(written);
+        discard.run();
         failed(
             target, state, "rejected", "the helper rejected the request: " + result.said(), null);
       }
@@ -413,24 +471,7 @@ public final class SignerRenewal implements AutoCloseable {
               written.key(),
               ca,
               rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME);
-      if (rc.profile() == RevocationConfiguration.Profile.CABFORUM
-          && signer.baselineRequirementsProblem() != null) {
-        throw new SignerException(signer.baselineRequirementsProblem());
-      }
-      Instant newNotAfter = signer.certificate().getNotAfter().toInstant();
-      if (!due(signer.certificate(), rc.renewal()).isAfter(clock.instant())) {
-        throw new SignerException(
-            "the new certificate (valid until "
-                + newNotAfter
-                + ") would be due for renewal at once: the CA issues it for less than"
-                + " renewal.before, or atPercent is too low");
-      }
-      if (!newNotAfter.isAfter(current.getNotAfter().toInstant())) {
-        throw new SignerException(
-            "the new certificate expires "
-                + signer.certificate().getNotAfter().toInstant()
-                + ", not after the one in force");
-      }
+      checkRenewed(rc, current, signer);
       String where;
       if (target.member() == null) {
         Outcome outcome =
@@ -450,15 +491,7 @@ public final class SignerRenewal implements AutoCloseable {
         discard(written);
         Files.deleteIfExists(certificate);
       }
-      state.failures.set(0);
-      state.notBefore = Instant.MIN;
-      counter(target, "issued").increment();
-      LOG.info(
-          "signer renewal for {}: \"{}\" (valid until {}) in force {}",
-          target.said(),
-          signer.certificate().getSubject(),
-          signer.certificate().getNotAfter().toInstant(),
-          where);
+      succeeded(target, state, signer, where);
     } catch (IOException | SignerException | RuntimeException e) {
       discard(written);
       try {
@@ -471,6 +504,168 @@ public final class SignerRenewal implements AutoCloseable {
     }
   }
 
+  /** The checks a renewed signer passes beyond a member's own: the profile, and the dates. */
+  private void checkRenewed(
+      RevocationConfiguration rc, X509CertificateHolder current, ResponseSigner signer)
+      throws SignerException {
+    if (rc.profile() == RevocationConfiguration.Profile.CABFORUM
+        && signer.baselineRequirementsProblem() != null) {
+      throw new SignerException(signer.baselineRequirementsProblem());
+    }
+    Instant newNotAfter = signer.certificate().getNotAfter().toInstant();
+    if (!due(signer.certificate(), rc.renewal()).isAfter(clock.instant())) {
+      throw new SignerException(
+          "the new certificate (valid until "
+              + newNotAfter
+              + ") would be due for renewal at once: the CA issues it for less than"
+              + " renewal.before, or atPercent is too low");
+    }
+    if (!newNotAfter.isAfter(current.getNotAfter().toInstant())) {
+      throw new SignerException(
+          "the new certificate expires "
+              + signer.certificate().getNotAfter().toInstant()
+              + ", not after the one in force");
+    }
+  }
+
+  private void succeeded(Target target, State state, ResponseSigner signer, String where) {
+    state.failures.set(0);
+    state.notBefore = Instant.MIN;
+    counter(target, "issued").increment();
+    LOG.info(
+        "signer renewal for {}: \"{}\" (valid until {}) in force {}",
+        target.said(),
+        signer.certificate().getSubject(),
+        signer.certificate().getNotAfter().toInstant(),
+        where);
+  }
+
+  /**
+   * A key in a token: the new key is made in the same token and the request signed there. A shared
+   * signer's new key gets a label of its own ({@code keyLabel-<time>}) with the CA's certificate
+   * beside it, and one revision points every member at it; the old key stays in the token for the
+   * PKI team to destroy. A member's own is put in force on it first, then takes over the label in
+   * the token (the old key and certificate under that label are destroyed), so the configuration
+   * and a restart find the new one.
+   */
+  private void attemptInToken(
+      ClusterConfig now, Target target, X509CertificateHolder current, State state) {
+    RevocationConfiguration rc = target.rc();
+    Renewal r = rc.renewal();
+    String prefix =
+        rc.name()
+            + (target.member() == null ? "" : "-" + target.member())
+            + "-"
+            + clock.instant().getEpochSecond();
+    TokenRequest request;
+    try {
+      request =
+          TokenRequest.write(
+              rc.signingToken(),
+              r.keyType(),
+              r.directory(),
+              prefix,
+              target.member() == null ? now.cluster().name() : target.member(),
+              rc.name(),
+              now.cluster().name());
+    } catch (IOException | SignerException e) {
+      failed(
+          target, state, "failed", "cannot make the request in the token: " + e.getMessage(), null);
+      return;
+    }
+    LOG.info(
+        "signer renewal for {}: the signer \"{}\" expires {}; a new key is made in the token;"
+            + " asking the helper for its certificate",
+        target.said(),
+        current.getSubject(),
+        current.getNotAfter().toInstant());
+    enrol(
+        target,
+        state,
+        request.request(),
+        () -> discard(request),
+        pem -> issuedInToken(target, current, state, request, pem));
+  }
+
+  private void issuedInToken(
+      Target target, X509CertificateHolder current, State state, TokenRequest request, String pem) {
+    RevocationConfiguration rc = target.rc();
+    String stage = "what the helper issued was refused: ";
+    boolean keep = false; // the new key is in force on the member, or destroyed already
+    try {
+      X509CertificateHolder issued = Pem.parseCertificate(pem, "the helper's output");
+      ResponseSigner signer =
+          request.signer(
+              issued,
+              Pem.readCertificate(rc.caCertificate()),
+              rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME);
+      checkRenewed(rc, current, signer);
+      String where;
+      if (target.member() == null) {
+        String label = rc.signingToken().keyLabel() + "-" + clock.instant().getEpochSecond();
+        request.install(label, issued);
+        SigningToken next =
+            new SigningToken(
+                rc.signingToken().library(),
+                rc.signingToken().slot(),
+                rc.signingToken().slotListIndex(),
+                label,
+                rc.signingToken().pinFile(),
+                rc.signingToken().sessions());
+        Outcome outcome = assign.assign(rc.name(), new SignerFiles(null, null, null, null, next));
+        if (!outcome.applied()) {
+          keep = true;
+          request.remove(label);
+          throw new SignerException("the revision was refused: " + outcome.reason());
+        }
+        where =
+            "on every member, revision "
+                + outcome.revision()
+                + " (key \""
+                + label
+                + "\" in the token; the old key \""
+                + rc.signingToken().keyLabel()
+                + "\" stays there until you destroy it)";
+      } else {
+        try {
+          local.putInForce(target.member(), rc, signer);
+        } catch (Exception e) {
+          throw new SignerException(
+              "member " + target.member() + " did not take it: " + e.getMessage());
+        }
+        keep = true;
+        stage =
+            "the new signer is in force on member "
+                + target.member()
+                + " until it restarts, but the token did not take it under its label: ";
+        request.install(rc.signingToken().keyLabel(), issued);
+        where =
+            "on member "
+                + target.member()
+                + " (the token's key \""
+                + rc.signingToken().keyLabel()
+                + "\" is the new one; the old one is destroyed)";
+      }
+      Files.deleteIfExists(request.request());
+      succeeded(target, state, signer, where);
+    } catch (IOException | SignerException | RuntimeException e) {
+      if (!keep) {
+        discard(request);
+      }
+      failed(target, state, "failed", stage + e.getMessage(), null);
+    }
+  }
+
+  /** A key in a token that never became a signer is destroyed, and its request removed. */
+  private static void discard(TokenRequest request) {
+    try {
+      Files.deleteIfExists(request.request());
+      request.discard();
+    } catch (IOException | SignerException e) {
+      LOG.warn("signer renewal: an unused key is left in the token: {}", e.getMessage());
+    }
+  }
+
   /**
    * The member's signer files replaced in place and read again; when the member will not take them,
    * the old files are put back and the old signer stays in force.
@@ -480,7 +675,7 @@ public final class SignerRenewal implements AutoCloseable {
     RevocationConfiguration rc = target.rc();
     SignerSwap.install(rc.signingCertificate(), rc.signingKey(), pem, newKey);
     try {
-      local.putInForce(target.member(), rc);
+      local.putInForce(target.member(), rc, null);
     } catch (Exception e) {
       SignerSwap.restore(rc.signingCertificate(), rc.signingKey());
       throw new SignerException(

@@ -44,22 +44,9 @@ public final class SignerRequest {
       throws IOException {
     try {
       KeyPair keys = generate(keyType);
-      X500Name subject =
-          new X500NameBuilder(BCStyle.INSTANCE)
-              .addRDN(BCStyle.CN, member + " OCSP signer for " + configuration)
-              .addRDN(BCStyle.O, cluster)
-              .build();
-      ExtensionsGenerator extensions = new ExtensionsGenerator();
-      extensions.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      extensions.addExtension(
-          Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning));
-      extensions.addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
-      String algorithm =
-          keys.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+      X500Name subject = subject(member, configuration, cluster);
       PKCS10CertificationRequest request =
-          new JcaPKCS10CertificationRequestBuilder(subject, keys.getPublic())
-              .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
-              .build(new JcaContentSignerBuilder(algorithm).build(keys.getPrivate()));
+          request(subject, keys.getPublic(), keys.getPrivate(), null);
       java.nio.file.Files.createDirectories(dir);
       Path keyFile = dir.resolve(prefix + ".key");
       Path requestFile = dir.resolve(prefix + ".csr");
@@ -69,6 +56,42 @@ public final class SignerRequest {
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IOException("cannot make the signing request: " + e.getMessage(), e);
     }
+  }
+
+  static X500Name subject(String member, String configuration, String cluster) {
+    return new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.CN, member + " OCSP signer for " + configuration)
+        .addRDN(BCStyle.O, cluster)
+        .build();
+  }
+
+  /**
+   * The PKCS#10 request for an OCSP signer's key, signed with that key ({@code provider}: the
+   * token's, for a key inside one; null for a key in memory).
+   */
+  static PKCS10CertificationRequest request(
+      X500Name subject,
+      java.security.PublicKey publicKey,
+      java.security.PrivateKey privateKey,
+      java.security.Provider provider)
+      throws IOException, OperatorCreationException {
+    ExtensionsGenerator extensions = new ExtensionsGenerator();
+    extensions.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+    extensions.addExtension(
+        Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning));
+    extensions.addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
+    JcaContentSignerBuilder signer = new JcaContentSignerBuilder(algorithm(publicKey));
+    if (provider != null) {
+      signer.setProvider(provider);
+    }
+    return new JcaPKCS10CertificationRequestBuilder(subject, publicKey)
+        .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
+        .build(signer.build(privateKey));
+  }
+
+  /** From the public key: a token's private key handle need not say its algorithm. */
+  static String algorithm(java.security.PublicKey publicKey) {
+    return publicKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
   }
 
   private static KeyPair generate(String keyType) throws GeneralSecurityException {

@@ -134,40 +134,7 @@ final class TokenKey {
   /** The key in the token at {@code slot}, or null when that token has no such key. */
   private static Opened openIn(SigningToken token, String slot, char[] pin, boolean named)
       throws SignerException, NoSuchSlot {
-    Provider provider;
-    try {
-      Provider base = Security.getProvider("SunPKCS11");
-      if (base == null) {
-        throw new SignerException(
-            "this Java has no SunPKCS11 provider (module jdk.crypto.cryptoki)");
-      }
-      String key = token.library() + "|" + slot;
-      provider = OPENED.get(key);
-      if (provider == null) {
-        provider =
-            base.configure(
-                "--name = ocsp-cluster-"
-                    + PROVIDERS.incrementAndGet()
-                    + "\nlibrary = "
-                    + token.library()
-                    + "\n"
-                    + slot
-                    + "\n");
-        Provider raced = OPENED.putIfAbsent(key, provider);
-        provider = raced == null ? provider : raced;
-      }
-    } catch (ProviderException | IllegalArgumentException e) {
-      if (!named && String.valueOf(rootMessage(e)).contains("slot")) {
-        throw new NoSuchSlot(e);
-      }
-      throw new SignerException(
-          "cannot open the PKCS#11 module "
-              + token.library()
-              + " ("
-              + slot
-              + "): "
-              + rootMessage(e));
-    }
+    Provider provider = provider(token, slot, named);
     String where = token.library() + "|" + slot;
     String offered = digest(pin);
     if (offered.equals(REFUSED.get(where))) {
@@ -210,6 +177,148 @@ final class TokenKey {
         return null;
       }
       throw new SignerException("cannot read the token (" + slot + "): " + rootMessage(e));
+    }
+  }
+
+  /**
+   * The provider of the token at {@code slot} of the module, configured once per process. Keys it
+   * generates are token objects, sensitive and never extractable; their public halves are session
+   * objects (the certificate carries the public key).
+   */
+  private static Provider provider(SigningToken token, String slot, boolean named)
+      throws SignerException, NoSuchSlot {
+    try {
+      Provider base = Security.getProvider("SunPKCS11");
+      if (base == null) {
+        throw new SignerException(
+            "this Java has no SunPKCS11 provider (module jdk.crypto.cryptoki)");
+      }
+      String key = token.library() + "|" + slot;
+      Provider provider = OPENED.get(key);
+      if (provider == null) {
+        provider =
+            base.configure(
+                "--name = ocsp-cluster-"
+                    + PROVIDERS.incrementAndGet()
+                    + "\nlibrary = "
+                    + token.library()
+                    + "\n"
+                    + slot
+                    + "\nattributes(generate, CKO_PRIVATE_KEY, *) = {\n"
+                    + "  CKA_TOKEN = true\n  CKA_PRIVATE = true\n  CKA_SENSITIVE = true\n"
+                    + "  CKA_EXTRACTABLE = false\n}\n"
+                    + "attributes(generate, CKO_PUBLIC_KEY, *) = {\n  CKA_TOKEN = false\n}\n");
+        Provider raced = OPENED.putIfAbsent(key, provider);
+        provider = raced == null ? provider : raced;
+      }
+      return provider;
+    } catch (ProviderException | IllegalArgumentException e) {
+      if (!named && String.valueOf(rootMessage(e)).contains("slot")) {
+        throw new NoSuchSlot(e);
+      }
+      throw new SignerException(
+          "cannot open the PKCS#11 module "
+              + token.library()
+              + " ("
+              + slot
+              + "): "
+              + rootMessage(e));
+    }
+  }
+
+  /** A key pair made inside a token: its provider, the private key's handle, the public key. */
+  record Generated(Provider provider, PrivateKey key, java.security.PublicKey publicKey) {}
+
+  /**
+   * Makes a key pair inside the token ({@code ec}: P-256, {@code rsa}: 3072 bits): the token named
+   * by its slot, else the one holding {@code token.keyLabel()}. The private key is a token object
+   * without a label until {@link #install} gives it one; it never leaves the token.
+   */
+  static Generated generate(SigningToken token, String keyType) throws SignerException {
+    Provider provider;
+    if (token.slot() != null || token.slotListIndex() != null) {
+      try {
+        provider =
+            provider(
+                token,
+                token.slot() != null
+                    ? "slot = " + token.slot()
+                    : "slotListIndex = " + token.slotListIndex(),
+                true);
+      } catch (NoSuchSlot never) {
+        throw new SignerException("no such token slot");
+      }
+      store(provider, token);
+    } else {
+      provider = open(token).provider();
+    }
+    try {
+      java.security.KeyPairGenerator generator;
+      if ("rsa".equalsIgnoreCase(keyType)) {
+        generator = java.security.KeyPairGenerator.getInstance("RSA", provider);
+        generator.initialize(3072);
+      } else if ("ec".equalsIgnoreCase(keyType)) {
+        generator = java.security.KeyPairGenerator.getInstance("EC", provider);
+        generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+      } else {
+        throw new SignerException("key type must be ec or rsa, not " + keyType);
+      }
+      java.security.KeyPair pair = generator.generateKeyPair();
+      return new Generated(provider, pair.getPrivate(), pair.getPublic());
+    } catch (GeneralSecurityException | ProviderException e) {
+      throw new SignerException("the token cannot make a key pair: " + rootMessage(e));
+    }
+  }
+
+  /**
+   * Gives a generated key the label {@code alias} in its token, with {@code certificate} beside it
+   * (same label and CKA_ID): SunPKCS11 sees a key only with its certificate. A key and certificate
+   * that had that label are destroyed (the key must no longer be in force anywhere).
+   */
+  static void install(
+      Generated generated, SigningToken token, String alias, X509CertificateHolder certificate)
+      throws SignerException {
+    try {
+      KeyStore store = store(generated.provider(), token);
+      java.security.cert.X509Certificate x509 =
+          new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+              .getCertificate(certificate);
+      store.setKeyEntry(alias, generated.key(), null, new Certificate[] {x509});
+    } catch (GeneralSecurityException | ProviderException e) {
+      throw new SignerException(
+          "cannot label the new key \"" + alias + "\" in the token: " + rootMessage(e));
+    }
+  }
+
+  /** Destroys a generated key that never became a signer (labelled, then deleted). */
+  static void discard(Generated generated, SigningToken token, X509CertificateHolder placeholder)
+      throws SignerException {
+    String alias = "ocsp-cluster-discarded-" + System.nanoTime();
+    install(generated, token, alias, placeholder);
+    delete(generated, token, alias);
+  }
+
+  /** Destroys the key and certificate labelled {@code alias} in the generated key's token. */
+  static void delete(Generated generated, SigningToken token, String alias) throws SignerException {
+    try {
+      store(generated.provider(), token).deleteEntry(alias);
+    } catch (GeneralSecurityException | ProviderException e) {
+      throw new SignerException(
+          "cannot destroy the key \"" + alias + "\" in the token: " + rootMessage(e));
+    }
+  }
+
+  /** The token's key store, logged in with the PIN of its file. */
+  private static KeyStore store(Provider provider, SigningToken token) throws SignerException {
+    char[] pin = pin(token);
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS11", provider);
+      store.load(null, pin);
+      return store;
+    } catch (IOException | GeneralSecurityException | ProviderException e) {
+      throw new SignerException("cannot open the token: " + rootMessage(e));
+    } finally {
+      Arrays.fill(pin, '\0');
     }
   }
 

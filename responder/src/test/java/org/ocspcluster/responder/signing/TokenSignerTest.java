@@ -114,6 +114,83 @@ class TokenSignerTest {
   }
 
   @Test
+  void aKeyMadeInTheTokenSignsItsRequestThereAndSignsAnswersOnceTheCaIssuesIt() throws Exception {
+    SigningToken at = config(token.slot(), "made-here", token.pinFile());
+    TokenRequest request =
+        TokenRequest.write(at, "ec", dir.resolve("requests"), "made", "m1", "demo", "cluster");
+    request.keep("made-here");
+    org.bouncycastle.pkcs.PKCS10CertificationRequest csr;
+    try (var parser =
+        new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(request.request()))) {
+      csr = (org.bouncycastle.pkcs.PKCS10CertificationRequest) parser.readObject();
+    }
+    assertTrue(
+        csr.isSignatureValid(
+            new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder()
+                .build(
+                    new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+                        .getPublicKey(csr.getSubjectPublicKeyInfo()))),
+        "the request is signed by its key, inside the token");
+    TokenKey.Opened opened = TokenKey.open(at);
+    assertNull(opened.key().getEncoded(), "made in the token, never extractable");
+    SignerException placeholder =
+        assertThrows(
+            SignerException.class, () -> ResponseSigner.loadToken(at, null, pki.ca(), false));
+    assertTrue(
+        placeholder.getMessage().contains("not issued by"),
+        "the placeholder is no signer: " + placeholder.getMessage());
+
+    // The CA issues the request; the member signs with the token's key and the CA's certificate.
+    Path issued = dir.resolve("made.pem");
+    org.ocspcluster.pki.Pem.write(issued, issue(csr));
+    ResponseSigner signer = ResponseSigner.loadToken(at, issued, pki.ca(), false);
+    BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
+    builder.addResponse(
+        OcspRequests.sha1(pki.ca(), pki.good().getSerialNumber()), CertificateStatus.GOOD);
+    assertTrue(
+        signer
+            .sign(builder, Instant.now())
+            .isSignatureValid(
+                new JcaContentVerifierProviderBuilder()
+                    .build(org.ocspcluster.pki.Pem.readCertificate(issued))));
+  }
+
+  @Test
+  void aKeyMadeForARequestTheCaRejectedIsDestroyed() throws Exception {
+    SigningToken at = config(token.slot(), "ocsp-signer", token.pinFile());
+    TokenRequest request =
+        TokenRequest.write(at, "ec", dir.resolve("requests"), "rejected", "m1", "demo", "cluster");
+    request.keep("rejected-key");
+    request.discard();
+    SignerException gone =
+        assertThrows(
+            SignerException.class,
+            () -> TokenKey.open(config(token.slot(), "rejected-key", token.pinFile())));
+    assertTrue(gone.getMessage().contains("holds no key labelled"), gone.getMessage());
+  }
+
+  /** What a CA makes of an OCSP signer's request: its subject and key, EKU OCSPSigning. */
+  private X509CertificateHolder issue(org.bouncycastle.pkcs.PKCS10CertificationRequest csr)
+      throws Exception {
+    Instant start = Instant.now().minusSeconds(60);
+    return new org.bouncycastle.cert.X509v3CertificateBuilder(
+            pki.ca().getSubject(),
+            java.math.BigInteger.valueOf(System.nanoTime()),
+            java.util.Date.from(start),
+            java.util.Date.from(start.plus(java.time.Duration.ofDays(30))),
+            csr.getSubject(),
+            csr.getSubjectPublicKeyInfo())
+        .addExtension(
+            org.bouncycastle.asn1.x509.Extension.extendedKeyUsage,
+            false,
+            new org.bouncycastle.asn1.x509.ExtendedKeyUsage(
+                org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_OCSPSigning))
+        .build(
+            new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                .build(pki.caKeys().getPrivate()));
+  }
+
+  @Test
   void aRefusedPinOrAMissingKeyIsSaidInWords() throws Exception {
     Path wrong = dir.resolve("wrong.pin");
     Files.writeString(wrong, "0000\n");
