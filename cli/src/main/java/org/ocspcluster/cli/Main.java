@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       AssignSignerCommand.class,
       AuditCommand.class,
       SignerRequestCommand.class,
+      SignerInstallCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -3,7 +3,6 @@ package org.ocspcluster.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ocspcluster.config.ClusterConfig;
-import org.ocspcluster.config.SigningToken;
 import org.ocspcluster.responder.signing.SignerException;
 import org.ocspcluster.responder.signing.SignerRequest;
 import org.ocspcluster.responder.signing.TokenRequest;
@@ -54,37 +53,7 @@ final class SignerRequestCommand implements Callable<Integer> {
       description = "P-256 or RSA-3072 (default: ${DEFAULT-VALUE})")
   String keyType;
 
-  @Option(
-      names = "--token-library",
-      paramLabel = "MODULE",
-      description =
-          "make the key inside this PKCS#11 token (the module's .so) instead of a file: it never"
-              + " leaves the token")
-  Path tokenLibrary;
-
-  @Option(
-      names = "--token-slot",
-      paramLabel = "ID",
-      description = "the token's slot id (or --token-slot-index)")
-  Long tokenSlot;
-
-  @Option(
-      names = "--token-slot-index",
-      paramLabel = "N",
-      description = "the token's place in the module's slot list")
-  Integer tokenSlotIndex;
-
-  @Option(
-      names = "--token-pin-file",
-      paramLabel = "FILE",
-      description = "the file holding the token's user PIN (owner-only)")
-  Path tokenPinFile;
-
-  @Option(
-      names = "--key-label",
-      paramLabel = "LABEL",
-      description = "the new key's label in the token (its keyLabel in cluster.yaml)")
-  String keyLabel;
+  @picocli.CommandLine.Mixin TokenOptions token = new TokenOptions();
 
   @Spec CommandSpec spec;
 
@@ -106,7 +75,7 @@ final class SignerRequestCommand implements Callable<Integer> {
       return 2;
     }
     Path dir = out != null ? out : config.toAbsolutePath().getParent();
-    if (tokenLibrary != null) {
+    if (token.library != null) {
       return inToken(cluster, dir);
     }
     SignerRequest.Written written =
@@ -134,57 +103,56 @@ final class SignerRequestCommand implements Callable<Integer> {
   /** The key made inside the token, labelled with a placeholder certificate until the CA's. */
   private int inToken(ClusterConfig cluster, Path dir) throws Exception {
     var err = spec.commandLine().getErr();
-    if (tokenPinFile == null
-        || keyLabel == null
-        || (tokenSlot == null) == (tokenSlotIndex == null)) {
-      err.println(
-          "error: a key in a token needs --token-pin-file, --key-label and one of --token-slot or"
-              + " --token-slot-index");
+    if (token.missing() != null) {
+      err.println("error: " + token.missing());
       return 2;
     }
-    SigningToken token =
-        new SigningToken(
-            tokenLibrary.toAbsolutePath(),
-            tokenSlot,
-            tokenSlotIndex,
-            keyLabel,
-            tokenPinFile.toAbsolutePath());
     TokenRequest request;
     try {
       request =
           TokenRequest.write(
-              token,
+              token.token(),
               keyType,
               dir,
               configuration + "-" + member + "-signer",
               member,
               configuration,
               cluster.cluster().name());
-      request.keep(keyLabel);
     } catch (SignerException e) {
       err.println("error: " + e.getMessage());
+      return 1;
+    }
+    try {
+      request.keep(token.keyLabel);
+    } catch (SignerException e) {
+      err.println("error: " + e.getMessage());
+      try {
+        java.nio.file.Files.deleteIfExists(request.request());
+        request.discard();
+      } catch (SignerException | java.io.IOException left) {
+        err.println("the new key is left in the token without a label: " + left.getMessage());
+      }
       return 1;
     }
     var o = spec.commandLine().getOut();
     o.printf(
         "key:     \"%s\" in the token (made there, never extractable; a self-signed placeholder"
             + " certificate beside it until the CA's)%n",
-        keyLabel);
+        token.keyLabel);
     o.printf("request: %s (subject %s)%n", request.request(), request.subject());
     o.printf(
         "next: have the CA issue it with EKU OCSPSigning (e.g. openssl x509 -req -in %s -CA ca.pem"
-            + " -CAkey ca.key -copy_extensions copy -days 365 -out signer.pem), then give member %s"
-            + " in cluster.yaml:%n",
-        request.request().getFileName(), member);
+            + " -CAkey ca.key -copy_extensions copy -days 365 -out signer.pem), put it in the"
+            + " token:%n",
+        request.request().getFileName());
     o.printf(
-        "  signers: {%s: {certificate: signer.pem, token: {library: %s, %s: %s, keyLabel: %s,"
-            + " pinFile: %s}}}%n",
-        configuration,
-        token.library(),
-        tokenSlot != null ? "slot" : "slotListIndex",
-        String.valueOf(tokenSlot != null ? (Object) tokenSlot : tokenSlotIndex),
-        keyLabel,
-        token.pinFile());
+        "  ocsp-cluster signer-install --certificate signer.pem --token-library %s %s --token-pin-file"
+            + " %s --key-label %s%n",
+        token.token().library(),
+        token.slot != null ? "--token-slot " + token.slot : "--token-slot-index " + token.slotIndex,
+        token.token().pinFile(),
+        token.keyLabel);
+    o.printf("and give member %s in cluster.yaml: %s%n", member, token.yaml(configuration, null));
     o.flush();
     return 0;
   }

@@ -362,9 +362,12 @@ class SignerRenewalEndToEndTest {
         throw new AssertionError(
             "not renewed; the member said: " + Files.readString(dir.resolve("responder-1.log")), e);
       }
-      String log = Files.readString(dir.resolve("responder-1.log"));
-      assertTrue(log.contains("a new key is made in the token"), log);
-      assertTrue(log.contains("is the new one; the old one is destroyed"), log);
+      // Signing with the new key comes first; the label is taken over just after.
+      Path log = dir.resolve("responder-1.log");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> Files.readString(log).contains("is the new one; the old one is destroyed"));
+      assertTrue(Files.readString(log).contains("a new key is made in the token"));
       Clients.verifiedGood(dir, "http://127.0.0.1:" + ports.cluster());
       Clients.pkixValidate(dir.resolve("ca.pem"), dir.resolve("good.pem"));
 

@@ -254,6 +254,19 @@ public final class ResponderMember implements AutoCloseable {
 
   private boolean pendingGauge;
 
+  /**
+   * Where tokens are opened again: a thread of its own, made when a configuration signs in a token,
+   * so that a token that hangs on login never holds up the refresh of revocation data.
+   */
+  private ScheduledExecutorService tokens;
+
+  private synchronized ScheduledExecutorService tokens() {
+    if (tokens == null) {
+      tokens = Executors.newSingleThreadScheduledExecutor(daemon(name + "-token"));
+    }
+    return tokens;
+  }
+
   /** Puts a prepared configuration in force: requests from now on are answered by it. */
   public void commit(Serving next) {
     for (ServedCa ca : next.served) {
@@ -269,11 +282,12 @@ public final class ResponderMember implements AutoCloseable {
         // While this configuration's token cannot sign (it did not open, or failed while
         // signing), it is opened again every so often; the member recovers by itself.
         next.refreshes.add(
-            refresher.scheduleWithFixedDelay(
-                () -> retryToken(ca, reopen, next.service),
-                TOKEN_RETRY_MILLIS,
-                TOKEN_RETRY_MILLIS,
-                TimeUnit.MILLISECONDS));
+            tokens()
+                .scheduleWithFixedDelay(
+                    () -> retryToken(ca, reopen, next.service),
+                    TOKEN_RETRY_MILLIS,
+                    TOKEN_RETRY_MILLIS,
+                    TimeUnit.MILLISECONDS));
       }
     }
     Serving previous = serving.getAndSet(next);
@@ -329,6 +343,7 @@ public final class ResponderMember implements AutoCloseable {
     }
     try {
       ResponseSigner signer = retry.load();
+      signer.selfTest();
       if (!ca.replace(waiting, signer)) {
         return;
       }
@@ -420,21 +435,29 @@ public final class ResponderMember implements AutoCloseable {
       throws SignerException {
     boolean byName = rc.responderId() == RevocationConfiguration.ResponderIdType.BY_NAME;
     if (rc.signingToken() == null && rc.signingKeystore() == null && rc.signingKey() != null) {
-      try {
-        String done =
-            org.ocspcluster.responder.signing.SignerSwap.finishInterrupted(
-                rc.signingCertificate(), rc.signingKey());
-        if (done != null) {
-          LOG.warn("revocation configuration \"{}\": {}", rc.name(), done);
-        }
-      } catch (IOException e) {
-        throw new SignerException(
-            "cannot finish an interrupted signer renewal beside "
-                + rc.signingCertificate()
-                + ": "
-                + e.getMessage()
-                + " (move or remove the .next files)");
-      }
+      // A PEM signer is read with no renewal swapping its files (SignerSwap), and a swap a stopped
+      // process left is finished first.
+      ResponseSigner pem =
+          org.ocspcluster.responder.signing.SignerSwap.reading(
+              () -> {
+                try {
+                  String done =
+                      org.ocspcluster.responder.signing.SignerSwap.finishInterrupted(
+                          rc.signingCertificate(), rc.signingKey());
+                  if (done != null) {
+                    LOG.warn("revocation configuration \"{}\": {}", rc.name(), done);
+                  }
+                } catch (IOException e) {
+                  throw new SignerException(
+                      "cannot finish an interrupted signer renewal beside "
+                          + rc.signingCertificate()
+                          + ": "
+                          + e.getMessage()
+                          + " (move or remove the .next files)");
+                }
+                return ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca, byName);
+              });
+      return checkedForProfile(rc, pem);
     }
     ResponseSigner signer =
         rc.signingToken() != null
@@ -443,6 +466,11 @@ public final class ResponderMember implements AutoCloseable {
                 ? ResponseSigner.loadPkcs12(
                     rc.signingKeystore(), rc.signingKeystorePasswordFile(), ca, byName)
                 : ResponseSigner.load(rc.signingCertificate(), rc.signingKey(), ca, byName);
+    return checkedForProfile(rc, signer);
+  }
+
+  private static ResponseSigner checkedForProfile(RevocationConfiguration rc, ResponseSigner signer)
+      throws SignerException {
     if (rc.profile() == RevocationConfiguration.Profile.CABFORUM) {
       String problem = signer.baselineRequirementsProblem();
       if (problem != null) {
@@ -623,6 +651,11 @@ public final class ResponderMember implements AutoCloseable {
     server.close();
     signing.shutdownNow();
     refresher.shutdownNow();
+    synchronized (this) {
+      if (tokens != null) {
+        tokens.shutdownNow();
+      }
+    }
     LOG.info("member {} stopped", name);
   }
 

@@ -100,6 +100,9 @@ public final class SignerRenewal implements AutoCloseable {
         new java.util.concurrent.atomic.AtomicInteger();
     volatile Instant notBefore = Instant.MIN;
     volatile Instant nextAttempt;
+
+    /** Its meters: removed with it, so that none outlives what it measures. */
+    final List<io.micrometer.core.instrument.Meter> meters = new ArrayList<>();
   }
 
   private final java.util.function.Supplier<ClusterConfig> config;
@@ -155,6 +158,7 @@ public final class SignerRenewal implements AutoCloseable {
       if (now == null || now.members().isEmpty()) {
         return;
       }
+      java.util.Set<String> renewing = new java.util.HashSet<>();
       for (RevocationConfiguration rc : now.revocationConfigurations()) {
         if (rc.renewal() == null) {
           continue;
@@ -164,6 +168,11 @@ public final class SignerRenewal implements AutoCloseable {
         if (shared != null) {
           if (assign != null && active.getAsBoolean()) {
             targets.add(new Target(null, shared));
+          } else if (assign == null && warned.add(rc.name() + "\u0000shared")) {
+            LOG.info(
+                "signer renewal for \"{}\": every member shares its signer, so the process that"
+                    + " keeps the revisions renews it (up, or the array controller), not this one",
+                rc.name());
           }
         } else {
           for (String member : localMembers.get()) {
@@ -174,6 +183,7 @@ public final class SignerRenewal implements AutoCloseable {
           }
         }
         for (Target target : targets) {
+          renewing.add(target.key());
           try {
             check(now, target);
           } catch (RuntimeException e) {
@@ -181,6 +191,18 @@ public final class SignerRenewal implements AutoCloseable {
           }
         }
       }
+      // What this process no longer renews (the signer changed hands, or a standby): its state
+      // and meters go, so that no failure count outlives the renewal it counted.
+      states
+          .entrySet()
+          .removeIf(
+              e -> {
+                if (renewing.contains(e.getKey())) {
+                  return false;
+                }
+                e.getValue().meters.forEach(registry::remove);
+                return true;
+              });
     } catch (RuntimeException e) {
       LOG.error("signer renewal: {}", e.toString());
     }
@@ -290,22 +312,24 @@ public final class SignerRenewal implements AutoCloseable {
         target.key(),
         key -> {
           State s = new State();
-          Gauge.builder(
-                  "ocsp.signer.renewal.next.attempt",
-                  s,
-                  st -> st.nextAttempt == null ? Double.NaN : st.nextAttempt.getEpochSecond())
-              .description("When the signer of the configuration is next renewed (Unix time)")
-              .baseUnit("seconds")
-              .tag("configuration", name)
-              .tag("member", target.tag())
-              .register(registry);
-          Gauge.builder("ocsp.signer.renewal.failures", s, st -> st.failures.get())
-              .description("Renewals of the configuration's signer failed in a row")
-              .tag("configuration", name)
-              .tag("member", target.tag())
-              .register(registry);
+          s.meters.add(
+              Gauge.builder(
+                      "ocsp.signer.renewal.next.attempt",
+                      s,
+                      st -> st.nextAttempt == null ? Double.NaN : st.nextAttempt.getEpochSecond())
+                  .description("When the signer of the configuration is next renewed (Unix time)")
+                  .baseUnit("seconds")
+                  .tag("configuration", name)
+                  .tag("member", target.tag())
+                  .register(registry));
+          s.meters.add(
+              Gauge.builder("ocsp.signer.renewal.failures", s, st -> st.failures.get())
+                  .description("Renewals of the configuration's signer failed in a row")
+                  .tag("configuration", name)
+                  .tag("member", target.tag())
+                  .register(registry));
           for (String result : new String[] {"issued", "try_later", "rejected", "failed"}) {
-            counter(target, result);
+            s.meters.add(counter(target, result));
           }
           return s;
         });
@@ -559,6 +583,9 @@ public final class SignerRenewal implements AutoCloseable {
             + clock.instant().getEpochSecond();
     TokenRequest request;
     try {
+      if (target.member() != null) {
+        TokenRequest.clearLeftover(rc.signingToken());
+      }
       request =
           TokenRequest.write(
               rc.signingToken(),
@@ -592,8 +619,17 @@ public final class SignerRenewal implements AutoCloseable {
     RevocationConfiguration rc = target.rc();
     String stage = "what the helper issued was refused: ";
     boolean keep = false; // the new key is in force on the member, or destroyed already
+    boolean oldInForce = true;
     try {
       X509CertificateHolder issued = Pem.parseCertificate(pem, "the helper's output");
+      // Kept beside the request, for the record: the token holds it too.
+      Files.writeString(
+          request
+              .request()
+              .resolveSibling(
+                  request.request().getFileName().toString().replaceAll("\\.csr$", ".pem")),
+          pem,
+          StandardCharsets.US_ASCII);
       ResponseSigner signer =
           request.signer(
               issued,
@@ -627,6 +663,11 @@ public final class SignerRenewal implements AutoCloseable {
                 + rc.signingToken().keyLabel()
                 + "\" stays there until you destroy it)";
       } else {
+        // Kept in the token first, under a label of its own: a process stopped from here on
+        // leaves the old key in force, or (once the old one is destroyed) the new one to be
+        // found under the label at the next start.
+        String label = rc.signingToken().keyLabel();
+        request.install(TokenRequest.renewing(label), issued);
         try {
           local.putInForce(target.member(), rc, signer);
         } catch (Exception e) {
@@ -634,11 +675,16 @@ public final class SignerRenewal implements AutoCloseable {
               "member " + target.member() + " did not take it: " + e.getMessage());
         }
         keep = true;
+        oldInForce = false;
         stage =
             "the new signer is in force on member "
                 + target.member()
-                + " until it restarts, but the token did not take it under its label: ";
-        request.install(rc.signingToken().keyLabel(), issued);
+                + ", but it did not take over the label \""
+                + label
+                + "\" in the token (it is there as \""
+                + TokenRequest.renewing(label)
+                + "\"; a restart signs with the old key until renewed again): ";
+        request.takeOver(label);
         where =
             "on member "
                 + target.member()
@@ -652,7 +698,7 @@ public final class SignerRenewal implements AutoCloseable {
       if (!keep) {
         discard(request);
       }
-      failed(target, state, "failed", stage + e.getMessage(), null);
+      failed(target, state, "failed", stage + e.getMessage(), null, oldInForce);
     }
   }
 
@@ -687,6 +733,16 @@ public final class SignerRenewal implements AutoCloseable {
   }
 
   private void failed(Target target, State state, String result, String why, Duration helperDelay) {
+    failed(target, state, result, why, helperDelay, true);
+  }
+
+  private void failed(
+      Target target,
+      State state,
+      String result,
+      String why,
+      Duration helperDelay,
+      boolean oldInForce) {
     int failures = state.failures.incrementAndGet();
     Duration wait = target.rc().renewal().retry().multipliedBy(1L << Math.min(20, failures - 1));
     if (wait.compareTo(MAX_WAIT) > 0) {
@@ -699,10 +755,11 @@ public final class SignerRenewal implements AutoCloseable {
     state.nextAttempt = state.notBefore;
     counter(target, result).increment();
     LOG.warn(
-        "signer renewal for {} ({} in a row): {}; the signer in force stays, next attempt {}",
+        "signer renewal for {} ({} in a row): {}; {}next attempt {}",
         target.said(),
         failures,
         why,
+        oldInForce ? "the signer in force stays, " : "",
         state.notBefore);
   }
 

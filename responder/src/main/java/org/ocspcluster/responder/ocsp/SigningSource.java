@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
 import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.cert.ocsp.CertificateStatus;
@@ -98,7 +99,7 @@ final class SigningSource implements ResponseSource {
           responseExtensions(nonce, ca.source().extendedRevokedDefinition()));
       byte[] encoded =
           new OCSPRespBuilder()
-              .build(OCSPRespBuilder.SUCCESSFUL, signer.sign(builder, now))
+              .build(OCSPRespBuilder.SUCCESSFUL, signWith(ca, signer, builder, now))
               .getEncoded();
       events.signed(ca.name());
       boolean cacheable = nonce == null && nextUpdate != null;
@@ -117,23 +118,43 @@ final class SigningSource implements ResponseSource {
     } catch (RevocationDataUnavailable e) {
       LOG.debug("tryLater for \"{}\": {}", ca.name(), e.getMessage());
       return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
+    } catch (TokenFailed e) {
+      return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
     } catch (OCSPException | IOException | RuntimeException e) {
-      if (signer.inToken()) {
-        // The token failed (session lost, device gone, key removed): tryLater, never a wrong
-        // answer. The signer is marked unavailable, once, so the probes drain the member and its
-        // status says why, and the member opens the token again by itself (ResponderMember).
-        String why = "the signing token failed while signing: " + rootMessage(e);
-        if (ca.replace(signer, ResponseSigner.unavailable(signer.certificate(), why))) {
-          LOG.warn(
-              "revocation configuration \"{}\": {}; answering tryLater until the token opens"
-                  + " again",
-              ca.name(),
-              why);
-        }
-        return Answer.error(Responses.TRY_LATER, Outcome.TRY_LATER, ca.name());
-      }
       LOG.error("cannot sign a response for \"{}\": {}", ca.name(), e.toString());
       return Answer.error(Responses.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, ca.name());
+    }
+  }
+
+  /** The token failed to sign: the answer is tryLater (said once, by {@link #signWith}). */
+  private static final class TokenFailed extends Exception {
+    TokenFailed() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Signs; a key in a token that fails to sign (session lost, device gone, key removed) marks the
+   * configuration's signer unavailable, once, so the probes drain the member and its status says
+   * why, and the member opens the token again by itself (ResponderMember). Never a wrong answer.
+   */
+  private static BasicOCSPResp signWith(
+      ServedCa ca, ResponseSigner signer, BasicOCSPRespBuilder builder, Instant now)
+      throws OCSPException, TokenFailed {
+    try {
+      return signer.sign(builder, now);
+    } catch (OCSPException | RuntimeException e) {
+      if (!signer.inToken()) {
+        throw e;
+      }
+      String why = "the signing token failed while signing: " + rootMessage(e);
+      if (ca.replace(signer, ResponseSigner.unavailable(signer.certificate(), why))) {
+        LOG.warn(
+            "revocation configuration \"{}\": {}; answering tryLater until the token signs again",
+            ca.name(),
+            why);
+      }
+      throw new TokenFailed();
     }
   }
 

@@ -265,6 +265,36 @@ public final class ResponseSigner {
     }
   }
 
+  /**
+   * Makes one signature with the key, and throws if it cannot: a token opened again is put in force
+   * only once it signs.
+   */
+  public void selfTest() throws SignerException {
+    if (unavailable != null) {
+      throw new SignerException(unavailable);
+    }
+    java.util.concurrent.Semaphore bound = sessions;
+    try {
+      if (bound != null) {
+        bound.acquire();
+      }
+      try {
+        ContentSigner signer = contentSigner();
+        signer.getOutputStream().write(new byte[32]);
+        signer.getSignature();
+      } finally {
+        if (bound != null) {
+          bound.release();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SignerException("interrupted waiting for a session of the signing token");
+    } catch (OperatorCreationException | IOException | RuntimeException e) {
+      throw new SignerException("the key does not sign: " + e);
+    }
+  }
+
   /** The token's bound on signatures at once, or null: for tests and the status. */
   java.util.concurrent.Semaphore sessions() {
     return sessions;

@@ -18,7 +18,26 @@ import java.nio.file.attribute.PosixFilePermissions;
  * before the signer is read, so the pair read always matches.
  */
 public final class SignerSwap {
+  /**
+   * Held while files are swapped and while a member reads a PEM signer ({@link #reading}): a member
+   * never reads between the two renames of a swap in this process.
+   */
+  private static final Object LOCK = new Object();
+
   private SignerSwap() {}
+
+  /** Runs {@code read} with no swap under way in this process. */
+  public static <T, E extends Exception> T reading(Reading<T, E> read) throws E {
+    synchronized (LOCK) {
+      return read.run();
+    }
+  }
+
+  /** What {@link #reading} runs. */
+  @FunctionalInterface
+  public interface Reading<T, E extends Exception> {
+    T run() throws E;
+  }
 
   /**
    * Puts {@code newCertificatePem} and the key in {@code newKey} at {@code certificate}/{@code
@@ -26,19 +45,26 @@ public final class SignerSwap {
    */
   public static void install(Path certificate, Path key, String newCertificatePem, Path newKey)
       throws IOException {
+    synchronized (LOCK) {
+      byte[] oldCertificate = Files.readAllBytes(certificate);
+      byte[] oldKey = Files.readAllBytes(key);
+      write(previous(certificate), oldCertificate, false);
+      write(previous(key), oldKey, true);
+      swap(
+          certificate,
+          key,
+          newCertificatePem.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+          Files.readAllBytes(newKey));
+    }
+  }
+
+  /** Both written and synced as {@code .next}, then the key renamed, then the certificate. */
+  private static void swap(Path certificate, Path key, byte[] newCertificate, byte[] newKey)
+      throws IOException {
     Path certificateNext = next(certificate);
     Path keyNext = next(key);
-    write(keyNext, Files.readAllBytes(newKey), true);
-    write(
-        certificateNext,
-        newCertificatePem.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-        false);
-    Files.copy(certificate, previous(certificate), StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(
-        key,
-        previous(key),
-        StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.COPY_ATTRIBUTES);
+    write(keyNext, newKey, true);
+    write(certificateNext, newCertificate, false);
     syncFolder(certificate);
     rename(keyNext, key);
     rename(certificateNext, certificate);
@@ -52,8 +78,13 @@ public final class SignerSwap {
 
   /** Puts the {@code .previous} files back (the new signer was written but refused in force). */
   public static void restore(Path certificate, Path key) throws IOException {
-    rename(previous(key), key);
-    rename(previous(certificate), certificate);
+    synchronized (LOCK) {
+      swap(
+          certificate,
+          key,
+          Files.readAllBytes(previous(certificate)),
+          Files.readAllBytes(previous(key)));
+    }
   }
 
   /**
@@ -62,6 +93,12 @@ public final class SignerSwap {
    * .next} files left) is undone. Returns what was done, in words, or null when nothing was left.
    */
   public static String finishInterrupted(Path certificate, Path key) throws IOException {
+    synchronized (LOCK) {
+      return finish(certificate, key);
+    }
+  }
+
+  private static String finish(Path certificate, Path key) throws IOException {
     Path certificateNext = next(certificate);
     Path keyNext = next(key);
     if (!Files.exists(certificateNext)) {

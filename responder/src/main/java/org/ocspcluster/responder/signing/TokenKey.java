@@ -43,8 +43,9 @@ final class TokenKey {
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
-   * Bounds on the signatures each token makes at once ({@code sessions}), by module, slot and
-   * bound: shared by every member of the process that signs in that token.
+   * Bounds on the signatures each token makes at once ({@code sessions}), by module and slot:
+   * shared by every member of the process that signs in that token. The first bound given for a
+   * token holds until the process restarts.
    */
   private static final java.util.Map<String, java.util.concurrent.Semaphore> SESSIONS =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -148,6 +149,7 @@ final class TokenKey {
     try {
       KeyStore store = KeyStore.getInstance("PKCS11", provider);
       store.load(null, pin);
+      finishTakeOver(store, token.keyLabel());
       Key key = store.getKey(token.keyLabel(), null);
       if (!(key instanceof PrivateKey privateKey)) {
         return null;
@@ -157,11 +159,7 @@ final class TokenKey {
           provider,
           privateKey,
           certificate == null ? null : new X509CertificateHolder(certificate.getEncoded()),
-          token.sessions() == null
-              ? null
-              : SESSIONS.computeIfAbsent(
-                  where + "|" + token.sessions(),
-                  k -> new java.util.concurrent.Semaphore(token.sessions())));
+          sessions(where, token));
     } catch (IOException e) {
       String why = rootMessage(e);
       if (why.contains("PIN") || why.contains("login") || why.contains("Login")) {
@@ -226,8 +224,23 @@ final class TokenKey {
     }
   }
 
-  /** A key pair made inside a token: its provider, the private key's handle, the public key. */
-  record Generated(Provider provider, PrivateKey key, java.security.PublicKey publicKey) {}
+  /** The token's bound on signatures at once, or null when its configuration gives none. */
+  private static java.util.concurrent.Semaphore sessions(String where, SigningToken token) {
+    return token.sessions() == null
+        ? null
+        : SESSIONS.computeIfAbsent(
+            where, k -> new java.util.concurrent.Semaphore(token.sessions()));
+  }
+
+  /**
+   * A key pair made inside a token: its provider, the private key's handle, the public key, and the
+   * token's bound on signatures at once.
+   */
+  record Generated(
+      Provider provider,
+      PrivateKey key,
+      java.security.PublicKey publicKey,
+      java.util.concurrent.Semaphore sessions) {}
 
   /**
    * Makes a key pair inside the token ({@code ec}: P-256, {@code rsa}: 3072 bits): the token named
@@ -236,21 +249,23 @@ final class TokenKey {
    */
   static Generated generate(SigningToken token, String keyType) throws SignerException {
     Provider provider;
+    java.util.concurrent.Semaphore sessions;
     if (token.slot() != null || token.slotListIndex() != null) {
+      String slot =
+          token.slot() != null
+              ? "slot = " + token.slot()
+              : "slotListIndex = " + token.slotListIndex();
       try {
-        provider =
-            provider(
-                token,
-                token.slot() != null
-                    ? "slot = " + token.slot()
-                    : "slotListIndex = " + token.slotListIndex(),
-                true);
+        provider = provider(token, slot, true);
       } catch (NoSuchSlot never) {
-        throw new SignerException("no such token slot");
+        throw new SignerException("no token in " + slot.replace(" = ", " "));
       }
       store(provider, token);
+      sessions = sessions(token.library() + "|" + slot, token);
     } else {
-      provider = open(token).provider();
+      Opened opened = open(token);
+      provider = opened.provider();
+      sessions = opened.sessions();
     }
     try {
       java.security.KeyPairGenerator generator;
@@ -264,7 +279,7 @@ final class TokenKey {
         throw new SignerException("key type must be ec or rsa, not " + keyType);
       }
       java.security.KeyPair pair = generator.generateKeyPair();
-      return new Generated(provider, pair.getPrivate(), pair.getPublic());
+      return new Generated(provider, pair.getPrivate(), pair.getPublic(), sessions);
     } catch (GeneralSecurityException | ProviderException e) {
       throw new SignerException("the token cannot make a key pair: " + rootMessage(e));
     }
@@ -300,8 +315,22 @@ final class TokenKey {
 
   /** Destroys the key and certificate labelled {@code alias} in the generated key's token. */
   static void delete(Generated generated, SigningToken token, String alias) throws SignerException {
+    delete(generated.provider(), token, alias);
+  }
+
+  /** Whether the token of {@code provider} holds a key or certificate labelled {@code alias}. */
+  static boolean contains(Provider provider, SigningToken token, String alias)
+      throws SignerException {
     try {
-      store(generated.provider(), token).deleteEntry(alias);
+      return store(provider, token).containsAlias(alias);
+    } catch (GeneralSecurityException | ProviderException e) {
+      throw new SignerException("cannot read the token: " + rootMessage(e));
+    }
+  }
+
+  static void delete(Provider provider, SigningToken token, String alias) throws SignerException {
+    try {
+      store(provider, token).deleteEntry(alias);
     } catch (GeneralSecurityException | ProviderException e) {
       throw new SignerException(
           "cannot destroy the key \"" + alias + "\" in the token: " + rootMessage(e));
@@ -320,6 +349,28 @@ final class TokenKey {
     } finally {
       Arrays.fill(pin, '\0');
     }
+  }
+
+  /** The label a renewed key has in its token until it takes over its signer's label. */
+  static String renewing(String label) {
+    return label + ".renewing";
+  }
+
+  /**
+   * A renewal stopped after the old key under {@code label} was destroyed but before the new one
+   * (under {@link #renewing}) took the label over: completes it, so the new key is found.
+   */
+  private static void finishTakeOver(KeyStore store, String label) throws GeneralSecurityException {
+    String renewing = renewing(label);
+    if (store.containsAlias(label) || !store.isKeyEntry(renewing)) {
+      return;
+    }
+    store.setKeyEntry(
+        label, store.getKey(renewing, null), null, store.getCertificateChain(renewing));
+    org.slf4j.LoggerFactory.getLogger(TokenKey.class)
+        .warn(
+            "token key \"{}\": a renewal stopped before the new key took the label over; it has now",
+            label);
   }
 
   private static String digest(char[] pin) {

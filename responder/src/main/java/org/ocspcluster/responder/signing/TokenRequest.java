@@ -27,6 +27,9 @@ public final class TokenRequest {
   private final Path request;
   private final X500Name subject;
 
+  /** The CA's certificate {@link #install} put beside the key, or null. */
+  private X509CertificateHolder installed;
+
   private TokenRequest(
       SigningToken token, TokenKey.Generated generated, Path request, X500Name subject) {
     this.token = token;
@@ -82,7 +85,8 @@ public final class TokenRequest {
   public ResponseSigner signer(
       X509CertificateHolder certificate, X509CertificateHolder ca, boolean byName)
       throws SignerException {
-    return new ResponseSigner(certificate, generated.key(), ca, byName, generated.provider(), null);
+    return new ResponseSigner(
+        certificate, generated.key(), ca, byName, generated.provider(), generated.sessions());
   }
 
   /**
@@ -92,6 +96,39 @@ public final class TokenRequest {
    */
   public void install(String alias, X509CertificateHolder certificate) throws SignerException {
     TokenKey.install(generated, token, alias, certificate);
+    installed = certificate;
+  }
+
+  /** The label a renewed key has until it takes over {@code label} ({@link #takeOver}). */
+  public static String renewing(String label) {
+    return TokenKey.renewing(label);
+  }
+
+  /**
+   * Makes the key, installed under {@link #renewing renewing(label)}, the one under {@code label}:
+   * the key and certificate there are destroyed first (put the new signer in force before). A
+   * process stopped in between is completed when the token is next opened for {@code label}.
+   */
+  public void takeOver(String label) throws SignerException {
+    if (installed == null) {
+      throw new IllegalStateException("install the key under renewing(label) first");
+    }
+    if (TokenKey.contains(generated.provider(), token, label)) {
+      TokenKey.delete(generated, token, label);
+    }
+    TokenKey.install(generated, token, label, installed);
+  }
+
+  /**
+   * Destroys what an earlier renewal left under {@link #renewing renewing(token.keyLabel())} while
+   * the key under the label is still there (it stopped before putting the new key in force).
+   */
+  public static void clearLeftover(SigningToken token) throws SignerException {
+    TokenKey.Opened opened = TokenKey.open(token);
+    String renewing = renewing(token.keyLabel());
+    if (TokenKey.contains(opened.provider(), token, renewing)) {
+      TokenKey.delete(opened.provider(), token, renewing);
+    }
   }
 
   /**
@@ -101,7 +138,37 @@ public final class TokenRequest {
    * not issue it.
    */
   public void keep(String alias) throws SignerException {
+    if (TokenKey.contains(generated.provider(), token, alias)) {
+      throw new SignerException(
+          "the token already holds a key or certificate labelled \""
+              + alias
+              + "\" (a signer in force, perhaps): choose another --key-label");
+    }
     TokenKey.install(generated, token, alias, placeholder());
+  }
+
+  /**
+   * Puts the CA's {@code certificate} beside the key labelled {@code token.keyLabel()} (in place of
+   * the placeholder {@link #keep} put there), once it is the certificate of that key.
+   */
+  public static void storeCertificate(SigningToken token, X509CertificateHolder certificate)
+      throws SignerException {
+    TokenKey.Opened opened = TokenKey.open(token);
+    if (opened.certificate() == null
+        || !opened
+            .certificate()
+            .getSubjectPublicKeyInfo()
+            .equals(certificate.getSubjectPublicKeyInfo())) {
+      throw new SignerException(
+          "the certificate is not for the key labelled \""
+              + token.keyLabel()
+              + "\" in the token (its public key differs); nothing was changed");
+    }
+    TokenKey.install(
+        new TokenKey.Generated(opened.provider(), opened.key(), null, opened.sessions()),
+        token,
+        token.keyLabel(),
+        certificate);
   }
 
   /** Destroys the key and certificate {@link #install} labelled {@code alias}. */

@@ -140,19 +140,69 @@ class TokenSignerTest {
         placeholder.getMessage().contains("not issued by"),
         "the placeholder is no signer: " + placeholder.getMessage());
 
-    // The CA issues the request; the member signs with the token's key and the CA's certificate.
+    // The CA issues the request; the member signs with the token's key and the CA's certificate,
+    // given as a file beside the token, or put in the token in place of the placeholder.
     Path issued = dir.resolve("made.pem");
-    org.ocspcluster.pki.Pem.write(issued, issue(csr));
-    ResponseSigner signer = ResponseSigner.loadToken(at, issued, pki.ca(), false);
+    X509CertificateHolder certificate = issue(csr);
+    org.ocspcluster.pki.Pem.write(issued, certificate);
+    assertSigns(ResponseSigner.loadToken(at, issued, pki.ca(), false), certificate);
+    SignerException notItsKey =
+        assertThrows(
+            SignerException.class, () -> TokenRequest.storeCertificate(at, signerCertificate));
+    assertTrue(notItsKey.getMessage().contains("not for the key"), notItsKey.getMessage());
+    TokenRequest.storeCertificate(at, certificate);
+    assertSigns(ResponseSigner.loadToken(at, null, pki.ca(), false), certificate);
+  }
+
+  private void assertSigns(ResponseSigner signer, X509CertificateHolder certificate)
+      throws Exception {
     BasicOCSPRespBuilder builder = new BasicOCSPRespBuilder(signer.responderId());
     builder.addResponse(
         OcspRequests.sha1(pki.ca(), pki.good().getSerialNumber()), CertificateStatus.GOOD);
+    assertEquals(certificate, signer.certificate());
     assertTrue(
         signer
             .sign(builder, Instant.now())
-            .isSignatureValid(
-                new JcaContentVerifierProviderBuilder()
-                    .build(org.ocspcluster.pki.Pem.readCertificate(issued))));
+            .isSignatureValid(new JcaContentVerifierProviderBuilder().build(certificate)));
+  }
+
+  @Test
+  void aNewKeyNeverTakesALabelTheTokenHoldsAlready() throws Exception {
+    SigningToken at = config(token.slot(), "ocsp-signer", token.pinFile());
+    TokenRequest request =
+        TokenRequest.write(at, "ec", dir.resolve("requests"), "again", "m1", "demo", "cluster");
+    SignerException taken = assertThrows(SignerException.class, () -> request.keep("ocsp-signer"));
+    assertTrue(taken.getMessage().contains("already holds"), taken.getMessage());
+    request.discard();
+    assertEquals(
+        signerCertificate,
+        TokenKey.open(at).certificate(),
+        "the signer under the label is untouched");
+  }
+
+  @Test
+  void aRenewalStoppedBeforeTheNewKeyTookTheLabelOverIsCompletedWhenTheTokenIsOpened()
+      throws Exception {
+    SigningToken at = config(token.slot(), "renewed-here", token.pinFile());
+    TokenRequest first =
+        TokenRequest.write(at, "ec", dir.resolve("requests"), "first", "m1", "demo", "cluster");
+    first.keep("renewed-here");
+    TokenRequest second =
+        TokenRequest.write(at, "ec", dir.resolve("requests"), "second", "m1", "demo", "cluster");
+    X509CertificateHolder renewed = issue(request(second));
+    second.install(TokenRequest.renewing("renewed-here"), renewed);
+    // Stopped here: the old key destroyed, the new one not yet under the label.
+    TokenKey.delete(TokenKey.open(at).provider(), at, "renewed-here");
+    assertEquals(renewed, TokenKey.open(at).certificate(), "the new key took the label over");
+    assertSigns(ResponseSigner.loadToken(at, null, pki.ca(), false), renewed);
+  }
+
+  private static org.bouncycastle.pkcs.PKCS10CertificationRequest request(TokenRequest r)
+      throws Exception {
+    try (var parser =
+        new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(r.request()))) {
+      return (org.bouncycastle.pkcs.PKCS10CertificationRequest) parser.readObject();
+    }
   }
 
   @Test
@@ -162,6 +212,10 @@ class TokenSignerTest {
         TokenRequest.write(at, "ec", dir.resolve("requests"), "rejected", "m1", "demo", "cluster");
     request.keep("rejected-key");
     request.discard();
+    assertEquals(
+        signerCertificate,
+        TokenKey.open(config(token.slot(), "ocsp-signer", token.pinFile())).certificate(),
+        "other keys stay");
     SignerException gone =
         assertThrows(
             SignerException.class,
