@@ -458,6 +458,59 @@ class SignerRenewalEndToEndTest {
   }
 
   @Test
+  void aCaStillWorkingOnTheRequestIsAskedAgainWithItsCookieNotSentANewOne() throws Exception {
+    int[] free = Clients.freePorts(4);
+    DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);
+    DemoCluster.write(dir, "localhost", ports, DemoPki.KeyType.EC);
+    Path cnf = opensslCa();
+    Path calls = dir.resolve("helper.calls");
+    Path approved = dir.resolve("approved");
+    Path helper = dir.resolve("approving-helper");
+    // A CA that approves by hand: it takes the request, gives a ticket, and issues once approved.
+    Files.writeString(
+        helper,
+        """
+        #!/bin/sh
+        echo "$CERTMONGER_OPERATION $CERTMONGER_CA_COOKIE" >> %s
+        case "$CERTMONGER_OPERATION" in
+          SUBMIT) echo ticket-42; exit 1 ;;
+          POLL)
+            if [ "$CERTMONGER_CA_COOKIE" = ticket-42 ] && [ -e %s ]; then
+              CERTMONGER_OPERATION=SUBMIT exec %s %s
+            fi
+            echo ticket-42; exit 1 ;;
+        esac
+        exit 6
+        """
+            .formatted(calls, approved, HELPER, cnf));
+    helper.toFile().setExecutable(true);
+    try (Node cluster =
+        start(
+            ports,
+            "    renewal:\n      before: 400d\n      helper: "
+                + helper
+                + "\n      retry: 200ms\n")) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> renewals(cluster, "pending") >= 2.0);
+      assertEquals(
+          0.0,
+          cluster
+              .registry()
+              .find("ocsp.signer.renewal.failures")
+              .tag("configuration", "demo")
+              .gauge()
+              .value(),
+          "a CA working on the request is not a failure");
+      assertTheDemoSignerStillSigns(ports);
+      Files.createFile(approved);
+      await().atMost(Duration.ofSeconds(30)).until(() -> renewals(cluster, "issued") == 1.0);
+      List<String> said = Files.readAllLines(calls);
+      assertEquals(1L, said.stream().filter(l -> l.startsWith("SUBMIT")).count(), said.toString());
+      assertTrue(said.stream().skip(1).allMatch(l -> l.equals("POLL ticket-42")), said.toString());
+      assertEquals(2, cluster.revision(), "the renewed signer in force");
+    }
+  }
+
+  @Test
   void aHelperThatRejectsLeavesTheOldSignerInForceAndCountsTheFailures() throws Exception {
     int[] free = Clients.freePorts(4);
     DemoCluster.Ports ports = new DemoCluster.Ports(free[0], free[1], free[2], free[3]);

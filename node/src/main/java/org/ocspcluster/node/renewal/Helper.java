@@ -9,9 +9,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs an enrolment helper the way certmonger runs its CA helpers: {@code
  * CERTMONGER_OPERATION=SUBMIT} and the PEM request in {@code CERTMONGER_CSR}; the issued
- * certificate (PEM) on standard output and exit 0; exit 1, 3 or 5 to be asked again later (with 5,
- * standard output says after how many seconds); exit 2 or 4 when the request is rejected (standard
- * output says why).
+ * certificate (PEM) on standard output and exit 0. Exit 1: the CA is working on it, standard output
+ * holds a cookie, and the helper is asked again with {@code CERTMONGER_OPERATION=POLL} and the
+ * cookie in {@code CERTMONGER_CA_COOKIE}. Exit 5: the same after a wait, its seconds on the first
+ * line and the cookie (if any) on the second. Exit 3 (CA unreachable) or 6 (operation not
+ * supported): submitted again later. Exit 2 or 4: the request is rejected (standard output says
+ * why).
  */
 final class Helper {
   enum Kind {
@@ -20,7 +23,12 @@ final class Helper {
     REJECTED
   }
 
-  record Result(Kind kind, String output, Duration delay) {
+  /** What the helper answered; {@code cookie}: what to poll the CA with, when it is working. */
+  record Result(Kind kind, String output, Duration delay, String cookie) {
+    Result(Kind kind, String output, Duration delay) {
+      this(kind, output, delay, null);
+    }
+
     /** What the helper said, on one line. */
     String said() {
       String line = output.strip().replaceAll("\\s+", " ");
@@ -34,6 +42,19 @@ final class Helper {
 
   static Result submit(List<String> command, String csrPem, String configuration, Duration timeout)
       throws IOException {
+    return run(command, csrPem, null, configuration, timeout);
+  }
+
+  /** Asks again about a request the CA is working on, with the cookie it gave. */
+  static Result poll(
+      List<String> command, String csrPem, String cookie, String configuration, Duration timeout)
+      throws IOException {
+    return run(command, csrPem, cookie, configuration, timeout);
+  }
+
+  private static Result run(
+      List<String> command, String csrPem, String cookie, String configuration, Duration timeout)
+      throws IOException {
     java.nio.file.Path out = java.nio.file.Files.createTempFile("ocsp-cluster-helper", ".out");
     java.nio.file.Path err = java.nio.file.Files.createTempFile("ocsp-cluster-helper", ".err");
     try {
@@ -42,8 +63,11 @@ final class Helper {
               .redirectOutput(out.toFile())
               .redirectError(err.toFile())
               .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      builder.environment().put("CERTMONGER_OPERATION", "SUBMIT");
+      builder.environment().put("CERTMONGER_OPERATION", cookie == null ? "SUBMIT" : "POLL");
       builder.environment().put("CERTMONGER_CSR", csrPem);
+      if (cookie != null) {
+        builder.environment().put("CERTMONGER_CA_COOKIE", cookie);
+      }
       builder.environment().put("OCSP_CLUSTER_CONFIGURATION", configuration);
       Process p = builder.start();
       boolean finished;
@@ -62,8 +86,9 @@ final class Helper {
       String errors = java.nio.file.Files.readString(err, StandardCharsets.UTF_8);
       return switch (p.exitValue()) {
         case 0 -> new Result(Kind.ISSUED, certificate(said), null);
-        case 1, 3 -> new Result(Kind.TRY_LATER, said + errors, null);
-        case 5 -> new Result(Kind.TRY_LATER, said + errors, seconds(said));
+        case 1 -> new Result(Kind.TRY_LATER, said + errors, null, line(said, 0));
+        case 3, 6 -> new Result(Kind.TRY_LATER, said + errors, null);
+        case 5 -> new Result(Kind.TRY_LATER, said + errors, seconds(said), line(said, 1));
         default -> new Result(Kind.REJECTED, said + errors, null);
       };
     } finally {
@@ -78,6 +103,17 @@ final class Helper {
     String end = "-----END CERTIFICATE-----";
     int to = said.indexOf(end, Math.max(0, from));
     return from < 0 || to < 0 ? said : said.substring(from, to + end.length()) + "\n";
+  }
+
+  /**
+   * Line {@code n} of what the helper printed, stripped; null when there is none or it is empty.
+   */
+  private static String line(String said, int n) {
+    List<String> lines = said.strip().lines().toList();
+    if (lines.size() <= n || lines.get(n).isBlank()) {
+      return null;
+    }
+    return lines.get(n).strip();
   }
 
   /** Exit 5's wait, kept within a second and a day. */

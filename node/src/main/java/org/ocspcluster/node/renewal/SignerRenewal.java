@@ -93,6 +93,13 @@ public final class SignerRenewal implements AutoCloseable {
   }
 
   /**
+   * A request handed to the helper: its file, how to throw its new key away, what to do with the
+   * certificate, and the CA's cookie once it is working on it.
+   */
+  private record Pending(
+      Path request, Runnable discard, java.util.function.Consumer<String> issued, String cookie) {}
+
+  /**
    * A configuration's renewal state: failures in a row, and no attempt before {@code notBefore}.
    */
   private static final class State {
@@ -100,6 +107,9 @@ public final class SignerRenewal implements AutoCloseable {
         new java.util.concurrent.atomic.AtomicInteger();
     volatile Instant notBefore = Instant.MIN;
     volatile Instant nextAttempt;
+
+    /** A request the CA is working on (it gave a cookie to poll with), or null. */
+    volatile Pending pending;
 
     /** Its meters: removed with it, so that none outlives what it measures. */
     final List<io.micrometer.core.instrument.Meter> meters = new ArrayList<>();
@@ -201,6 +211,10 @@ public final class SignerRenewal implements AutoCloseable {
                   return false;
                 }
                 e.getValue().meters.forEach(registry::remove);
+                Pending waiting = e.getValue().pending;
+                if (waiting != null) {
+                  waiting.discard().run();
+                }
                 return true;
               });
     } catch (RuntimeException e) {
@@ -328,7 +342,8 @@ public final class SignerRenewal implements AutoCloseable {
                   .tag("configuration", name)
                   .tag("member", target.tag())
                   .register(registry));
-          for (String result : new String[] {"issued", "try_later", "rejected", "failed"}) {
+          for (String result :
+              new String[] {"issued", "pending", "try_later", "rejected", "failed"}) {
             s.meters.add(counter(target, result));
           }
           return s;
@@ -371,9 +386,23 @@ public final class SignerRenewal implements AutoCloseable {
     state.nextAttempt = at;
     if (clock.instant().isBefore(due)) {
       state.failures.set(0); // not due (renewed by hand, say): nothing is failing
+      Pending waiting = state.pending;
+      if (waiting != null) {
+        state.pending = null;
+        waiting.discard().run(); // renewed meanwhile: the request the CA holds is not needed
+      }
       return;
     }
     if (clock.instant().isBefore(at)) {
+      return;
+    }
+    Pending waiting = state.pending;
+    if (waiting != null) {
+      try {
+        ask(target, state, waiting);
+      } catch (RuntimeException e) {
+        failed(target, state, "failed", e.toString(), null);
+      }
       return;
     }
     try {
@@ -443,34 +472,69 @@ public final class SignerRenewal implements AutoCloseable {
       Path request,
       Runnable discard,
       java.util.function.Consumer<String> issued) {
+    ask(target, state, new Pending(request, discard, issued, null));
+  }
+
+  /** Submits the request, or polls the CA about it when it gave a cookie. */
+  private void ask(Target target, State state, Pending p) {
+    state.pending = null;
     RevocationConfiguration rc = target.rc();
     Helper.Result result;
     try {
+      String csr = Files.readString(p.request());
       result =
-          Helper.submit(
-              rc.renewal().helperCommand(), Files.readString(request), rc.name(), HELPER_TIMEOUT);
+          p.cookie() == null
+              ? Helper.submit(rc.renewal().helperCommand(), csr, rc.name(), HELPER_TIMEOUT)
+              : Helper.poll(
+                  rc.renewal().helperCommand(), csr, p.cookie(), rc.name(), HELPER_TIMEOUT);
     } catch (IOException e) {
-      discard.run();
+      p.discard().run();
       failed(target, state, "failed", "the helper could not run: " + e.getMessage(), null);
       return;
     }
     switch (result.kind()) {
-      case ISSUED -> issued.accept(result.output());
+      case ISSUED -> p.issued().accept(result.output());
       case TRY_LATER -> {
-        discard.run();
-        failed(
-            target,
-            state,
-            "try_later",
-            "the helper says to try again later: " + result.said(),
-            result.delay());
+        if (result.cookie() != null) {
+          pending(
+              target,
+              state,
+              new Pending(p.request(), p.discard(), p.issued(), result.cookie()),
+              result);
+        } else {
+          p.discard().run();
+          failed(
+              target,
+              state,
+              "try_later",
+              "the helper says to try again later: " + result.said(),
+              result.delay());
+        }
       }
       default -> {
-        discard.run();
+        p.discard().run();
         failed(
             target, state, "rejected", "the helper rejected the request: " + result.said(), null);
       }
     }
+  }
+
+  /**
+   * The CA is working on the request: it is kept, with its new key, and the CA is asked about it
+   * again after its wait (or {@code retry}). Not a failure: a CA that approves by hand takes time.
+   */
+  private void pending(Target target, State state, Pending p, Helper.Result result) {
+    state.pending = p;
+    Duration wait = result.delay() != null ? result.delay() : target.rc().renewal().retry();
+    state.notBefore = clock.instant().plus(wait);
+    state.nextAttempt = state.notBefore;
+    counter(target, "pending").increment();
+    LOG.info(
+        "signer renewal for {}: the CA is working on the request (cookie \"{}\"); asking it"
+            + " again at {}",
+        target.said(),
+        p.cookie(),
+        state.notBefore);
   }
 
   private void issued(
