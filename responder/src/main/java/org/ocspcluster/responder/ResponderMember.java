@@ -260,7 +260,12 @@ public final class ResponderMember implements AutoCloseable {
    */
   private ScheduledExecutorService tokens;
 
+  private boolean closed;
+
   private synchronized ScheduledExecutorService tokens() {
+    if (closed) {
+      throw new java.util.concurrent.RejectedExecutionException("member " + name + " is stopped");
+    }
     if (tokens == null) {
       tokens = Executors.newSingleThreadScheduledExecutor(daemon(name + "-token"));
     }
@@ -652,6 +657,7 @@ public final class ResponderMember implements AutoCloseable {
     signing.shutdownNow();
     refresher.shutdownNow();
     synchronized (this) {
+      closed = true;
       if (tokens != null) {
         tokens.shutdownNow();
       }

@@ -97,7 +97,21 @@ public final class SignerRenewal implements AutoCloseable {
    * certificate, and the CA's cookie once it is working on it.
    */
   private record Pending(
-      Path request, Runnable discard, java.util.function.Consumer<String> issued, String cookie) {}
+      RevocationConfiguration rc,
+      Path request,
+      Runnable discard,
+      java.util.function.Consumer<String> issued,
+      String cookie) {
+    Pending withCookie(String next) {
+      return new Pending(rc, request, discard, issued, next);
+    }
+  }
+
+  /** The last step of a member's token key renewal, to be done again. */
+  @FunctionalInterface
+  private interface Unfinished {
+    void finish() throws SignerException;
+  }
 
   /**
    * A configuration's renewal state: failures in a row, and no attempt before {@code notBefore}.
@@ -110,6 +124,12 @@ public final class SignerRenewal implements AutoCloseable {
 
     /** A request the CA is working on (it gave a cookie to poll with), or null. */
     volatile Pending pending;
+
+    /**
+     * A member's renewed token key in force that has not yet taken over its label (the token failed
+     * then): done again before anything else, never renewed over.
+     */
+    volatile Unfinished unfinished;
 
     /** Its meters: removed with it, so that none outlives what it measures. */
     final List<io.micrometer.core.instrument.Meter> meters = new ArrayList<>();
@@ -362,6 +382,29 @@ public final class SignerRenewal implements AutoCloseable {
   private void check(ClusterConfig now, Target target) {
     RevocationConfiguration rc = target.rc();
     State state = state(target);
+    Unfinished unfinished = state.unfinished;
+    if (unfinished != null) {
+      try {
+        unfinished.finish();
+        state.unfinished = null;
+        LOG.info(
+            "signer renewal for {}: the renewed key in force has now taken over its label in the"
+                + " token",
+            target.said());
+      } catch (SignerException | RuntimeException e) {
+        LOG.warn(
+            "signer renewal for {}: the renewed key in force still has not taken over its label"
+                + " in the token: {}",
+            target.said(),
+            e.getMessage());
+      }
+      return;
+    }
+    Pending stale = state.pending;
+    if (stale != null && !stale.rc().equals(rc)) {
+      state.pending = null;
+      stale.discard().run(); // the configuration changed while the CA worked: asked afresh
+    }
     X509CertificateHolder current;
     try {
       current =
@@ -472,12 +515,13 @@ public final class SignerRenewal implements AutoCloseable {
       Path request,
       Runnable discard,
       java.util.function.Consumer<String> issued) {
-    ask(target, state, new Pending(request, discard, issued, null));
+    ask(target, state, new Pending(target.rc(), request, discard, issued, null));
   }
 
   /** Submits the request, or polls the CA about it when it gave a cookie. */
   private void ask(Target target, State state, Pending p) {
     state.pending = null;
+    boolean submitted = p.cookie() == null;
     RevocationConfiguration rc = target.rc();
     Helper.Result result;
     try {
@@ -495,12 +539,16 @@ public final class SignerRenewal implements AutoCloseable {
     switch (result.kind()) {
       case ISSUED -> p.issued().accept(result.output());
       case TRY_LATER -> {
-        if (result.cookie() != null) {
+        if (p.cookie() != null && (result.cookie() == null || result.delay() != null)) {
+          // Polled, and the CA cannot say now (unreachable, or later): the request stays with it.
           pending(
               target,
               state,
-              new Pending(p.request(), p.discard(), p.issued(), result.cookie()),
-              result);
+              result.cookie() == null ? p : p.withCookie(result.cookie()),
+              result,
+              false);
+        } else if (result.cookie() != null) {
+          pending(target, state, p.withCookie(result.cookie()), result, submitted);
         } else {
           p.discard().run();
           failed(
@@ -523,12 +571,15 @@ public final class SignerRenewal implements AutoCloseable {
    * The CA is working on the request: it is kept, with its new key, and the CA is asked about it
    * again after its wait (or {@code retry}). Not a failure: a CA that approves by hand takes time.
    */
-  private void pending(Target target, State state, Pending p, Helper.Result result) {
+  private void pending(
+      Target target, State state, Pending p, Helper.Result result, boolean submitted) {
     state.pending = p;
     Duration wait = result.delay() != null ? result.delay() : target.rc().renewal().retry();
     state.notBefore = clock.instant().plus(wait);
     state.nextAttempt = state.notBefore;
-    counter(target, "pending").increment();
+    if (submitted) {
+      counter(target, "pending").increment(); // once per request the CA took, not per poll
+    }
     LOG.info(
         "signer renewal for {}: the CA is working on the request (cookie \"{}\"); asking it"
             + " again at {}",
@@ -747,8 +798,13 @@ public final class SignerRenewal implements AutoCloseable {
                 + label
                 + "\" in the token (it is there as \""
                 + TokenRequest.renewing(label)
-                + "\"; a restart signs with the old key until renewed again): ";
-        request.takeOver(label);
+                + "\"; taken over at the next check; a restart before then signs with the old key): ";
+        try {
+          request.takeOver(label);
+        } catch (SignerException | RuntimeException e) {
+          state.unfinished = () -> request.takeOver(label);
+          throw e;
+        }
         where =
             "on member "
                 + target.member()
@@ -840,5 +896,16 @@ public final class SignerRenewal implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    // A request the CA is still working on is not resumed by the next start: its key goes.
+    states
+        .values()
+        .forEach(
+            st -> {
+              Pending waiting = st.pending;
+              if (waiting != null) {
+                st.pending = null;
+                waiting.discard().run();
+              }
+            });
   }
 }
