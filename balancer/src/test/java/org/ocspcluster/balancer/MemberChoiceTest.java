@@ -68,7 +68,8 @@ class MemberChoiceTest {
             new Member("a", new HostPort("127.0.0.1", 1), 1, null),
             new Member("b", new HostPort("127.0.0.1", 2), 2, null));
     HealthSettings healthSettings =
-        new HealthSettings(null, null, null, null, null, null, null, null, null, null, null, panic);
+        new HealthSettings(
+            null, null, null, null, null, null, null, null, null, null, null, panic, null);
     ClusterConfig config = TestClusters.of(rule, members, healthSettings, dir);
     Membership membership = new Membership();
     members.forEach(m -> membership.add(m, new InetSocketAddress("127.0.0.1", m.address().port())));

@@ -6,10 +6,10 @@ import java.time.Duration;
 
 /**
  * How the balancer judges members: the probe schedule (interval, timeout, rise and fall counts, a
- * faster interval while a member is changing state), what a passing OCSP answer must satisfy (clock
- * skew on thisUpdate, margin before nextUpdate, a nonce), when a signer counts as expiring, passive
- * detection (refused or timed-out connects in a row), what happens to a failed member's open
- * connections, and the panic policy when every member is down.
+ * faster interval while a member is changing state, and another while it is down), what a passing
+ * OCSP answer must satisfy (clock skew on thisUpdate, margin before nextUpdate, a nonce), when a
+ * signer counts as expiring, passive detection (refused or timed-out connects in a row), what
+ * happens to a failed member's open connections, and the panic policy when every member is down.
  */
 public record HealthSettings(
     Duration interval,
@@ -23,14 +23,15 @@ public record HealthSettings(
     Boolean nonce,
     Integer passiveFailures,
     FailedConnections failedConnections,
-    Panic panic) {
+    Panic panic,
+    Duration downInterval) {
 
   public HealthSettings {
     interval = interval == null ? Duration.ofSeconds(2) : interval;
     timeout = timeout == null ? Duration.ofSeconds(2) : timeout;
     rise = rise == null ? 2 : rise;
     fall = fall == null ? 2 : fall;
-    fastInterval = fastInterval == null ? Duration.ofMillis(500) : fastInterval;
+    fastInterval = fastInterval == null ? Duration.ofMillis(250) : fastInterval;
     clockSkew = clockSkew == null ? Duration.ofMinutes(1) : clockSkew;
     nextUpdateMargin = nextUpdateMargin == null ? Duration.ofMinutes(1) : nextUpdateMargin;
     signerWarningDays = signerWarningDays == null ? 14 : signerWarningDays;
@@ -38,11 +39,14 @@ public record HealthSettings(
     passiveFailures = passiveFailures == null ? 3 : passiveFailures;
     failedConnections = failedConnections == null ? FailedConnections.FINISH : failedConnections;
     panic = panic == null ? Panic.SEND_TO_ALL : panic;
+    // A member that is down is probed this often, so that one back from a restart is seen at once
+    // (HAProxy's downinter): a probe of a member that is not there costs a refused connect.
+    downInterval = downInterval == null ? fastInterval : downInterval;
   }
 
   public static HealthSettings defaults() {
     return new HealthSettings(
-        null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /**

@@ -392,6 +392,7 @@ final class Validator {
     positive("health.interval", h.interval());
     positive("health.timeout", h.timeout());
     positive("health.fastInterval", h.fastInterval());
+    positive("health.downInterval", h.downInterval());
     if (h.rise() < 1) {
       problem("health.rise", "must be at least 1");
     }

@@ -32,11 +32,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps each member's health. Active: every member is probed with a real OCSP request per
  * revocation configuration, every {@code interval} plus jitter (every {@code fastInterval} while it
- * is between states); {@code fall} failed rounds in a row take it down, {@code rise} passed rounds
- * bring it back. Passive: the balancer reports refused or timed-out connects, and {@code
- * passiveFailures} in a row take the member down at once. Each change of state is logged once, with
- * the reason in words, and told to the listeners. Probes run on the HTTP client's own threads and a
- * scheduler, never on an event loop.
+ * is between states, every {@code downInterval} while it is down); {@code fall} failed rounds in a
+ * row take it down, {@code rise} passed rounds bring it back. Passive: the balancer reports refused
+ * or timed-out connects, and {@code passiveFailures} in a row take the member down at once. Each
+ * change of state is logged once, with the reason in words, and told to the listeners. Probes run
+ * on the HTTP client's own threads and a scheduler, never on an event loop.
  */
 public final class HealthChecker implements HealthView, PassiveHealth, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
@@ -417,7 +417,11 @@ public final class HealthChecker implements HealthView, PassiveHealth, AutoClose
               }
               boolean changing = judge(member, failed, warning, results.size());
               long next =
-                  changing ? settings.fastInterval().toMillis() : settings.interval().toMillis();
+                  changing
+                      ? settings.fastInterval().toMillis()
+                      : health(member).state() == MemberHealth.State.DOWN
+                          ? settings.downInterval().toMillis()
+                          : settings.interval().toMillis();
               long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, next / 10));
               if (!scheduler.isShutdown()) {
                 scheduler.schedule(

@@ -43,6 +43,11 @@ class HealthCheckerTest {
   ClusterConfig config;
 
   private HealthChecker start(int rise, int fall) throws Exception {
+    return start(rise, fall, Duration.ofMillis(200), null);
+  }
+
+  private HealthChecker start(int rise, int fall, Duration interval, Duration downInterval)
+      throws Exception {
     stub = new StubResponder();
     Path ca = stub.writeCa(dir);
     Files.writeString(dir.resolve("empty"), "");
@@ -67,7 +72,7 @@ class HealthCheckerTest {
             null);
     HealthSettings settings =
         new HealthSettings(
-            Duration.ofMillis(200),
+            interval,
             Duration.ofMillis(500),
             rise,
             fall,
@@ -78,7 +83,8 @@ class HealthCheckerTest {
             null,
             3,
             null,
-            null);
+            null,
+            downInterval);
     config =
         new ClusterConfig(
             new Cluster("t", "localhost", "127.0.0.1", null),
@@ -124,6 +130,27 @@ class HealthCheckerTest {
         List.of("UP", "DOWN", "UP"),
         transitions.stream().map(t -> t.split(":")[0]).toList(),
         "each change logged and told once: " + transitions);
+  }
+
+  @Test
+  void aMemberThatIsDownIsProbedEveryDownIntervalSoItsReturnIsSeenAtOnce() throws Exception {
+    // Probed every 10 s while up, every 100 ms while down.
+    start(1, 1, Duration.ofSeconds(10), Duration.ofMillis(100));
+    stub.fault = StubResponder.Fault.STALE;
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> checker.health("m").state() == MemberHealth.State.DOWN);
+    double failedWhenDown = registry.get("ocsp.probe").tag("result", "fail").counter().count();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                registry.get("ocsp.probe").tag("result", "fail").counter().count()
+                    >= failedWhenDown + 5);
+    stub.fault = StubResponder.Fault.NONE;
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> checker.health("m").state() == MemberHealth.State.UP);
   }
 
   @Test

@@ -39,6 +39,7 @@ class OcspProbeTest {
             null,
             null,
             null,
+            null,
             null);
     probe =
         new OcspProbe(

@@ -95,6 +95,19 @@ public final class FaultDrill implements Callable<Integer> {
               + " another member (default: ${DEFAULT-VALUE}); ocsp writes faults-ocsp.csv, soak-ocsp.csv")
   String mode;
 
+  @Option(
+      names = "--no-cds",
+      description =
+          "start members without a class data sharing archive (the launchers make one at a role's"
+              + " first clean exit and use it from then on)")
+  boolean noCds;
+
+  /** The members' AppCDS archive, made by a training start before the drill; null without. */
+  private Path cdsArchive;
+
+  /** Whether the next member start maps the archive (the kill rows compare with and without). */
+  private boolean withCds = true;
+
   @Option(names = "--jar", defaultValue = "cli/target/ocsp-cluster.jar", paramLabel = "FILE")
   Path jar;
 
@@ -165,6 +178,12 @@ public final class FaultDrill implements Callable<Integer> {
           soakRows = soak();
         } else {
           outcomes.add(killAndRestart("responder-2"));
+          if (cdsArchive != null) {
+            // The same restart without the archive, in the same run: the ratio is what CDS buys.
+            withCds = false;
+            outcomes.add(killAndRestart("responder-2"));
+            withCds = true;
+          }
           outcomes.add(freezeAndThaw("responder-1"));
           outcomes.add(crlUnreachable());
           if (zookeeper != null) {
@@ -278,6 +297,9 @@ public final class FaultDrill implements Callable<Integer> {
           "the controller to take the configuration");
       revisionBefore = revision();
     }
+    if (!noCds && zookeeper == null) {
+      cdsArchive = trainCds();
+    }
     startMember("responder-1");
     startMember("responder-2");
     processes.start(
@@ -310,11 +332,62 @@ public final class FaultDrill implements Callable<Integer> {
         ports[0], ports[1], ports[2], ports[4], clients);
   }
 
+  /**
+   * Makes the members' AppCDS archive as the launchers do: a member started with {@code
+   * -XX:ArchiveClassesAtExit}, stopped cleanly once it answers, writes it at exit.
+   */
+  private Path trainCds() throws IOException, InterruptedException {
+    Path archive = work.resolve("cds").resolve("responder.jsa");
+    Files.createDirectories(archive.getParent());
+    Process training =
+        new ProcessBuilder(
+                java(),
+                "-XX:ArchiveClassesAtExit=" + archive,
+                "-Xlog:cds=off",
+                "-Xlog:cds+dynamic=off",
+                "-jar",
+                jar.toString(),
+                "responder",
+                "--config",
+                yaml.toString(),
+                "--member",
+                "responder-1")
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("logs").resolve("cds-training.log").toFile())
+            .start();
+    try {
+      awaitCount(
+          () -> {
+            try (java.net.Socket probe = new java.net.Socket()) {
+              probe.connect(new InetSocketAddress("127.0.0.1", ports[1]), 200);
+              return true;
+            } catch (IOException notYet) {
+              return false;
+            }
+          },
+          Duration.ofSeconds(60),
+          "the CDS training member listening");
+    } finally {
+      training.destroy(); // SIGTERM: a clean exit, which writes the archive
+      training.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
+      console.println("no CDS archive was made; members start without one");
+      return null;
+    }
+    console.printf("CDS archive made: %s (%,d bytes)%n", archive, Files.size(archive));
+    return archive;
+  }
+
   private void startMember(String name) throws IOException {
     int admin = name.equals("responder-1") ? ports[5] : ports[5] + 1;
     List<String> command =
-        new ArrayList<>(
-            List.of(java(), "-Dio.netty.leakDetection.level=paranoid", "-jar", jar.toString()));
+        new ArrayList<>(List.of(java(), "-Dio.netty.leakDetection.level=paranoid"));
+    if (cdsArchive != null && withCds) {
+      command.addAll(
+          List.of("-XX:SharedArchiveFile=" + cdsArchive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+    }
+    command.addAll(List.of("-jar", jar.toString()));
     if (zookeeper == null) {
       command.addAll(List.of("responder", "--config", yaml.toString()));
     } else {
@@ -469,7 +542,11 @@ public final class FaultDrill implements Callable<Integer> {
     startMember(name);
     double recover = awaitSeconds(() -> health(name).equals("up"), restartedAt);
     return new Outcome(
-        "kill -9 " + name + " (then restart)",
+        "kill -9 "
+            + name
+            + " (then restart"
+            + (cdsArchive == null ? "" : withCds ? ", with CDS" : ", without CDS")
+            + ")",
         sent.get() - sentBefore,
         failed.get() - failedBefore,
         detect,
