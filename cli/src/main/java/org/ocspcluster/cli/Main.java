@@ -1,5 +1,8 @@
 package org.ocspcluster.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -79,11 +82,30 @@ public final class Main implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /**
+   * The version the build wrote into {@code version.properties}; read from a resource rather than
+   * the jar's manifest, since the container image runs the classes from folders, not from a jar.
+   */
+  static String builtVersion() {
+    try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        Properties p = new Properties();
+        p.load(in);
+        String v = p.getProperty("version", "");
+        if (!v.isEmpty() && !v.startsWith("$")) {
+          return v;
+        }
+      }
+    } catch (IOException e) {
+      // The same answer as no resource at all.
+    }
+    return "(development build)";
+  }
+
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"ocsp-cluster " + (v == null ? "(development build)" : v)};
+      return new String[] {"ocsp-cluster " + builtVersion()};
     }
   }
 }

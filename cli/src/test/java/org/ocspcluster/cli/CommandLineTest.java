@@ -173,6 +173,12 @@ class CommandLineTest {
   }
 
   @Test
+  void versionIsTheOneTheBuildWroteNotADevelopmentBuild() {
+    assertEquals(0, run("--version"));
+    assertTrue(out.toString().strip().matches("ocsp-cluster \\d+\\.\\d+\\.\\d+.*"), out.toString());
+  }
+
+  @Test
   void everyCommandHasHelp() {
     for (String command :
         new String[] {
