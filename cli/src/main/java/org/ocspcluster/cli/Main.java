@@ -3,6 +3,7 @@ package org.ocspcluster.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import org.ocspcluster.cli.logging.ConsoleLogging;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -62,7 +63,7 @@ public final class Main implements Runnable {
           || (args[i].equals("--log-format")
               && i + 1 < args.length
               && args[i + 1].equals("json"))) {
-        System.setProperty("logback.configurationFile", "logback-json.xml");
+        System.setProperty(ConsoleLogging.FORMAT_PROPERTY, "json");
       }
     }
     System.exit(commandLine().execute(args));
