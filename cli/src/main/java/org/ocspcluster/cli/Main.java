@@ -2,6 +2,7 @@ package org.ocspcluster.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Properties;
 import org.ocspcluster.cli.logging.ConsoleLogging;
 import picocli.CommandLine;
@@ -13,35 +14,37 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description =
-        "Highly available OCSP: responder members, an NLB-style balancer and metrics in one product.",
-    subcommands = {
-      UpCommand.class,
-      DemoPkiCommand.class,
-      ResponderCommand.class,
-      BalancerCommand.class,
-      CheckConfigCommand.class,
-      DoctorCommand.class,
-      ConfigCommand.class,
-      ArrayCommand.class,
-      ArrayProcesses.Controller.class,
-      ArrayProcesses.Member.class,
-      QueryCommand.class,
-      HostVerbs.Start.class,
-      HostVerbs.Stop.class,
-      HostVerbs.Drainstop.class,
-      HostVerbs.Suspend.class,
-      HostVerbs.Resume.class,
-      HostVerbs.Enable.class,
-      HostVerbs.Disable.class,
-      HostVerbs.Drain.class,
-      RefreshCommand.class,
-      AssignSignerCommand.class,
-      AuditCommand.class,
-      SignerRequestCommand.class,
-      SignerInstallCommand.class,
-      CommandLine.HelpCommand.class
-    })
+        "Highly available OCSP: responder members, an NLB-style balancer and metrics in one product.")
 public final class Main implements Runnable {
+
+  /** Every verb, in the order help lists them. */
+  private static final List<Class<?>> VERBS =
+      List.of(
+          UpCommand.class,
+          DemoPkiCommand.class,
+          ResponderCommand.class,
+          BalancerCommand.class,
+          CheckConfigCommand.class,
+          DoctorCommand.class,
+          ConfigCommand.class,
+          ArrayCommand.class,
+          ArrayProcesses.Controller.class,
+          ArrayProcesses.Member.class,
+          QueryCommand.class,
+          HostVerbs.Start.class,
+          HostVerbs.Stop.class,
+          HostVerbs.Drainstop.class,
+          HostVerbs.Suspend.class,
+          HostVerbs.Resume.class,
+          HostVerbs.Enable.class,
+          HostVerbs.Disable.class,
+          HostVerbs.Drain.class,
+          RefreshCommand.class,
+          AssignSignerCommand.class,
+          AuditCommand.class,
+          SignerRequestCommand.class,
+          SignerInstallCommand.class,
+          CommandLine.HelpCommand.class);
 
   /** Exit status for a refused configuration. */
   public static final int CONFIG_ERROR = 2;
@@ -66,16 +69,48 @@ public final class Main implements Runnable {
         System.setProperty(ConsoleLogging.FORMAT_PROPERTY, "json");
       }
     }
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 
+  /** The whole command tree: every verb. */
   static CommandLine commandLine() {
-    return new CommandLine(new Main())
-        .setExecutionExceptionHandler(
-            (e, cmd, parsed) -> {
-              cmd.getErr().println("error: " + e.getMessage());
-              return 1;
-            });
+    return root(VERBS);
+  }
+
+  /**
+   * The tree these arguments need: only the verb they name, when they name one (other than {@code
+   * help}); else the whole tree. Building every verb's model is reflection over every command
+   * class, a tenth of a second or more of a process's start that a restarting member waits for.
+   */
+  static CommandLine commandLine(String[] args) {
+    String verb = null;
+    for (int i = 0; i < args.length && verb == null; i++) {
+      if (args[i].equals("--log-format")) {
+        i++;
+      } else if (!args[i].startsWith("-")) {
+        verb = args[i];
+      }
+    }
+    if (verb != null && !verb.equals("help")) {
+      for (Class<?> c : VERBS) {
+        if (c.getAnnotation(Command.class).name().equals(verb)) {
+          return root(List.of(c));
+        }
+      }
+    }
+    return commandLine();
+  }
+
+  private static CommandLine root(List<Class<?>> verbs) {
+    CommandLine root = new CommandLine(new Main());
+    for (Class<?> verb : verbs) {
+      root.addSubcommand(verb);
+    }
+    return root.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          cmd.getErr().println("error: " + e.getMessage());
+          return 1;
+        });
   }
 
   @Override

@@ -179,6 +179,31 @@ class CommandLineTest {
   }
 
   @Test
+  void aVerbBuiltAloneParsesAndHelpsAsInTheWholeTree() {
+    for (String[] args :
+        new String[][] {
+          {"responder", "--help"},
+          {"--log-format", "json", "balancer", "--help"},
+          {"array", "member", "--help"},
+          {"responder", "--no-such-option"},
+          {"respondr"},
+          {"help", "responder"}
+        }) {
+      StringWriter whole = new StringWriter();
+      StringWriter alone = new StringWriter();
+      CommandLine wholeTree = Main.commandLine();
+      wholeTree.setOut(new PrintWriter(whole, true));
+      wholeTree.setErr(new PrintWriter(whole, true));
+      CommandLine forArgs = Main.commandLine(args);
+      forArgs.setOut(new PrintWriter(alone, true));
+      forArgs.setErr(new PrintWriter(alone, true));
+      assertEquals(wholeTree.execute(args), forArgs.execute(args), String.join(" ", args));
+      assertEquals(whole.toString(), alone.toString(), String.join(" ", args));
+    }
+    assertEquals(1, Main.commandLine(new String[] {"responder"}).getSubcommands().size());
+  }
+
+  @Test
   void everyCommandHasHelp() {
     for (String command :
         new String[] {

@@ -31,7 +31,7 @@ public record HealthSettings(
     timeout = timeout == null ? Duration.ofSeconds(2) : timeout;
     rise = rise == null ? 2 : rise;
     fall = fall == null ? 2 : fall;
-    fastInterval = fastInterval == null ? Duration.ofMillis(250) : fastInterval;
+    fastInterval = fastInterval == null ? Duration.ofMillis(100) : fastInterval;
     clockSkew = clockSkew == null ? Duration.ofMinutes(1) : clockSkew;
     nextUpdateMargin = nextUpdateMargin == null ? Duration.ofMinutes(1) : nextUpdateMargin;
     signerWarningDays = signerWarningDays == null ? 14 : signerWarningDays;
