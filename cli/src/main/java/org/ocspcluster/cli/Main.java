@@ -60,6 +60,12 @@ public final class Main implements Runnable {
   String logFormat;
 
   public static void main(String[] args) {
+    // Netty's allocator events would start JFR's machinery at the first request (about 50 ms,
+    // more on a busy machine) with no recording to take them; -Dio.netty.jfr.enabled=true brings
+    // them back.
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     // Chosen before anything logs, since logging configures itself on first use.
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--log-format=json")

@@ -53,6 +53,22 @@ final class Fetcher {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + location, e);
+    } catch (java.net.ConnectException e) {
+      throw new IOException("GET " + location + ": connection refused or unreachable", e);
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw new IOException(
+          "GET " + location + ": no answer within " + TIMEOUT.toSeconds() + " s", e);
+    } catch (IOException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith("GET ")) {
+        throw e;
+      }
+      // The HTTP client's exceptions often carry no message of their own.
+      throw new IOException(
+          "GET "
+              + location
+              + ": "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+          e);
     }
   }
 }

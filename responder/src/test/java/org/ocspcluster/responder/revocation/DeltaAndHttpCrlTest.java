@@ -87,6 +87,20 @@ class DeltaAndHttpCrlTest {
   }
 
   @Test
+  void aCrlUrlNobodyListensOnIsRefusedNamingTheUrlAndWhy() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+    String url = "http://127.0.0.1:" + closed + "/ca.crl";
+    java.io.IOException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.io.IOException.class, () -> Fetcher.fetch(Location.parse(url)));
+    assertEquals("GET " + url + ": connection refused or unreachable", refused.getMessage());
+  }
+
+  @Test
   void crlIsFetchedOverHttpAndAFailedFetchKeepsTheLastGoodOne() throws Exception {
     AtomicReference<byte[]> published = new AtomicReference<>(pki.crl().getEncoded());
     HttpServer server =
