@@ -64,6 +64,14 @@ public final class FaultDrill implements Callable<Integer> {
   int clients;
 
   @Option(
+      names = "--restarts",
+      defaultValue = "3",
+      paramLabel = "N",
+      description =
+          "member kills and restarts with the CDS archive, and as many without (default: ${DEFAULT-VALUE})")
+  int restarts;
+
+  @Option(
       names = "--hold",
       defaultValue = "8",
       paramLabel = "SECONDS",
@@ -142,6 +150,28 @@ public final class FaultDrill implements Callable<Integer> {
   }
 
   /** One fault's outcome as clients and the balancer saw it. */
+  /** Restarts of one kind as one row: medians, sums, and every restart's figure in the note. */
+  private static Outcome median(List<Outcome> runs) {
+    if (runs.size() == 1) {
+      return runs.get(0);
+    }
+    double[] back = runs.stream().mapToDouble(Outcome::recoverSeconds).sorted().toArray();
+    double[] out = runs.stream().mapToDouble(Outcome::detectSeconds).sorted().toArray();
+    return new Outcome(
+        runs.get(0).fault() + ", median of " + runs.size(),
+        runs.stream().mapToLong(Outcome::requests).sum(),
+        runs.stream().mapToLong(Outcome::failures).sum(),
+        out[out.length / 2],
+        back[back.length / 2],
+        runs.get(0).note()
+            + "; each: "
+            + String.join(
+                " ",
+                runs.stream()
+                    .map(o -> String.format(Locale.ROOT, "%.2f", o.recoverSeconds()))
+                    .toList()));
+  }
+
   record Outcome(
       String fault,
       long requests,
@@ -177,12 +207,22 @@ public final class FaultDrill implements Callable<Integer> {
         if (soak > 0) {
           soakRows = soak();
         } else {
-          outcomes.add(killAndRestart("responder-2"));
-          if (cdsArchive != null) {
-            // The same restart without the archive, in the same run: the ratio is what CDS buys.
-            withCds = false;
-            outcomes.add(killAndRestart("responder-2"));
+          // Restarts alternate with and without the archive, in the same run: the ratio is what
+          // CDS buys. Each row gives the median restart and every one.
+          List<Outcome> with = new ArrayList<>();
+          List<Outcome> without = new ArrayList<>();
+          for (int i = 0; i < restarts; i++) {
             withCds = true;
+            with.add(killAndRestart("responder-2"));
+            if (cdsArchive != null) {
+              withCds = false;
+              without.add(killAndRestart("responder-2"));
+              withCds = true;
+            }
+          }
+          outcomes.add(median(with));
+          if (!without.isEmpty()) {
+            outcomes.add(median(without));
           }
           outcomes.add(freezeAndThaw("responder-1"));
           outcomes.add(crlUnreachable());
@@ -297,6 +337,13 @@ public final class FaultDrill implements Callable<Integer> {
           "the controller to take the configuration");
       revisionBefore = revision();
     }
+    OCSPReqBuilder builder = new OCSPReqBuilder();
+    builder.addRequest(
+        new CertificateID(
+            new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+            Pem.readCertificate(pki.resolve("ca.pem")),
+            Pem.readCertificate(pki.resolve("good.pem")).getSerialNumber()));
+    request = builder.build().getEncoded();
     if (!noCds && soak == 0) { // the soak's memory figures stay comparable
       cdsArchive = trainCds();
     }
@@ -316,13 +363,6 @@ public final class FaultDrill implements Callable<Integer> {
             "drill",
             "--data",
             work.resolve("balancer-data").toString()));
-    OCSPReqBuilder builder = new OCSPReqBuilder();
-    builder.addRequest(
-        new CertificateID(
-            new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
-            Pem.readCertificate(pki.resolve("ca.pem")),
-            Pem.readCertificate(pki.resolve("good.pem")).getSerialNumber()));
-    request = builder.build().getEncoded();
     awaitCount(
         () -> health("responder-1").equals("up") && health("responder-2").equals("up"),
         Duration.ofSeconds(90),
@@ -334,7 +374,9 @@ public final class FaultDrill implements Callable<Integer> {
 
   /**
    * Makes the members' AppCDS archive as the launchers do: a member started with {@code
-   * -XX:ArchiveClassesAtExit}, stopped cleanly once it answers, writes it at exit.
+   * -XX:ArchiveClassesAtExit} writes it at its first clean exit. As in a real first run, the member
+   * answers requests before it is stopped (a few, with and without a nonce, as clients and the
+   * balancer's probes send), so the archive holds the answer path too.
    */
   private Path trainCds() throws IOException, InterruptedException {
     Path archive = work.resolve("cds").resolve("responder.jsa");
@@ -367,6 +409,15 @@ public final class FaultDrill implements Callable<Integer> {
           },
           Duration.ofSeconds(60),
           "the CDS training member listening");
+      byte[] withNonce = requestWithNonce();
+      int answered = 0;
+      for (int i = 0; i < 20; i++) {
+        answered += ask(ports[1], request) ? 1 : 0;
+        answered += ask(ports[1], withNonce) ? 1 : 0;
+      }
+      if (answered < 40) {
+        console.printf("the CDS training member answered %d of 40 requests%n", answered);
+      }
     } finally {
       training.destroy(); // SIGTERM: a clean exit, which writes the archive
       training.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -753,8 +804,33 @@ public final class FaultDrill implements Callable<Integer> {
    * answer.
    */
   private boolean ask() {
+    return ask(ports[0], request);
+  }
+
+  /** The drill's request with a nonce, as the balancer's probes send (signed online). */
+  private byte[] requestWithNonce() throws IOException {
+    try {
+      byte[] nonce = new byte[16];
+      new java.security.SecureRandom().nextBytes(nonce);
+      OCSPReqBuilder builder = new OCSPReqBuilder();
+      builder.addRequest(
+          new org.bouncycastle.cert.ocsp.OCSPReq(request).getRequestList()[0].getCertID());
+      builder.setRequestExtensions(
+          new org.bouncycastle.asn1.x509.Extensions(
+              new org.bouncycastle.asn1.x509.Extension(
+                  org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
+                  false,
+                  new org.bouncycastle.asn1.DEROctetString(
+                      new org.bouncycastle.asn1.DEROctetString(nonce)))));
+      return builder.build().getEncoded();
+    } catch (org.bouncycastle.cert.ocsp.OCSPException e) {
+      throw new IOException(e);
+    }
+  }
+
+  private boolean ask(int port, byte[] request) {
     try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", ports[0]), 2000);
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
       s.setSoTimeout(5000);
       OutputStream o = s.getOutputStream();
       o.write(
