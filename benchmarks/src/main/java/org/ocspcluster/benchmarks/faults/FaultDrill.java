@@ -90,7 +90,8 @@ public final class FaultDrill implements Callable<Integer> {
       paramLabel = "FILE",
       description =
           "run the members and the balancer as an array on ZooKeeper, started and stopped with this script "
-              + "(`FILE start` prints the connect string, `FILE stop` stops it; e.g. .ci/zookeeper), and add the "
+              + "(`FILE start` prints the connect string, `FILE stop` stops it, `FILE restart` starts it again with"
+              + " its data; e.g. .ci/zookeeper), and add the "
               + "ZooKeeper and controller faults")
   Path zookeeperScript;
 
@@ -286,6 +287,14 @@ public final class FaultDrill implements Callable<Integer> {
       if (soak > 0) {
         problems.addAll(soakProblems(soakRows));
       }
+      for (Outcome o : outcomes) {
+        if (Double.isInfinite(o.recoverSeconds())) {
+          problems.add(o.fault() + ": not back within 60 s");
+        }
+        if (o.note().contains("CHANGED") || o.note().contains("NOT up")) {
+          problems.add(o.fault() + ": " + o.note());
+        }
+      }
       problems.forEach(p -> console.println("PROBLEM: " + p));
       console.println(
           problems.isEmpty() ? "verdict: ok" : "verdict: " + problems.size() + " problem(s)");
@@ -381,19 +390,17 @@ public final class FaultDrill implements Callable<Integer> {
   private Path trainCds() throws IOException, InterruptedException {
     Path archive = work.resolve("cds").resolve("responder.jsa");
     Files.createDirectories(archive.getParent());
-    Process training =
-        new ProcessBuilder(
+    // The role the members run (responder, or an array member), as the launchers key archives.
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 java(),
                 "-XX:ArchiveClassesAtExit=" + archive,
                 "-Xlog:cds=off",
-                "-Xlog:cds+dynamic=off",
-                "-jar",
-                jar.toString(),
-                "responder",
-                "--config",
-                yaml.toString(),
-                "--member",
-                "responder-1")
+                "-Xlog:cds+dynamic=off"));
+    command.addAll(memberArguments("responder-1"));
+    Process training =
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("logs").resolve("cds-training.log").toFile())
             .start();
@@ -438,7 +445,14 @@ public final class FaultDrill implements Callable<Integer> {
       command.addAll(
           List.of("-XX:SharedArchiveFile=" + cdsArchive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
     }
-    command.addAll(List.of("-jar", jar.toString()));
+    command.addAll(memberArguments(name));
+    command.addAll(List.of("--admin", "127.0.0.1:" + admin));
+    members.put(name, processes.start(name, command));
+  }
+
+  /** A member's role and arguments from {@code -jar} on: {@code responder}, or an array member. */
+  private List<String> memberArguments(String name) {
+    List<String> command = new ArrayList<>(List.of("-jar", jar.toString()));
     if (zookeeper == null) {
       command.addAll(List.of("responder", "--config", yaml.toString()));
     } else {
@@ -452,8 +466,8 @@ public final class FaultDrill implements Callable<Integer> {
               "--data",
               work.resolve("member-data").resolve(name).toString()));
     }
-    command.addAll(List.of("--member", name, "--admin", "127.0.0.1:" + admin));
-    members.put(name, processes.start(name, command));
+    command.addAll(List.of("--member", name));
+    return command;
   }
 
   private String zookeeper;
@@ -513,7 +527,7 @@ public final class FaultDrill implements Callable<Integer> {
     zookeeper("stop");
     pause(Duration.ofSeconds(hold));
     long startedAt = System.nanoTime();
-    zookeeper("start");
+    zookeeper("restart"); // with its data, as a restarted server
     double back = awaitSeconds(() -> revision().equals(revisionBefore), startedAt);
     boolean up = health("responder-1").equals("up") && health("responder-2").equals("up");
     return new Outcome(
