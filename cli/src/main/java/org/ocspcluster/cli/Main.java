@@ -89,12 +89,16 @@ public final class Main implements Runnable {
    * class, a tenth of a second or more of a process's start that a restarting member waits for.
    */
   static CommandLine commandLine(String[] args) {
+    // Only --log-format may come before the verb: with any other option first (--help, a
+    // mistake), the whole tree answers.
     String verb = null;
     for (int i = 0; i < args.length && verb == null; i++) {
       if (args[i].equals("--log-format")) {
         i++;
       } else if (!args[i].startsWith("-")) {
         verb = args[i];
+      } else if (!args[i].startsWith("--log-format=")) {
+        return commandLine();
       }
     }
     if (verb != null && !verb.equals("help")) {

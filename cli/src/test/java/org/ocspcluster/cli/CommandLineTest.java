@@ -187,7 +187,10 @@ class CommandLineTest {
           {"array", "member", "--help"},
           {"responder", "--no-such-option"},
           {"respondr"},
-          {"help", "responder"}
+          {"help", "responder"},
+          {"--help", "responder"},
+          {"--log-format=json", "responder", "--help"},
+          {"-x", "responder"}
         }) {
       StringWriter whole = new StringWriter();
       StringWriter alone = new StringWriter();

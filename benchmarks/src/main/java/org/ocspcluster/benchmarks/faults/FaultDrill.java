@@ -150,9 +150,12 @@ public final class FaultDrill implements Callable<Integer> {
     System.exit(new CommandLine(new FaultDrill()).execute(args));
   }
 
-  /** One fault's outcome as clients and the balancer saw it. */
-  /** Restarts of one kind as one row: medians, sums, and every restart's figure in the note. */
+  /**
+   * Restarts of one kind as one row: medians, sums, and every restart's figure in the note, which
+   * says so when one of them never came back (the verdict then fails).
+   */
   private static Outcome median(List<Outcome> runs) {
+    long never = runs.stream().filter(o -> Double.isInfinite(o.recoverSeconds())).count();
     if (runs.size() == 1) {
       return runs.get(0);
     }
@@ -170,9 +173,18 @@ public final class FaultDrill implements Callable<Integer> {
                 " ",
                 runs.stream()
                     .map(o -> String.format(Locale.ROOT, "%.2f", o.recoverSeconds()))
-                    .toList()));
+                    .toList())
+            + (never == 0 ? "" : "; NOT back within 60 s in " + never + " of " + runs.size()));
   }
 
+  /** A CSV field, quoted when it holds a comma or a quote (RFC 4180). */
+  private static String csvField(String text) {
+    return text.contains(",") || text.contains("\"")
+        ? '"' + text.replace("\"", "\"\"") + '"'
+        : text;
+  }
+
+  /** One fault's outcome as clients and the balancer saw it. */
   record Outcome(
       String fault,
       long requests,
@@ -185,6 +197,10 @@ public final class FaultDrill implements Callable<Integer> {
   public Integer call() throws Exception {
     if (!"tcp".equals(mode) && !"ocsp".equals(mode)) {
       System.err.println("--mode is tcp or ocsp, not " + mode);
+      return 2;
+    }
+    if (restarts < 1) {
+      System.err.println("--restarts is at least 1, not " + restarts);
       return 2;
     }
     if (!Files.isRegularFile(jar)) {
@@ -254,12 +270,12 @@ public final class FaultDrill implements Callable<Integer> {
               String.format(
                   Locale.ROOT,
                   "%s,%d,%d,%.2f,%.2f,%s",
-                  o.fault(),
+                  csvField(o.fault()),
                   o.requests(),
                   o.failures(),
                   o.detectSeconds(),
                   o.recoverSeconds(),
-                  o.note()));
+                  csvField(o.note())));
         }
         Files.write(out.resolve(suffixed("faults.csv")), rows);
         console.println();
@@ -291,7 +307,9 @@ public final class FaultDrill implements Callable<Integer> {
         if (Double.isInfinite(o.recoverSeconds())) {
           problems.add(o.fault() + ": not back within 60 s");
         }
-        if (o.note().contains("CHANGED") || o.note().contains("NOT up")) {
+        if (o.note().contains("CHANGED")
+            || o.note().contains("NOT up")
+            || o.note().contains("NOT back")) {
           problems.add(o.fault() + ": " + o.note());
         }
       }

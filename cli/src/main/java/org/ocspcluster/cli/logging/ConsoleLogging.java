@@ -38,7 +38,11 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
     console.setEncoder(encoder(context, "json".equals(System.getProperty(FORMAT_PROPERTY))));
     console.start();
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.toLevel(System.getenv("OCSP_CLUSTER_LOG_LEVEL"), Level.INFO));
+    // As logback.xml's ${OCSP_CLUSTER_LOG_LEVEL:-INFO} did: a system property, else the
+    // environment; a word that is no level leaves INFO.
+    String level =
+        System.getProperty("OCSP_CLUSTER_LOG_LEVEL", System.getenv("OCSP_CLUSTER_LOG_LEVEL"));
+    root.setLevel(Level.toLevel(level, Level.INFO));
     root.addAppender(console);
     context.getLogger("io.netty").setLevel(Level.WARN);
     context.getLogger("org.apache.zookeeper").setLevel(Level.ERROR);
