@@ -43,8 +43,14 @@ class AnswerFuzzTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws java.io.IOException {
     signing.shutdownNow();
+    // The test CA's files, its key among them, are not left in the temporary folder.
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   @FuzzTest(maxDuration = "20s")
