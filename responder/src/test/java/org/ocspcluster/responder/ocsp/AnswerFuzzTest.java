@@ -44,7 +44,12 @@ class AnswerFuzzTest {
 
   @AfterAll
   static void stop() throws java.io.IOException {
-    signing.shutdownNow();
+    if (signing != null) {
+      signing.shutdownNow();
+    }
+    if (dir == null) {
+      return;
+    }
     // The test CA's files, its key among them, are not left in the temporary folder.
     try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
       for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
