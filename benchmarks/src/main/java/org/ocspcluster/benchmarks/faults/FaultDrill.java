@@ -405,7 +405,7 @@ public final class FaultDrill implements Callable<Integer> {
    * answers requests before it is stopped (a few, with and without a nonce, as clients and the
    * balancer's probes send), so the archive holds the answer path too.
    */
-  private Path trainCds() throws IOException, InterruptedException {
+  private Path trainCds() throws Exception {
     Path archive = work.resolve("cds").resolve("responder.jsa");
     Files.createDirectories(archive.getParent());
     // The role the members run (responder, or an array member), as the launchers key archives.
@@ -840,24 +840,11 @@ public final class FaultDrill implements Callable<Integer> {
   }
 
   /** The drill's request with a nonce, as the balancer's probes send (signed online). */
-  private byte[] requestWithNonce() throws IOException {
-    try {
-      byte[] nonce = new byte[16];
-      new java.security.SecureRandom().nextBytes(nonce);
-      OCSPReqBuilder builder = new OCSPReqBuilder();
-      builder.addRequest(
-          new org.bouncycastle.cert.ocsp.OCSPReq(request).getRequestList()[0].getCertID());
-      builder.setRequestExtensions(
-          new org.bouncycastle.asn1.x509.Extensions(
-              new org.bouncycastle.asn1.x509.Extension(
-                  org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
-                  false,
-                  new org.bouncycastle.asn1.DEROctetString(
-                      new org.bouncycastle.asn1.DEROctetString(nonce)))));
-      return builder.build().getEncoded();
-    } catch (org.bouncycastle.cert.ocsp.OCSPException e) {
-      throw new IOException(e);
-    }
+  private byte[] requestWithNonce() throws Exception {
+    byte[] nonce = new byte[16];
+    new java.security.SecureRandom().nextBytes(nonce);
+    return org.ocspcluster.testing.OcspRequests.requestWithNonce(
+        nonce, new org.bouncycastle.cert.ocsp.OCSPReq(request).getRequestList()[0].getCertID());
   }
 
   private boolean ask(int port, byte[] request) {
